@@ -1,0 +1,68 @@
+// Builds the Hono app: global middleware in the order ARCHITECTURE.md fixes, then the routers.
+import { bodyLimit } from "hono/body-limit";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./env";
+import { AppError } from "./errors";
+import { createRouter } from "./openapi/app-factory";
+import { securityHeaders } from "./middleware/security-headers";
+import { requestContext } from "./middleware/request-context";
+import { corsPolicy } from "./middleware/cors";
+import { originCheck } from "./middleware/origin-check";
+import { handleError, handleNotFound, respondMethodNotAllowed } from "./middleware/error-handler";
+import { systemRoutes } from "./features/system/routes";
+import { authRoutes } from "./features/auth/routes";
+import { passwordRoutes } from "./features/password/routes";
+import { userRoutes } from "./features/users/routes";
+import { cronRoutes } from "./cron/routes";
+import { devRoutes } from "./features/dev/routes";
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+
+  app.use(securityHeaders);
+  app.use(requestContext);
+  app.use(corsPolicy);
+  app.use(
+    bodyLimit({
+      maxSize: BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new AppError(413, "PAYLOAD_TOO_LARGE", `The request body is over ${BODY_LIMIT_BYTES} bytes.`);
+      },
+    }),
+  );
+  app.use(originCheck);
+  app.use(methodNotAllowed({ app, onMethodNotAllowed: respondMethodNotAllowed }));
+
+  const routes = app
+    .route("/", systemRoutes)
+    .route("/auth", authRoutes)
+    .route("/password", passwordRoutes)
+    .route("/users", userRoutes)
+    .route("/cron", cronRoutes)
+    .route("/dev", devRoutes);
+
+  routes.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Rampart API",
+      version: "0.1.0",
+      description: "A secure SaaS backend on Cloudflare Workers. Errors share one body: {error:{code,message,details?}}.",
+    },
+  });
+  routes.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: "session_id",
+    description: "The HttpOnly session cookie set by POST /auth/login.",
+  });
+
+  app.notFound(handleNotFound);
+  app.onError(handleError);
+  return routes;
+}
+
+export const app = createApp();
+export type AppType = typeof app;

@@ -1,0 +1,144 @@
+// Reads and validates vars and secrets once per isolate; fails closed outside development.
+import { z } from "zod";
+import type { Env } from "./env";
+import { AppError } from "./errors";
+
+const environmentSchema = z.enum(["dev", "staging", "prod"]);
+export type Environment = z.infer<typeof environmentSchema>;
+
+const modeSchema = z.enum(["b2c", "b2b"]);
+export type Mode = z.infer<typeof modeSchema>;
+
+const positiveInteger = z.coerce.number().int().positive();
+
+const originSchema = z
+  .url()
+  .transform((value) => new URL(value).origin);
+
+const originListSchema = z
+  .string()
+  .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean))
+  .pipe(z.array(originSchema));
+
+const secretSchema = z.string().min(32, "must be at least 32 characters");
+
+const configSchema = z.object({
+  environment: environmentSchema,
+  mode: modeSchema,
+  webBaseURL: z.url().transform((value) => value.replace(/\/+$/, "")),
+  corsOrigins: originListSchema,
+  session: z.object({
+    cookieName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    ttlSeconds: positiveInteger,
+    retentionDays: z.coerce.number().int().min(0),
+  }),
+  argon2: z.object({
+    memoryKiB: z.coerce.number().int().min(19456),
+    iterations: z.coerce.number().int().min(2),
+    parallelism: z.coerce.number().int().min(1),
+    maxConcurrent: positiveInteger,
+  }),
+  email: z.discriminatedUnion("provider", [
+    z.object({ provider: z.literal("stub"), from: z.string().min(3) }),
+    z.object({ provider: z.literal("resend"), from: z.string().min(3), apiKey: z.string().min(1) }),
+  ]),
+  jwtSecret: secretSchema.optional(),
+  cronSecret: secretSchema.optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** The outcome of reading the environment: a usable config, or the names of what is wrong. */
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+const cache = new WeakMap<Env, ConfigResult>();
+
+export function readConfig(env: Env): ConfigResult {
+  let result = cache.get(env);
+  if (!result) {
+    result = parseConfig(env);
+    cache.set(env, result);
+  }
+  return result;
+}
+
+/** The config, or a 503 MISCONFIGURED naming (never revealing) the settings at fault. */
+export function requireConfig(env: Env): Config {
+  const result = readConfig(env);
+  if (!result.ok) {
+    throw new AppError(503, "MISCONFIGURED", "The service is not configured correctly.", {
+      settings: result.problems,
+    });
+  }
+  return result.config;
+}
+
+function parseConfig(env: Env): ConfigResult {
+  const parsedEnvironment = environmentSchema.safeParse(env.ENVIRONMENT ?? "prod");
+  if (!parsedEnvironment.success) return { ok: false, problems: ["ENVIRONMENT"] };
+  const isDev = parsedEnvironment.data === "dev";
+  // Development-only defaults apply only in dev; elsewhere a missing var is a problem.
+  const devDefault = (value: string | undefined, fallback: string): string | undefined =>
+    value ?? (isDev ? fallback : undefined);
+
+  const parsed = configSchema.safeParse({
+    environment: parsedEnvironment.data,
+    mode: env.MODE ?? "b2c",
+    webBaseURL: devDefault(env.WEB_BASE_URL, "http://localhost:5173"),
+    corsOrigins: devDefault(env.CORS_ORIGINS, "http://localhost:5173"),
+    session: {
+      cookieName: env.SESSION_COOKIE_NAME ?? "session_id",
+      ttlSeconds: env.SESSION_TTL_SECONDS ?? "86400",
+      retentionDays: env.SESSION_RETENTION_DAYS ?? "7",
+    },
+    argon2: {
+      memoryKiB: env.ARGON2_MEMORY_KIB ?? "19456",
+      iterations: env.ARGON2_ITERATIONS ?? "2",
+      parallelism: env.ARGON2_PARALLELISM ?? "1",
+      maxConcurrent: env.ARGON2_MAX_CONCURRENT ?? "2",
+    },
+    email: {
+      provider: devDefault(env.EMAIL_PROVIDER, "stub"),
+      from: devDefault(env.EMAIL_FROM, "Rampart <no-reply@localhost>"),
+      apiKey: env.RESEND_API_KEY,
+    },
+    jwtSecret: env.JWT_SECRET || undefined,
+    cronSecret: env.CRON_SECRET || undefined,
+  });
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((issue) => settingName(issue.path)) };
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+  if (!isDev) {
+    // Outside dev, secrets are mandatory and the stub outbox would silently drop real mail.
+    if (!config.jwtSecret) problems.push("JWT_SECRET");
+    if (!config.cronSecret) problems.push("CRON_SECRET");
+    if (config.email.provider === "stub") problems.push("EMAIL_PROVIDER");
+    if (!config.webBaseURL.startsWith("https://")) problems.push("WEB_BASE_URL");
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+const SETTING_NAMES: Record<string, string> = {
+  mode: "MODE",
+  webBaseURL: "WEB_BASE_URL",
+  corsOrigins: "CORS_ORIGINS",
+  "session.cookieName": "SESSION_COOKIE_NAME",
+  "session.ttlSeconds": "SESSION_TTL_SECONDS",
+  "session.retentionDays": "SESSION_RETENTION_DAYS",
+  "argon2.memoryKiB": "ARGON2_MEMORY_KIB",
+  "argon2.iterations": "ARGON2_ITERATIONS",
+  "argon2.parallelism": "ARGON2_PARALLELISM",
+  "argon2.maxConcurrent": "ARGON2_MAX_CONCURRENT",
+  "email.provider": "EMAIL_PROVIDER",
+  "email.from": "EMAIL_FROM",
+  "email.apiKey": "RESEND_API_KEY",
+  jwtSecret: "JWT_SECRET",
+  cronSecret: "CRON_SECRET",
+};
+
+function settingName(path: PropertyKey[]): string {
+  const key = path.filter((part) => typeof part === "string").join(".");
+  return SETTING_NAMES[key] ?? SETTING_NAMES[key.split(".")[0] ?? ""] ?? key;
+}

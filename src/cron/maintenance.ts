@@ -1,0 +1,20 @@
+// The one maintenance job, shared by the Cron Trigger and POST /cron/run.
+import type { Env } from "../env";
+import { requireConfig } from "../config";
+import { createDB } from "../db/client";
+import { logEvent } from "../lib/log";
+import { pruneExpired, type PruneReport } from "./prune-expired";
+
+export interface MaintenanceReport {
+  prune: PruneReport;
+  duration_ms: number;
+}
+
+export async function runMaintenance(env: Env, trigger: string): Promise<MaintenanceReport> {
+  const config = requireConfig(env);
+  const started = Date.now();
+  const prune = await pruneExpired(createDB(env.DB), { sessionRetentionDays: config.session.retentionDays });
+  const report = { prune, duration_ms: Date.now() - started };
+  logEvent("info", "maintenance_completed", { trigger, ...report });
+  return report;
+}

@@ -1,0 +1,33 @@
+// POST /cron/run: the maintenance job for external schedulers, behind the cron bearer secret.
+import { z } from "@hono/zod-openapi";
+import { createRouter } from "../openapi/app-factory";
+import { defineRoute } from "../openapi/define-route";
+import { CRON_SECRET } from "../middleware/access";
+import { jsonResponse } from "../features/route-helpers";
+import { runMaintenance } from "./maintenance";
+
+const MaintenanceReportSchema = z
+  .object({
+    prune: z.object({
+      sessions_deleted: z.number().int(),
+      email_tokens_deleted: z.number().int(),
+      dev_emails_deleted: z.number().int(),
+      incomplete: z.boolean(),
+    }),
+    duration_ms: z.number().int(),
+  })
+  .openapi("MaintenanceReport");
+
+const run = defineRoute(
+  { access: CRON_SECRET },
+  {
+    method: "post",
+    path: "/run",
+    tags: ["Maintenance"],
+    summary: "Run the maintenance job now (Authorization: Bearer CRON_SECRET)",
+    security: [{ cronBearer: [] }],
+    responses: { 200: jsonResponse(MaintenanceReportSchema, "What the job did") },
+  },
+);
+
+export const cronRoutes = createRouter().openapi(run, async (c) => c.json(await runMaintenance(c.env, "http"), 200));

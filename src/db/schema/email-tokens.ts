@@ -1,0 +1,30 @@
+// Single-use tokens sent in email links (SEC-26): verification and password reset.
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, index, check } from "drizzle-orm/sqlite-core";
+import { users } from "./users";
+
+export const EMAIL_TOKEN_PURPOSES = ["verify_email", "reset_password"] as const;
+export type EmailTokenPurpose = (typeof EMAIL_TOKEN_PURPOSES)[number];
+
+export const emailTokens = sqliteTable(
+  "email_token",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull().unique(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: EMAIL_TOKEN_PURPOSES }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (table) => [
+    index("email_token_user_purpose_idx").on(table.userId, table.purpose),
+    index("email_token_expires_idx").on(table.expiresAt),
+    check(
+      "email_token_purpose_check",
+      sql.raw(`purpose IN (${EMAIL_TOKEN_PURPOSES.map((purpose) => `'${purpose}'`).join(", ")})`),
+    ),
+  ],
+);

@@ -1,0 +1,29 @@
+// Development provider: stores messages in D1 for GET /dev/emails instead of sending them.
+import { inArray, lt } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { devEmails } from "../db/schema";
+import { logEvent } from "../lib/log";
+import type { EmailMessage, EmailSender } from "./provider";
+
+export function createStubEmailSender(db: Database): EmailSender {
+  return {
+    async send(message: EmailMessage): Promise<void> {
+      await db.insert(devEmails).values({
+        recipient: message.to,
+        subject: message.subject,
+        text: message.text,
+        links: message.links,
+        createdAt: Date.now(),
+      });
+      // The links carry tokens: they stay in the outbox and never reach the log.
+      logEvent("info", "email_stored_in_dev_outbox", { to: message.to, subject: message.subject });
+    },
+  };
+}
+
+/** One bounded batch of outbox messages older than `cutoff`; returns how many were deleted. */
+export async function deleteOldDevEmailsBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
+  const victims = db.select({ id: devEmails.id }).from(devEmails).where(lt(devEmails.createdAt, cutoff)).limit(batchSize);
+  const deleted = await db.delete(devEmails).where(inArray(devEmails.id, victims)).returning({ id: devEmails.id });
+  return deleted.length;
+}

@@ -1,0 +1,49 @@
+// The account emails. Links are built from the configured web base URL only (SEC-30).
+import type { EmailMessage } from "./provider";
+
+function link(webBaseURL: string, path: string, token: string): string {
+  const url = new URL(path, `${webBaseURL}/`);
+  url.searchParams.set("token", token);
+  return url.toString();
+}
+
+export function verificationEmail(to: string, webBaseURL: string, token: string): EmailMessage {
+  const url = link(webBaseURL, "verify-email", token);
+  return {
+    to,
+    subject: "Verify your email address",
+    text: `Confirm your email address to finish creating your account:\n\n${url}\n\nThis link expires in 24 hours. If you did not sign up, ignore this email.`,
+    links: [url],
+  };
+}
+
+export function alreadyRegisteredEmail(to: string, webBaseURL: string): EmailMessage {
+  const loginURL = new URL("login", `${webBaseURL}/`).toString();
+  const resetURL = new URL("forgot-password", `${webBaseURL}/`).toString();
+  return {
+    to,
+    subject: "You already have an account",
+    text: `Someone tried to sign up with this email address, which already has an account.\n\nSign in: ${loginURL}\nForgot your password? ${resetURL}\n\nIf this was not you, you can ignore this email.`,
+    links: [loginURL, resetURL],
+  };
+}
+
+export function passwordResetEmail(to: string, webBaseURL: string, token: string): EmailMessage {
+  const url = link(webBaseURL, "reset-password", token);
+  return {
+    to,
+    subject: "Reset your password",
+    text: `Choose a new password with this link:\n\n${url}\n\nThis link expires in 1 hour and works once. If you did not ask for it, ignore this email.`,
+    links: [url],
+  };
+}
+
+export function passwordChangedEmail(to: string, webBaseURL: string): EmailMessage {
+  const resetURL = new URL("forgot-password", `${webBaseURL}/`).toString();
+  return {
+    to,
+    subject: "Your password was changed",
+    text: `The password of your account was just changed and your other sessions were signed out.\n\nIf this was not you, reset your password now: ${resetURL}`,
+    links: [resetURL],
+  };
+}

@@ -1,0 +1,43 @@
+// Worker bindings and the per-request variables that middleware hands to routes.
+import type { RateLimiter } from "./rate-limit/rate-limiter";
+import type { Config } from "./config";
+import type { Database } from "./db/client";
+import type { SessionContext } from "./sessions/service";
+
+export interface Env {
+  DB: D1Database;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  // vars
+  ENVIRONMENT?: string;
+  MODE?: string;
+  WEB_BASE_URL?: string;
+  API_BASE_URL?: string;
+  CORS_ORIGINS?: string;
+  EMAIL_PROVIDER?: string;
+  EMAIL_FROM?: string;
+  SESSION_TTL_SECONDS?: string;
+  SESSION_COOKIE_NAME?: string;
+  SESSION_RETENTION_DAYS?: string;
+  ARGON2_MEMORY_KIB?: string;
+  ARGON2_ITERATIONS?: string;
+  ARGON2_PARALLELISM?: string;
+  ARGON2_MAX_CONCURRENT?: string;
+  // secrets
+  JWT_SECRET?: string;
+  CRON_SECRET?: string;
+  RESEND_API_KEY?: string;
+}
+
+export interface AppVariables {
+  requestId: string;
+  config: Config;
+  db: Database;
+  clientIP: string | null;
+  /** Set by the session loader when a valid session cookie came with the request. */
+  session: SessionContext | null;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}

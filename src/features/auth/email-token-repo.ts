@@ -1,0 +1,61 @@
+// email_token rows. Validity (unused, unexpired, right purpose) is always part of the WHERE clause.
+import { and, eq, gt, isNull, lt, or, inArray, isNotNull } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { emailTokens, type EmailTokenPurpose } from "../../db/schema";
+
+function isValidToken(tokenHash: string, purpose: EmailTokenPurpose, now: number) {
+  return and(
+    eq(emailTokens.tokenHash, tokenHash),
+    eq(emailTokens.purpose, purpose),
+    isNull(emailTokens.usedAt),
+    gt(emailTokens.expiresAt, now),
+  );
+}
+
+/** Subquery: the user a valid token belongs to (empty when the token is not valid). */
+export function selectValidTokenUserId(db: Database, tokenHash: string, purpose: EmailTokenPurpose, now: number) {
+  return db.select({ userId: emailTokens.userId }).from(emailTokens).where(isValidToken(tokenHash, purpose, now));
+}
+
+export function findValidToken(db: Database, tokenHash: string, purpose: EmailTokenPurpose, now: number) {
+  return db
+    .select({ id: emailTokens.id, userId: emailTokens.userId })
+    .from(emailTokens)
+    .where(isValidToken(tokenHash, purpose, now))
+    .get();
+}
+
+/** Compare-and-set consumption: returns the row only to the one caller that used it (SEC-27). */
+export function buildTokenConsume(db: Database, tokenHash: string, purpose: EmailTokenPurpose, now: number) {
+  return db
+    .update(emailTokens)
+    .set({ usedAt: now })
+    .where(isValidToken(tokenHash, purpose, now))
+    .returning({ userId: emailTokens.userId });
+}
+
+/** Marks every unused token of this purpose as used, so only the newest link works (SEC-28). */
+export function buildTokenInvalidation(db: Database, userId: string, purpose: EmailTokenPurpose, now: number) {
+  return db
+    .update(emailTokens)
+    .set({ usedAt: now })
+    .where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt)));
+}
+
+export function buildTokenInsert(
+  db: Database,
+  row: { id: string; tokenHash: string; userId: string; purpose: EmailTokenPurpose; createdAt: number; expiresAt: number },
+) {
+  return db.insert(emailTokens).values(row);
+}
+
+/** One bounded batch of tokens expired or used before `cutoff`; returns how many were deleted. */
+export async function deleteStaleTokensBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
+  const victims = db
+    .select({ id: emailTokens.id })
+    .from(emailTokens)
+    .where(or(lt(emailTokens.expiresAt, cutoff), and(isNotNull(emailTokens.usedAt), lt(emailTokens.usedAt, cutoff))))
+    .limit(batchSize);
+  const deleted = await db.delete(emailTokens).where(inArray(emailTokens.id, victims)).returning({ id: emailTokens.id });
+  return deleted.length;
+}

@@ -1,0 +1,206 @@
+// HTTP for /auth: parse, authorize, call the service, respond.
+import { createRouter } from "../../openapi/app-factory";
+import { defineRoute } from "../../openapi/define-route";
+import { PUBLIC, minRole } from "../../middleware/access";
+import { RATE_LIMITS } from "../../middleware/rate-limit";
+import { clearSessionCookie, writeSessionCookie } from "../../middleware/session-cookie";
+import { AppError } from "../../errors";
+import { toISOString } from "../../lib/time";
+import { serviceContextFrom } from "../service-context";
+import { UserSchema, toUserResponse } from "../users/schemas";
+import { requireSessionContext, jsonBody, jsonResponse, noContent } from "../route-helpers";
+import {
+  EmailBodySchema,
+  LoginSchema,
+  MessageSchema,
+  SessionIdParamSchema,
+  SessionListSchema,
+  SignupOrgSchema,
+  SignupSchema,
+  TokenBodySchema,
+} from "./schemas";
+import { logIn, logOut, resendVerification, signUp, verifyEmail } from "./service";
+import { listSessions, revokeSession } from "../../sessions/service";
+import { recordAuditEvent } from "../audit/service";
+
+const SIGNUP_ACCEPTED = "Check your inbox to verify your email address.";
+
+const signup = defineRoute(
+  { access: PUBLIC, rateLimit: RATE_LIMITS.signup, onlyInMode: "b2c" },
+  {
+    method: "post",
+    path: "/signup",
+    tags: ["Authentication"],
+    summary: "Create an account and a personal organization (B2C only)",
+    description: "The same 201 whether or not the address already has an account (SEC-7).",
+    request: { body: jsonBody(SignupSchema) },
+    responses: { 201: jsonResponse(MessageSchema, "Accepted; a verification email is on its way") },
+  },
+);
+
+const signupOrg = defineRoute(
+  { access: PUBLIC, rateLimit: RATE_LIMITS.signupOrg, onlyInMode: "b2c" },
+  {
+    method: "post",
+    path: "/signup-org",
+    tags: ["Authentication"],
+    summary: "Create an account and a named organization (B2C only)",
+    description: "As /auth/signup, with the organization's name.",
+    request: { body: jsonBody(SignupOrgSchema) },
+    responses: { 201: jsonResponse(MessageSchema, "Accepted; a verification email is on its way") },
+  },
+);
+
+const login = defineRoute(
+  { access: PUBLIC, rateLimit: RATE_LIMITS.login },
+  {
+    method: "post",
+    path: "/login",
+    tags: ["Authentication"],
+    summary: "Sign in with email and password; sets the session cookie",
+    description:
+      "401 INVALID_CREDENTIALS is byte-identical for an unknown email and a wrong password. 403 EMAIL_NOT_VERIFIED, ACCOUNT_SUSPENDED or ORG_SUSPENDED only after the right password.",
+    request: { body: jsonBody(LoginSchema) },
+    responses: { 200: jsonResponse(UserSchema, "Signed in; Set-Cookie carries the session") },
+  },
+);
+
+const logout = defineRoute(
+  { access: minRole("readonly") },
+  {
+    method: "post",
+    path: "/logout",
+    tags: ["Authentication"],
+    summary: "Sign out: deletes the session and clears the cookie",
+    responses: { 204: noContent("Signed out") },
+  },
+);
+
+const verify = defineRoute(
+  { access: PUBLIC, rateLimit: RATE_LIMITS.verifyEmail },
+  {
+    method: "post",
+    path: "/verify-email",
+    tags: ["Authentication"],
+    summary: "Verify the email address with the emailed token (single use, 24 h)",
+    description: "400 INVALID_TOKEN for an unknown, used or expired token alike.",
+    request: { body: jsonBody(TokenBodySchema) },
+    responses: { 200: jsonResponse(MessageSchema, "Verified") },
+  },
+);
+
+const resend = defineRoute(
+  { access: PUBLIC, rateLimit: RATE_LIMITS.resendVerification },
+  {
+    method: "post",
+    path: "/resend-verification",
+    tags: ["Authentication"],
+    summary: "Send a new verification link; always 202",
+    request: { body: jsonBody(EmailBodySchema) },
+    responses: { 202: jsonResponse(MessageSchema, "Accepted") },
+  },
+);
+
+const sessionsList = defineRoute(
+  { access: minRole("readonly") },
+  {
+    method: "get",
+    path: "/sessions",
+    tags: ["Authentication"],
+    summary: "The caller's active sessions",
+    responses: { 200: jsonResponse(SessionListSchema, "Active sessions, oldest first") },
+  },
+);
+
+const sessionRevoke = defineRoute(
+  { access: minRole("readonly") },
+  {
+    method: "delete",
+    path: "/sessions/{id}",
+    tags: ["Authentication"],
+    summary: "Revoke one of the caller's sessions",
+    description: "404 for an id that is not one of the caller's sessions. Revoking the current one also clears the cookie.",
+    request: { params: SessionIdParamSchema },
+    responses: { 204: noContent("Revoked") },
+  },
+);
+
+export const authRoutes = createRouter()
+  .openapi(signup, async (c) => {
+    const body = c.req.valid("json");
+    await signUp(serviceContextFrom(c), {
+      email: body.email,
+      password: body.password,
+      firstName: body.first_name ?? null,
+      lastName: body.last_name ?? null,
+      organizationName: null,
+    });
+    return c.json({ message: SIGNUP_ACCEPTED }, 201);
+  })
+  .openapi(signupOrg, async (c) => {
+    const body = c.req.valid("json");
+    await signUp(serviceContextFrom(c), {
+      email: body.email,
+      password: body.password,
+      firstName: body.first_name ?? null,
+      lastName: body.last_name ?? null,
+      organizationName: body.organization_name,
+    });
+    return c.json({ message: SIGNUP_ACCEPTED }, 201);
+  })
+  .openapi(login, async (c) => {
+    const { user, session } = await logIn(serviceContextFrom(c), c.req.valid("json"));
+    writeSessionCookie(c, session.token);
+    return c.json(toUserResponse(user), 200);
+  })
+  .openapi(logout, async (c) => {
+    const { session, user } = requireSessionContext(c);
+    await logOut(serviceContextFrom(c), {
+      sessionId: session.id,
+      userId: user.id,
+      organizationId: user.organizationId,
+    });
+    clearSessionCookie(c);
+    return c.body(null, 204);
+  })
+  .openapi(verify, async (c) => {
+    c.header("Referrer-Policy", "no-referrer");
+    await verifyEmail(serviceContextFrom(c), c.req.valid("json").token);
+    return c.json({ message: "Your email address is verified. You can sign in now." }, 200);
+  })
+  .openapi(resend, (c) => {
+    resendVerification(serviceContextFrom(c), c.req.valid("json").email);
+    return c.json({ message: "If the address has an unverified account, a new link is on its way." }, 202);
+  })
+  .openapi(sessionsList, async (c) => {
+    const { session, user } = requireSessionContext(c);
+    const rows = await listSessions(c.get("db"), user.id);
+    return c.json(
+      {
+        sessions: rows.map((row) => ({
+          id: row.id,
+          created_at: toISOString(row.createdAt),
+          expires_at: toISOString(row.expiresAt),
+          user_agent: row.userAgent,
+          current: row.id === session.id,
+        })),
+      },
+      200,
+    );
+  })
+  .openapi(sessionRevoke, async (c) => {
+    const { session, user } = requireSessionContext(c);
+    const { id } = c.req.valid("param");
+    if (!(await revokeSession(c.get("db"), user.id, id))) {
+      throw new AppError(404, "NOT_FOUND", "No such session.");
+    }
+    await recordAuditEvent(c.get("db"), {
+      action: "session_revoked",
+      organizationId: user.organizationId,
+      actorUserId: user.id,
+      target: id,
+      ip: c.get("clientIP"),
+    });
+    if (id === session.id) clearSessionCookie(c);
+    return c.body(null, 204);
+  });

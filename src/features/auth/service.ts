@@ -1,0 +1,239 @@
+// Account rules: signup, login, logout and email verification. Knows nothing about HTTP.
+import { AppError } from "../../errors";
+import { hashPassword, needsRehash, verifyAgainstDummyHash, verifyPassword } from "../../lib/password";
+import { hashToken, isWellFormedToken } from "../../lib/crypto";
+import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from "../../middleware/rate-limit";
+import { alreadyRegisteredEmail, verificationEmail } from "../../email/templates";
+import type { ServiceContext } from "../service-context";
+import type { UserProfile } from "../users/schemas";
+import { buildAuditInsert, recordAuditEvent } from "../audit/service";
+import { buildSession, type IssuedSession } from "../../sessions/service";
+import { deleteSessionById, insertSession } from "../../sessions/repo";
+import { buildTokenConsume, selectValidTokenUserId } from "./email-token-repo";
+import { prepareEmailToken } from "./email-token-service";
+import {
+  buildOrganizationInsert,
+  buildPasswordHashUpdate,
+  buildMarkEmailVerified,
+  buildUserInsert,
+  findUserByEmail,
+  findUserById,
+} from "./user-repo";
+
+export interface SignupInput {
+  email: string;
+  password: string;
+  firstName: string | null;
+  lastName: string | null;
+  /** A named organization (signup-org); otherwise a personal one is named after the user. */
+  organizationName: string | null;
+}
+
+/**
+ * Creates the organization, its first org_admin and a verification token in one batch, then
+ * emails the link. An existing address gets a "you already have an account" email instead, and
+ * the caller cannot tell the two apart: same response, same work (the hash runs either way).
+ */
+export async function signUp(ctx: ServiceContext, input: SignupInput): Promise<void> {
+  const passwordHash = await hashPassword(input.password, ctx.config.argon2, {
+    maxConcurrent: ctx.config.argon2.maxConcurrent,
+  });
+  const existing = await findUserByEmail(ctx.db, input.email);
+  if (existing) {
+    sendAlreadyRegistered(ctx, input.email);
+    return;
+  }
+
+  const now = Date.now();
+  const organizationId = crypto.randomUUID();
+  const userId = crypto.randomUUID();
+  const verification = await prepareEmailToken(ctx.db, userId, "verify_email", now);
+  try {
+    await ctx.db.batch([
+      buildOrganizationInsert(ctx.db, {
+        id: organizationId,
+        name: input.organizationName ?? personalOrganizationName(input),
+        createdAt: now,
+      }),
+      buildUserInsert(ctx.db, {
+        id: userId,
+        organizationId,
+        email: input.email,
+        passwordHash,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        role: "org_admin",
+        emailVerifiedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      }),
+      ...verification.statements,
+      buildAuditInsert(ctx.db, {
+        action: "signup",
+        organizationId,
+        actorUserId: userId,
+        ip: ctx.ip,
+      }),
+    ]);
+  } catch (error) {
+    // Two signups for one address raced and the other won the UNIQUE(email): same answer as above.
+    if (isUniqueViolation(error)) {
+      sendAlreadyRegistered(ctx, input.email);
+      return;
+    }
+    throw error;
+  }
+  ctx.defer(() => ctx.email.send(verificationEmail(input.email, ctx.config.webBaseURL, verification.token)));
+}
+
+function sendAlreadyRegistered(ctx: ServiceContext, email: string): void {
+  ctx.defer(() => ctx.email.send(alreadyRegisteredEmail(email, ctx.config.webBaseURL)));
+}
+
+function personalOrganizationName(input: SignupInput): string {
+  const name = [input.firstName, input.lastName].filter(Boolean).join(" ");
+  return name ? `${name}'s organization` : `${input.email}'s organization`;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  const text = String(error instanceof Error && error.cause ? `${error.message} ${String(error.cause)}` : error);
+  return text.includes("UNIQUE constraint failed");
+}
+
+export interface LoginResult {
+  user: UserProfile;
+  session: IssuedSession;
+}
+
+const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect.";
+
+/**
+ * Unknown email, password-less account and wrong password take the same path: one Argon2id
+ * verify, one failure recorded, one identical 401 (SEC-5, SEC-6). Verification and suspension
+ * are only revealed to someone who proved the password (SEC-8).
+ */
+export async function logIn(ctx: ServiceContext, input: { email: string; password: string }): Promise<LoginResult> {
+  await checkLoginBackoff(ctx.env, input.email);
+  const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
+  const user = await findUserByEmail(ctx.db, input.email);
+
+  const isPasswordCorrect = user?.passwordHash
+    ? await verifyPassword(user.passwordHash, input.password, argon2)
+    : (await verifyAgainstDummyHash(input.password, ctx.config.argon2, argon2), false);
+
+  if (!user || !isPasswordCorrect) {
+    await recordLoginFailure(ctx.env, input.email);
+    await recordAuditEvent(ctx.db, {
+      action: "login_failed",
+      organizationId: user?.organizationId ?? null,
+      actorUserId: user?.id ?? null,
+      ip: ctx.ip,
+      details: { reason: user ? "wrong_password" : "unknown_email" },
+    });
+    throw new AppError(401, "INVALID_CREDENTIALS", INVALID_CREDENTIALS_MESSAGE);
+  }
+  await clearLoginFailures(ctx.env, input.email);
+
+  if (user.emailVerifiedAt === null) {
+    throw new AppError(403, "EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
+  }
+  if (user.suspendedAt !== null) {
+    throw new AppError(403, "ACCOUNT_SUSPENDED", "This account is suspended.");
+  }
+  if (user.organizationSuspendedAt !== null) {
+    throw new AppError(403, "ORG_SUSPENDED", "This organization is suspended.");
+  }
+
+  const now = Date.now();
+  const { issued, row } = await buildSession(
+    user.id,
+    ctx.config.session.ttlSeconds,
+    { userAgent: ctx.userAgent, ip: ctx.ip },
+    now,
+  );
+  const audit = buildAuditInsert(ctx.db, {
+    action: "login_succeeded",
+    organizationId: user.organizationId,
+    actorUserId: user.id,
+    ip: ctx.ip,
+  });
+  // Hashes below the configured parameters are upgraded while the password is at hand (SEC-1).
+  if (user.passwordHash && needsRehash(user.passwordHash, ctx.config.argon2)) {
+    const upgraded = await hashPassword(input.password, ctx.config.argon2, argon2);
+    await ctx.db.batch([insertSession(ctx.db, row), buildPasswordHashUpdate(ctx.db, user.id, upgraded, now), audit]);
+  } else {
+    await ctx.db.batch([insertSession(ctx.db, row), audit]);
+  }
+  return {
+    user: {
+      id: user.id,
+      email: user.email,
+      firstName: user.firstName,
+      lastName: user.lastName,
+      role: user.role,
+      organizationId: user.organizationId,
+      emailVerified: true,
+      hasPassword: true,
+      createdAt: user.createdAt,
+    },
+    session: issued,
+  };
+}
+
+export const INVALID_TOKEN_MESSAGE = "This link is invalid or has expired.";
+
+/** Marks the email verified and consumes the token in one batch; a token works once (SEC-27). */
+export async function verifyEmail(ctx: ServiceContext, token: string): Promise<void> {
+  if (!isWellFormedToken(token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  const tokenHash = await hashToken(token);
+  const now = Date.now();
+  const owner = selectValidTokenUserId(ctx.db, tokenHash, "verify_email", now);
+  // The effect is conditional on the token still being valid, and runs before the consume in
+  // the same transaction: only the batch whose consume returns a row changed anything.
+  const [, consumed] = await ctx.db.batch([
+    buildMarkEmailVerified(ctx.db, owner, now),
+    buildTokenConsume(ctx.db, tokenHash, "verify_email", now),
+  ]);
+  const userId = consumed[0]?.userId;
+  if (!userId) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  const user = await findUserById(ctx.db, userId);
+  await recordAuditEvent(ctx.db, {
+    action: "email_verified",
+    organizationId: user?.organizationId ?? null,
+    actorUserId: userId,
+    ip: ctx.ip,
+  });
+}
+
+/**
+ * Always the same answer; the lookup and the email happen after the response (SEC-29). Only an
+ * unverified account gets a new link, which invalidates the earlier ones (SEC-28).
+ */
+export function resendVerification(ctx: ServiceContext, email: string): void {
+  ctx.defer(async () => {
+    const user = await findUserByEmail(ctx.db, email);
+    if (!user || user.emailVerifiedAt !== null) return;
+    const verification = await prepareEmailToken(ctx.db, user.id, "verify_email");
+    await ctx.db.batch([...verification.statements]);
+    await ctx.email.send(verificationEmail(email, ctx.config.webBaseURL, verification.token));
+  });
+}
+
+export interface SessionOwner {
+  sessionId: string;
+  userId: string;
+  organizationId: string;
+}
+
+/** Deletes the session row, so the token is rejected at once (SEC-18). */
+export async function logOut(ctx: ServiceContext, owner: SessionOwner): Promise<void> {
+  await ctx.db.batch([
+    deleteSessionById(ctx.db, owner.userId, owner.sessionId),
+    buildAuditInsert(ctx.db, {
+      action: "logout",
+      organizationId: owner.organizationId,
+      actorUserId: owner.userId,
+      ip: ctx.ip,
+    }),
+  ]);
+}

@@ -1,0 +1,83 @@
+// User and organization rows for the account flows. No rules here.
+import { and, eq, inArray, isNull, type SQLWrapper } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { organizations, users } from "../../db/schema";
+import type { Role } from "../../lib/roles";
+
+export function findUserByEmail(db: Database, email: string) {
+  return db
+    .select({
+      id: users.id,
+      email: users.email,
+      passwordHash: users.passwordHash,
+      firstName: users.firstName,
+      lastName: users.lastName,
+      role: users.role,
+      createdAt: users.createdAt,
+      organizationId: users.organizationId,
+      emailVerifiedAt: users.emailVerifiedAt,
+      suspendedAt: users.suspendedAt,
+      organizationSuspendedAt: organizations.suspendedAt,
+    })
+    .from(users)
+    .innerJoin(organizations, eq(organizations.id, users.organizationId))
+    .where(eq(users.email, email))
+    .get();
+}
+
+export function findUserById(db: Database, userId: string) {
+  return db.select().from(users).where(eq(users.id, userId)).get();
+}
+
+export function buildOrganizationInsert(db: Database, row: { id: string; name: string; createdAt: number }) {
+  return db.insert(organizations).values(row);
+}
+
+export interface NewUserRow {
+  id: string;
+  organizationId: string;
+  email: string;
+  passwordHash: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  role: Role;
+  emailVerifiedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function buildUserInsert(db: Database, row: NewUserRow) {
+  return db.insert(users).values(row);
+}
+
+export function buildPasswordHashUpdate(db: Database, userId: string, passwordHash: string, now: number) {
+  return db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId));
+}
+
+export function updateUserNames(
+  db: Database,
+  userId: string,
+  names: { firstName?: string | null; lastName?: string | null },
+  now: number,
+) {
+  return db
+    .update(users)
+    .set({ ...names, updatedAt: now })
+    .where(eq(users.id, userId))
+    .returning()
+    .get();
+}
+
+/** Marks as verified the user the subquery selects (none when it selects nothing). */
+export function buildMarkEmailVerified(
+  db: Database,
+  userIds: SQLWrapper,
+  now: number,
+  options: { onlyIfUnverified?: boolean } = {},
+) {
+  const selected = inArray(users.id, userIds);
+  return db
+    .update(users)
+    .set({ emailVerifiedAt: now, updatedAt: now })
+    .where(options.onlyIfUnverified ? and(selected, isNull(users.emailVerifiedAt)) : selected);
+}

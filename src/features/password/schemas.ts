@@ -1,0 +1,11 @@
+// Request schemas of /password.
+import { z } from "@hono/zod-openapi";
+import { NewPasswordSchema, PasswordAttemptSchema, TokenSchema } from "../auth/schemas";
+
+export const ResetPasswordSchema = z
+  .strictObject({ token: TokenSchema, new_password: NewPasswordSchema })
+  .openapi("ResetPassword");
+
+export const UpdatePasswordSchema = z
+  .strictObject({ current_password: PasswordAttemptSchema, new_password: NewPasswordSchema })
+  .openapi("UpdatePassword");

@@ -1,0 +1,107 @@
+// Password rules: forgot (always 202), reset with a single-use token, update with the current one.
+import { AppError } from "../../errors";
+import { hashToken, isWellFormedToken } from "../../lib/crypto";
+import { hashPassword, verifyPassword } from "../../lib/password";
+import { passwordChangedEmail, passwordResetEmail } from "../../email/templates";
+import type { ServiceContext } from "../service-context";
+import { buildAuditInsert } from "../audit/service";
+import { buildTokenConsume, findValidToken, selectValidTokenUserId } from "../auth/email-token-repo";
+import { prepareEmailToken } from "../auth/email-token-service";
+import { deleteUserSessions } from "../../sessions/repo";
+import { INVALID_TOKEN_MESSAGE } from "../auth/service";
+import { buildMarkEmailVerified, buildPasswordHashUpdate, findUserByEmail, findUserById } from "../auth/user-repo";
+import { buildPasswordResetByToken, buildSessionsDeletionByToken } from "./repo";
+
+/**
+ * The same 202 for every address; lookup, token and email happen after the response (SEC-29).
+ * A new reset token invalidates the earlier ones (SEC-28).
+ */
+export function requestPasswordReset(ctx: ServiceContext, email: string): void {
+  ctx.defer(async () => {
+    const user = await findUserByEmail(ctx.db, email);
+    if (!user || user.suspendedAt !== null) return;
+    const reset = await prepareEmailToken(ctx.db, user.id, "reset_password");
+    await ctx.db.batch([
+      ...reset.statements,
+      buildAuditInsert(ctx.db, {
+        action: "password_reset_requested",
+        organizationId: user.organizationId,
+        actorUserId: user.id,
+        ip: ctx.ip,
+      }),
+    ]);
+    await ctx.email.send(passwordResetEmail(email, ctx.config.webBaseURL, reset.token));
+  });
+}
+
+/**
+ * Sets the new password, revokes every session and consumes the token in one batch (SEC-23,
+ * SEC-27). Each effect is conditional on the token still being valid and runs before the
+ * consume, so of parallel submissions only the one whose consume returns a row changed anything.
+ * The reset proves control of the mailbox, so an unverified email becomes verified.
+ */
+export async function resetPassword(ctx: ServiceContext, input: { token: string; newPassword: string }): Promise<void> {
+  if (!isWellFormedToken(input.token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  const tokenHash = await hashToken(input.token);
+  // Cheap check first, so an unknown token costs no Argon2 work.
+  if (!(await findValidToken(ctx.db, tokenHash, "reset_password", Date.now()))) {
+    throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  }
+  const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2, {
+    maxConcurrent: ctx.config.argon2.maxConcurrent,
+  });
+  const now = Date.now();
+  const owner = selectValidTokenUserId(ctx.db, tokenHash, "reset_password", now);
+  const results = await ctx.db.batch([
+    buildPasswordResetByToken(ctx.db, owner, passwordHash, now),
+    buildMarkEmailVerified(ctx.db, owner, now, { onlyIfUnverified: true }),
+    buildSessionsDeletionByToken(ctx.db, owner),
+    buildTokenConsume(ctx.db, tokenHash, "reset_password", now),
+  ]);
+  const userId = results[3][0]?.userId;
+  if (!userId) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+
+  const user = await findUserById(ctx.db, userId);
+  if (!user) return;
+  await buildAuditInsert(ctx.db, {
+    action: "password_reset",
+    organizationId: user.organizationId,
+    actorUserId: user.id,
+    ip: ctx.ip,
+  });
+  ctx.defer(() => ctx.email.send(passwordChangedEmail(user.email, ctx.config.webBaseURL)));
+}
+
+/**
+ * Needs the current password; on success stores the new hash and revokes every other session,
+ * keeping the caller's (SEC-22). A wrong current password changes nothing.
+ */
+export async function updatePassword(
+  ctx: ServiceContext,
+  input: { userId: string; organizationId: string; sessionId: string; currentPassword: string; newPassword: string },
+): Promise<void> {
+  const user = await findUserById(ctx.db, input.userId);
+  if (!user) throw new AppError(401, "UNAUTHENTICATED", "Sign in to continue.");
+  if (!user.passwordHash) {
+    throw new AppError(409, "CONFLICT", "This account signs in with Google and has no password. Use “Forgot password” to set one.");
+  }
+  const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword, argon2))) {
+    throw new AppError(422, "VALIDATION_ERROR", "The current password is incorrect.", {
+      fields: [{ field: "current_password", message: "The current password is incorrect." }],
+    });
+  }
+  const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2, argon2);
+  const now = Date.now();
+  await ctx.db.batch([
+    buildPasswordHashUpdate(ctx.db, user.id, passwordHash, now),
+    deleteUserSessions(ctx.db, user.id, { exceptSessionId: input.sessionId }),
+    buildAuditInsert(ctx.db, {
+      action: "password_changed",
+      organizationId: input.organizationId,
+      actorUserId: user.id,
+      ip: ctx.ip,
+    }),
+  ]);
+  ctx.defer(() => ctx.email.send(passwordChangedEmail(user.email, ctx.config.webBaseURL)));
+}

@@ -1,0 +1,52 @@
+// The user as the API shows it (snake_case, FastSvelte's wire format).
+import { z } from "@hono/zod-openapi";
+import { ROLES, type Role } from "../../lib/roles";
+import { toISOString } from "../../lib/time";
+
+export const NameSchema = z.string().trim().min(1).max(100).nullable();
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    first_name: z.string().nullable(),
+    last_name: z.string().nullable(),
+    role: z.enum(ROLES),
+    organization_id: z.string(),
+    email_verified: z.boolean(),
+    has_password: z.boolean(),
+    created_at: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("User");
+
+export type UserResponse = z.infer<typeof UserSchema>;
+
+export interface UserProfile {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  role: Role;
+  organizationId: string;
+  emailVerified: boolean;
+  hasPassword: boolean;
+  createdAt: number;
+}
+
+export function toUserResponse(user: UserProfile): UserResponse {
+  return {
+    id: user.id,
+    email: user.email,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    role: user.role,
+    organization_id: user.organizationId,
+    email_verified: user.emailVerified,
+    has_password: user.hasPassword,
+    created_at: toISOString(user.createdAt),
+  };
+}
+
+export const UpdateMeSchema = z
+  .strictObject({ first_name: NameSchema.optional(), last_name: NameSchema.optional() })
+  .openapi("UpdateMe");

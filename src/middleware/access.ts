@@ -1,0 +1,67 @@
+// Deny by default (SEC-33): every route declares who may call it, and this is the only gate.
+import { createMiddleware } from "hono/factory";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { AppError } from "../errors";
+import { hasRoleAtLeast, type Role } from "../lib/roles";
+import { timingSafeEqual } from "../lib/crypto";
+import { validateSessionToken } from "../sessions/service";
+import { readSessionCookie } from "./session-cookie";
+
+/** Who may call a route: anyone, a session of at least a role, or the cron bearer secret. */
+export type Access = { kind: "public" } | { kind: "role"; minRole: Role } | { kind: "cron-secret" };
+
+export const PUBLIC: Access = { kind: "public" };
+export const CRON_SECRET: Access = { kind: "cron-secret" };
+export function minRole(role: Role): Access {
+  return { kind: "role", minRole: role };
+}
+
+/** The label used in the route table and the OpenAPI document. */
+export function describeAccess(access: Access): string {
+  switch (access.kind) {
+    case "public":
+      return "public";
+    case "cron-secret":
+      return "cron-secret";
+    case "role":
+      return access.minRole;
+  }
+}
+
+export function requireAccess(access: Access): MiddlewareHandler<AppEnv> {
+  switch (access.kind) {
+    case "public":
+      return createMiddleware<AppEnv>(async function allowAnyone(_c, next) {
+        await next();
+      });
+    case "cron-secret":
+      return requireCronSecret;
+    case "role":
+      return requireRole(access.minRole);
+  }
+}
+
+function requireRole(minimum: Role): MiddlewareHandler<AppEnv> {
+  return createMiddleware<AppEnv>(async function requireRole(c, next) {
+    const token = readSessionCookie(c);
+    // Authorization is read from D1 on every request, never from the cookie (SEC-24).
+    const session = token ? await validateSessionToken(c.get("db"), token) : null;
+    if (!session) throw new AppError(401, "UNAUTHENTICATED", "Sign in to continue.");
+    if (!hasRoleAtLeast(session.user.role, minimum)) {
+      throw new AppError(403, "FORBIDDEN", "Your role does not allow this action.");
+    }
+    c.set("session", session);
+    await next();
+  });
+}
+
+const requireCronSecret = createMiddleware<AppEnv>(async function requireCronSecret(c, next) {
+  const secret = c.get("config").cronSecret;
+  if (!secret) throw new AppError(503, "MISCONFIGURED", "CRON_SECRET is not set.");
+  const header = c.req.header("authorization") ?? "";
+  if (!timingSafeEqual(header, `Bearer ${secret}`)) {
+    throw new AppError(401, "UNAUTHENTICATED", "A valid cron bearer token is required.");
+  }
+  await next();
+});

@@ -1,0 +1,32 @@
+// CSRF defence beyond SameSite (SEC-45), on every unsafe method, login included.
+//
+// Hono's csrf() only inspects form-like content types; Rampart refuses those bodies anyway (415),
+// and the requirement is stricter: any unsafe request from a foreign Origin or a cross-site
+// fetch is refused, and a cookie-carrying unsafe request must name its Origin.
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { AppError } from "../errors";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Server-to-server routes: no cookie, authenticated by signature or bearer secret. */
+const EXEMPT_PATHS = new Set(["/webhooks/stripe", "/cron/run"]);
+
+export const originCheck = createMiddleware<AppEnv>(async function originCheck(c, next) {
+  if (SAFE_METHODS.has(c.req.method) || EXEMPT_PATHS.has(c.req.path)) return next();
+
+  const origin = c.req.header("origin");
+  const config = c.get("config");
+  const trusted = new Set([new URL(c.req.url).origin, new URL(config.webBaseURL).origin, ...config.corsOrigins]);
+
+  if (c.req.header("sec-fetch-site") === "cross-site") {
+    throw new AppError(403, "FORBIDDEN", "Cross-site requests are not allowed.");
+  }
+  if (origin !== undefined && !trusted.has(origin)) {
+    throw new AppError(403, "FORBIDDEN", "Requests from this origin are not allowed.");
+  }
+  if (origin === undefined && c.req.header("cookie")) {
+    throw new AppError(403, "FORBIDDEN", "Requests that carry cookies must send an Origin header.");
+  }
+  await next();
+});

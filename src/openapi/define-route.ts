@@ -1,0 +1,49 @@
+// Declares a route once: its access rule, rate limit, schemas and documented errors.
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { describeAccess, requireAccess, type Access } from "../middleware/access";
+import { rateLimit, type RateLimitPolicy } from "../middleware/rate-limit";
+import { errorResponses } from "./error-responses";
+import type { Mode } from "../config";
+import { createMiddleware } from "hono/factory";
+import { AppError } from "../errors";
+
+function requireMode(mode: Mode): MiddlewareHandler<AppEnv> {
+  return createMiddleware<AppEnv>(async function requireMode(c, next) {
+    if (c.get("config").mode !== mode) throw new AppError(404, "NOT_FOUND", "Not found.");
+    await next();
+  });
+}
+
+export interface RouteOptions {
+  access: Access;
+  rateLimit?: RateLimitPolicy;
+  /** The route exists only in this mode; in the other it is 404 before anything else runs. */
+  onlyInMode?: Mode;
+}
+
+/** The OpenAPI extension that carries a route's access rule (read back by the route table). */
+export const ACCESS_EXTENSION = "x-min-role";
+
+export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(options: RouteOptions, route: R) {
+  const middleware: MiddlewareHandler<AppEnv>[] = [];
+  if (options.onlyInMode) middleware.push(requireMode(options.onlyInMode));
+  middleware.push(requireAccess(options.access));
+  if (options.rateLimit) middleware.push(rateLimit(options.rateLimit));
+  const access = describeAccess(options.access);
+  return createRoute({
+    ...route,
+    middleware,
+    [ACCESS_EXTENSION]: access,
+    ...(options.access.kind === "role" ? { security: [{ sessionCookie: [] }] } : {}),
+    description: [
+      route.description,
+      `Access: ${access}.`,
+      options.onlyInMode ? `Only in ${options.onlyInMode.toUpperCase()} mode; 404 otherwise.` : undefined,
+    ]
+      .filter(Boolean)
+      .join("\n\n"),
+    responses: { ...errorResponses(options), ...route.responses },
+  });
+}

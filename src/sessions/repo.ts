@@ -1,0 +1,95 @@
+// Session rows: create, the one-query validation join, listing and deletion. No rules here.
+import { and, eq, gt, isNotNull, isNull, lt, ne, inArray } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { organizations, sessions, users } from "../db/schema";
+
+export interface NewSessionRow {
+  id: string;
+  tokenHash: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export function insertSession(db: Database, row: NewSessionRow) {
+  return db.insert(sessions).values(row);
+}
+
+/**
+ * Session, user and organization in one indexed read. Expiry, suspension of either and email
+ * verification are conditions of the query itself, so a row comes back only for a usable session.
+ */
+export async function findValidSession(db: Database, tokenHash: string, now: number) {
+  const rows = await db
+    .select({
+      sessionId: sessions.id,
+      expiresAt: sessions.expiresAt,
+      userId: users.id,
+      email: users.email,
+      firstName: users.firstName,
+      lastName: users.lastName,
+      role: users.role,
+      hasPassword: isNotNull(users.passwordHash),
+      emailVerifiedAt: users.emailVerifiedAt,
+      createdAt: users.createdAt,
+      organizationId: organizations.id,
+      organizationName: organizations.name,
+    })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(organizations, eq(organizations.id, users.organizationId))
+    .where(
+      and(
+        eq(sessions.tokenHash, tokenHash),
+        gt(sessions.expiresAt, now),
+        isNull(users.suspendedAt),
+        isNotNull(users.emailVerifiedAt),
+        isNull(organizations.suspendedAt),
+      ),
+    )
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+export function listActiveSessions(db: Database, userId: string, now: number) {
+  return db
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      expiresAt: sessions.expiresAt,
+      userAgent: sessions.userAgent,
+    })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now)))
+    .orderBy(sessions.createdAt);
+}
+
+export function deleteSessionById(db: Database, userId: string, sessionId: string) {
+  return db
+    .delete(sessions)
+    .where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId)))
+    .returning({ id: sessions.id });
+}
+
+export function deleteUserSessions(db: Database, userId: string, options: { exceptSessionId?: string } = {}) {
+  return db
+    .delete(sessions)
+    .where(
+      options.exceptSessionId === undefined
+        ? eq(sessions.userId, userId)
+        : and(eq(sessions.userId, userId), ne(sessions.id, options.exceptSessionId)),
+    );
+}
+
+/** One bounded batch of sessions expired before `cutoff`; returns how many were deleted. */
+export async function deleteExpiredSessionsBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
+  const victims = db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(lt(sessions.expiresAt, cutoff))
+    .limit(batchSize);
+  const deleted = await db.delete(sessions).where(inArray(sessions.id, victims)).returning({ id: sessions.id });
+  return deleted.length;
+}

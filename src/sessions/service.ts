@@ -1,0 +1,120 @@
+// Server-side sessions: issue a fresh token at every login, validate it per request, revoke.
+import type { Database } from "../db/client";
+import { generateToken, hashToken, isWellFormedToken } from "../lib/crypto";
+import type { Role } from "../lib/roles";
+import { SECOND_MS } from "../lib/time";
+import {
+  deleteSessionById,
+  deleteUserSessions,
+  findValidSession,
+  insertSession,
+  listActiveSessions,
+} from "./repo";
+
+export interface SessionContext {
+  session: { id: string; expiresAt: number };
+  user: {
+    id: string;
+    email: string;
+    firstName: string | null;
+    lastName: string | null;
+    role: Role;
+    organizationId: string;
+    hasPassword: boolean;
+    emailVerified: boolean;
+    createdAt: number;
+  };
+  organization: { id: string; name: string };
+}
+
+export interface IssuedSession {
+  id: string;
+  /** The raw token: goes into Set-Cookie and nowhere else (SEC-14). */
+  token: string;
+  expiresAt: number;
+}
+
+export interface SessionMetadata {
+  userAgent: string | null;
+  ip: string | null;
+}
+
+const USER_AGENT_MAX_LENGTH = 256;
+
+/** Always a brand-new token: a cookie the client brought is never adopted (SEC-16). */
+export async function buildSession(
+  userId: string,
+  ttlSeconds: number,
+  metadata: SessionMetadata,
+  now = Date.now(),
+): Promise<{ issued: IssuedSession; row: Parameters<typeof insertSession>[1] }> {
+  const token = generateToken();
+  const id = crypto.randomUUID();
+  const expiresAt = now + ttlSeconds * SECOND_MS;
+  return {
+    issued: { id, token, expiresAt },
+    row: {
+      id,
+      tokenHash: await hashToken(token),
+      userId,
+      createdAt: now,
+      expiresAt,
+      userAgent: metadata.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+      ip: metadata.ip,
+    },
+  };
+}
+
+export async function createSession(
+  db: Database,
+  userId: string,
+  ttlSeconds: number,
+  metadata: SessionMetadata,
+): Promise<IssuedSession> {
+  const { issued, row } = await buildSession(userId, ttlSeconds, metadata);
+  await insertSession(db, row);
+  return issued;
+}
+
+/**
+ * Reads only: one indexed join, no write on the read path. Expiry is enforced here, whatever
+ * the cron job has or has not pruned yet (SEC-19).
+ */
+export async function validateSessionToken(db: Database, token: string): Promise<SessionContext | null> {
+  if (!isWellFormedToken(token)) return null;
+  const row = await findValidSession(db, await hashToken(token), Date.now());
+  if (!row) return null;
+  return {
+    session: { id: row.sessionId, expiresAt: row.expiresAt },
+    user: {
+      id: row.userId,
+      email: row.email,
+      firstName: row.firstName,
+      lastName: row.lastName,
+      role: row.role,
+      organizationId: row.organizationId,
+      hasPassword: Boolean(row.hasPassword),
+      emailVerified: row.emailVerifiedAt !== null,
+      createdAt: row.createdAt,
+    },
+    organization: { id: row.organizationId, name: row.organizationName },
+  };
+}
+
+export async function listSessions(db: Database, userId: string) {
+  return listActiveSessions(db, userId, Date.now());
+}
+
+/** Returns false when the id is not one of the caller's sessions (another user's is "not found"). */
+export async function revokeSession(db: Database, userId: string, sessionId: string): Promise<boolean> {
+  const deleted = await deleteSessionById(db, userId, sessionId);
+  return deleted.length > 0;
+}
+
+export async function revokeAllSessions(
+  db: Database,
+  userId: string,
+  options: { exceptSessionId?: string } = {},
+): Promise<void> {
+  await deleteUserSessions(db, userId, options);
+}

@@ -1,0 +1,10 @@
+// The bindings tests see: the worker's own, plus the migrations vitest.config.ts passes in.
+import type { Env as WorkerEnv } from "../src/env";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {
+      TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    }
+  }
+}
