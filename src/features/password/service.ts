@@ -2,6 +2,7 @@
 import { AppError } from "../../errors";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
 import { hashPassword, verifyPassword } from "../../lib/password";
+import { RATE_LIMITS, consumeRateLimit } from "../../middleware/rate-limit";
 import { passwordChangedEmail, passwordResetEmail } from "../../email/templates";
 import type { ServiceContext } from "../service-context";
 import { buildAuditInsert } from "../audit/service";
@@ -85,6 +86,9 @@ export async function updatePassword(
   if (!user.passwordHash) {
     throw new AppError(409, "CONFLICT", "This account signs in with Google and has no password. Use “Forgot password” to set one.");
   }
+  // Guesses are limited per IP by the route and per account here, so a stolen cookie used from
+  // many addresses is no faster a way to guess the password than the login form (SEC-13).
+  await consumeRateLimit(ctx.env, `${RATE_LIMITS.passwordUpdate.name}:user:${user.id}`, RATE_LIMITS.passwordUpdate);
   const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
   if (!(await verifyPassword(user.passwordHash, input.currentPassword, argon2))) {
     throw new AppError(422, "VALIDATION_ERROR", "The current password is incorrect.", {

@@ -1,0 +1,55 @@
+// Rows written straight into D1, for states the API cannot reach quickly (old hashes, expiry).
+import { env } from "cloudflare:test";
+import { hashPassword, DEFAULT_ARGON2_PARAMS, type Argon2Params } from "../../src/lib/password";
+import type { Role } from "../../src/lib/roles";
+import { uniqueEmail, GOOD_PASSWORD } from "./accounts";
+
+export interface InsertedUser {
+  id: string;
+  organizationId: string;
+  email: string;
+  password: string;
+}
+
+export async function insertUser(
+  options: {
+    email?: string;
+    password?: string;
+    role?: Role;
+    verified?: boolean;
+    argon2?: Argon2Params;
+    passwordHash?: string | null;
+  } = {},
+): Promise<InsertedUser> {
+  const email = options.email ?? uniqueEmail("inserted");
+  const password = options.password ?? GOOD_PASSWORD;
+  const passwordHash =
+    options.passwordHash !== undefined
+      ? options.passwordHash
+      : await hashPassword(password, options.argon2 ?? DEFAULT_ARGON2_PARAMS);
+  const organizationId = crypto.randomUUID();
+  const id = crypto.randomUUID();
+  const now = Date.now();
+  await env.DB.batch([
+    env.DB.prepare("INSERT INTO organization (id, name, created_at) VALUES (?, ?, ?)").bind(organizationId, "Org", now),
+    env.DB.prepare(
+      `INSERT INTO "user" (id, organization_id, email, password_hash, role, email_verified_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).bind(id, organizationId, email, passwordHash, options.role ?? "org_admin", options.verified === false ? null : now, now, now),
+  ]);
+  return { id, organizationId, email, password };
+}
+
+export async function countRows(table: string, where = "1 = 1", ...params: unknown[]): Promise<number> {
+  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM "${table}" WHERE ${where}`)
+    .bind(...params)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+export async function auditActions(userId: string): Promise<string[]> {
+  const { results } = await env.DB.prepare("SELECT action FROM audit_log WHERE actor_user_id = ? ORDER BY id")
+    .bind(userId)
+    .all<{ action: string }>();
+  return results.map((row) => row.action);
+}
