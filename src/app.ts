@@ -58,6 +58,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
     name: "session_id",
     description: "The HttpOnly session cookie set by POST /auth/login.",
   });
+  routes.openAPIRegistry.registerComponent("securitySchemes", "cronBearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "CRON_SECRET, for POST /cron/run only.",
+  });
 
   app.notFound(handleNotFound);
   app.onError(handleError);

@@ -21,6 +21,8 @@ export interface RouteOptions {
   rateLimit?: RateLimitPolicy;
   /** The route exists only in this mode; in the other it is 404 before anything else runs. */
   onlyInMode?: Mode;
+  /** The route's own error outcomes, by status: "CODE: when". Shared ones are added for it. */
+  errors?: Partial<Record<400 | 401 | 403 | 404 | 409 | 422, string>>;
 }
 
 /** The OpenAPI extension that carries a route's access rule (read back by the route table). */
@@ -44,6 +46,6 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(opt
     ]
       .filter(Boolean)
       .join("\n\n"),
-    responses: { ...errorResponses(options), ...route.responses },
+    responses: { ...errorResponses(options, route.request), ...route.responses },
   });
 }

@@ -1,4 +1,4 @@
-// The shared error schema and the error responses every route documents.
+// The shared error schema and the error responses each route documents, derived from its shape.
 import { z, type RouteConfig } from "@hono/zod-openapi";
 import type { RouteOptions } from "./define-route";
 
@@ -18,19 +18,27 @@ function errorResponse(description: string): ResponseConfig {
   return { description, content: { "application/json": { schema: ErrorBodySchema } } };
 }
 
-export function errorResponses(options: RouteOptions): Record<number, ResponseConfig> {
-  const responses: Record<number, ResponseConfig> = {
-    400: errorResponse("BAD_REQUEST: malformed JSON"),
-    413: errorResponse("PAYLOAD_TOO_LARGE: body over 64 KiB"),
-    415: errorResponse("UNSUPPORTED_MEDIA_TYPE: the body is not JSON"),
-    422: errorResponse("VALIDATION_ERROR: details.fields lists each field at fault"),
-  };
-  if (options.access.kind !== "public") responses[401] = errorResponse("UNAUTHENTICATED");
-  if (options.access.kind === "role") responses[403] = errorResponse("FORBIDDEN: role too low");
-  if (options.rateLimit) {
-    responses[429] = errorResponse(
-      `RATE_LIMITED: more than ${options.rateLimit.limit} requests per ${options.rateLimit.windowSeconds} s; see Retry-After`,
-    );
+/** The errors the shared machinery can produce for a route, plus the route's own `errors`. */
+export function errorResponses(options: RouteOptions, request: RouteConfig["request"]): Record<number, ResponseConfig> {
+  const descriptions = new Map<number, string[]>();
+  const add = (status: number, text: string) => descriptions.set(status, [...(descriptions.get(status) ?? []), text]);
+
+  if (request?.body) {
+    add(400, "BAD_REQUEST: the body is not valid JSON");
+    add(413, "PAYLOAD_TOO_LARGE: the body is over 64 KiB");
+    add(415, "UNSUPPORTED_MEDIA_TYPE: the body is not application/json");
   }
-  return responses;
+  if (request?.body || request?.query || request?.params) {
+    add(422, "VALIDATION_ERROR: details.fields lists each field at fault, unknown fields included");
+  }
+  if (options.access.kind !== "public") add(401, "UNAUTHENTICATED: no valid session (or cron secret)");
+  if (options.access.kind === "role") add(403, `FORBIDDEN: the caller's role is below ${options.access.minRole}`);
+  if (options.onlyInMode) add(404, `NOT_FOUND: the route does not exist outside ${options.onlyInMode.toUpperCase()} mode`);
+  if (options.rateLimit) {
+    add(429, `RATE_LIMITED: over ${options.rateLimit.limit} requests per ${options.rateLimit.windowSeconds} s per client IP; see Retry-After`);
+  }
+  for (const [status, text] of Object.entries(options.errors ?? {})) add(Number(status), text);
+  add(503, "MISCONFIGURED: a required setting is missing in this environment");
+
+  return Object.fromEntries([...descriptions].map(([status, texts]) => [status, errorResponse(texts.join("; "))]));
 }

@@ -52,7 +52,14 @@ const signupOrg = defineRoute(
 );
 
 const login = defineRoute(
-  { access: PUBLIC, rateLimit: RATE_LIMITS.login },
+  {
+    access: PUBLIC,
+    rateLimit: RATE_LIMITS.login,
+    errors: {
+      401: "INVALID_CREDENTIALS: wrong email or password (identical for both)",
+      403: "EMAIL_NOT_VERIFIED, ACCOUNT_SUSPENDED or ORG_SUSPENDED (only after the right password)",
+    },
+  },
   {
     method: "post",
     path: "/login",
@@ -77,7 +84,11 @@ const logout = defineRoute(
 );
 
 const verify = defineRoute(
-  { access: PUBLIC, rateLimit: RATE_LIMITS.verifyEmail },
+  {
+    access: PUBLIC,
+    rateLimit: RATE_LIMITS.verifyEmail,
+    errors: { 400: "INVALID_TOKEN: unknown, used or expired token" },
+  },
   {
     method: "post",
     path: "/verify-email",
@@ -113,7 +124,7 @@ const sessionsList = defineRoute(
 );
 
 const sessionRevoke = defineRoute(
-  { access: minRole("readonly") },
+  { access: minRole("readonly"), errors: { 404: "NOT_FOUND: not one of the caller's sessions" } },
   {
     method: "delete",
     path: "/sessions/{id}",

@@ -22,7 +22,11 @@ const forgot = defineRoute(
 );
 
 const reset = defineRoute(
-  { access: PUBLIC, rateLimit: RATE_LIMITS.resetPassword },
+  {
+    access: PUBLIC,
+    rateLimit: RATE_LIMITS.resetPassword,
+    errors: { 400: "INVALID_TOKEN: unknown, used or expired token" },
+  },
   {
     method: "post",
     path: "/reset",
@@ -35,7 +39,14 @@ const reset = defineRoute(
 );
 
 const update = defineRoute(
-  { access: minRole("readonly"), rateLimit: RATE_LIMITS.passwordUpdate },
+  {
+    access: minRole("readonly"),
+    rateLimit: RATE_LIMITS.passwordUpdate,
+    errors: {
+      409: "CONFLICT: the account has no password (Google sign-in)",
+      422: "VALIDATION_ERROR with field current_password when it is wrong",
+    },
+  },
   {
     method: "post",
     path: "/update",
