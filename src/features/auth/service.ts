@@ -117,9 +117,7 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
   const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
   const user = await findUserByEmail(ctx.db, input.email);
 
-  const isPasswordCorrect = user?.passwordHash
-    ? await verifyPassword(user.passwordHash, input.password, argon2)
-    : (await verifyAgainstDummyHash(input.password, ctx.config.argon2, argon2), false);
+  const isPasswordCorrect = await checkPassword(ctx, user?.passwordHash ?? null, input.password);
 
   if (!user || !isPasswordCorrect) {
     await recordLoginFailure(ctx.env, input.email);
@@ -178,6 +176,16 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
     },
     session: issued,
   };
+}
+
+/** One Argon2id verify whether or not there is a hash to verify against (SEC-6). */
+async function checkPassword(ctx: ServiceContext, passwordHash: string | null, password: string): Promise<boolean> {
+  const options = { maxConcurrent: ctx.config.argon2.maxConcurrent };
+  if (passwordHash === null) {
+    await verifyAgainstDummyHash(password, ctx.config.argon2, options);
+    return false;
+  }
+  return verifyPassword(passwordHash, password, options);
 }
 
 export const INVALID_TOKEN_MESSAGE = "This link is invalid or has expired.";
