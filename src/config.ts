@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Env } from "./env";
 import { AppError } from "./errors";
+import { DEFAULT_ARGON2_PARAMS, MAX_ARGON2_PARAMS } from "./lib/password";
 
 const environmentSchema = z.enum(["dev", "staging", "prod"]);
 export type Environment = z.infer<typeof environmentSchema>;
@@ -32,11 +33,12 @@ const configSchema = z.object({
     ttlSeconds: positiveInteger,
     retentionDays: z.coerce.number().int().min(0),
   }),
+  // At least the OWASP minimum (SEC-1); at most what the hashing module will run in 128 MB.
   argon2: z.object({
-    memoryKiB: z.coerce.number().int().min(19456),
-    iterations: z.coerce.number().int().min(2),
-    parallelism: z.coerce.number().int().min(1),
-    maxConcurrent: positiveInteger,
+    memoryKiB: z.coerce.number().int().min(DEFAULT_ARGON2_PARAMS.memoryKiB).max(MAX_ARGON2_PARAMS.memoryKiB),
+    iterations: z.coerce.number().int().min(DEFAULT_ARGON2_PARAMS.iterations).max(MAX_ARGON2_PARAMS.iterations),
+    parallelism: z.coerce.number().int().min(DEFAULT_ARGON2_PARAMS.parallelism).max(MAX_ARGON2_PARAMS.parallelism),
+    maxConcurrent: positiveInteger.max(8),
   }),
   email: z.discriminatedUnion("provider", [
     z.object({ provider: z.literal("stub"), from: z.string().min(3) }),

@@ -44,6 +44,8 @@ describe("config", () => {
     ["WEB_BASE_URL", { WEB_BASE_URL: "http://app.example.com" }],
     ["RESEND_API_KEY", { RESEND_API_KEY: undefined }],
     ["ARGON2_MEMORY_KIB", { ARGON2_MEMORY_KIB: "4096" }],
+    ["ARGON2_MEMORY_KIB", { ARGON2_MEMORY_KIB: "1048576" }],
+    ["ARGON2_ITERATIONS", { ARGON2_ITERATIONS: "1" }],
     ["CORS_ORIGINS", { CORS_ORIGINS: "not a url" }],
     ["MODE", { MODE: "b2x" }],
   ])("names %s when it is missing or invalid in production", (name, override) => {
