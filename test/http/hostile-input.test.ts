@@ -1,0 +1,602 @@
+// Every route answers hostile input with the JSON error body of API.md and changes nothing:
+// malformed JSON 400, non-JSON 415, unknown or mistyped fields 422, over 64 KiB 413, bad cookies
+// 401, unknown routes 404, wrong methods 405, and no input at all produces a 500.
+// The routes come from the app's own OpenAPI registry, so a new route is covered without edits.
+import { beforeAll, describe, expect, it } from "vitest";
+import { createClient, randomIP, type TestClient } from "../helpers/client";
+import { signedInAccount, type Account } from "../helpers/accounts";
+import { readDBState, type DBState } from "../helpers/db-state";
+import {
+  encodeHostileComponent,
+  fillPath,
+  isRoleAccess,
+  registeredRoutes,
+  routeLabel,
+  validBodyFor,
+  type RegisteredRoute,
+} from "../helpers/route-registry";
+
+// ---------------------------------------------------------------------------------------------
+// The corpus
+
+interface HostileValue {
+  label: string;
+  /** A JSON value (serialized with JSON.stringify, which escapes lone surrogates)... */
+  value?: unknown;
+  /** ...or raw JSON text, for what JSON.stringify cannot produce (1e999, an own __proto__ key). */
+  rawJSON?: string;
+}
+
+const TEN_KB = 10 * 1024;
+
+const HOSTILE_STRINGS: HostileValue[] = [
+  { label: "SQL tautology", value: "' OR '1'='1" },
+  { label: "SQL stacked query", value: `'; DROP TABLE "user"; --` },
+  { label: "SQL union", value: "' UNION SELECT token_hash, user_id FROM session --" },
+  { label: "SQL wildcard and comment", value: "%' OR 1=1 /*" },
+  { label: "SQL quote inside a valid email", value: "o'brien'--@example.com" },
+  { label: "quotes and backslashes", value: `\\"\\'\\\\"'` },
+  { label: "NUL byte", value: "\u0000" },
+  { label: "NUL inside an email", value: "ada\u0000@example.com" },
+  { label: "NUL inside a passphrase", value: "correct horse\u0000battery" },
+  { label: "10 KB ASCII string", value: "A".repeat(TEN_KB) },
+  { label: "10 KB of emoji", value: "😀".repeat(TEN_KB / 4) },
+  { label: "lone high surrogate", value: "\ud800" },
+  { label: "lone low surrogate inside text", value: "abcdef\udfffghijkl" },
+  { label: "reversed surrogate pair", value: "\udc00\ud800 reversed pair" },
+  { label: "RTL override", value: "\u202egpj.exe\u202c invoice" },
+  { label: "zero-width characters only", value: "\u200b\u200c\u200d\u2060\ufeff" },
+  { label: "zero-width inside an email", value: "ada\u200b@example.com" },
+  { label: "stacked combining marks", value: "Z" + "\u0336\u0301\u0327".repeat(100) },
+  { label: "emoji ZWJ sequences", value: "👩‍👩‍👧‍👦🏳️‍🌈 family" },
+  { label: "fullwidth look-alike email", value: "ａｄａ@ｅｘａｍｐｌｅ.ｃｏｍ" },
+  { label: "Cyrillic look-alike email", value: "аda@example.com" },
+  { label: "empty string", value: "" },
+  { label: "whitespace only", value: " \t\n\r " },
+  { label: "CRLF header injection", value: "x\r\nSet-Cookie: session_id=evil" },
+  { label: "HTML", value: "<script>alert(1)</script>" },
+  { label: "template expressions", value: "${7*7}{{7*7}}#{7*7}" },
+  { label: "path traversal", value: "../../../etc/passwd" },
+  { label: "the word __proto__", value: "__proto__" },
+  { label: "percent-encoding, some of it broken", value: "%00%2e%2e%2f%E0%A4%A" },
+];
+
+const HOSTILE_NON_STRINGS: HostileValue[] = [
+  { label: "zero", value: 0 },
+  { label: "negative number", value: -1 },
+  { label: "float", value: 1.5 },
+  { label: "huge number", value: 1e308 },
+  { label: "number that overflows to Infinity", rawJSON: "1e999" },
+  { label: "integer beyond 2^53", rawJSON: "123456789012345678901234567890" },
+  { label: "true", value: true },
+  { label: "false", value: false },
+  { label: "null", value: null },
+  { label: "empty array", value: [] },
+  { label: "array of strings", value: ["ada@example.com", "correct horse battery"] },
+  { label: "array of 1000 items", value: Array.from({ length: 1000 }, (_, index) => index) },
+  { label: "empty object", value: {} },
+  { label: "operator object", value: { $ne: null, $gt: "" } },
+  { label: "own __proto__ key", rawJSON: `{"__proto__":{"role":"sys_admin","is_admin":true}}` },
+  { label: "object nested 5000 deep", rawJSON: `${'{"a":'.repeat(5000)}1${"}".repeat(5000)}` },
+  { label: "array nested 20000 deep", rawJSON: `${"[".repeat(20000)}${"]".repeat(20000)}` },
+];
+
+const HOSTILE_VALUES = [...HOSTILE_STRINGS, ...HOSTILE_NON_STRINGS];
+
+/** Path segments and query values are strings on the wire: the corpus, stringified. */
+const HOSTILE_TEXT: HostileValue[] = [
+  ...HOSTILE_STRINGS.filter((hostile) => hostile.value !== ""),
+  ...HOSTILE_NON_STRINGS.map((hostile) => ({ label: hostile.label, value: toJSONText(hostile) })),
+];
+
+function toJSONText(hostile: HostileValue): string {
+  return hostile.rawJSON ?? JSON.stringify(hostile.value);
+}
+
+const PLACEHOLDER = "\u0001hostile-placeholder\u0001";
+
+/** The valid body with one field replaced by the hostile value (raw JSON spliced in). */
+function bodyWithField(valid: Record<string, unknown>, field: string, hostile: HostileValue): string {
+  // A replacer function, so "$&"-like sequences in the hostile text are not patterns.
+  return JSON.stringify({ ...valid, [field]: PLACEHOLDER }).replace(JSON.stringify(PLACEHOLDER), () => toJSONText(hostile));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending and checking
+
+const ROUTES = registeredRoutes();
+const JSON_ROUTES = ROUTES.filter((route) => route.bodyFields !== null);
+const UNSAFE_ROUTES = ROUTES.filter((route) => !["GET", "HEAD"].includes(route.method));
+const ROLE_ROUTES = ROUTES.filter((route) => isRoleAccess(route.access));
+const PASSWORD_FIELDS = JSON_ROUTES.flatMap((route) =>
+  Object.keys(route.bodyFields!)
+    .filter((field) => field.includes("password"))
+    .map((field) => ({ route, field })),
+);
+
+interface SendOptions {
+  body?: BodyInit;
+  contentType?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** Each request from a fresh CF-Connecting-IP, so per-IP rate limits never decide the outcome. */
+function send(client: TestClient, method: string, path: string, options: SendOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { "cf-connecting-ip": randomIP(), ...options.headers };
+  const contentType = options.contentType === undefined ? "application/json" : options.contentType;
+  let body = options.body;
+  if (body !== undefined && contentType !== null) headers["content-type"] = contentType;
+  // A string body would get text/plain from the Request constructor; bytes get no Content-Type.
+  if (typeof body === "string" && contentType === null) body = new TextEncoder().encode(body);
+  return client.request(method, path, { headers, body });
+}
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+/** Problems with an error response's shape: API.md's body and nothing else. */
+async function errorBodyProblems(response: Response): Promise<{ problems: string[]; body: ErrorBody | null }> {
+  const problems: string[] = [];
+  const contentType = response.headers.get("content-type") ?? "";
+  if (!contentType.startsWith("application/json")) problems.push(`Content-Type is "${contentType}"`);
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { problems: [...problems, `body is not JSON: ${text.slice(0, 80)}`], body: null };
+  }
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  if (!isObject(body) || Object.keys(body).join() !== "error" || !isObject(body.error)) {
+    return { problems: [...problems, `body is not {error:{...}}: ${text.slice(0, 120)}`], body: null };
+  }
+  const error = body.error;
+  const extra = Object.keys(error).filter((key) => !["code", "message", "details"].includes(key));
+  if (extra.length > 0) problems.push(`error has extra keys ${extra.join(", ")}`);
+  if (typeof error.code !== "string" || !/^[A-Z][A-Z_]*$/.test(error.code)) problems.push(`bad code ${String(error.code)}`);
+  if (typeof error.message !== "string" || error.message === "") problems.push("message is not a non-empty string");
+  if ("details" in error && !isObject(error.details)) problems.push("details is not an object");
+  return { problems, body: body as unknown as ErrorBody };
+}
+
+function describeChange(before: DBState, after: DBState): string[] {
+  return (Object.keys(before) as (keyof DBState)[])
+    .filter((key) => before[key] !== after[key])
+    .map((key) => `${key} ${before[key]} -> ${after[key]}`);
+}
+
+/** What is wrong with one answer: a 5xx, a status the route does not document, or an error body that is not API.md's. */
+async function inspect(
+  route: RegisteredRoute,
+  label: string,
+  response: Response,
+): Promise<{ violations: string[]; body: ErrorBody | null }> {
+  const violations: string[] = [];
+  if (response.status >= 500) violations.push(`${label}: ${response.status}`);
+  if (response.status < 400) {
+    await response.body?.cancel();
+    if (!route.documentedStatuses.has(response.status)) violations.push(`${label}: status ${response.status} is not documented`);
+    return { violations, body: null };
+  }
+  const { problems, body } = await errorBodyProblems(response);
+  if (!route.documentedStatuses.has(response.status)) {
+    violations.push(`${label}: status ${response.status} (${body?.error.code}) is not documented for ${routeLabel(route)}`);
+  }
+  violations.push(...problems.map((problem) => `${label}: ${response.status} ${problem}`));
+  return { violations, body };
+}
+
+/** One request, checked by inspect(), plus: if it was refused, D1 is exactly as before. */
+async function probe(
+  route: RegisteredRoute,
+  label: string,
+  request: () => Promise<Response>,
+): Promise<{ violations: string[]; response: Response; body: ErrorBody | null }> {
+  const before = await readDBState();
+  const response = await request();
+  const { violations, body } = await inspect(route, label, response);
+  if (response.status >= 400) {
+    const changes = describeChange(before, await readDBState());
+    if (changes.length > 0) violations.push(`${label}: refused with ${response.status} but changed ${changes.join(", ")}`);
+  }
+  return { violations, response, body };
+}
+
+interface Caller {
+  client: TestClient;
+  /** Set for a signed-in caller; its password moves when /password/update succeeds. */
+  account?: Account;
+  /** Replaces the account, for when a per-account limit (SEC-13) would answer 429 to the rest. */
+  renew?: () => Promise<void>;
+}
+
+async function signedInCaller(): Promise<Caller> {
+  const caller: Caller = { client: createClient() };
+  caller.renew = async () => {
+    const account = await signedInAccount();
+    caller.client = account.client;
+    caller.account = account;
+  };
+  await caller.renew();
+  return caller;
+}
+
+function validBodyForCaller(route: RegisteredRoute, caller: Caller): Record<string, unknown> {
+  const body = validBodyFor(route);
+  // The only field whose valid value is a secret the caller holds: the current password.
+  if (caller.account && "current_password" in body) body.current_password = caller.account.password;
+  return body;
+}
+
+interface HostileCase {
+  label: string;
+  request: () => Promise<Response>;
+}
+
+/** Every hostile value in every input slot of the route: body fields, whole body, query, path. */
+function hostileCases(route: RegisteredRoute, caller: Caller, mode: string): HostileCase[] {
+  const cases: HostileCase[] = [];
+  const add = (slot: string, hostile: HostileValue, request: () => Promise<Response>) =>
+    cases.push({ label: `${routeLabel(route)} ${slot} = ${hostile.label} (${mode})`, request });
+  const validPath = fillPath(route.path, {});
+
+  for (const field of Object.keys(route.bodyFields ?? {})) {
+    for (const hostile of HOSTILE_VALUES) {
+      add(`body.${field}`, hostile, async () => {
+        // Built when sent, so it uses the caller's current password.
+        const body = bodyWithField(validBodyForCaller(route, caller), field, hostile);
+        const response = await send(caller.client, route.method, validPath, { body });
+        const sent = JSON.parse(body) as Record<string, unknown>;
+        if (caller.account && response.status < 300 && typeof sent.new_password === "string") {
+          caller.account.password = sent.new_password;
+        }
+        return response;
+      });
+    }
+  }
+  if (route.bodyFields !== null) {
+    for (const hostile of HOSTILE_VALUES) {
+      add("whole body", hostile, () => send(caller.client, route.method, validPath, { body: toJSONText(hostile) }));
+    }
+  }
+  for (const field of Object.keys(route.queryFields)) {
+    for (const hostile of HOSTILE_TEXT) {
+      const path = `${validPath}?${field}=${encodeHostileComponent(hostile.value as string)}`;
+      add(`query ${field}`, hostile, () => send(caller.client, route.method, path));
+    }
+  }
+  for (const param of route.pathParams) {
+    for (const hostile of HOSTILE_TEXT) {
+      const path = fillPath(route.path, { [param]: hostile.value as string });
+      add(`path {${param}}`, hostile, () =>
+        send(caller.client, route.method, path, {
+          body: route.bodyFields ? JSON.stringify(validBodyForCaller(route, caller)) : undefined,
+        }),
+      );
+    }
+  }
+  if (cases.length === 0) {
+    // No declared input: an undeclared hostile query and body are ignored or refused, never a 500.
+    const query = `?session_id=${encodeHostileComponent("' OR 1=1 --")}&${encodeHostileComponent("\ud800")}=%00`;
+    const body = ["GET", "HEAD"].includes(route.method)
+      ? undefined
+      : JSON.stringify({ "' OR 1=1 --": "\u0000\ud800", role: "sys_admin" });
+    add("undeclared input", { label: "hostile query and body" }, () =>
+      send(caller.client, route.method, `${validPath}${query}`, { body }),
+    );
+  }
+  return cases;
+}
+
+/**
+ * Runs the cases a few at a time (password hashing dominates the runtime) and checks each answer.
+ * D1 is compared around each batch; when a batch changed something and held a refusal, the
+ * refusals are sent again one by one, so "a refusal changes nothing" is still checked per request.
+ */
+async function runCases(
+  route: RegisteredRoute,
+  cases: HostileCase[],
+  options: { concurrency: number; caller: Caller },
+): Promise<{ violations: string[]; outcomes: string[] }> {
+  const { concurrency, caller } = options;
+  const violations: string[] = [];
+  const outcomes: string[] = [];
+  for (let index = 0; index < cases.length; index += concurrency) {
+    const batch = cases.slice(index, index + concurrency);
+    const before = await readDBState();
+    const results = await Promise.all(
+      batch.map(async (item) => {
+        let response = await item.request();
+        let renewed = false;
+        if (response.status === 429 && caller.renew) {
+          // Per-IP limits cannot trigger (each request has its own IP); this is a per-account one.
+          await response.body?.cancel();
+          await caller.renew();
+          renewed = true;
+          response = await item.request();
+        }
+        return { item, status: response.status, renewed, ...(await inspect(route, item.label, response)) };
+      }),
+    );
+    const changes = describeChange(before, await readDBState());
+    for (const result of results) {
+      violations.push(...result.violations);
+      outcomes.push(result.body ? `${result.status} ${result.body.error.code}` : String(result.status));
+    }
+    const refusals = results.filter((result) => result.status >= 400);
+    // A new account's own rows are not the request's doing: check its refusals one by one.
+    const renewed = results.some((result) => result.renewed);
+    if (refusals.length === 0 || (changes.length === 0 && !renewed)) continue;
+    if (refusals.length === results.length && batch.length === 1 && !renewed) {
+      violations.push(`${batch[0]!.label}: refused with ${refusals[0]!.status} but changed ${changes.join(", ")}`);
+      continue;
+    }
+    for (const { item } of refusals) {
+      const again = await probe(route, item.label, item.request);
+      violations.push(...again.violations.filter((violation) => violation.includes("but changed")));
+    }
+  }
+  return { violations, outcomes };
+}
+
+/** Refusals that come before the route's own logic: if every answer is one, the corpus proved little. */
+const GATE_CODES = new Set(["VALIDATION_ERROR", "BAD_REQUEST", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "UNAUTHENTICATED"]);
+
+function reachedTheRoute(outcomes: string[]): boolean {
+  return outcomes.some((outcome) => !GATE_CODES.has(outcome.split(" ")[1] ?? ""));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+describe("hostile input", () => {
+  let signedIn: Account;
+
+  beforeAll(async () => {
+    signedIn = await signedInAccount();
+  });
+
+  /** A client that gets past the route's access gate (none needed for public routes). */
+  function clientFor(route: RegisteredRoute): TestClient {
+    return isRoleAccess(route.access) ? signedIn.client : createClient();
+  }
+
+  it("reads a non-empty route list from the registry", () => {
+    expect(ROUTES.length).toBeGreaterThan(10);
+    expect(JSON_ROUTES.length).toBeGreaterThan(5);
+    expect(PASSWORD_FIELDS.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("SEC-47: malformed JSON is 400 BAD_REQUEST on every JSON route, and nothing changes", async () => {
+    const malformed = [`{"email":`, `{'email': 'ada@example.com'}`, `{"a":1,}`, "NaN", "undefined", "\u0000", "", `{"email":"\ud800`];
+    const violations: string[] = [];
+    for (const route of JSON_ROUTES) {
+      for (const text of malformed) {
+        const label = `${routeLabel(route)} body ${JSON.stringify(text)}`;
+        const { violations: found, response, body } = await probe(route, label, () =>
+          send(clientFor(route), route.method, fillPath(route.path, {}), { body: text }),
+        );
+        violations.push(...found);
+        if (response.status !== 400 || body?.error.code !== "BAD_REQUEST") {
+          violations.push(`${label}: ${response.status} ${body?.error.code}, expected 400 BAD_REQUEST`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it("SEC-45, SEC-47: a non-JSON body is 415 UNSUPPORTED_MEDIA_TYPE on every JSON route, and nothing changes", async () => {
+    const contentTypes: (string | null)[] = [
+      "text/plain",
+      "text/plain;charset=UTF-8",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=xyz",
+      "text/json",
+      "application/jsonx",
+      "application/xml",
+      null,
+    ];
+    const violations: string[] = [];
+    for (const route of JSON_ROUTES) {
+      for (const contentType of contentTypes) {
+        const label = `${routeLabel(route)} as ${contentType ?? "no Content-Type"}`;
+        const body = JSON.stringify(validBodyFor(route));
+        const { violations: found, response, body: error } = await probe(route, label, () =>
+          send(clientFor(route), route.method, fillPath(route.path, {}), { body, contentType }),
+        );
+        violations.push(...found);
+        if (response.status !== 415 || error?.error.code !== "UNSUPPORTED_MEDIA_TYPE") {
+          violations.push(`${label}: ${response.status} ${error?.error.code}, expected 415 UNSUPPORTED_MEDIA_TYPE`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it("SEC-37, SEC-47: unknown fields are 422 VALIDATION_ERROR naming each one, on every JSON route, and nothing changes", async () => {
+    const massAssignment = `"organization_id":"00000000-0000-0000-0000-000000000000","role":"sys_admin","email_verified":true,"id":"x","is_admin":true,"__proto__":{"role":"sys_admin"},"constructor":{"prototype":{}}`;
+    const expected = ["organization_id", "role", "email_verified", "id", "is_admin", "__proto__", "constructor"];
+    const violations: string[] = [];
+    for (const route of JSON_ROUTES) {
+      const valid = JSON.stringify(validBodyFor(route));
+      const body = valid === "{}" ? `{${massAssignment}}` : `${valid.slice(0, -1)},${massAssignment}}`;
+      const label = `${routeLabel(route)} with mass-assignment fields`;
+      const { violations: found, response, body: error } = await probe(route, label, () =>
+        send(clientFor(route), route.method, fillPath(route.path, {}), { body }),
+      );
+      violations.push(...found);
+      const fields = ((error?.error.details?.fields ?? []) as { field: string }[]).map((item) => item.field);
+      if (response.status !== 422 || error?.error.code !== "VALIDATION_ERROR") {
+        violations.push(`${label}: ${response.status} ${error?.error.code}, expected 422 VALIDATION_ERROR`);
+      } else if (!expected.every((field) => fields.includes(field))) {
+        violations.push(`${label}: details.fields lists ${fields.join(", ")}; expected all of ${expected.join(", ")}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it("SEC-47: a body over 64 KiB is 413 PAYLOAD_TOO_LARGE on every POST, PUT, PATCH and DELETE route, declared body or not, before any access check", async () => {
+    const violations: string[] = [];
+    const oversized = JSON.stringify({ padding: "x".repeat(64 * 1024) });
+    for (const route of UNSAFE_ROUTES) {
+      const label = `${routeLabel(route)} with ${oversized.length} bytes (anonymous)`;
+      const { violations: found, response, body } = await probe(route, label, () =>
+        send(createClient(), route.method, fillPath(route.path, {}), { body: oversized }),
+      );
+      violations.push(...found);
+      if (response.status !== 413 || body?.error.code !== "PAYLOAD_TOO_LARGE") {
+        violations.push(`${label}: ${response.status} ${body?.error.code}, expected 413 PAYLOAD_TOO_LARGE`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it("SEC-4: a 1 MB password is a fast 413 on every route that takes a password, never a 500, and nothing changes", async () => {
+    const megabyte = "p".repeat(1024 * 1024);
+    for (const { route, field } of PASSWORD_FIELDS) {
+      const body = JSON.stringify({ ...validBodyFor(route), [field]: megabyte });
+      const before = await readDBState();
+      const started = performance.now();
+      const response = await send(clientFor(route), route.method, fillPath(route.path, {}), { body });
+      const elapsed = performance.now() - started;
+      expect.soft({ route: routeLabel(route), field, status: response.status, body: await response.json() }).toEqual({
+        route: routeLabel(route),
+        field,
+        status: 413,
+        body: { error: { code: "PAYLOAD_TOO_LARGE", message: expect.any(String) } },
+      });
+      expect.soft(elapsed, `${routeLabel(route)} took ${elapsed} ms`).toBeLessThan(500);
+      expect.soft(await readDBState()).toEqual(before);
+    }
+  });
+
+  it("SEC-4: a 1 MB password streamed without Content-Length is still 413", async () => {
+    const { route, field } = PASSWORD_FIELDS[0]!;
+    const bytes = new TextEncoder().encode(JSON.stringify({ ...validBodyFor(route), [field]: "p".repeat(1024 * 1024) }));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let offset = 0; offset < bytes.length; offset += 16 * 1024) controller.enqueue(bytes.slice(offset, offset + 16 * 1024));
+        controller.close();
+      },
+    });
+    const before = await readDBState();
+    const response = await send(clientFor(route), route.method, fillPath(route.path, {}), { body: stream });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: { code: "PAYLOAD_TOO_LARGE", message: expect.any(String) } });
+    expect(await readDBState()).toEqual(before);
+  });
+
+  it("SEC-2, SEC-4: a 10 KB password is 422 naming the field on every route that takes a password, and nothing changes", async () => {
+    const violations: string[] = [];
+    for (const { route, field } of PASSWORD_FIELDS) {
+      const body = JSON.stringify({ ...validBodyFor(route), [field]: "p".repeat(TEN_KB) });
+      const label = `${routeLabel(route)} ${field} of 10 KB`;
+      const { violations: found, response, body: error } = await probe(route, label, () =>
+        send(clientFor(route), route.method, fillPath(route.path, {}), { body }),
+      );
+      violations.push(...found);
+      const fields = ((error?.error.details?.fields ?? []) as { field: string }[]).map((item) => item.field);
+      if (response.status !== 422 || !fields.includes(field)) {
+        violations.push(`${label}: ${response.status} ${error?.error.code} fields=${fields.join(",")}, expected 422 naming ${field}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it("SEC-20: malformed, oversized or forged session cookies are 401 UNAUTHENTICATED on every session route, never a 500", async () => {
+    const cookies: Record<string, string> = {
+      "empty value": "session_id=",
+      "10 KB value": `session_id=${"a".repeat(TEN_KB)}`,
+      "bad percent-encoding": "session_id=%E0%A4%A",
+      "percent-encoded NUL": "session_id=%00",
+      "forged well-formed token": `session_id=${"A".repeat(43)}`,
+      "SQL in the value": "session_id=' OR '1'='1",
+      "no value at all": "session_id",
+      "separators only": ";;;==;",
+      "two forged session_id cookies": `session_id=${"B".repeat(43)}; session_id=${"C".repeat(43)}`,
+    };
+    const violations: string[] = [];
+    for (const route of ROLE_ROUTES) {
+      for (const [name, cookie] of Object.entries(cookies)) {
+        const label = `${routeLabel(route)} with cookie: ${name}`;
+        const body = route.bodyFields ? JSON.stringify(validBodyFor(route)) : undefined;
+        const { violations: found, response, body: error } = await probe(route, label, () =>
+          send(createClient(), route.method, fillPath(route.path, {}), { body, headers: { cookie } }),
+        );
+        violations.push(...found);
+        if (response.status !== 401 || error?.error.code !== "UNAUTHENTICATED") {
+          violations.push(`${label}: ${response.status} ${error?.error.code}, expected 401 UNAUTHENTICATED`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it("unknown routes are 404 NOT_FOUND with the error body, for every method", async () => {
+    const paths = ["/nope", "/auth/nope", "/users/me/extra", "/auth/sessions/x/y", "/ping/", "/%00", "/..%2f..%2fetc%2fpasswd", `/${"a".repeat(TEN_KB)}`];
+    for (const path of paths) {
+      for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
+        const response = await send(createClient(), method, path);
+        expect.soft({ method, path: path.slice(0, 40), status: response.status, body: await response.json() }).toEqual({
+          method,
+          path: path.slice(0, 40),
+          status: 404,
+          body: { error: { code: "NOT_FOUND", message: expect.any(String) } },
+        });
+      }
+    }
+  });
+
+  it("SEC-46: a wrong method is 405 METHOD_NOT_ALLOWED with an Allow header listing the right ones", async () => {
+    const methodsByPath = new Map<string, Set<string>>();
+    for (const route of ROUTES) {
+      const methods = methodsByPath.get(route.path) ?? new Set<string>();
+      methods.add(route.method);
+      if (route.method === "GET") methods.add("HEAD");
+      methodsByPath.set(route.path, methods);
+    }
+    let checked = 0;
+    for (const [path, allowed] of methodsByPath) {
+      for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"].filter((candidate) => !allowed.has(candidate))) {
+        const before = await readDBState();
+        const response = await send(createClient(), method, fillPath(path, {}));
+        const allow = new Set((response.headers.get("allow") ?? "").split(",").map((item) => item.trim()));
+        expect.soft({ method, path, status: response.status, allow, body: await response.json() }).toEqual({
+          method,
+          path,
+          status: 405,
+          allow,
+          body: { error: { code: "METHOD_NOT_ALLOWED", message: expect.any(String) } },
+        });
+        expect.soft([...allow].sort(), `Allow of ${method} ${path}`).toEqual([...allowed].sort());
+        expect.soft(await readDBState()).toEqual(before);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  describe("the corpus of hostile values (SQL metacharacters, NUL, 10 KB strings, unicode edge cases, wrong JSON types)", () => {
+    for (const route of ROUTES) {
+      it(`${routeLabel(route)} answers every hostile value without a 500, with a documented status and the error body, and a refusal changes nothing (anonymous)`, async () => {
+        const caller: Caller = { client: createClient() };
+        const { violations, outcomes } = await runCases(route, hostileCases(route, caller, "anonymous"), { concurrency: 4, caller });
+        expect(violations).toEqual([]);
+        if (route.access !== "public") expect(new Set(outcomes)).toEqual(new Set(["401 UNAUTHENTICATED"]));
+        else expect(reachedTheRoute(outcomes), `every answer was a gate refusal: ${[...new Set(outcomes)].join(", ")}`).toBe(true);
+      });
+      if (isRoleAccess(route.access)) {
+        it(`${routeLabel(route)} answers every hostile value without a 500, with a documented status and the error body, and a refusal changes nothing (signed in)`, async () => {
+          // Its own account: hostile input may rename it, change its password or sign it out.
+          const caller = await signedInCaller();
+          // One at a time: a successful password change must reach the next request's body.
+          const { violations, outcomes } = await runCases(route, hostileCases(route, caller, "signed in"), { concurrency: 1, caller });
+          expect(violations).toEqual([]);
+          expect(reachedTheRoute(outcomes), `every answer was a gate refusal: ${[...new Set(outcomes)].join(", ")}`).toBe(true);
+        });
+      }
+    }
+  });
+});

@@ -1,0 +1,171 @@
+// SEC-33, deny by default: every route declares who may call it, the table of those declarations
+// is read from the code (listRoutes), it matches what the app serves and what /openapi.json says,
+// and every gated route refuses callers without the right session before anything runs.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { app } from "../../src/app";
+import { listRoutes, UNDECLARED_ACCESS } from "../../src/openapi/route-table";
+import { ACCESS_EXTENSION } from "../../src/openapi/define-route";
+import { ROLES, type Role } from "../../src/lib/roles";
+import { createClient, randomIP, type TestClient } from "../helpers/client";
+import { signedInAccount } from "../helpers/accounts";
+import { dumpDatabase } from "../helpers/db-state";
+import { fillPath, registeredRoutes, routeLabel, validBodyFor, type RegisteredRoute } from "../helpers/route-registry";
+
+const TABLE = listRoutes(app);
+const ROUTES = registeredRoutes();
+const ACCESS_LABELS = new Set<string>(["public", "cron-secret", ...ROLES]);
+const ROLE_ROUTES = ROUTES.filter((route) => (ROLES as readonly string[]).includes(route.access));
+
+/** Hono's path syntax (/:id) in OpenAPI's ({id}). */
+function toOpenAPIPath(path: string): string {
+  return path.replace(/:([^/]+)/g, "{$1}");
+}
+
+function sortedLabels(routes: { method: string; path: string }[]): string[] {
+  return [...new Set(routes.map(routeLabel))].sort();
+}
+
+/** A request that would get past validation, so only the access gate can stop it. */
+function sendValid(client: TestClient, route: RegisteredRoute, headers: Record<string, string> = {}): Promise<Response> {
+  return client.request(route.method, fillPath(route.path, {}), {
+    headers: { "cf-connecting-ip": randomIP(), ...headers },
+    json: route.bodyFields ? validBodyFor(route) : undefined,
+  });
+}
+
+async function setRole(email: string, role: Role): Promise<void> {
+  await env.DB.prepare(`UPDATE "user" SET role = ? WHERE email = ?`).bind(role, email).run();
+}
+
+describe("SEC-33: the route table", () => {
+  it("every registered route declares its access with a known label", () => {
+    expect(TABLE.length).toBeGreaterThan(10);
+    const undeclared = TABLE.filter((route) => route.access === UNDECLARED_ACCESS || !ACCESS_LABELS.has(route.access));
+    expect(undeclared).toEqual([]);
+  });
+
+  it("lists exactly the routes the app serves (app.routes minus middleware)", () => {
+    // `use()` middleware is registered under method ALL; a route's own middleware shares its
+    // method and path with its handler, so the distinct (method, path) pairs are the routes.
+    const served = app.routes
+      .filter((route) => route.method !== "ALL")
+      .map((route) => ({ method: route.method, path: toOpenAPIPath(route.path) }));
+    expect(sortedLabels(TABLE)).toEqual(sortedLabels(served));
+  });
+
+  it("/openapi.json documents every route of the table, with the same x-min-role, and no other", async () => {
+    const document = (await (await createClient().get("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path,
+        access: operation[ACCESS_EXTENSION],
+      })),
+    );
+    const byLabel = (entries: { method: string; path: string; access: unknown }[]) =>
+      entries.map((entry) => `${routeLabel(entry)} ${String(entry.access)}`).sort();
+    expect(byLabel(documented)).toEqual(byLabel(TABLE));
+  });
+
+  it("is pinned here, so a change of who may call what shows up in review", () => {
+    expect(TABLE.map((route) => `${routeLabel(route)} → ${route.access}`).sort()).toEqual(
+      [
+        "GET /ping → public",
+        "GET /health → public",
+        "GET /config → public",
+        "POST /auth/signup → public",
+        "POST /auth/signup-org → public",
+        "POST /auth/login → public",
+        "POST /auth/logout → readonly",
+        "POST /auth/verify-email → public",
+        "POST /auth/resend-verification → public",
+        "GET /auth/sessions → readonly",
+        "DELETE /auth/sessions/{id} → readonly",
+        "POST /password/forgot → public",
+        "POST /password/reset → public",
+        "POST /password/update → readonly",
+        "GET /users/me → readonly",
+        "PATCH /users/me → readonly",
+        "POST /cron/run → cron-secret",
+        "GET /dev/emails → public",
+      ].sort(),
+    );
+  });
+});
+
+describe("SEC-33: deny by default on every gated route", () => {
+  it("has gated routes to check", () => {
+    expect(ROLE_ROUTES.length).toBeGreaterThan(3);
+  });
+
+  for (const route of ROLE_ROUTES) {
+    describe(`${routeLabel(route)} (min ${route.access})`, () => {
+      it("answers an anonymous request with 401 UNAUTHENTICATED and runs nothing", async () => {
+        const before = await dumpDatabase();
+        const response = await sendValid(createClient(), route);
+        expect(response.status).toBe(401);
+        expect(await response.json()).toEqual({ error: { code: "UNAUTHENTICATED", message: expect.any(String) } });
+        expect(await dumpDatabase()).toBe(before);
+      });
+
+      it("answers forged, malformed and signed-out session cookies with 401 and runs nothing", async () => {
+        const signedOut = await signedInAccount();
+        const staleCookie = signedOut.client.cookieHeader();
+        expect((await signedOut.client.post("/auth/logout")).status).toBe(204);
+        const before = await dumpDatabase();
+        for (const cookie of [`session_id=${"A".repeat(43)}`, "session_id=%E0%A4%A", "session_id=", staleCookie]) {
+          const response = await sendValid(createClient(), route, { cookie });
+          expect.soft({ cookie, status: response.status }).toEqual({ cookie, status: 401 });
+        }
+        expect(await dumpDatabase()).toBe(before);
+      });
+
+      it("lets the minimum role through the gate and answers each lower role with 403 FORBIDDEN", async () => {
+        const caller = await signedInAccount();
+        const minimum = ROLES.indexOf(route.access as Role);
+        for (const role of ROLES.slice(0, minimum)) {
+          await setRole(caller.email, role);
+          const before = await dumpDatabase();
+          const response = await sendValid(caller.client, route);
+          expect.soft({ role, status: response.status }).toEqual({ role, status: 403 });
+          expect.soft(await dumpDatabase()).toBe(before);
+        }
+        // Authorization is read from D1 on each request (SEC-24): the change applies at once.
+        await setRole(caller.email, route.access as Role);
+        const response = await sendValid(caller.client, route);
+        expect([401, 403]).not.toContain(response.status);
+      });
+    });
+  }
+
+  for (const route of ROUTES.filter((candidate) => candidate.access === "cron-secret")) {
+    it(`${routeLabel(route)} refuses a missing or wrong bearer secret, and a user session, with 401`, async () => {
+      const user = await signedInAccount();
+      const before = await dumpDatabase();
+      for (const headers of [
+        {} as Record<string, string>,
+        { authorization: `Bearer ${env.CRON_SECRET}x` },
+        { authorization: `Bearer ${env.CRON_SECRET!.slice(0, -1)}` },
+        { authorization: env.CRON_SECRET! },
+        { authorization: `Basic ${btoa(`cron:${env.CRON_SECRET}`)}` },
+        { cookie: user.client.cookieHeader() },
+      ]) {
+        const response = await sendValid(createClient(), route, headers);
+        expect.soft({ headers: Object.keys(headers), status: response.status }).toEqual({ headers: Object.keys(headers), status: 401 });
+      }
+      expect(await dumpDatabase()).toBe(before);
+    });
+  }
+
+  it("public routes answer anonymous callers without the gate's 401 UNAUTHENTICATED or 403 FORBIDDEN", async () => {
+    for (const route of ROUTES.filter((candidate) => candidate.access === "public")) {
+      const response = await sendValid(createClient(), route);
+      const body = (await response.json()) as { error?: { code: string } };
+      // 401 INVALID_CREDENTIALS from /auth/login is the route's own answer, not the gate's.
+      expect.soft(["UNAUTHENTICATED", "FORBIDDEN"], `${routeLabel(route)} answered ${response.status}`).not.toContain(body.error?.code);
+    }
+  });
+});
