@@ -16,6 +16,7 @@ import { passwordRoutes } from "./features/password/routes";
 import { userRoutes } from "./features/users/routes";
 import { cronRoutes } from "./cron/routes";
 import { devRoutes } from "./features/dev/routes";
+import { serveOpenAPIDocument } from "./openapi/document";
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -23,8 +24,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
 
   app.use(securityHeaders);
-  app.use(requestContext);
   app.use(corsPolicy);
+  app.use(requestContext);
   app.use(
     bodyLimit({
       maxSize: BODY_LIMIT_BYTES,
@@ -44,26 +45,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     .route("/cron", cronRoutes)
     .route("/dev", devRoutes);
 
-  routes.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Rampart API",
-      version: "0.1.0",
-      description: "A secure SaaS backend on Cloudflare Workers. Errors share one body: {error:{code,message,details?}}.",
-    },
-  });
-  routes.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
-    type: "apiKey",
-    in: "cookie",
-    name: "session_id",
-    description: "The HttpOnly session cookie set by POST /auth/login.",
-  });
-  routes.openAPIRegistry.registerComponent("securitySchemes", "cronBearer", {
-    type: "http",
-    scheme: "bearer",
-    description: "CRON_SECRET, for POST /cron/run only.",
-  });
-
+  serveOpenAPIDocument(routes);
   app.notFound(handleNotFound);
   app.onError(handleError);
   return routes;

@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { cors } from "hono/cors";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import type { Config } from "../config";
+import { readConfig, type Config } from "../config";
 
 const handlers = new WeakMap<Config, MiddlewareHandler>();
 
@@ -25,8 +25,19 @@ function corsHandlerFor(config: Config): MiddlewareHandler {
   return handler;
 }
 
+/**
+ * Runs before the request context, so even a 503 MISCONFIGURED is readable by an allowed
+ * frontend; with no valid config there is no allowlist, so no origin is allowed.
+ */
 export const corsPolicy = createMiddleware<AppEnv>(async function corsPolicy(c, next) {
-  await corsHandlerFor(c.get("config"))(c, next);
+  const result = readConfig(c.env);
+  if (result.ok) {
+    // cors() answers a preflight itself by returning a Response instead of calling next().
+    const preflight = await corsHandlerFor(result.config)(c, next);
+    if (preflight) c.res = preflight;
+  } else {
+    await next();
+  }
   // Responses differ by Origin whether or not it was allowed, so caches must key on it.
   const vary = c.res.headers.get("Vary");
   if (!vary?.split(",").some((value) => value.trim().toLowerCase() === "origin")) {

@@ -20,14 +20,26 @@ function cookieAttributes(c: Context<AppEnv>) {
 export function readSessionCookie(c: Context<AppEnv>): string | null {
   const raw = c.req.header("cookie");
   if (!raw || raw.length > 8192) return null;
+  const name = c.get("config").session.cookieName;
+  // Two cookies of the same name mean one was planted (cookie tossing from a sibling subdomain
+  // or a narrower Path is sent first); trust neither.
+  if (countCookies(raw, name) > 1) return null;
   let value: string | undefined;
   try {
-    value = getCookie(c, c.get("config").session.cookieName);
+    value = getCookie(c, name);
   } catch {
     return null; // malformed percent-encoding (SEC-20)
   }
   if (!value || value.length > MAX_COOKIE_VALUE_LENGTH) return null;
   return value;
+}
+
+function countCookies(header: string, name: string): number {
+  let count = 0;
+  for (const pair of header.split(";")) {
+    if (pair.slice(0, pair.indexOf("=")).trim() === name) count++;
+  }
+  return count;
 }
 
 export function writeSessionCookie(c: Context<AppEnv>, token: string): void {

@@ -46,6 +46,6 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(opt
     ]
       .filter(Boolean)
       .join("\n\n"),
-    responses: { ...errorResponses(options, route.request), ...route.responses },
+    responses: { ...errorResponses(options, route), ...route.responses },
   });
 }

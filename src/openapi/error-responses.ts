@@ -19,15 +19,21 @@ function errorResponse(description: string): ResponseConfig {
 }
 
 /** The errors the shared machinery can produce for a route, plus the route's own `errors`. */
-export function errorResponses(options: RouteOptions, request: RouteConfig["request"]): Record<number, ResponseConfig> {
+export function errorResponses(
+  options: RouteOptions,
+  route: Pick<RouteConfig, "method" | "request">,
+): Record<number, ResponseConfig> {
+  const request = route.request;
+  const isUnsafe = !["get", "head", "options"].includes(route.method);
   const descriptions = new Map<number, string[]>();
   const add = (status: number, text: string) => descriptions.set(status, [...(descriptions.get(status) ?? []), text]);
 
   if (request?.body) {
     add(400, "BAD_REQUEST: the body is not valid JSON");
-    add(413, "PAYLOAD_TOO_LARGE: the body is over 64 KiB");
     add(415, "UNSUPPORTED_MEDIA_TYPE: the body is not application/json");
   }
+  // The body limit is global: it applies to every unsafe method, declared body or not.
+  if (isUnsafe) add(413, "PAYLOAD_TOO_LARGE: the body is over 64 KiB");
   if (request?.body || request?.query || request?.params) {
     add(422, "VALIDATION_ERROR: details.fields lists each field at fault, unknown fields included");
   }

@@ -91,6 +91,7 @@ describe("SEC-33: the route table", () => {
         "PATCH /users/me → readonly",
         "POST /cron/run → cron-secret",
         "GET /dev/emails → public",
+        "GET /openapi.json → public",
       ].sort(),
     );
   });
