@@ -13,5 +13,8 @@ export const auditLog = sqliteTable(
     details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
     createdAt: integer("created_at").notNull(),
   },
-  (table) => [index("audit_log_org_created_idx").on(table.organizationId, table.createdAt)],
+  (table) => [
+    index("audit_log_org_created_idx").on(table.organizationId, table.createdAt),
+    index("audit_log_created_idx").on(table.createdAt),
+  ],
 );

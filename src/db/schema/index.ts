@@ -4,3 +4,6 @@ export * from "./sessions";
 export * from "./email-tokens";
 export * from "./audit-log";
 export * from "./dev-emails";
+export * from "./invitations";
+export * from "./notes";
+export * from "./settings";

@@ -23,6 +23,8 @@ export const users = sqliteTable(
   },
   (table) => [
     index("user_organization_idx").on(table.organizationId),
+    // The last-org_admin guard counts admins per organization.
+    index("user_organization_role_idx").on(table.organizationId, table.role),
     check("user_role_check", sql.raw(`role IN (${ROLES.map((role) => `'${role}'`).join(", ")})`)),
   ],
 );
