@@ -47,3 +47,20 @@ export function passwordChangedEmail(to: string, webBaseURL: string): EmailMessa
     links: [resetURL],
   };
 }
+
+export function invitationEmail(
+  to: string,
+  webBaseURL: string,
+  token: string,
+  options: { organizationName: string; recipientName?: string },
+): EmailMessage {
+  const url = link(webBaseURL, "accept-invitation", token);
+  const { organizationName, recipientName } = options;
+  const greeting = recipientName ? `Hello ${recipientName},\n\n` : "";
+  return {
+    to,
+    subject: `You are invited to join ${organizationName}`,
+    text: `${greeting}You have been invited to join ${organizationName}.\n\nAccept the invitation and choose a password:\n\n${url}\n\nThis link expires in 7 days and works once. If you did not expect it, ignore this email.`,
+    links: [url],
+  };
+}

@@ -4,6 +4,7 @@ import type { ZodType } from "zod";
 import type { AppEnv } from "../env";
 import type { SessionContext } from "../sessions/service";
 import { AppError } from "../errors";
+import type { Actor } from "./orgs/members-service";
 
 /** A required JSON body: any other content type is 415, a missing body 422. */
 export function jsonBody<T extends ZodType>(schema: T) {
@@ -23,4 +24,10 @@ export function requireSessionContext(c: Context<AppEnv>): SessionContext {
   const session = c.get("session");
   if (!session) throw new AppError(401, "UNAUTHENTICATED", "Sign in to continue.");
   return session;
+}
+
+/** The caller as services see them: who, in which organization, with which role. */
+export function requireActor(c: Context<AppEnv>): Actor {
+  const { user } = requireSessionContext(c);
+  return { userId: user.id, organizationId: user.organizationId, role: user.role };
 }

@@ -5,12 +5,15 @@ import type { Database } from "../db/client";
 import type { Env, AppEnv } from "../env";
 import { createEmailSender, type EmailSender } from "../email";
 import { logEvent } from "../lib/log";
+import { createQuotaMeter, type QuotaMeter } from "./plans/quota";
 
 export interface ServiceContext {
   env: Env;
   db: Database;
   config: Config;
   email: EmailSender;
+  /** The quota hook metered features call (plans/quota.ts). */
+  quota: QuotaMeter;
   ip: string | null;
   userAgent: string | null;
   /** Runs a task after the response is sent (waitUntil); its failure is logged, never thrown. */
@@ -25,6 +28,7 @@ export function serviceContextFrom(c: Context<AppEnv>): ServiceContext {
     db,
     config,
     email: createEmailSender(config, db),
+    quota: createQuotaMeter(db),
     ip: c.get("clientIP"),
     userAgent: c.req.header("user-agent") ?? null,
     defer(task) {

@@ -5,3 +5,7 @@ export type Role = (typeof ROLES)[number];
 export function hasRoleAtLeast(role: Role, minimum: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(minimum);
 }
+
+/** Roles that can be given inside an organization; sys_admin never is (SEC-34). */
+export const ASSIGNABLE_ROLES = ["readonly", "member", "org_admin"] as const;
+export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];

@@ -18,7 +18,7 @@ const HOUR_SECONDS = 60 * MINUTE_SECONDS;
 
 /**
  * Per client IP and route (SEC-9, SEC-13). The first five are fixed by SECURITY.md. The token
- * submissions (verifyEmail, resetPassword) carry 256-bit tokens that cannot be guessed online, so
+ * submissions (verifyEmail, resetPassword, acceptInvitation) carry 256-bit tokens that cannot be guessed online, so
  * their limit only stops hammering while leaving room for double clicks and typos in the new
  * password: 10 / 15 min. passwordUpdate is an online guess of the same secret login protects,
  * made with a session in hand, so it gets login's budget (5 / 15 min): a stolen cookie must not
@@ -32,6 +32,7 @@ export const RATE_LIMITS = {
   resendVerification: { name: "resend-verification", limit: 10, windowSeconds: MINUTE_SECONDS },
   verifyEmail: { name: "verify-email", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   resetPassword: { name: "reset-password", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
+  acceptInvitation: { name: "accept-invitation", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   passwordUpdate: { name: "password-update", limit: 5, windowSeconds: 15 * MINUTE_SECONDS },
 } as const satisfies Record<string, RateLimitPolicy>;
 

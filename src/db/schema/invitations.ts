@@ -1,7 +1,7 @@
 // Invitations to join an organization (SEC-26, SEC-38): bound to one email and one organization.
 import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index, check } from "drizzle-orm/sqlite-core";
-import { ROLES } from "../../lib/roles";
+import { ASSIGNABLE_ROLES } from "../../lib/roles";
 import { organizations } from "./organizations";
 
 export const invitations = sqliteTable(
@@ -12,7 +12,7 @@ export const invitations = sqliteTable(
       .notNull()
       .references(() => organizations.id),
     email: text("email").notNull(),
-    role: text("role", { enum: ROLES }).notNull(),
+    role: text("role", { enum: ASSIGNABLE_ROLES }).notNull(),
     tokenHash: text("token_hash").notNull().unique(),
     invitedByUserId: text("invited_by_user_id"),
     createdAt: integer("created_at").notNull(),

@@ -1,4 +1,5 @@
 // Security events (SEC-49): one structured log line and one audit_log row per event.
+import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { auditLog } from "../../db/schema";
 import { logEvent } from "../../lib/log";
@@ -12,7 +13,21 @@ export type AuditAction =
   | "email_verified"
   | "password_changed"
   | "password_reset_requested"
-  | "password_reset";
+  | "password_reset"
+  | "setting_changed"
+  | "member_role_changed"
+  | "member_removed"
+  | "invitation_created"
+  | "invitation_revoked"
+  | "invitation_accepted"
+  | "organization_created"
+  | "organization_suspended"
+  | "organization_activated"
+  | "user_suspended"
+  | "user_activated"
+  | "note_created"
+  | "note_updated"
+  | "note_deleted";
 
 export interface AuditEvent {
   action: AuditAction;
@@ -24,8 +39,8 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
-/** The insert for an event, to put in the same batch as the change it records. */
-export function buildAuditInsert(db: Database, event: AuditEvent) {
+/** One structured log line for an event (SEC-49); the audit row is written separately. */
+export function logAuditEvent(event: AuditEvent): void {
   logEvent(event.action === "login_failed" ? "warn" : "info", `audit.${event.action}`, {
     organization_id: event.organizationId,
     user_id: event.actorUserId,
@@ -33,6 +48,11 @@ export function buildAuditInsert(db: Database, event: AuditEvent) {
     ip: event.ip,
     ...event.details,
   });
+}
+
+/** The insert for an event, to put in the same batch as the change it records; logs it too. */
+export function buildAuditInsert(db: Database, event: AuditEvent) {
+  logAuditEvent(event);
   return db.insert(auditLog).values({
     action: event.action,
     organizationId: event.organizationId,
@@ -42,6 +62,30 @@ export function buildAuditInsert(db: Database, event: AuditEvent) {
     details: event.details ?? null,
     createdAt: Date.now(),
   });
+}
+
+/**
+ * The insert for an event that happened only if the statement just before it in the same batch
+ * changed a row: SQLite's changes() reports that statement's count, so a compare-and-set that
+ * matched nothing leaves no audit row, and one that matched leaves exactly one. The caller logs
+ * the event (logAuditEvent) once the batch shows it happened.
+ */
+export function buildAuditInsertIfChanged(db: Database, event: AuditEvent) {
+  // drizzle's insert-select needs every column, in table order.
+  const row = db
+    .select({
+      id: sql<number>`NULL`.as("id"),
+      organizationId: sql<string | null>`${event.organizationId}`.as("organization_id"),
+      actorUserId: sql<string | null>`${event.actorUserId}`.as("actor_user_id"),
+      target: sql<string | null>`${event.target ?? null}`.as("target"),
+      action: sql<string>`${event.action}`.as("action"),
+      ip: sql<string | null>`${event.ip}`.as("ip"),
+      details: sql<string | null>`${event.details ? JSON.stringify(event.details) : null}`.as("details"),
+      createdAt: sql<number>`${Date.now()}`.as("created_at"),
+    })
+    .from(sql`(SELECT 1)`)
+    .where(sql`changes() > 0`);
+  return db.insert(auditLog).select(row as never);
 }
 
 export async function recordAuditEvent(db: Database, event: AuditEvent): Promise<void> {

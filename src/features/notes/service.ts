@@ -1,0 +1,103 @@
+// Note rules: org-scoped CRUD whose create and delete go through the max_notes quota hook.
+import { AppError } from "../../errors";
+import type { PageRequest } from "../../lib/pagination";
+import type { ServiceContext } from "../service-context";
+import type { Actor } from "../orgs/members-service";
+import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
+import { buildNoteDeletion, buildNoteInsert, buildNoteUpdate, findNote, listNotesPage, type NoteRow } from "./repo";
+
+const NOT_FOUND_MESSAGE = "No such note in your organization.";
+
+export function listNotes(ctx: ServiceContext, actor: Actor, page: PageRequest) {
+  return listNotesPage(ctx.db, actor.organizationId, page);
+}
+
+export async function getNote(ctx: ServiceContext, actor: Actor, noteId: string): Promise<NoteRow> {
+  const note = await findNote(ctx.db, actor.organizationId, noteId);
+  // Another organization's note is indistinguishable from a missing one (SEC-36).
+  if (!note) throw new AppError(404, "NOT_FOUND", NOT_FOUND_MESSAGE);
+  return note;
+}
+
+/** Takes one unit of max_notes first; gives it back if the insert does not happen. */
+export async function createNote(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: { title: string; content: string },
+): Promise<NoteRow> {
+  const decision = await ctx.quota.checkQuota(actor.organizationId, "max_notes", 1);
+  if (!decision.allowed) {
+    throw new AppError(402, "QUOTA_EXCEEDED", "Your plan's note limit is reached.", {
+      feature: "max_notes",
+      limit: decision.limit,
+      used: decision.used,
+    });
+  }
+  const now = Date.now();
+  const note: NoteRow = {
+    id: crypto.randomUUID(),
+    organizationId: actor.organizationId,
+    createdByUserId: actor.userId,
+    title: input.title,
+    content: input.content,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await ctx.db.batch([
+      buildNoteInsert(ctx.db, note),
+      buildAuditInsert(ctx.db, {
+        action: "note_created",
+        organizationId: actor.organizationId,
+        actorUserId: actor.userId,
+        target: note.id,
+        ip: ctx.ip,
+      }),
+    ]);
+  } catch (error) {
+    await ctx.quota.recordUsage(actor.organizationId, "max_notes", -1);
+    throw error;
+  }
+  return note;
+}
+
+export async function updateNote(
+  ctx: ServiceContext,
+  actor: Actor,
+  noteId: string,
+  input: { title: string; content: string },
+): Promise<NoteRow> {
+  const event: AuditEvent = {
+    action: "note_updated",
+    organizationId: actor.organizationId,
+    actorUserId: actor.userId,
+    target: noteId,
+    ip: ctx.ip,
+  };
+  const [updated] = await ctx.db.batch([
+    buildNoteUpdate(ctx.db, actor.organizationId, noteId, { ...input, updatedAt: Date.now() }),
+    buildAuditInsertIfChanged(ctx.db, event),
+  ]);
+  const note = updated[0];
+  if (!note) throw new AppError(404, "NOT_FOUND", NOT_FOUND_MESSAGE);
+  logAuditEvent(event);
+  return note;
+}
+
+/** Deletes the note and gives its max_notes unit back. */
+export async function deleteNote(ctx: ServiceContext, actor: Actor, noteId: string): Promise<void> {
+  const event: AuditEvent = {
+    action: "note_deleted",
+    organizationId: actor.organizationId,
+    actorUserId: actor.userId,
+    target: noteId,
+    ip: ctx.ip,
+  };
+  const [deleted] = await ctx.db.batch([
+    buildNoteDeletion(ctx.db, actor.organizationId, noteId),
+    buildAuditInsertIfChanged(ctx.db, event),
+  ]);
+  if (deleted.length === 0) throw new AppError(404, "NOT_FOUND", NOT_FOUND_MESSAGE);
+  logAuditEvent(event);
+  await ctx.quota.recordUsage(actor.organizationId, "max_notes", -1);
+}

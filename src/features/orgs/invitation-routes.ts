@@ -1,0 +1,138 @@
+// HTTP for /invitations: create, list, revoke (org_admin) and accept (public, with the token).
+import { createRouter } from "../../openapi/app-factory";
+import { defineRoute } from "../../openapi/define-route";
+import { PUBLIC, minRole } from "../../middleware/access";
+import { RATE_LIMITS } from "../../middleware/rate-limit";
+import { writeSessionCookie } from "../../middleware/session-cookie";
+import { toISOString } from "../../lib/time";
+import { serviceContextFrom } from "../service-context";
+import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
+import { UserSchema, toUserResponse } from "../users/schemas";
+import { findUserById } from "../auth/user-repo";
+import { AppError } from "../../errors";
+import {
+  AcceptInvitationSchema,
+  CreateInvitationSchema,
+  IdParamSchema,
+  InvitationListSchema,
+  InvitationSchema,
+} from "./schemas";
+import { acceptInvitation, createInvitation, listInvitations, revokeInvitation } from "./invitations-service";
+import type { NewInvitationRow } from "./invitations-repo";
+
+export function toInvitationResponse(row: NewInvitationRow) {
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    invited_by_user_id: row.invitedByUserId,
+    created_at: toISOString(row.createdAt),
+    expires_at: toISOString(row.expiresAt),
+  };
+}
+
+const create = defineRoute(
+  {
+    access: minRole("org_admin"),
+    errors: {
+      403: "FORBIDDEN: a role above your own",
+      409: "CONFLICT: the email already has an account",
+      422: "VALIDATION_ERROR: role must be readonly, member or org_admin",
+    },
+  },
+  {
+    method: "post",
+    path: "/",
+    tags: ["Invitations"],
+    summary: "Invite an email into the caller's organization; emails a single-use 7-day link",
+    description: "A new invitation to the same email revokes the earlier pending ones.",
+    request: { body: jsonBody(CreateInvitationSchema) },
+    responses: { 201: jsonResponse(InvitationSchema, "Invited") },
+  },
+);
+
+const list = defineRoute(
+  { access: minRole("org_admin") },
+  {
+    method: "get",
+    path: "/",
+    tags: ["Invitations"],
+    summary: "Pending invitations of the caller's organization",
+    responses: { 200: jsonResponse(InvitationListSchema, "Pending invitations, newest first") },
+  },
+);
+
+const revoke = defineRoute(
+  { access: minRole("org_admin"), errors: { 404: "NOT_FOUND: no such pending invitation in your organization" } },
+  {
+    method: "delete",
+    path: "/{id}",
+    tags: ["Invitations"],
+    summary: "Revoke a pending invitation",
+    request: { params: IdParamSchema },
+    responses: { 204: noContent("Revoked") },
+  },
+);
+
+const accept = defineRoute(
+  {
+    access: PUBLIC,
+    rateLimit: RATE_LIMITS.acceptInvitation,
+    errors: {
+      400: "INVALID_TOKEN: unknown, used, revoked or expired invitation (all look the same)",
+      409: "CONFLICT: the email already has an account",
+    },
+  },
+  {
+    method: "post",
+    path: "/accept",
+    tags: ["Invitations"],
+    summary: "Accept an invitation: creates the account and signs in",
+    description:
+      "The account joins the inviting organization with the invited role; its email counts as verified. Sets a fresh session cookie.",
+    request: { body: jsonBody(AcceptInvitationSchema) },
+    responses: { 201: jsonResponse(UserSchema, "Account created and signed in") },
+  },
+);
+
+export const invitationRoutes = createRouter()
+  .openapi(create, async (c) => {
+    const row = await createInvitation(serviceContextFrom(c), requireActor(c), c.req.valid("json"));
+    return c.json(toInvitationResponse(row), 201);
+  })
+  .openapi(list, async (c) => {
+    const rows = await listInvitations(serviceContextFrom(c), requireActor(c));
+    return c.json({ invitations: rows.map(toInvitationResponse) }, 200);
+  })
+  .openapi(revoke, async (c) => {
+    await revokeInvitation(serviceContextFrom(c), requireActor(c), c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .openapi(accept, async (c) => {
+    c.header("Referrer-Policy", "no-referrer");
+    const body = c.req.valid("json");
+    const ctx = serviceContextFrom(c);
+    const { userId, session } = await acceptInvitation(ctx, {
+      token: body.token,
+      password: body.password,
+      firstName: body.first_name ?? null,
+      lastName: body.last_name ?? null,
+    });
+    writeSessionCookie(c, session.token);
+    const user = await findUserById(ctx.db, userId);
+    if (!user) throw new AppError(404, "NOT_FOUND", "Account not found.");
+    return c.json(
+      toUserResponse({
+        id: user.id,
+        email: user.email,
+        firstName: user.firstName,
+        lastName: user.lastName,
+        role: user.role,
+        organizationId: user.organizationId,
+        emailVerified: user.emailVerifiedAt !== null,
+        hasPassword: user.passwordHash !== null,
+        createdAt: user.createdAt,
+      }),
+      201,
+    );
+  });

@@ -1,0 +1,116 @@
+// Invitation rows. Validity (not accepted, not revoked, unexpired) is part of every WHERE clause.
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { invitations, users } from "../../db/schema";
+import type { AssignableRole } from "./schemas";
+
+function isPending(now: number) {
+  return and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now));
+}
+
+export function listPendingInvitations(db: Database, organizationId: string, now: number) {
+  return db
+    .select()
+    .from(invitations)
+    .where(and(eq(invitations.organizationId, organizationId), isPending(now)))
+    .orderBy(desc(invitations.createdAt));
+}
+
+export interface NewInvitationRow {
+  id: string;
+  organizationId: string;
+  email: string;
+  role: AssignableRole;
+  tokenHash: string;
+  invitedByUserId: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export function buildInvitationInsert(db: Database, row: NewInvitationRow) {
+  return db.insert(invitations).values(row);
+}
+
+/** Revokes the organization's pending invitations of one email, so only the newest link works. */
+export function buildPendingInvitationsRevocation(db: Database, organizationId: string, email: string, now: number) {
+  return db
+    .update(invitations)
+    .set({ revokedAt: now })
+    .where(and(eq(invitations.organizationId, organizationId), eq(invitations.email, email), isPending(now)));
+}
+
+export function buildInvitationRevocation(db: Database, organizationId: string, invitationId: string, now: number) {
+  return db
+    .update(invitations)
+    .set({ revokedAt: now })
+    .where(and(eq(invitations.organizationId, organizationId), eq(invitations.id, invitationId), isPending(now)))
+    .returning({ id: invitations.id, email: invitations.email });
+}
+
+export function findPendingInvitationByToken(db: Database, tokenHash: string, now: number) {
+  return db
+    .select()
+    .from(invitations)
+    .where(and(eq(invitations.tokenHash, tokenHash), isPending(now)))
+    .get();
+}
+
+/**
+ * Creates the invited account from the invitation row itself, so the organization, email and
+ * role come from what the inviter bound, never from the request (SEC-38). Inserts nothing when
+ * the invitation is no longer pending.
+ */
+export function buildUserInsertFromInvitation(
+  db: Database,
+  options: {
+    tokenHash: string;
+    userId: string;
+    passwordHash: string;
+    firstName: string | null;
+    lastName: string | null;
+    now: number;
+  },
+) {
+  const { tokenHash, userId, passwordHash, firstName, lastName, now } = options;
+  // drizzle's insert-select needs every column of "user", in table order.
+  const row = db
+    .select({
+      id: sql<string>`${userId}`.as("id"),
+      organizationId: invitations.organizationId,
+      email: invitations.email,
+      passwordHash: sql<string>`${passwordHash}`.as("password_hash"),
+      firstName: sql<string | null>`${firstName}`.as("first_name"),
+      lastName: sql<string | null>`${lastName}`.as("last_name"),
+      role: invitations.role,
+      emailVerifiedAt: sql<number>`${now}`.as("email_verified_at"),
+      suspendedAt: sql<number | null>`NULL`.as("suspended_at"),
+      createdAt: sql<number>`${now}`.as("created_at"),
+      updatedAt: sql<number>`${now}`.as("updated_at"),
+    })
+    .from(invitations)
+    .where(
+      and(
+        eq(invitations.tokenHash, tokenHash),
+        isPending(now),
+        sql`EXISTS (SELECT 1 FROM organization AS o WHERE o.id = "invitation"."organization_id" AND o.suspended_at IS NULL)`,
+      ),
+    );
+  return db.insert(users).select(row as never);
+}
+
+/** Compare-and-set consumption (SEC-27): returns the row to the one caller that used it. */
+export function buildInvitationConsume(db: Database, options: { tokenHash: string; userId: string; now: number }) {
+  const { tokenHash, userId, now } = options;
+  return db
+    .update(invitations)
+    .set({ acceptedAt: now })
+    .where(
+      and(
+        eq(invitations.tokenHash, tokenHash),
+        isPending(now),
+        // Only once the account exists: an invitation is never used up without its effect.
+        sql`EXISTS (SELECT 1 FROM "user" WHERE id = ${userId})`,
+      ),
+    )
+    .returning({ id: invitations.id, organizationId: invitations.organizationId, email: invitations.email });
+}

@@ -1,0 +1,180 @@
+// Invitation rules (SEC-26, SEC-27, SEC-34, SEC-38): create, list, revoke, accept.
+import { AppError } from "../../errors";
+import { generateToken, hashToken, isWellFormedToken } from "../../lib/crypto";
+import { hashPassword } from "../../lib/password";
+import { hasRoleAtLeast } from "../../lib/roles";
+import { DAY_MS } from "../../lib/time";
+import { invitationEmail } from "../../email/templates";
+import type { ServiceContext } from "../service-context";
+import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, recordAuditEvent } from "../audit/service";
+import { findUserByEmail } from "../auth/user-repo";
+import { isUniqueViolation, INVALID_TOKEN_MESSAGE } from "../auth/service";
+import { createSession, type IssuedSession } from "../../sessions/service";
+import type { Actor } from "./members-service";
+import type { AssignableRole } from "./schemas";
+import {
+  buildInvitationConsume,
+  buildInvitationInsert,
+  buildInvitationRevocation,
+  buildPendingInvitationsRevocation,
+  buildUserInsertFromInvitation,
+  findPendingInvitationByToken,
+  listPendingInvitations,
+  type NewInvitationRow,
+} from "./invitations-repo";
+import { findOrganization } from "./members-repo";
+
+export const INVITATION_LIFETIME_MS = 7 * DAY_MS;
+
+export const ACCOUNT_EXISTS_MESSAGE =
+  "This email already has an account. A user belongs to one organization; ask them to use their account.";
+
+export interface PreparedInvitation {
+  row: NewInvitationRow;
+  token: string;
+}
+
+/** A new invitation row and its raw token (which goes into the email and nowhere else). */
+export async function prepareInvitation(
+  options: { organizationId: string; email: string; role: AssignableRole; invitedByUserId: string | null },
+  now = Date.now(),
+): Promise<PreparedInvitation> {
+  const token = generateToken();
+  return {
+    token,
+    row: {
+      id: crypto.randomUUID(),
+      organizationId: options.organizationId,
+      email: options.email,
+      role: options.role,
+      tokenHash: await hashToken(token),
+      invitedByUserId: options.invitedByUserId,
+      createdAt: now,
+      expiresAt: now + INVITATION_LIFETIME_MS,
+    },
+  };
+}
+
+export function sendInvitationEmail(
+  ctx: ServiceContext,
+  invitation: PreparedInvitation,
+  options: { organizationName: string; recipientName?: string },
+): void {
+  ctx.defer(() => ctx.email.send(invitationEmail(invitation.row.email, ctx.config.webBaseURL, invitation.token, options)));
+}
+
+/**
+ * Invites an email into the caller's organization with a role at most the caller's. An address
+ * that already has an account is refused (one user, one organization). A new invitation to the
+ * same address revokes the earlier pending ones.
+ */
+export async function createInvitation(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: { email: string; role: AssignableRole },
+): Promise<NewInvitationRow> {
+  if (!hasRoleAtLeast(actor.role, input.role)) {
+    throw new AppError(403, "FORBIDDEN", "You cannot invite with a role above your own.");
+  }
+  if (await findUserByEmail(ctx.db, input.email)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  const organization = await findOrganization(ctx.db, actor.organizationId);
+  if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
+
+  const now = Date.now();
+  const invitation = await prepareInvitation(
+    { organizationId: actor.organizationId, email: input.email, role: input.role, invitedByUserId: actor.userId },
+    now,
+  );
+  await ctx.db.batch([
+    buildPendingInvitationsRevocation(ctx.db, actor.organizationId, input.email, now),
+    buildInvitationInsert(ctx.db, invitation.row),
+    buildAuditInsert(ctx.db, {
+      action: "invitation_created",
+      organizationId: actor.organizationId,
+      actorUserId: actor.userId,
+      target: invitation.row.id,
+      ip: ctx.ip,
+      details: { role: input.role },
+    }),
+  ]);
+  sendInvitationEmail(ctx, invitation, { organizationName: organization.name });
+  return invitation.row;
+}
+
+export function listInvitations(ctx: ServiceContext, actor: Actor) {
+  return listPendingInvitations(ctx.db, actor.organizationId, Date.now());
+}
+
+export async function revokeInvitation(ctx: ServiceContext, actor: Actor, invitationId: string): Promise<void> {
+  const event = {
+    action: "invitation_revoked" as const,
+    organizationId: actor.organizationId,
+    actorUserId: actor.userId,
+    target: invitationId,
+    ip: ctx.ip,
+  };
+  const [revoked] = await ctx.db.batch([
+    buildInvitationRevocation(ctx.db, actor.organizationId, invitationId, Date.now()),
+    buildAuditInsertIfChanged(ctx.db, event),
+  ]);
+  if (revoked.length === 0) throw new AppError(404, "NOT_FOUND", "No such pending invitation.");
+  logAuditEvent(event);
+}
+
+export interface AcceptedInvitation {
+  userId: string;
+  session: IssuedSession;
+}
+
+/**
+ * Creates the account in the inviting organization with the invited role and a verified email
+ * (the link proved the mailbox), consumes the invitation in the same batch, then signs in with a
+ * fresh session (SEC-16). Unknown, used, revoked and expired tokens all get the same 400.
+ */
+export async function acceptInvitation(
+  ctx: ServiceContext,
+  input: { token: string; password: string; firstName: string | null; lastName: string | null },
+): Promise<AcceptedInvitation> {
+  if (!isWellFormedToken(input.token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  const tokenHash = await hashToken(input.token);
+  const pending = await findPendingInvitationByToken(ctx.db, tokenHash, Date.now());
+  if (!pending) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (await findUserByEmail(ctx.db, pending.email)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+
+  const passwordHash = await hashPassword(input.password, ctx.config.argon2, ctx.config.argon2);
+  const now = Date.now();
+  const userId = crypto.randomUUID();
+  let consumed: { id: string; organizationId: string }[];
+  try {
+    [, consumed] = await ctx.db.batch([
+      buildUserInsertFromInvitation(ctx.db, {
+        tokenHash,
+        userId,
+        passwordHash,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        now,
+      }),
+      buildInvitationConsume(ctx.db, { tokenHash, userId, now }),
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+    throw error;
+  }
+  const invitation = consumed[0];
+  // Used meanwhile, revoked meanwhile, or the organization was suspended: nothing was written.
+  if (!invitation) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+
+  await recordAuditEvent(ctx.db, {
+    action: "invitation_accepted",
+    organizationId: invitation.organizationId,
+    actorUserId: userId,
+    target: invitation.id,
+    ip: ctx.ip,
+  });
+  const session = await createSession(ctx.db, userId, ctx.config.session.ttlSeconds, {
+    userAgent: ctx.userAgent,
+    ip: ctx.ip,
+  });
+  return { userId, session };
+}

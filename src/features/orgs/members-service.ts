@@ -1,0 +1,84 @@
+// Member rules (SEC-34): list, change role, remove, always inside the caller's organization.
+import { AppError } from "../../errors";
+import { hasRoleAtLeast, type Role } from "../../lib/roles";
+import type { ServiceContext } from "../service-context";
+import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
+import { buildMemberRemoval, buildRoleChange, findMember } from "./members-repo";
+import type { AssignableRole } from "./schemas";
+
+export interface Actor {
+  userId: string;
+  organizationId: string;
+  role: Role;
+}
+
+const LAST_ADMIN_MESSAGE =
+  "An organization needs at least one active org_admin (or the member changed meanwhile; reload and retry).";
+
+async function requireManageableMember(ctx: ServiceContext, actor: Actor, userId: string) {
+  const member = await findMember(ctx.db, actor.organizationId, userId);
+  // Another organization's user is indistinguishable from a missing one (SEC-36).
+  if (!member) throw new AppError(404, "NOT_FOUND", "No such member in your organization.");
+  if (!hasRoleAtLeast(actor.role, member.role)) {
+    throw new AppError(403, "FORBIDDEN", "You cannot manage a member whose role is above yours.");
+  }
+  return member;
+}
+
+/**
+ * Nobody changes their own role, grants more than they hold, or leaves the organization
+ * without an active org_admin. The change applies on the member's next request (SEC-24).
+ */
+export async function changeMemberRole(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: { userId: string; role: AssignableRole },
+): Promise<void> {
+  if (input.userId === actor.userId) throw new AppError(403, "FORBIDDEN", "You cannot change your own role.");
+  if (!hasRoleAtLeast(actor.role, input.role)) {
+    throw new AppError(403, "FORBIDDEN", "You cannot grant a role above your own.");
+  }
+  const member = await requireManageableMember(ctx, actor, input.userId);
+  if (member.role === input.role) return;
+
+  const event: AuditEvent = {
+    action: "member_role_changed",
+    organizationId: actor.organizationId,
+    actorUserId: actor.userId,
+    target: member.id,
+    ip: ctx.ip,
+    details: { from: member.role, to: input.role },
+  };
+  const [changed] = await ctx.db.batch([
+    buildRoleChange(ctx.db, {
+      organizationId: actor.organizationId,
+      userId: member.id,
+      expectedRole: member.role,
+      newRole: input.role,
+      now: Date.now(),
+    }),
+    buildAuditInsertIfChanged(ctx.db, event),
+  ]);
+  if (changed.length === 0) throw new AppError(409, "CONFLICT", LAST_ADMIN_MESSAGE);
+  logAuditEvent(event);
+}
+
+/** Deletes the member's account; their sessions end with it. Never yourself, never the last admin. */
+export async function removeMember(ctx: ServiceContext, actor: Actor, userId: string): Promise<void> {
+  if (userId === actor.userId) throw new AppError(409, "CONFLICT", "You cannot remove yourself.");
+  const member = await requireManageableMember(ctx, actor, userId);
+  const event: AuditEvent = {
+    action: "member_removed",
+    organizationId: actor.organizationId,
+    actorUserId: actor.userId,
+    target: member.id,
+    ip: ctx.ip,
+    details: { role: member.role },
+  };
+  const [removed] = await ctx.db.batch([
+    buildMemberRemoval(ctx.db, { organizationId: actor.organizationId, userId: member.id, expectedRole: member.role }),
+    buildAuditInsertIfChanged(ctx.db, event),
+  ]);
+  if (removed.length === 0) throw new AppError(409, "CONFLICT", LAST_ADMIN_MESSAGE);
+  logAuditEvent(event);
+}

@@ -1,0 +1,137 @@
+// HTTP for /organization: the caller's organization, its members and its audit log.
+import { createRouter } from "../../openapi/app-factory";
+import { defineRoute } from "../../openapi/define-route";
+import { PageQuerySchema } from "../../openapi/pagination";
+import { minRole } from "../../middleware/access";
+import { AppError } from "../../errors";
+import { toPage } from "../../lib/pagination";
+import { toISOString } from "../../lib/time";
+import { serviceContextFrom } from "../service-context";
+import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
+import { AuditPageSchema, toAuditEntry } from "../audit/schemas";
+import { listAuditEntries } from "../audit/repo";
+import { ChangeRoleSchema, IdParamSchema, MemberListSchema, OrganizationSchema } from "./schemas";
+import { findOrganization, listMembers } from "./members-repo";
+import { changeMemberRole, removeMember } from "./members-service";
+
+const getOrganization = defineRoute(
+  { access: minRole("readonly") },
+  {
+    method: "get",
+    path: "/",
+    tags: ["Organizations"],
+    summary: "The caller's organization",
+    responses: { 200: jsonResponse(OrganizationSchema, "The organization") },
+  },
+);
+
+const listOrganizationMembers = defineRoute(
+  { access: minRole("org_admin") },
+  {
+    method: "get",
+    path: "/users",
+    tags: ["Organizations"],
+    summary: "Members of the caller's organization",
+    responses: { 200: jsonResponse(MemberListSchema, "Members, oldest first") },
+  },
+);
+
+const changeRole = defineRoute(
+  {
+    access: minRole("org_admin"),
+    errors: {
+      403: "FORBIDDEN: your own role, a role above yours, or a member whose role is above yours",
+      404: "NOT_FOUND: no such member in your organization",
+      409: "CONFLICT: the organization would be left without an active org_admin",
+      422: "VALIDATION_ERROR: role must be readonly, member or org_admin (never sys_admin)",
+    },
+  },
+  {
+    method: "patch",
+    path: "/users/{id}",
+    tags: ["Organizations"],
+    summary: "Change a member's role; applies on their next request",
+    request: { params: IdParamSchema, body: jsonBody(ChangeRoleSchema) },
+    responses: { 204: noContent("Changed") },
+  },
+);
+
+const removeOrganizationMember = defineRoute(
+  {
+    access: minRole("org_admin"),
+    errors: {
+      403: "FORBIDDEN: a member whose role is above yours",
+      404: "NOT_FOUND: no such member in your organization",
+      409: "CONFLICT: yourself, or the last active org_admin",
+    },
+  },
+  {
+    method: "delete",
+    path: "/users/{id}",
+    tags: ["Organizations"],
+    summary: "Remove a member: deletes their account and ends their sessions",
+    request: { params: IdParamSchema },
+    responses: { 204: noContent("Removed") },
+  },
+);
+
+const organizationAuditLog = defineRoute(
+  { access: minRole("org_admin") },
+  {
+    method: "get",
+    path: "/audit-log",
+    tags: ["Organizations"],
+    summary: "The organization's audit log, newest first",
+    request: { query: PageQuerySchema },
+    responses: { 200: jsonResponse(AuditPageSchema, "A page of entries") },
+  },
+);
+
+export const organizationRoutes = createRouter()
+  .openapi(getOrganization, async (c) => {
+    const organization = await findOrganization(c.get("db"), requireActor(c).organizationId);
+    if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
+    return c.json(
+      {
+        id: organization.id,
+        name: organization.name,
+        created_at: toISOString(organization.createdAt),
+        member_count: organization.memberCount,
+      },
+      200,
+    );
+  })
+  .openapi(listOrganizationMembers, async (c) => {
+    const rows = await listMembers(c.get("db"), requireActor(c).organizationId);
+    return c.json(
+      {
+        members: rows.map((row) => ({
+          id: row.id,
+          email: row.email,
+          first_name: row.firstName,
+          last_name: row.lastName,
+          role: row.role,
+          email_verified: row.emailVerifiedAt !== null,
+          suspended: row.suspendedAt !== null,
+          created_at: toISOString(row.createdAt),
+        })),
+      },
+      200,
+    );
+  })
+  .openapi(changeRole, async (c) => {
+    await changeMemberRole(serviceContextFrom(c), requireActor(c), {
+      userId: c.req.valid("param").id,
+      role: c.req.valid("json").role,
+    });
+    return c.body(null, 204);
+  })
+  .openapi(removeOrganizationMember, async (c) => {
+    await removeMember(serviceContextFrom(c), requireActor(c), c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .openapi(organizationAuditLog, async (c) => {
+    const page = c.req.valid("query");
+    const rows = await listAuditEntries(c.get("db"), page, { organizationId: requireActor(c).organizationId });
+    return c.json(toPage(rows, page, toAuditEntry), 200);
+  });

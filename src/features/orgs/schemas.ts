@@ -1,0 +1,85 @@
+// Request and response schemas of /organization, /invitations and /admin/organizations.
+import { z } from "@hono/zod-openapi";
+import { EmailSchema, NewPasswordSchema, TokenSchema } from "../auth/schemas";
+import { NameSchema } from "../users/schemas";
+import { pageSchema } from "../../openapi/pagination";
+
+export { ASSIGNABLE_ROLES, type AssignableRole } from "../../lib/roles";
+import { ASSIGNABLE_ROLES } from "../../lib/roles";
+
+const Timestamp = z.string().openapi({ format: "date-time" });
+
+export const IdParamSchema = z.object({
+  id: z.string().max(64).openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const OrganizationSchema = z
+  .object({ id: z.string(), name: z.string(), created_at: Timestamp, member_count: z.number().int() })
+  .openapi("Organization");
+
+export const MemberSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    first_name: z.string().nullable(),
+    last_name: z.string().nullable(),
+    role: z.enum(["readonly", "member", "org_admin", "sys_admin"]),
+    email_verified: z.boolean(),
+    suspended: z.boolean(),
+    created_at: Timestamp,
+  })
+  .openapi("Member");
+
+export const MemberListSchema = z.object({ members: z.array(MemberSchema) }).openapi("MemberList");
+
+export const ChangeRoleSchema = z.strictObject({ role: z.enum(ASSIGNABLE_ROLES) }).openapi("ChangeRole");
+
+export const InvitationSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    role: z.enum(ASSIGNABLE_ROLES),
+    invited_by_user_id: z.string().nullable(),
+    created_at: Timestamp,
+    expires_at: Timestamp,
+  })
+  .openapi("Invitation");
+
+export const InvitationListSchema = z.object({ invitations: z.array(InvitationSchema) }).openapi("InvitationList");
+
+export const CreateInvitationSchema = z
+  .strictObject({ email: EmailSchema, role: z.enum(ASSIGNABLE_ROLES) })
+  .openapi("CreateInvitation");
+
+export const AcceptInvitationSchema = z
+  .strictObject({
+    token: TokenSchema,
+    password: NewPasswordSchema,
+    first_name: NameSchema.optional(),
+    last_name: NameSchema.optional(),
+  })
+  .openapi("AcceptInvitation");
+
+export const AdminOrganizationSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    created_at: Timestamp,
+    suspended: z.boolean(),
+    member_count: z.number().int(),
+  })
+  .openapi("AdminOrganization");
+
+export const AdminOrganizationPageSchema = pageSchema(AdminOrganizationSchema, "AdminOrganizationPage");
+
+export const CreateOrganizationSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    admin_email: EmailSchema,
+    admin_full_name: z.string().trim().min(1).max(200).optional(),
+  })
+  .openapi("CreateOrganization");
+
+export const CreatedOrganizationSchema = z
+  .object({ organization: AdminOrganizationSchema, invitation: InvitationSchema })
+  .openapi("CreatedOrganization");

@@ -1,0 +1,84 @@
+// HTTP for the sys_admin part of /users: list every user, suspend, activate.
+import { z } from "@hono/zod-openapi";
+import { createRouter } from "../../openapi/app-factory";
+import { defineRoute } from "../../openapi/define-route";
+import { PageQuerySchema, pageSchema } from "../../openapi/pagination";
+import { minRole } from "../../middleware/access";
+import { toPage } from "../../lib/pagination";
+import { toISOString } from "../../lib/time";
+import { ROLES } from "../../lib/roles";
+import { serviceContextFrom } from "../service-context";
+import { jsonResponse, noContent, requireActor } from "../route-helpers";
+import { IdParamSchema } from "../orgs/schemas";
+import { listUsers, setUserSuspended } from "../orgs/admin-service";
+
+const AdminUserSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    first_name: z.string().nullable(),
+    last_name: z.string().nullable(),
+    role: z.enum(ROLES),
+    organization_id: z.string(),
+    email_verified: z.boolean(),
+    suspended: z.boolean(),
+    created_at: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("AdminUser");
+
+const list = defineRoute(
+  { access: minRole("sys_admin") },
+  {
+    method: "get",
+    path: "/",
+    tags: ["Administration"],
+    summary: "All users of all organizations, newest first",
+    request: { query: PageQuerySchema },
+    responses: { 200: jsonResponse(pageSchema(AdminUserSchema, "AdminUserPage"), "A page of users") },
+  },
+);
+
+function suspensionRoute(action: "suspend" | "activate") {
+  return defineRoute(
+    {
+      access: minRole("sys_admin"),
+      errors: { 404: "NOT_FOUND: no such user", ...(action === "suspend" ? { 409: "CONFLICT: yourself" } : {}) },
+    },
+    {
+      method: "post",
+      path: `/{id}/${action}`,
+      tags: ["Administration"],
+      summary: action === "suspend" ? "Suspend a user: they cannot sign in and their sessions end" : "Activate a suspended user",
+      request: { params: IdParamSchema },
+      responses: { 204: noContent(action === "suspend" ? "Suspended" : "Active") },
+    },
+  );
+}
+
+export const userAdminRoutes = createRouter()
+  .openapi(list, async (c) => {
+    const page = c.req.valid("query");
+    const rows = await listUsers(serviceContextFrom(c), page);
+    return c.json(
+      toPage(rows, page, (row) => ({
+        id: row.id,
+        email: row.email,
+        first_name: row.firstName,
+        last_name: row.lastName,
+        role: row.role,
+        organization_id: row.organizationId,
+        email_verified: row.emailVerifiedAt !== null,
+        suspended: row.suspendedAt !== null,
+        created_at: toISOString(row.createdAt),
+      })),
+      200,
+    );
+  })
+  .openapi(suspensionRoute("suspend"), async (c) => {
+    await setUserSuspended(serviceContextFrom(c), requireActor(c), { userId: c.req.valid("param").id, suspended: true });
+    return c.body(null, 204);
+  })
+  .openapi(suspensionRoute("activate"), async (c) => {
+    await setUserSuspended(serviceContextFrom(c), requireActor(c), { userId: c.req.valid("param").id, suspended: false });
+    return c.body(null, 204);
+  });
