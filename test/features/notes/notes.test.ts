@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
+import { createOrganization } from "../../helpers/orgs";
+import { countRows, insertUser } from "../../helpers/factories";
+import { createDB } from "../../../src/db/client";
+import { readConfig } from "../../../src/config";
+import { createNote, deleteNote } from "../../../src/features/notes/service";
+import type { ServiceContext } from "../../../src/features/service-context";
+import type { QuotaFeature, QuotaMeter } from "../../../src/features/plans/quota";
+import { AppError } from "../../../src/errors";
+
+describe("notes", () => {
+  it("a member creates, reads, replaces and deletes a note of its organization", async () => {
+    const org = await createOrganization();
+    const client = org.members.member.client;
+    const created = await client.post("/notes", { title: "  Plan  ", content: "Ship it" });
+    expect(created.status).toBe(201);
+    const note = (await created.json()) as { id: string; title: string; created_by_user_id: string };
+    expect(note).toMatchObject({ title: "Plan", created_by_user_id: org.members.member.id });
+
+    expect(await (await org.members.readonly.client.get(`/notes/${note.id}`)).json()).toMatchObject({ content: "Ship it" });
+    const replaced = await client.put(`/notes/${note.id}`, { title: "Plan v2" });
+    expect(await replaced.json()).toMatchObject({ title: "Plan v2", content: "" });
+    const list = (await (await client.get("/notes")).json()) as { items: { id: string }[] };
+    expect(list.items.map((n) => n.id)).toEqual([note.id]);
+    expect((await client.delete(`/notes/${note.id}`)).status).toBe(204);
+    expect((await client.get(`/notes/${note.id}`)).status).toBe(404);
+  });
+
+  it("SEC-34 readonly cannot write", async () => {
+    const org = await createOrganization();
+    const before = await countRows("note");
+    expect((await org.members.readonly.client.post("/notes", { title: "x" })).status).toBe(403);
+    expect(await countRows("note")).toBe(before);
+  });
+
+  it("SEC-36 another organization's note is 404 on every verb and never listed", async () => {
+    const a = await createOrganization();
+    const b = await createOrganization();
+    const note = (await (await a.members.member.client.post("/notes", { title: "secret" })).json()) as { id: string };
+    const intruder = b.admin.client;
+    expect((await intruder.get(`/notes/${note.id}`)).status).toBe(404);
+    expect((await intruder.put(`/notes/${note.id}`, { title: "pwned" })).status).toBe(404);
+    expect((await intruder.delete(`/notes/${note.id}`)).status).toBe(404);
+    const list = (await (await intruder.get("/notes")).json()) as { items: { id: string }[] };
+    expect(list.items.some((n) => n.id === note.id)).toBe(false);
+    expect(await (await a.members.member.client.get(`/notes/${note.id}`)).json()).toMatchObject({ title: "secret" });
+  });
+});
+
+describe("the max_notes quota hook", () => {
+  function recordingMeter(decision: Awaited<ReturnType<QuotaMeter["checkQuota"]>>) {
+    const calls: [string, string, QuotaFeature, number][] = [];
+    const meter: QuotaMeter = {
+      async checkQuota(organizationId, feature, amount) {
+        calls.push(["checkQuota", organizationId, feature, amount]);
+        return decision;
+      },
+      async recordUsage(organizationId, feature, delta) {
+        calls.push(["recordUsage", organizationId, feature, delta]);
+      },
+    };
+    return { meter, calls };
+  }
+
+  function contextWith(quota: QuotaMeter): ServiceContext {
+    const result = readConfig(env);
+    if (!result.ok) throw new Error("test config invalid");
+    return {
+      env,
+      db: createDB(env.DB),
+      config: result.config,
+      email: { async send() {} },
+      quota,
+      ip: null,
+      userAgent: null,
+      defer: () => {},
+    };
+  }
+
+  it("is asked for one unit before a note is created, and given it back on delete", async () => {
+    const user = await insertUser({ role: "member" });
+    const actor = { userId: user.id, organizationId: user.organizationId, role: "member" as const };
+    const { meter, calls } = recordingMeter({ allowed: true });
+    const note = await createNote(contextWith(meter), actor, { title: "t", content: "" });
+    await deleteNote(contextWith(meter), actor, note.id);
+    expect(calls).toEqual([
+      ["checkQuota", user.organizationId, "max_notes", 1],
+      ["recordUsage", user.organizationId, "max_notes", -1],
+    ]);
+  });
+
+  it("a refusal is 402 QUOTA_EXCEEDED and no note is written", async () => {
+    const user = await insertUser({ role: "member" });
+    const actor = { userId: user.id, organizationId: user.organizationId, role: "member" as const };
+    const { meter } = recordingMeter({ allowed: false, limit: 10, used: 10 });
+    const error = await createNote(contextWith(meter), actor, { title: "t", content: "" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ status: 402, code: "QUOTA_EXCEEDED", details: { feature: "max_notes", limit: 10, used: 10 } });
+    expect(await countRows("note", "organization_id = ?", user.organizationId)).toBe(0);
+  });
+});
