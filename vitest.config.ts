@@ -1,7 +1,7 @@
 // Tests run inside workerd with the worker's real bindings; D1 migrations are applied in setup.
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defaultExclude, defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -22,8 +22,9 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
+      exclude: [...defaultExclude, "test/node/**"], // Node-side tests: vitest.node.config.ts
       setupFiles: ["./test/apply-migrations.ts"],
-      silent: "passed-only",
+      silent: "passed-only" as const,
       testTimeout: 30_000,
       hookTimeout: 30_000,
     },
