@@ -102,6 +102,8 @@ export function getPasswordHashingStats(options?: { maxConcurrent?: number }): {
   active: number;
   queued: number;
   peak: number;
+  /** Argon2 computations (hashes and verifies) run in this isolate so far. */
+  operations: number;
   wasmMemoryBytes: number;
 } {
   const semaphore = getSemaphore(options);
@@ -109,6 +111,7 @@ export function getPasswordHashingStats(options?: { maxConcurrent?: number }): {
     active: semaphore.active,
     queued: semaphore.queued,
     peak: semaphore.peak,
+    operations: operationCount,
     wasmMemoryBytes: engineInstance?.memoryBytes() ?? 0,
   };
 }
@@ -127,6 +130,7 @@ export function getPasswordHashingStats(options?: { maxConcurrent?: number }): {
 // ---------------------------------------------------------------------------------------------
 
 const semaphores = new Map<number, Semaphore>();
+let operationCount = 0;
 
 function getSemaphore(options?: { maxConcurrent?: number }): Semaphore {
   const limit = options?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
@@ -145,6 +149,7 @@ async function runHashing<T>(
   const engine = await getEngine();
   return getSemaphore(options).run(async () => {
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    operationCount++;
     return work(engine);
   });
 }

@@ -34,19 +34,6 @@ function withParams(encoded: string, params: string): string {
   return encoded.replace(/m=\d+,t=\d+,p=\d+/, params);
 }
 
-/** Median ms of each task; samples are interleaved so a burst of machine load hits all alike. */
-async function interleavedMediansMs(runs: number, tasks: Array<() => Promise<unknown>>): Promise<number[]> {
-  const samples = tasks.map((): number[] => []);
-  for (let i = 0; i < runs; i++) {
-    for (const [index, task] of tasks.entries()) {
-      const start = performance.now();
-      await task();
-      samples[index]?.push(performance.now() - start);
-    }
-  }
-  return samples.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)] as number);
-}
-
 beforeAll(() => {
   installPrecompiledWasmShim(unsafeEvalModuleSource(env));
 });
@@ -116,10 +103,10 @@ describe("hashPassword / verifyPassword", () => {
   it("SEC-4 refuses an oversized password before any hashing", async () => {
     const huge = "a".repeat(1024 * 1024);
     const encoded = await hashPassword("password", FAST);
-    const start = performance.now();
+    const before = getPasswordHashingStats().operations;
     await expect(hashPassword(huge, DEFAULT_ARGON2_PARAMS)).rejects.toThrow(RangeError);
     await expect(verifyPassword(encoded, huge)).resolves.toBe(false);
-    expect(performance.now() - start).toBeLessThan(20);
+    expect(getPasswordHashingStats().operations).toBe(before); // no Argon2 work was done
     // Multi-byte characters count in UTF-8 bytes, not UTF-16 units.
     await expect(hashPassword("é".repeat(MAX_PASSWORD_BYTES / 2 + 1), FAST)).rejects.toThrow(RangeError);
     await expect(hashPassword("é".repeat(MAX_PASSWORD_BYTES / 2), FAST)).resolves.toMatch(/^\$argon2id\$/);
@@ -189,25 +176,30 @@ describe("interoperability", () => {
 });
 
 describe("verifyAgainstDummyHash", () => {
-  it("SEC-6 costs one full verify at the given parameters, like a wrong password", async () => {
+  it("SEC-6 runs exactly one full Argon2id verify for an unknown user, an empty password and a wrong password", async () => {
+    // Equal work, not equal time, is what a test can prove; the timing medians are measured
+    // by `npm run bench` (BENCHMARKS.md), never asserted here.
     const encoded = await hashPassword("the real password", DEFAULT_ARGON2_PARAMS);
     await verifyAgainstDummyHash("warm-up", DEFAULT_ARGON2_PARAMS); // builds and caches the dummy
-    await verifyPassword(encoded, "warm-up");
+    const operationsOf = async (task: () => Promise<unknown>): Promise<number> => {
+      const before = getPasswordHashingStats().operations;
+      await task();
+      return getPasswordHashingStats().operations - before;
+    };
+    expect(await operationsOf(() => verifyPassword(encoded, "a wrong password"))).toBe(1);
+    expect(await operationsOf(() => verifyAgainstDummyHash("a wrong password", DEFAULT_ARGON2_PARAMS))).toBe(1);
+    expect(await operationsOf(() => verifyAgainstDummyHash("", DEFAULT_ARGON2_PARAMS))).toBe(1);
+  });
 
-    await verifyAgainstDummyHash("warm-up", FAST);
-
-    await expect(verifyAgainstDummyHash("", DEFAULT_ARGON2_PARAMS)).resolves.toBeUndefined();
-    const [wrongPassword, unknownUser, emptyPassword, cheapDummy] = (await interleavedMediansMs(9, [
-      () => verifyPassword(encoded, "a wrong password"),
-      () => verifyAgainstDummyHash("a wrong password", DEFAULT_ARGON2_PARAMS),
-      () => verifyAgainstDummyHash("", DEFAULT_ARGON2_PARAMS),
-      () => verifyAgainstDummyHash("a wrong password", FAST),
-    ])) as [number, number, number, number];
-    for (const median of [unknownUser, emptyPassword]) {
-      expect(Math.abs(median - wrongPassword) / wrongPassword).toBeLessThan(0.2);
-    }
-    // The dummy follows the parameters it is given: a much cheaper set is much faster.
-    expect(cheapDummy).toBeLessThan(wrongPassword / 2);
+  it("SEC-6 makes the dummy hash with the parameters it is given", async () => {
+    const dummyFor = async (params: Argon2Params): Promise<number> => {
+      const before = getPasswordHashingStats().operations;
+      await verifyAgainstDummyHash("x", params);
+      return getPasswordHashingStats().operations - before;
+    };
+    // First use of a parameter set builds its dummy (one hash) and verifies (one verify).
+    expect(await dummyFor({ memoryKiB: 1536, iterations: 1, parallelism: 1 })).toBe(2);
+    expect(await dummyFor({ memoryKiB: 1536, iterations: 1, parallelism: 1 })).toBe(1);
   });
 });
 
