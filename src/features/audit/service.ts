@@ -21,6 +21,7 @@ export type AuditAction =
   | "invitation_revoked"
   | "invitation_accepted"
   | "organization_created"
+  | "admin_created"
   | "organization_suspended"
   | "organization_activated"
   | "user_suspended"
