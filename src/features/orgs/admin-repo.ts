@@ -3,19 +3,20 @@ import { and, desc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { organizations, sessions, users } from "../../db/schema";
 import type { PageRequest } from "../../lib/pagination";
+import { memberColumns } from "./members-repo";
 
-// Columns spelled out: drizzle leaves them unqualified in single-table queries.
-const memberCount = sql<number>`(SELECT COUNT(*) FROM "user" AS member WHERE member.organization_id = "organization"."id")`;
+// The member count spells its columns out: drizzle leaves them unqualified in single-table queries.
+const organizationColumns = {
+  id: organizations.id,
+  name: organizations.name,
+  createdAt: organizations.createdAt,
+  suspendedAt: organizations.suspendedAt,
+  memberCount: sql<number>`(SELECT COUNT(*) FROM "user" AS member WHERE member.organization_id = "organization"."id")`,
+};
 
 export function listOrganizationsPage(db: Database, page: PageRequest) {
   return db
-    .select({
-      id: organizations.id,
-      name: organizations.name,
-      createdAt: organizations.createdAt,
-      suspendedAt: organizations.suspendedAt,
-      memberCount,
-    })
+    .select(organizationColumns)
     .from(organizations)
     .orderBy(desc(organizations.createdAt), organizations.id)
     .limit(page.limit + 1)
@@ -24,13 +25,7 @@ export function listOrganizationsPage(db: Database, page: PageRequest) {
 
 export function findOrganizationForAdmin(db: Database, organizationId: string) {
   return db
-    .select({
-      id: organizations.id,
-      name: organizations.name,
-      createdAt: organizations.createdAt,
-      suspendedAt: organizations.suspendedAt,
-      memberCount,
-    })
+    .select(organizationColumns)
     .from(organizations)
     .where(eq(organizations.id, organizationId))
     .get();
@@ -59,17 +54,7 @@ export function buildOrganizationSessionsDeletion(db: Database, organizationId: 
 
 export function listUsersPage(db: Database, page: PageRequest) {
   return db
-    .select({
-      id: users.id,
-      email: users.email,
-      firstName: users.firstName,
-      lastName: users.lastName,
-      role: users.role,
-      organizationId: users.organizationId,
-      emailVerifiedAt: users.emailVerifiedAt,
-      suspendedAt: users.suspendedAt,
-      createdAt: users.createdAt,
-    })
+    .select({ ...memberColumns, organizationId: users.organizationId })
     .from(users)
     .orderBy(desc(users.createdAt), users.id)
     .limit(page.limit + 1)

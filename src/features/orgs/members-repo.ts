@@ -17,18 +17,21 @@ export function findOrganization(db: Database, organizationId: string) {
     .get();
 }
 
+/** A user as organization and admin listings show them. */
+export const memberColumns = {
+  id: users.id,
+  email: users.email,
+  firstName: users.firstName,
+  lastName: users.lastName,
+  role: users.role,
+  emailVerifiedAt: users.emailVerifiedAt,
+  suspendedAt: users.suspendedAt,
+  createdAt: users.createdAt,
+};
+
 export function listMembers(db: Database, organizationId: string) {
   return db
-    .select({
-      id: users.id,
-      email: users.email,
-      firstName: users.firstName,
-      lastName: users.lastName,
-      role: users.role,
-      emailVerifiedAt: users.emailVerifiedAt,
-      suspendedAt: users.suspendedAt,
-      createdAt: users.createdAt,
-    })
+    .select(memberColumns)
     .from(users)
     .where(eq(users.organizationId, organizationId))
     .orderBy(users.createdAt);

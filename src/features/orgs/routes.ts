@@ -10,7 +10,7 @@ import { serviceContextFrom } from "../service-context";
 import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
 import { AuditPageSchema, toAuditEntry } from "../audit/schemas";
 import { listAuditEntries } from "../audit/repo";
-import { ChangeRoleSchema, IdParamSchema, MemberListSchema, OrganizationSchema } from "./schemas";
+import { ChangeRoleSchema, IdParamSchema, MemberListSchema, OrganizationSchema, toMemberResponse } from "./schemas";
 import { findOrganization, listMembers } from "./members-repo";
 import { changeMemberRole, removeMember } from "./members-service";
 
@@ -105,16 +105,7 @@ export const organizationRoutes = createRouter()
     const rows = await listMembers(c.get("db"), requireActor(c).organizationId);
     return c.json(
       {
-        members: rows.map((row) => ({
-          id: row.id,
-          email: row.email,
-          first_name: row.firstName,
-          last_name: row.lastName,
-          role: row.role,
-          email_verified: row.emailVerifiedAt !== null,
-          suspended: row.suspendedAt !== null,
-          created_at: toISOString(row.createdAt),
-        })),
+        members: rows.map(toMemberResponse),
       },
       200,
     );

@@ -3,6 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { EmailSchema, NewPasswordSchema, TokenSchema } from "../auth/schemas";
 import { NameSchema } from "../users/schemas";
 import { pageSchema } from "../../openapi/pagination";
+import { toISOString } from "../../lib/time";
 
 export { ASSIGNABLE_ROLES, type AssignableRole } from "../../lib/roles";
 import { ASSIGNABLE_ROLES } from "../../lib/roles";
@@ -29,6 +30,30 @@ export const MemberSchema = z
     created_at: Timestamp,
   })
   .openapi("Member");
+
+export interface MemberRow {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  role: z.infer<typeof MemberSchema>["role"];
+  emailVerifiedAt: number | null;
+  suspendedAt: number | null;
+  createdAt: number;
+}
+
+export function toMemberResponse(row: MemberRow): z.infer<typeof MemberSchema> {
+  return {
+    id: row.id,
+    email: row.email,
+    first_name: row.firstName,
+    last_name: row.lastName,
+    role: row.role,
+    email_verified: row.emailVerifiedAt !== null,
+    suspended: row.suspendedAt !== null,
+    created_at: toISOString(row.createdAt),
+  };
+}
 
 export const MemberListSchema = z.object({ members: z.array(MemberSchema) }).openapi("MemberList");
 

@@ -5,26 +5,12 @@ import { defineRoute } from "../../openapi/define-route";
 import { PageQuerySchema, pageSchema } from "../../openapi/pagination";
 import { minRole } from "../../middleware/access";
 import { toPage } from "../../lib/pagination";
-import { toISOString } from "../../lib/time";
-import { ROLES } from "../../lib/roles";
 import { serviceContextFrom } from "../service-context";
 import { jsonResponse, noContent, requireActor } from "../route-helpers";
-import { IdParamSchema } from "../orgs/schemas";
+import { IdParamSchema, MemberSchema, toMemberResponse } from "../orgs/schemas";
 import { listUsers, setUserSuspended } from "../orgs/admin-service";
 
-const AdminUserSchema = z
-  .object({
-    id: z.string(),
-    email: z.string(),
-    first_name: z.string().nullable(),
-    last_name: z.string().nullable(),
-    role: z.enum(ROLES),
-    organization_id: z.string(),
-    email_verified: z.boolean(),
-    suspended: z.boolean(),
-    created_at: z.string().openapi({ format: "date-time" }),
-  })
-  .openapi("AdminUser");
+const AdminUserSchema = MemberSchema.extend({ organization_id: z.string() }).openapi("AdminUser");
 
 const list = defineRoute(
   { access: minRole("sys_admin") },
@@ -60,17 +46,7 @@ export const userAdminRoutes = createRouter()
     const page = c.req.valid("query");
     const rows = await listUsers(serviceContextFrom(c), page);
     return c.json(
-      toPage(rows, page, (row) => ({
-        id: row.id,
-        email: row.email,
-        first_name: row.firstName,
-        last_name: row.lastName,
-        role: row.role,
-        organization_id: row.organizationId,
-        email_verified: row.emailVerifiedAt !== null,
-        suspended: row.suspendedAt !== null,
-        created_at: toISOString(row.createdAt),
-      })),
+      toPage(rows, page, (row) => ({ ...toMemberResponse(row), organization_id: row.organizationId })),
       200,
     );
   })
