@@ -14,6 +14,7 @@ import { systemRoutes } from "./features/system/routes";
 import { authRoutes } from "./features/auth/routes";
 import { passwordRoutes } from "./features/password/routes";
 import { userRoutes } from "./features/users/routes";
+import { settingsRoutes } from "./features/settings/routes";
 import { cronRoutes } from "./cron/routes";
 import { devRoutes } from "./features/dev/routes";
 import { serveOpenAPIDocument } from "./openapi/document";
@@ -42,6 +43,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     .route("/auth", authRoutes)
     .route("/password", passwordRoutes)
     .route("/users", userRoutes)
+    .route("/settings", settingsRoutes)
     .route("/cron", cronRoutes)
     .route("/dev", devRoutes);
 

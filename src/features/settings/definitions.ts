@@ -1,0 +1,75 @@
+// Every setting key, per scope, declared once: its value schema, its default and what it does.
+import { z } from "@hono/zod-openapi";
+import type { SettingScope } from "../../db/schema";
+
+export interface SettingDefinition<T extends z.ZodType = z.ZodType> {
+  /** What a stored or submitted value must satisfy. */
+  schema: T;
+  /** The value while nothing is stored, and when what is stored no longer matches `schema`. */
+  default: z.output<T>;
+  /** One line for the API reference and the GET response. */
+  description: string;
+  /** The value never goes into logs or the audit log (SEC-49). */
+  isSecret?: boolean;
+}
+
+/** Ties `default` to the schema's type, so a default of the wrong type does not compile. */
+function defineSetting<T extends z.ZodType>(definition: SettingDefinition<T>): SettingDefinition<T> {
+  return definition;
+}
+
+/** Adding a key is one entry here; routes, validation, defaults and docs follow from it. */
+export const SETTING_DEFINITIONS = {
+  user: {
+    theme: defineSetting({
+      schema: z.enum(["light", "dark", "system"]),
+      default: "system",
+      description: "Colour scheme of the web app: light, dark, or follow the system.",
+    }),
+    email_notifications: defineSetting({
+      schema: z.boolean(),
+      default: true,
+      description: "Whether to send optional notification emails (security emails are always sent).",
+    }),
+  },
+  organization: {
+    overage_enabled: defineSetting({
+      schema: z.boolean(),
+      default: false,
+      description: "Allow AI usage beyond the plan's allotment for this organization, up to ai_overage_ceiling_tokens.",
+    }),
+    ai_overage_ceiling_tokens: defineSetting({
+      schema: z.number().int().nonnegative(),
+      default: 0,
+      description: "Most AI tokens this organization may use beyond its allotment per period; 0 allows none.",
+    }),
+  },
+  system: {
+    ai_overage_enabled: defineSetting({
+      schema: z.boolean(),
+      default: false,
+      description: "System-wide kill switch: no organization gets AI overage while this is false.",
+    }),
+  },
+} as const satisfies Record<SettingScope, Record<string, SettingDefinition>>;
+
+type Definitions = typeof SETTING_DEFINITIONS;
+
+export type SettingKey<S extends SettingScope> = Extract<keyof Definitions[S], string>;
+
+/** The type of a key's value, e.g. SettingValue<"organization", "overage_enabled"> is boolean. */
+export type SettingValue<S extends SettingScope, K extends SettingKey<S>> =
+  Definitions[S][K] extends SettingDefinition<infer T> ? z.output<T> : never;
+
+/**
+ * The declaration of `key` in `scope`, or null. An own-property lookup, so a path segment such as
+ * "__proto__" or "constructor" is an unknown key like any other.
+ */
+export function findSettingDefinition(scope: SettingScope, key: string): SettingDefinition | null {
+  const declared: Record<string, SettingDefinition> = SETTING_DEFINITIONS[scope];
+  return Object.hasOwn(declared, key) ? declared[key]! : null;
+}
+
+export function listSettingKeys(scope: SettingScope): string[] {
+  return Object.keys(SETTING_DEFINITIONS[scope]);
+}

@@ -1,0 +1,157 @@
+// Setting rules: only declared keys exist, values match their declaration, unset means default.
+import { z } from "@hono/zod-openapi";
+import type { Database } from "../../db/client";
+import type { SettingScope } from "../../db/schema";
+import { AppError } from "../../errors";
+import { logEvent } from "../../lib/log";
+import { listFieldErrors } from "../../openapi/validation-hook";
+import { buildAuditInsert } from "../audit/service";
+import type { ServiceContext } from "../service-context";
+import {
+  findSettingDefinition,
+  type SettingDefinition,
+  type SettingKey,
+  type SettingValue,
+} from "./definitions";
+import { buildSettingUpsert, findStoredSetting, type StoredSetting } from "./repo";
+
+export interface SettingView {
+  key: string;
+  value: unknown;
+  default: unknown;
+  description: string;
+  /** When the value in effect was set; null while the default applies. */
+  updatedAt: number | null;
+}
+
+/** The signed-in user a setting is read or changed for. */
+export interface SettingActor {
+  id: string;
+  organizationId: string;
+}
+
+/**
+ * Whose setting a request means: the caller's own user or organization, never an id from the
+ * request (SEC-35); system settings have the one scope id "".
+ */
+export function resolveScopeId(scope: SettingScope, actor: SettingActor): string {
+  switch (scope) {
+    case "user":
+      return actor.id;
+    case "organization":
+      return actor.organizationId;
+    case "system":
+      return "";
+  }
+}
+
+function requireDefinition(scope: SettingScope, key: string): SettingDefinition {
+  const definition = findSettingDefinition(scope, key);
+  if (!definition) throw new AppError(404, "NOT_FOUND", "No such setting.");
+  return definition;
+}
+
+/**
+ * The stored value if it still matches the declaration, else null. A row written before a
+ * declaration changed (drift) must not break its readers: it is logged, without the value, which
+ * may be secret (SEC-49), and the default applies.
+ */
+function decodeStoredValue(
+  where: { scope: SettingScope; scopeId: string; key: string },
+  definition: SettingDefinition,
+  stored: StoredSetting,
+): { value: unknown } | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored.valueJSON);
+  } catch {
+    parsed = undefined;
+  }
+  const result = definition.schema.safeParse(parsed);
+  if (result.success) return { value: result.data };
+  logEvent("warn", "setting_drift", { scope: where.scope, scope_id: where.scopeId, key: where.key });
+  return null;
+}
+
+async function loadSettingView(db: Database, scope: SettingScope, scopeId: string, key: string): Promise<SettingView> {
+  const definition = requireDefinition(scope, key);
+  const stored = await findStoredSetting(db, scope, scopeId, key);
+  const decoded = stored ? decodeStoredValue({ scope, scopeId, key }, definition, stored) : null;
+  return {
+    key,
+    value: decoded ? decoded.value : definition.default,
+    default: definition.default,
+    description: definition.description,
+    updatedAt: decoded ? stored!.updatedAt : null,
+  };
+}
+
+/**
+ * The value in effect for a declared key, typed by the key: the stored one, or the default when
+ * none is stored or the stored one no longer matches its declaration. For other features' rules,
+ * e.g. `await readSetting(db, "organization", orgId, "overage_enabled")` is a boolean.
+ */
+export async function readSetting<S extends SettingScope, K extends SettingKey<S>>(
+  db: Database,
+  scope: S,
+  scopeId: string,
+  key: K,
+): Promise<SettingValue<S, K>> {
+  const view = await loadSettingView(db, scope, scopeId, key);
+  return view.value as SettingValue<S, K>;
+}
+
+/** A key of the request's choosing, for the caller: 404 NOT_FOUND unless it is declared for the scope. */
+export function getSetting(
+  db: Database,
+  actor: SettingActor,
+  input: { scope: SettingScope; key: string },
+): Promise<SettingView> {
+  return loadSettingView(db, input.scope, resolveScopeId(input.scope, actor), input.key);
+}
+
+/** What the audit row says about a change: never the value of a secret key (SEC-49). */
+export function describeSettingChange(
+  scope: SettingScope,
+  key: string,
+  definition: SettingDefinition,
+  value: unknown,
+): Record<string, unknown> {
+  return definition.isSecret ? { key, scope } : { key, scope, value };
+}
+
+/**
+ * Sets a declared key: 404 for an unknown key before the value is looked at, so an unknown key is
+ * never written; 422 naming `value` when it does not match the declaration. The upsert and its
+ * audit row go in one batch, which D1 runs as one transaction.
+ */
+export async function updateSetting(
+  ctx: ServiceContext,
+  actor: SettingActor,
+  input: { scope: SettingScope; key: string; value: unknown },
+): Promise<SettingView> {
+  const { scope, key } = input;
+  const definition = requireDefinition(scope, key);
+  const result = z.object({ value: definition.schema }).safeParse({ value: input.value });
+  if (!result.success) {
+    throw new AppError(422, "VALIDATION_ERROR", "The value does not match the setting's type.", {
+      fields: listFieldErrors(result.error),
+    });
+  }
+  const value = result.data.value;
+  const scopeId = resolveScopeId(scope, actor);
+  const now = Date.now();
+  await ctx.db.batch([
+    buildSettingUpsert(ctx.db, { scope, scopeId, key, value, updatedAt: now, updatedByUserId: actor.id }),
+    buildAuditInsert(ctx.db, {
+      action: "setting_changed",
+      // A system setting belongs to no organization; user and organization ones to the caller's.
+      organizationId: scope === "system" ? null : actor.organizationId,
+      actorUserId: actor.id,
+      target: `${scope}:${key}`,
+      ip: ctx.ip,
+      details: describeSettingChange(scope, key, definition, value),
+    }),
+  ]);
+  return { key, value, default: definition.default, description: definition.description, updatedAt: now };
+}
