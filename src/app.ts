@@ -16,6 +16,11 @@ import { passwordRoutes } from "./features/password/routes";
 import { userRoutes } from "./features/users/routes";
 import { settingsRoutes } from "./features/settings/routes";
 import { cronRoutes } from "./cron/routes";
+import { userAdminRoutes } from "./features/users/admin-routes";
+import { organizationRoutes } from "./features/orgs/routes";
+import { invitationRoutes } from "./features/orgs/invitation-routes";
+import { adminRoutes } from "./features/orgs/admin-routes";
+import { noteRoutes } from "./features/notes/routes";
 import { devRoutes } from "./features/dev/routes";
 import { serveOpenAPIDocument } from "./openapi/document";
 
@@ -43,6 +48,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
     .route("/auth", authRoutes)
     .route("/password", passwordRoutes)
     .route("/users", userRoutes)
+    .route("/users", userAdminRoutes)
+    .route("/organization", organizationRoutes)
+    .route("/invitations", invitationRoutes)
+    .route("/admin", adminRoutes)
+    .route("/notes", noteRoutes)
     .route("/settings", settingsRoutes)
     .route("/cron", cronRoutes)
     .route("/dev", devRoutes);
