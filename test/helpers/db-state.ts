@@ -1,4 +1,6 @@
-// A cheap fingerprint of the D1 state that matters for "a refused request changed nothing".
+// A cheap fingerprint of the D1 state that matters for "a refused request changed nothing":
+// accounts, sessions and tokens, and the organization-scoped rows (roles, suspensions,
+// invitations, notes, settings). Not the audit log or the dev outbox: refusals may write those.
 import { env } from "cloudflare:test";
 
 export interface DBState {
@@ -10,6 +12,18 @@ export interface DBState {
   users_updated_at: number | null;
   verified_users: number;
   used_email_tokens: number;
+  /** Moves when any user's role changes (a weighted sum: a raise or a demotion moves it). */
+  user_roles: number;
+  suspended_users: number;
+  suspended_organizations: number;
+  invitations: number;
+  /** Revoked or accepted. */
+  closed_invitations: number;
+  notes: number;
+  /** Moves when any note is written (the sum of updated_at, not the max: any row's update counts). */
+  notes_written: number;
+  settings: number;
+  settings_written: number;
 }
 
 export async function readDBState(): Promise<DBState> {
@@ -21,7 +35,16 @@ export async function readDBState(): Promise<DBState> {
        (SELECT count(*) FROM email_token) AS email_tokens,
        (SELECT max(updated_at) FROM "user") AS users_updated_at,
        (SELECT count(*) FROM "user" WHERE email_verified_at IS NOT NULL) AS verified_users,
-       (SELECT count(*) FROM email_token WHERE used_at IS NOT NULL) AS used_email_tokens`,
+       (SELECT count(*) FROM email_token WHERE used_at IS NOT NULL) AS used_email_tokens,
+       (SELECT total(CASE role WHEN 'readonly' THEN 1 WHEN 'member' THEN 10 WHEN 'org_admin' THEN 100 ELSE 1000 END) FROM "user") AS user_roles,
+       (SELECT count(*) FROM "user" WHERE suspended_at IS NOT NULL) AS suspended_users,
+       (SELECT count(*) FROM organization WHERE suspended_at IS NOT NULL) AS suspended_organizations,
+       (SELECT count(*) FROM invitation) AS invitations,
+       (SELECT count(*) FROM invitation WHERE revoked_at IS NOT NULL OR accepted_at IS NOT NULL) AS closed_invitations,
+       (SELECT count(*) FROM note) AS notes,
+       (SELECT total(updated_at) FROM note) AS notes_written,
+       (SELECT count(*) FROM setting) AS settings,
+       (SELECT total(updated_at) FROM setting) AS settings_written`,
   ).first<DBState>();
   return row!;
 }

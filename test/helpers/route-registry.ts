@@ -4,6 +4,7 @@ import type { ZodType } from "zod";
 import { app } from "../../src/app";
 import { listRoutes } from "../../src/openapi/route-table";
 import { ROLES } from "../../src/lib/roles";
+import { findSettingDefinition, listSettingKeys } from "../../src/features/settings/definitions";
 import { GOOD_PASSWORD, uniqueEmail } from "./accounts";
 
 export interface RegisteredRoute {
@@ -85,21 +86,92 @@ export function fillPath(path: string, values: Record<string, string>): string {
   return path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeHostileComponent(values[name] ?? "x"));
 }
 
+const SETTINGS_PATH = /^\/settings\/(user|organization|system)\/\{key\}$/;
+
+/** The settings scope of a /settings/{scope}/{key} route, or null for any other route. */
+function settingScopeOf(route: { path: string }): "user" | "organization" | "system" | null {
+  const match = SETTINGS_PATH.exec(route.path);
+  return match ? (match[1] as "user" | "organization" | "system") : null;
+}
+
+/**
+ * Path parameters the route's own logic accepts without a fixture: {key} of a settings route is
+ * the scope's first declared key. {id} has no such value (it names a row); it stays "x" unless
+ * `overrides` give a real one, and the service answers 404 NOT_FOUND for it.
+ */
+export function sampleParams(route: { path: string }, overrides: Record<string, string> = {}): Record<string, string> {
+  const params: Record<string, string> = {};
+  const scope = settingScopeOf(route);
+  if (scope) params.key = listSettingKeys(scope)[0]!;
+  return { ...params, ...overrides };
+}
+
+/** The route's path filled with sampleParams(route, overrides). */
+export function validPathFor(route: { path: string }, overrides: Record<string, string> = {}): string {
+  return fillPath(route.path, sampleParams(route, overrides));
+}
+
+/** The values of an enum or literal schema (through optional, nullable and default), else []. */
+function enumValues(schema: ZodType): unknown[] {
+  const def = (schema as unknown as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+  if (!def) return [];
+  if (def.type === "enum" && def.entries && typeof def.entries === "object") return Object.values(def.entries);
+  if (def.type === "literal" && Array.isArray(def.values)) return def.values;
+  if (def.innerType) return enumValues(def.innerType as ZodType);
+  return [];
+}
+
 /**
  * A value the field's own schema accepts, so a test can make one field hostile and keep the rest
  * valid (the request then gets past validation and reaches the service and D1). Emails are fresh
- * each call so that signups do not collide and logins do not share a back-off bucket.
+ * each call so that signups do not collide and logins do not share a back-off bucket. An enum
+ * yields its first value (a role field: "readonly", the least an org_admin may grant).
  */
 export function validValueFor(field: string, schema: ZodType): unknown {
-  const candidates: unknown[] = ["Ada Lovelace", uniqueEmail(field.replace(/[^a-z]/gi, "")), GOOD_PASSWORD, true, 1];
+  const candidates: unknown[] = [
+    ...enumValues(schema),
+    "Ada Lovelace",
+    uniqueEmail(field.replace(/[^a-z]/gi, "")),
+    GOOD_PASSWORD,
+    true,
+    1,
+  ];
   for (const candidate of candidates) {
     if (schema.safeParse(candidate).success) return candidate;
   }
   throw new Error(`no valid sample value for field "${field}": add a candidate to validValueFor()`);
 }
 
-export function validBodyFor(route: RegisteredRoute): Record<string, unknown> {
+/**
+ * The schema a field's value must really satisfy. Only `value` of PUT /settings/{scope}/{key}
+ * differs from the body schema (z.unknown() there): the service checks it against the key's
+ * declaration, so a valid body uses the declared type of the key in the path.
+ */
+function effectiveSchema(route: { path: string }, params: Record<string, string>, field: string, schema: ZodType): ZodType {
+  const scope = settingScopeOf(route);
+  if (scope && field === "value" && params.key !== undefined) {
+    const definition = findSettingDefinition(scope, params.key);
+    if (definition) return definition.schema as unknown as ZodType;
+  }
+  return schema;
+}
+
+/** A body the route's schema (and, for settings, the key's declaration) accepts. */
+export function validBodyFor(route: RegisteredRoute, overrides: Record<string, string> = {}): Record<string, unknown> {
+  const params = sampleParams(route, overrides);
   return Object.fromEntries(
-    Object.entries(route.bodyFields ?? {}).map(([field, schema]) => [field, validValueFor(field, schema)]),
+    Object.entries(route.bodyFields ?? {}).map(([field, schema]) => [
+      field,
+      validValueFor(field, effectiveSchema(route, params, field, schema)),
+    ]),
   );
+}
+
+/** An OpenAPI path as a regular expression in which each {param} matches any one segment. */
+export function routePattern(path: string): RegExp {
+  const source = path
+    .split(/\{[^}]+\}/)
+    .map((literal) => literal.replace(/[.*+?^$()|[\]\\]/g, "\\$&"))
+    .join("[^/]+");
+  return new RegExp(`^${source}$`);
 }

@@ -1,11 +1,18 @@
 // Every route answers hostile input with the JSON error body of API.md and changes nothing:
 // malformed JSON 400, non-JSON 415, unknown or mistyped fields 422, over 64 KiB 413, bad cookies
 // 401, unknown routes 404, wrong methods 405, and no input at all produces a 500.
-// The routes come from the app's own OpenAPI registry, so a new route is covered without edits.
+// The routes come from the app's own OpenAPI registry, so a new route is covered without edits
+// (a new {id} route needs one line in ID_FIXTURES, and says so when it is missing).
+// "Signed in" always means a caller holding exactly the route's minimum role (x-min-role), so
+// the access gate lets the request through and the hostile values meet validation and the service.
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getPasswordHashingStats } from "../../src/lib/password";
+import type { Role } from "../../src/lib/roles";
 import { createClient, randomIP, type TestClient } from "../helpers/client";
-import { signedInAccount, type Account } from "../helpers/accounts";
+import { signedInAccount, uniqueEmail, type Account } from "../helpers/accounts";
+import { insertUser } from "../helpers/factories";
+import { createOrganization, createSysAdmin, inviteAndAccept, signIn } from "../helpers/orgs";
 import { readDBState, type DBState } from "../helpers/db-state";
 import {
   encodeHostileComponent,
@@ -13,7 +20,10 @@ import {
   isRoleAccess,
   registeredRoutes,
   routeLabel,
+  routePattern,
+  sampleParams,
   validBodyFor,
+  validPathFor,
   type RegisteredRoute,
 } from "../helpers/route-registry";
 
@@ -213,19 +223,71 @@ interface Caller {
   renew?: () => Promise<void>;
 }
 
-async function signedInCaller(): Promise<Caller> {
-  const caller: Caller = { client: createClient() };
-  caller.renew = async () => {
-    const account = await signedInAccount();
-    caller.client = account.client;
-    caller.account = account;
+async function setRole(email: string, role: Role): Promise<void> {
+  await env.DB.prepare(`UPDATE "user" SET role = ? WHERE email = ?`).bind(role, email).run();
+}
+
+/**
+ * A fresh account (hostile input may rename it, change its password or sign it out): the
+ * org_admin of its own organization until `demote()` sets it to `role`, so fixtures that need more
+ * than the minimum role (a note for a readonly caller) are made first. Renewal (for a per-account
+ * limit) gives an account of `role` at once.
+ */
+async function signedInCaller(role: Role): Promise<Caller & { account: Account; renew: () => Promise<void>; demote: () => Promise<void> }> {
+  const account = await signedInAccount();
+  const caller = {
+    client: account.client,
+    account,
+    demote: () => setRole(caller.account.email, role),
+    renew: async () => {
+      const fresh = await signedInAccount();
+      await setRole(fresh.email, role);
+      caller.client = fresh.client;
+      caller.account = fresh;
+    },
   };
-  await caller.renew();
   return caller;
 }
 
-function validBodyForCaller(route: RegisteredRoute, caller: Caller): Record<string, unknown> {
-  const body = validBodyFor(route);
+async function created(response: Response): Promise<string> {
+  expect(response.status, await response.clone().text()).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/**
+ * A real row for each {id} route, made by the caller while it is its organization's org_admin,
+ * so the valid path names something the route's own logic finds: body cases then reach the
+ * write (PUT /notes/{id} stores hostile content for real) and the valid request succeeds. Hostile
+ * ids in the path are answered 404 NOT_FOUND by the service's own lookup in D1; that counts as
+ * the route's own logic (none of these routes is mode-gated, the only gate that answers 404).
+ */
+const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
+  "/auth/sessions/{id}": async (caller) => {
+    // A second session of the same account, to revoke.
+    await signIn({ email: caller.account!.email, password: caller.account!.password });
+    const { sessions } = (await (await caller.client.get("/auth/sessions")).json()) as { sessions: { id: string; current: boolean }[] };
+    return sessions.find((session) => !session.current)!.id;
+  },
+  "/organization/users/{id}": async (caller) => (await inviteAndAccept(caller.client, "member")).id,
+  "/invitations/{id}": async (caller) => created(await caller.client.post("/invitations", { email: uniqueEmail("invited"), role: "member" })),
+  "/notes/{id}": async (caller) => created(await caller.client.post("/notes", { title: "Fixture", content: "A note to find." })),
+  // Another organization and another user: a sys_admin cannot suspend its own (409).
+  "/admin/organizations/{id}/suspend": async () => (await insertUser({ role: "org_admin", passwordHash: null })).organizationId,
+  "/admin/organizations/{id}/activate": async () => (await insertUser({ role: "org_admin", passwordHash: null })).organizationId,
+  "/users/{id}/suspend": async () => (await insertUser({ role: "member", passwordHash: null })).id,
+  "/users/{id}/activate": async () => (await insertUser({ role: "member", passwordHash: null })).id,
+};
+
+/** Real values for the route's path parameters ({key}: a declared key; {id}: ID_FIXTURES). */
+async function realParams(route: RegisteredRoute, caller: Caller): Promise<Record<string, string>> {
+  if (!route.pathParams.includes("id")) return sampleParams(route);
+  const fixture = ID_FIXTURES[route.path];
+  if (!fixture) throw new Error(`no fixture for {id} of ${routeLabel(route)}: add one to ID_FIXTURES`);
+  return sampleParams(route, { id: await fixture(caller) });
+}
+
+function validBodyForCaller(route: RegisteredRoute, caller: Caller, params: Record<string, string> = {}): Record<string, unknown> {
+  const body = validBodyFor(route, params);
   // The only field whose valid value is a secret the caller holds: the current password.
   if (caller.account && "current_password" in body) body.current_password = caller.account.password;
   return body;
@@ -237,17 +299,17 @@ interface HostileCase {
 }
 
 /** Every hostile value in every input slot of the route: body fields, whole body, query, path. */
-function hostileCases(route: RegisteredRoute, caller: Caller, mode: string): HostileCase[] {
+function hostileCases(route: RegisteredRoute, caller: Caller, mode: string, params = sampleParams(route)): HostileCase[] {
   const cases: HostileCase[] = [];
   const add = (slot: string, hostile: HostileValue, request: () => Promise<Response>) =>
     cases.push({ label: `${routeLabel(route)} ${slot} = ${hostile.label} (${mode})`, request });
-  const validPath = fillPath(route.path, {});
+  const validPath = fillPath(route.path, params);
 
   for (const field of Object.keys(route.bodyFields ?? {})) {
     for (const hostile of HOSTILE_VALUES) {
       add(`body.${field}`, hostile, async () => {
         // Built when sent, so it uses the caller's current password.
-        const body = bodyWithField(validBodyForCaller(route, caller), field, hostile);
+        const body = bodyWithField(validBodyForCaller(route, caller, params), field, hostile);
         const response = await send(caller.client, route.method, validPath, { body });
         const sent = JSON.parse(body) as Record<string, unknown>;
         if (caller.account && response.status < 300 && typeof sent.new_password === "string") {
@@ -270,10 +332,10 @@ function hostileCases(route: RegisteredRoute, caller: Caller, mode: string): Hos
   }
   for (const param of route.pathParams) {
     for (const hostile of HOSTILE_TEXT) {
-      const path = fillPath(route.path, { [param]: hostile.value as string });
+      const path = fillPath(route.path, { ...params, [param]: hostile.value as string });
       add(`path {${param}}`, hostile, () =>
         send(caller.client, route.method, path, {
-          body: route.bodyFields ? JSON.stringify(validBodyForCaller(route, caller)) : undefined,
+          body: route.bodyFields ? JSON.stringify(validBodyForCaller(route, caller, params)) : undefined,
         }),
       );
     }
@@ -342,8 +404,12 @@ async function runCases(
   return { violations, outcomes };
 }
 
-/** Refusals that come before the route's own logic: if every answer is one, the corpus proved little. */
-const GATE_CODES = new Set(["VALIDATION_ERROR", "BAD_REQUEST", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "UNAUTHENTICATED"]);
+/**
+ * Refusals that come before the route's own logic: if every answer is one, the corpus proved
+ * little. FORBIDDEN is the role gate's answer; a signed-in caller holds the route's minimum role,
+ * so it proves nothing either way and does not count as the route answering.
+ */
+const GATE_CODES = new Set(["VALIDATION_ERROR", "BAD_REQUEST", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "UNAUTHENTICATED", "FORBIDDEN"]);
 
 function reachedTheRoute(outcomes: string[]): boolean {
   return outcomes.some((outcome) => !GATE_CODES.has(outcome.split(" ")[1] ?? ""));
@@ -353,15 +419,22 @@ function reachedTheRoute(outcomes: string[]): boolean {
 // Tests
 
 describe("hostile input", () => {
-  let signedIn: Account;
+  /** One signed-in client per role, for the tests that send one request per route and refuse it. */
+  let clients: Record<Role, TestClient>;
 
   beforeAll(async () => {
-    signedIn = await signedInAccount();
+    const [organization, sysAdmin] = await Promise.all([createOrganization(), createSysAdmin()]);
+    clients = {
+      readonly: organization.members.readonly.client,
+      member: organization.members.member.client,
+      org_admin: organization.admin.client,
+      sys_admin: sysAdmin.client,
+    };
   });
 
-  /** A client that gets past the route's access gate (none needed for public routes). */
+  /** A client holding exactly the route's minimum role (anonymous for public routes): past the gate. */
   function clientFor(route: RegisteredRoute): TestClient {
-    return isRoleAccess(route.access) ? signedIn.client : createClient();
+    return isRoleAccess(route.access) ? clients[route.access as Role] : createClient();
   }
 
   it("reads a non-empty route list from the registry", () => {
@@ -377,7 +450,7 @@ describe("hostile input", () => {
       for (const text of malformed) {
         const label = `${routeLabel(route)} body ${JSON.stringify(text)}`;
         const { violations: found, response, body } = await probe(route, label, () =>
-          send(clientFor(route), route.method, fillPath(route.path, {}), { body: text }),
+          send(clientFor(route), route.method, validPathFor(route), { body: text }),
         );
         violations.push(...found);
         if (response.status !== 400 || body?.error.code !== "BAD_REQUEST") {
@@ -405,7 +478,7 @@ describe("hostile input", () => {
         const label = `${routeLabel(route)} as ${contentType ?? "no Content-Type"}`;
         const body = JSON.stringify(validBodyFor(route));
         const { violations: found, response, body: error } = await probe(route, label, () =>
-          send(clientFor(route), route.method, fillPath(route.path, {}), { body, contentType }),
+          send(clientFor(route), route.method, validPathFor(route), { body, contentType }),
         );
         violations.push(...found);
         if (response.status !== 415 || error?.error.code !== "UNSUPPORTED_MEDIA_TYPE") {
@@ -425,7 +498,7 @@ describe("hostile input", () => {
       const body = valid === "{}" ? `{${massAssignment}}` : `${valid.slice(0, -1)},${massAssignment}}`;
       const label = `${routeLabel(route)} with mass-assignment fields`;
       const { violations: found, response, body: error } = await probe(route, label, () =>
-        send(clientFor(route), route.method, fillPath(route.path, {}), { body }),
+        send(clientFor(route), route.method, validPathFor(route), { body }),
       );
       violations.push(...found);
       const fields = ((error?.error.details?.fields ?? []) as { field: string }[]).map((item) => item.field);
@@ -444,7 +517,7 @@ describe("hostile input", () => {
     for (const route of UNSAFE_ROUTES) {
       const label = `${routeLabel(route)} with ${oversized.length} bytes (anonymous)`;
       const { violations: found, response, body } = await probe(route, label, () =>
-        send(createClient(), route.method, fillPath(route.path, {}), { body: oversized }),
+        send(createClient(), route.method, validPathFor(route), { body: oversized }),
       );
       violations.push(...found);
       if (response.status !== 413 || body?.error.code !== "PAYLOAD_TOO_LARGE") {
@@ -460,7 +533,7 @@ describe("hostile input", () => {
       const body = JSON.stringify({ ...validBodyFor(route), [field]: megabyte });
       const before = await readDBState();
       const hashingBefore = getPasswordHashingStats().operations;
-      const response = await send(clientFor(route), route.method, fillPath(route.path, {}), { body });
+      const response = await send(clientFor(route), route.method, validPathFor(route), { body });
       const argon2Runs = getPasswordHashingStats().operations - hashingBefore;
       expect.soft({ route: routeLabel(route), field, status: response.status, body: await response.json() }).toEqual({
         route: routeLabel(route),
@@ -484,7 +557,7 @@ describe("hostile input", () => {
       },
     });
     const before = await readDBState();
-    const response = await send(clientFor(route), route.method, fillPath(route.path, {}), { body: stream });
+    const response = await send(clientFor(route), route.method, validPathFor(route), { body: stream });
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ error: { code: "PAYLOAD_TOO_LARGE", message: expect.any(String) } });
     expect(await readDBState()).toEqual(before);
@@ -496,7 +569,7 @@ describe("hostile input", () => {
       const body = JSON.stringify({ ...validBodyFor(route), [field]: "p".repeat(TEN_KB) });
       const label = `${routeLabel(route)} ${field} of 10 KB`;
       const { violations: found, response, body: error } = await probe(route, label, () =>
-        send(clientFor(route), route.method, fillPath(route.path, {}), { body }),
+        send(clientFor(route), route.method, validPathFor(route), { body }),
       );
       violations.push(...found);
       const fields = ((error?.error.details?.fields ?? []) as { field: string }[]).map((item) => item.field);
@@ -525,7 +598,7 @@ describe("hostile input", () => {
         const label = `${routeLabel(route)} with cookie: ${name}`;
         const body = route.bodyFields ? JSON.stringify(validBodyFor(route)) : undefined;
         const { violations: found, response, body: error } = await probe(route, label, () =>
-          send(createClient(), route.method, fillPath(route.path, {}), { body, headers: { cookie } }),
+          send(createClient(), route.method, validPathFor(route), { body, headers: { cookie } }),
         );
         violations.push(...found);
         if (response.status !== 401 || error?.error.code !== "UNAUTHENTICATED") {
@@ -552,32 +625,49 @@ describe("hostile input", () => {
   });
 
   it("SEC-46: a wrong method is 405 METHOD_NOT_ALLOWED with an Allow header listing the right ones", async () => {
-    const methodsByPath = new Map<string, Set<string>>();
-    for (const route of ROUTES) {
-      const methods = methodsByPath.get(route.path) ?? new Set<string>();
-      methods.add(route.method);
-      if (route.method === "GET") methods.add("HEAD");
-      methodsByPath.set(route.path, methods);
-    }
+    // What a request path may be sent with is every route whose pattern matches it, parameters
+    // as wildcards: /invitations/accept is also DELETE /invitations/{id} with id "accept".
+    const patterns = ROUTES.map((route) => ({ route, pattern: routePattern(route.path) }));
+    const matching = (path: string) => patterns.filter(({ pattern }) => pattern.test(path)).map(({ route }) => route);
     let checked = 0;
-    for (const [path, allowed] of methodsByPath) {
-      for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"].filter((candidate) => !allowed.has(candidate))) {
+    let viaParameter = 0;
+    for (const concrete of new Set(ROUTES.map((route) => validPathFor(route)))) {
+      const routes = matching(concrete);
+      const allowed = new Set(routes.map((route) => route.method));
+      if (allowed.has("GET")) allowed.add("HEAD");
+      for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
         const before = await readDBState();
-        const response = await send(createClient(), method, fillPath(path, {}));
+        if (allowed.has(method)) {
+          // Served only because a parameter matched: that route's own answer, never a 405. A
+          // caller of its minimum role gets past the gate, so the service decides (404 NOT_FOUND
+          // for DELETE /invitations/accept: no invitation has the id "accept").
+          const route = routes.find((candidate) => candidate.method === method)!;
+          if (validPathFor(route) === concrete) continue;
+          const { violations, response, body } = await probe(route, `${method} ${concrete} as ${routeLabel(route)}`, () =>
+            send(clientFor(route), method, concrete),
+          );
+          expect.soft(violations).toEqual([]);
+          expect.soft({ method, concrete, code: body?.error.code }).not.toEqual({ method, concrete, code: "METHOD_NOT_ALLOWED" });
+          expect.soft([401, 403, 405], `${method} ${concrete} answered ${response.status}`).not.toContain(response.status);
+          viaParameter++;
+          continue;
+        }
+        const response = await send(createClient(), method, concrete);
         const allow = new Set((response.headers.get("allow") ?? "").split(",").map((item) => item.trim()));
-        expect.soft({ method, path, status: response.status, allow, body: await response.json() }).toEqual({
+        expect.soft({ method, concrete, status: response.status, allow, body: await response.json() }).toEqual({
           method,
-          path,
+          concrete,
           status: 405,
           allow,
           body: { error: { code: "METHOD_NOT_ALLOWED", message: expect.any(String) } },
         });
-        expect.soft([...allow].sort(), `Allow of ${method} ${path}`).toEqual([...allowed].sort());
+        expect.soft([...allow].sort(), `Allow of ${method} ${concrete}`).toEqual([...allowed].sort());
         expect.soft(await readDBState()).toEqual(before);
         checked++;
       }
     }
     expect(checked).toBeGreaterThan(20);
+    expect(viaParameter, "DELETE /invitations/accept is DELETE /invitations/{id}").toBeGreaterThanOrEqual(1);
   });
 
   describe("the corpus of hostile values (SQL metacharacters, NUL, 10 KB strings, unicode edge cases, wrong JSON types)", () => {
@@ -590,13 +680,25 @@ describe("hostile input", () => {
         else expect(reachedTheRoute(outcomes), `every answer was a gate refusal: ${[...new Set(outcomes)].join(", ")}`).toBe(true);
       });
       if (isRoleAccess(route.access)) {
-        it(`${routeLabel(route)} answers every hostile value without a 500, with a documented status and the error body, and a refusal changes nothing (signed in)`, async () => {
-          // Its own account: hostile input may rename it, change its password or sign it out.
-          const caller = await signedInCaller();
+        it(`${routeLabel(route)} answers every hostile value without a 500, with a documented status and the error body, and a refusal changes nothing (signed in as ${route.access})`, async () => {
+          const caller = await signedInCaller(route.access as Role);
+          const params = await realParams(route, caller);
+          await caller.demote();
           // One at a time: a successful password change must reach the next request's body.
-          const { violations, outcomes } = await runCases(route, hostileCases(route, caller, "signed in"), { concurrency: 1, caller });
+          const cases = hostileCases(route, caller, `signed in as ${route.access}`, params);
+          const { violations, outcomes } = await runCases(route, cases, { concurrency: 1, caller });
           expect(violations).toEqual([]);
           expect(reachedTheRoute(outcomes), `every answer was a gate refusal: ${[...new Set(outcomes)].join(", ")}`).toBe(true);
+          // Last (it may sign out or delete the fixture): the valid request succeeds for the
+          // minimum role, so the refusals above were the hostile values' doing. A case that
+          // succeeded may have signed the caller out (POST /auth/logout): then a fresh one sends it.
+          if ((await caller.client.get("/users/me")).status === 401) await caller.renew();
+          const body = route.bodyFields ? JSON.stringify(validBodyForCaller(route, caller, params)) : undefined;
+          const valid = await probe(route, `${routeLabel(route)} valid request`, () =>
+            send(caller.client, route.method, fillPath(route.path, params), { body }),
+          );
+          expect(valid.violations).toEqual([]);
+          expect(valid.response.status, `${routeLabel(route)} valid request: ${valid.body?.error.code}`).toBeLessThan(300);
         });
       }
     }
