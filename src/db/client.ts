@@ -1,4 +1,4 @@
-// Creates the drizzle client for one request. Never at module scope: bindings are per request.
+// The drizzle client for a D1 binding. Never created at module scope: bindings arrive with requests.
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -8,6 +8,17 @@ export type Database = DrizzleD1Database<typeof schema>;
  * Queries go to the D1 primary: no Sessions API bookmark is ever taken from a client, so
  * session, role and revocation checks never read a stale replica (SEC-53).
  */
+const databases = new WeakMap<D1Database, Database>();
+
+/**
+ * One drizzle instance per D1 binding (the binding object lives as long as the isolate), so
+ * queries prepared on it, like the per-request session check, are built once, not per request.
+ */
 export function createDB(binding: D1Database): Database {
-  return drizzle(binding, { schema });
+  let db = databases.get(binding);
+  if (!db) {
+    db = drizzle(binding, { schema });
+    databases.set(binding, db);
+  }
+  return db;
 }

@@ -1,5 +1,5 @@
 // Session rows: create, the one-query validation join, listing and deletion. No rules here.
-import { and, eq, gt, isNotNull, isNull, lt, ne, inArray } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull, lt, ne, inArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { organizations, sessions, users } from "../db/schema";
 
@@ -21,8 +21,8 @@ export function insertSession(db: Database, row: NewSessionRow) {
  * Session, user and organization in one indexed read. Expiry, suspension of either and email
  * verification are conditions of the query itself, so a row comes back only for a usable session.
  */
-export async function findValidSession(db: Database, tokenHash: string, now: number) {
-  const rows = await db
+function prepareFindValidSession(db: Database) {
+  return db
     .select({
       sessionId: sessions.id,
       expiresAt: sessions.expiresAt,
@@ -42,14 +42,30 @@ export async function findValidSession(db: Database, tokenHash: string, now: num
     .innerJoin(organizations, eq(organizations.id, users.organizationId))
     .where(
       and(
-        eq(sessions.tokenHash, tokenHash),
-        gt(sessions.expiresAt, now),
+        eq(sessions.tokenHash, sql.placeholder("tokenHash")),
+        gt(sessions.expiresAt, sql.placeholder("now")),
         isNull(users.suspendedAt),
         isNotNull(users.emailVerifiedAt),
         isNull(organizations.suspendedAt),
       ),
     )
-    .limit(1);
+    .limit(1)
+    .prepare();
+}
+
+/**
+ * Built once per drizzle instance: rebuilding this 12-column join cost more CPU than the D1 read
+ * itself (BENCHMARKS.md, "Why /users/me is slow").
+ */
+const preparedFindValidSession = new WeakMap<Database, ReturnType<typeof prepareFindValidSession>>();
+
+export async function findValidSession(db: Database, tokenHash: string, now: number) {
+  let query = preparedFindValidSession.get(db);
+  if (!query) {
+    query = prepareFindValidSession(db);
+    preparedFindValidSession.set(db, query);
+  }
+  const rows = await query.all({ tokenHash, now });
   return rows[0] ?? null;
 }
 
