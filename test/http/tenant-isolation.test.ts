@@ -306,8 +306,11 @@ class D1Watch {
   }
 }
 
-/** Tables that hold nobody's tenant data; any other table must name its tenant column below. */
-const UNSCOPED_TABLES = new Set(["dev_email"]);
+/**
+ * Tables that hold nobody's tenant data; any other table must name its tenant column below.
+ * plan is the global catalogue (sys_admin writes it); stripe_event records processed webhook ids.
+ */
+const UNSCOPED_TABLES = new Set(["dev_email", "plan", "stripe_event"]);
 
 /** Every row that belongs to one organization, its users, their sessions, tokens and settings. */
 async function dumpTenant(organizationId: string): Promise<string> {

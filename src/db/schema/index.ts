@@ -7,3 +7,4 @@ export * from "./dev-emails";
 export * from "./invitations";
 export * from "./notes";
 export * from "./settings";
+export * from "./plans";

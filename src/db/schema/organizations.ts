@@ -1,4 +1,4 @@
-// The tenant: every user belongs to exactly one organization.
+// The tenant: every user belongs to exactly one organization; it also carries its billing state.
 import { sqliteTable, text, integer } from "drizzle-orm/sqlite-core";
 
 export const organizations = sqliteTable("organization", {
@@ -6,4 +6,14 @@ export const organizations = sqliteTable("organization", {
   name: text("name").notNull(),
   createdAt: integer("created_at").notNull(),
   suspendedAt: integer("suspended_at"),
+  // Billing: set by Stripe webhooks only. No plan_id means the default plan.
+  planId: text("plan_id"),
+  stripeCustomerId: text("stripe_customer_id").unique(),
+  stripeSubscriptionId: text("stripe_subscription_id"),
+  subscriptionStatus: text("subscription_status"),
+  currentPeriodStart: integer("current_period_start"),
+  currentPeriodEnd: integer("current_period_end"),
+  /** The Stripe event time of the subscription state applied last; older events never apply (SEC-51). */
+  subscriptionEventAt: integer("subscription_event_at"),
+  creditBalanceTokens: integer("credit_balance_tokens").notNull().default(0),
 });

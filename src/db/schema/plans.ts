@@ -1,0 +1,58 @@
+// Plans and what each organization has used of them. Features are declared in code
+// (features/plans/features.ts); the JSON here is read through that declaration.
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
+import { organizations } from "./organizations";
+
+export const plans = sqliteTable(
+  "plan",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    stripeProductId: text("stripe_product_id").unique(),
+    isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    features: text("features").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  // At most one default plan, enforced by the database.
+  (table) => [uniqueIndex("plan_single_default").on(table.isDefault).where(sql`is_default = 1`)],
+);
+
+/** Usage of one quota feature by one organization in one billing period (SEC-52-style counters). */
+export const usageCounters = sqliteTable(
+  "usage_counter",
+  {
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    feature: text("feature").notNull(),
+    periodStart: integer("period_start").notNull(),
+    used: integer("used").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.organizationId, table.feature, table.periodStart] })],
+);
+
+/** Every change of an organization's non-expiring credit balance, once per payment (unique reference). */
+export const creditTransactions = sqliteTable(
+  "organization_credit_transaction",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    tokens: integer("tokens").notNull(),
+    kind: text("kind").notNull(),
+    paymentReference: text("payment_reference").unique(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [index("credit_transaction_org_idx").on(table.organizationId, table.createdAt)],
+);
+
+/** Stripe events already applied: the id is recorded in the same batch as the effect (SEC-51). */
+export const stripeEvents = sqliteTable("stripe_event", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  objectCreatedAt: integer("object_created_at"),
+  processedAt: integer("processed_at").notNull(),
+});
