@@ -8,3 +8,4 @@ export * from "./invitations";
 export * from "./notes";
 export * from "./settings";
 export * from "./plans";
+export * from "./oauth-accounts";
