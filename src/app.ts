@@ -21,6 +21,8 @@ import { organizationRoutes } from "./features/orgs/routes";
 import { invitationRoutes } from "./features/orgs/invitation-routes";
 import { adminRoutes } from "./features/orgs/admin-routes";
 import { noteRoutes } from "./features/notes/routes";
+import { planRoutes } from "./features/plans/routes";
+import { planAdminRoutes } from "./features/plans/admin-routes";
 import { devRoutes } from "./features/dev/routes";
 import { serveOpenAPIDocument } from "./openapi/document";
 
@@ -53,6 +55,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     .route("/invitations", invitationRoutes)
     .route("/admin", adminRoutes)
     .route("/notes", noteRoutes)
+    .route("/", planRoutes)
+    .route("/admin", planAdminRoutes)
     .route("/settings", settingsRoutes)
     .route("/cron", cronRoutes)
     .route("/dev", devRoutes);

@@ -22,6 +22,7 @@ export type AuditAction =
   | "invitation_accepted"
   | "organization_created"
   | "admin_created"
+  | "plan_changed"
   | "organization_suspended"
   | "organization_activated"
   | "user_suspended"

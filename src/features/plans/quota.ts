@@ -1,14 +1,16 @@
-// The quota hook metered features call. Plans back it with real per-period limits; until a plan
-// defines a limit, every organization is unmetered.
+// The quota hook metered features call, backed by the organization's plan and billing period.
 import type { Database } from "../../db/client";
+import type { QuotaFeatureName } from "./features";
+import { resolveOrganizationPlan } from "./service";
+import { adjustUsage, incrementWithinLimit, readUsage } from "./usage-repo";
 
-export type QuotaFeature = "max_notes";
+export type QuotaFeature = QuotaFeatureName;
 
 export type QuotaDecision = { allowed: true } | { allowed: false; limit: number; used: number };
 
 export interface QuotaMeter {
   /**
-   * Checks the limit and, when it holds, records `amount` of usage in the same step, so two
+   * Checks the limit and, when it holds, records `amount` of usage in the same statement, so two
    * concurrent callers can never both take the last unit.
    */
   checkQuota(organizationId: string, feature: QuotaFeature, amount: number): Promise<QuotaDecision>;
@@ -16,14 +18,18 @@ export interface QuotaMeter {
   recordUsage(organizationId: string, feature: QuotaFeature, delta: number): Promise<void>;
 }
 
-/** No plan defines limits yet: everything is allowed and nothing needs recording. */
-export const UNMETERED_QUOTA: QuotaMeter = {
-  async checkQuota() {
-    return { allowed: true };
-  },
-  async recordUsage() {},
-};
-
-export function createQuotaMeter(_db: Database): QuotaMeter {
-  return UNMETERED_QUOTA;
+export function createQuotaMeter(db: Database): QuotaMeter {
+  return {
+    async checkQuota(organizationId, feature, amount) {
+      const { features, period } = await resolveOrganizationPlan(db, organizationId);
+      const limit = features[feature];
+      const key = { organizationId, feature, periodStart: period.start };
+      if ((await incrementWithinLimit(db, key, amount, limit)) !== null) return { allowed: true };
+      return { allowed: false, limit, used: await readUsage(db, key) };
+    },
+    async recordUsage(organizationId, feature, delta) {
+      const { period } = await resolveOrganizationPlan(db, organizationId);
+      await adjustUsage(db, { organizationId, feature, periodStart: period.start }, delta);
+    },
+  };
 }

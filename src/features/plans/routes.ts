@@ -1,0 +1,62 @@
+// HTTP for /plans (the catalogue) and /plan (the caller's organization's plan and usage).
+import { createRouter } from "../../openapi/app-factory";
+import { defineRoute } from "../../openapi/define-route";
+import { minRole } from "../../middleware/access";
+import { toISOString } from "../../lib/time";
+import { jsonResponse, requireActor } from "../route-helpers";
+import { FEATURE_NAMES, isQuotaFeature } from "./features";
+import { OrganizationPlanSchema, PlanListSchema } from "./schemas";
+import { listPlans, resolveOrganizationPlan } from "./service";
+import { readUsage } from "./usage-repo";
+import { toPlanResponse } from "./responses";
+
+const catalogue = defineRoute(
+  { access: minRole("readonly") },
+  {
+    method: "get",
+    path: "/plans",
+    tags: ["Plans"],
+    summary: "The plan catalogue",
+    responses: { 200: jsonResponse(PlanListSchema, "Every plan") },
+  },
+);
+
+const organizationPlan = defineRoute(
+  { access: minRole("readonly") },
+  {
+    method: "get",
+    path: "/plan",
+    tags: ["Plans"],
+    summary: "The caller's organization's plan, billing period, features and usage per quota",
+    responses: { 200: jsonResponse(OrganizationPlanSchema, "The plan in effect") },
+  },
+);
+
+export const planRoutes = createRouter()
+  .openapi(catalogue, async (c) => c.json({ plans: (await listPlans(c.get("db"))).map(toPlanResponse) }, 200))
+  .openapi(organizationPlan, async (c) => {
+    const db = c.get("db");
+    const { organizationId } = requireActor(c);
+    const resolved = await resolveOrganizationPlan(db, organizationId);
+    const usage: Record<string, { used: number; limit: number }> = {};
+    for (const feature of FEATURE_NAMES.filter(isQuotaFeature)) {
+      usage[feature] = {
+        used: await readUsage(db, { organizationId, feature, periodStart: resolved.period.start }),
+        limit: resolved.features[feature],
+      };
+    }
+    return c.json(
+      {
+        plan: resolved.plan ? toPlanResponse(resolved.plan) : null,
+        period: {
+          start: toISOString(resolved.period.start),
+          end: toISOString(resolved.period.end),
+          source: resolved.period.source,
+        },
+        subscription: resolved.subscription,
+        features: resolved.features,
+        usage,
+      },
+      200,
+    );
+  });
