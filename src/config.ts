@@ -23,6 +23,16 @@ const originListSchema = z
 
 const secretSchema = z.string().min(32, "must be at least 32 characters");
 
+/** Google's issuer, the only one production accepts (the discovery document is fetched from it). */
+export const GOOGLE_ISSUER = "https://accounts.google.com";
+
+const baseURLSchema = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ""));
+
+/** Kept exactly as written: an issuer identifier is compared byte for byte (OpenID Discovery §4.3). */
+const issuerSchema = z
+  .url({ protocol: /^https?$/ })
+  .refine((value) => !value.includes("?") && !value.includes("#"), "an issuer has no query or fragment");
+
 const configSchema = z.object({
   environment: environmentSchema,
   mode: modeSchema,
@@ -46,6 +56,17 @@ const configSchema = z.object({
   ]),
   jwtSecret: secretSchema.optional(),
   cronSecret: secretSchema.optional(),
+  /** The API's own public base URL; OAuth redirect URIs are built from it, never from Host. */
+  apiBaseURL: baseURLSchema.optional(),
+  /** Google sign-in; null when GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are both unset (disabled). */
+  google: z
+    .object({
+      clientId: z.string().min(1).max(512),
+      clientSecret: z.string().min(1).max(512),
+      issuer: issuerSchema,
+      redirectURI: z.url(),
+    })
+    .nullable(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -83,6 +104,7 @@ function parseConfig(env: Env): ConfigResult {
   const devDefault = (value: string | undefined, fallback: string): string | undefined =>
     value ?? (isDev ? fallback : undefined);
 
+  const apiBaseURL = devDefault(env.API_BASE_URL || undefined, "http://localhost:8787");
   const parsed = configSchema.safeParse({
     environment: parsedEnvironment.data,
     mode: env.MODE ?? "b2c",
@@ -106,6 +128,8 @@ function parseConfig(env: Env): ConfigResult {
     },
     jwtSecret: env.JWT_SECRET || undefined,
     cronSecret: env.CRON_SECRET || undefined,
+    apiBaseURL,
+    google: readGoogleSettings(env, apiBaseURL),
   });
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((issue) => settingName(issue.path)) };
@@ -119,6 +143,7 @@ function parseConfig(env: Env): ConfigResult {
     if (config.email.provider === "stub") problems.push("EMAIL_PROVIDER");
     if (!config.webBaseURL.startsWith("https://")) problems.push("WEB_BASE_URL");
   }
+  problems.push(...googleProblems(config));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 
@@ -138,7 +163,43 @@ const SETTING_NAMES: Record<string, string> = {
   "email.apiKey": "RESEND_API_KEY",
   jwtSecret: "JWT_SECRET",
   cronSecret: "CRON_SECRET",
+  apiBaseURL: "API_BASE_URL",
+  "google.clientId": "GOOGLE_CLIENT_ID",
+  "google.clientSecret": "GOOGLE_CLIENT_SECRET",
+  "google.issuer": "OIDC_ISSUER",
+  "google.redirectURI": "API_BASE_URL",
 };
+
+/**
+ * Google sign-in is optional: with neither GOOGLE_CLIENT_ID nor GOOGLE_CLIENT_SECRET it is simply
+ * off (/config says so, the routes are 404). Half a configuration is a mistake, not a choice, so
+ * it is reported like any other invalid setting.
+ */
+function readGoogleSettings(env: Env, apiBaseURL: string | undefined) {
+  if (!env.GOOGLE_CLIENT_ID && !env.GOOGLE_CLIENT_SECRET) return null;
+  return {
+    clientId: env.GOOGLE_CLIENT_ID,
+    clientSecret: env.GOOGLE_CLIENT_SECRET,
+    issuer: env.OIDC_ISSUER || GOOGLE_ISSUER,
+    // Without API_BASE_URL there is no redirect URI, reported as API_BASE_URL (SETTING_NAMES).
+    redirectURI: apiBaseURL && `${apiBaseURL.replace(/\/+$/, "")}/auth/oauth/google/callback`,
+  };
+}
+
+function googleProblems(config: Config): string[] {
+  if (!config.google) return [];
+  const problems: string[] = [];
+  const isDev = config.environment === "dev";
+  // The state is signed with JWT_SECRET (mandatory outside dev already).
+  if (isDev && !config.jwtSecret) problems.push("JWT_SECRET");
+  if (!isDev) {
+    if (config.apiBaseURL && !config.apiBaseURL.startsWith("https://")) problems.push("API_BASE_URL");
+    if (!config.google.issuer.startsWith("https://")) problems.push("OIDC_ISSUER");
+  }
+  // Another issuer is for tests and staging; production signs in with Google itself.
+  if (config.environment === "prod" && config.google.issuer !== GOOGLE_ISSUER) problems.push("OIDC_ISSUER");
+  return [...new Set(problems)];
+}
 
 function settingName(path: PropertyKey[]): string {
   const key = path.filter((part) => typeof part === "string").join(".");

@@ -22,10 +22,13 @@ export interface Env {
   ARGON2_ITERATIONS?: string;
   ARGON2_PARALLELISM?: string;
   ARGON2_MAX_CONCURRENT?: string;
+  OIDC_ISSUER?: string;
   // secrets
   JWT_SECRET?: string;
   CRON_SECRET?: string;
   RESEND_API_KEY?: string;
+  GOOGLE_CLIENT_ID?: string;
+  GOOGLE_CLIENT_SECRET?: string;
 }
 
 export interface AppVariables {
