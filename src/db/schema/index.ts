@@ -9,3 +9,4 @@ export * from "./notes";
 export * from "./settings";
 export * from "./plans";
 export * from "./oauth-accounts";
+export * from "./ai";

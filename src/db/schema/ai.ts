@@ -1,0 +1,106 @@
+// The AI spend ledger (SEC-52): per-organization counters, reservations taken before a provider
+// call, one usage row per bucket a settled call touched, and the price of each model.
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, real, index, uniqueIndex, primaryKey, check } from "drizzle-orm/sqlite-core";
+import { organizations } from "./organizations";
+
+export const AI_BUCKETS = ["allotment", "credits", "overage", "absorbed"] as const;
+export type AIBucket = (typeof AI_BUCKETS)[number];
+
+/**
+ * One row per organization that has used AI. allotment_used and overage_used count tokens charged
+ * in the period that starts at period_start; reserved_tokens is the sum of the worst cases of the
+ * calls in flight. The credit balance lives on organization (Stripe adds to it, settlement debits).
+ */
+export const aiAccounts = sqliteTable(
+  "ai_account",
+  {
+    organizationId: text("organization_id")
+      .primaryKey()
+      .references(() => organizations.id),
+    periodStart: integer("period_start").notNull(),
+    allotmentUsed: integer("allotment_used").notNull().default(0),
+    overageUsed: integer("overage_used").notNull().default(0),
+    reservedTokens: integer("reserved_tokens").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [
+    check("ai_account_counters_check", sql`allotment_used >= 0 AND overage_used >= 0 AND reserved_tokens >= 0`),
+  ],
+);
+
+/** A call's worst case, held from before the provider is contacted until it is settled once. */
+export const aiReservations = sqliteTable(
+  "ai_reservation",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    userId: text("user_id"),
+    tokens: integer("tokens").notNull(),
+    provider: text("provider").notNull(),
+    model: text("model").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    /** Set with settlement_id by the one compare-and-set that settles the reservation. */
+    settledAt: integer("settled_at"),
+    settlementId: text("settlement_id"),
+  },
+  (table) => [
+    // The cron reclaim scans expired, unsettled reservations; reconcile sums them per organization.
+    index("ai_reservation_open_expiry_idx").on(table.expiresAt).where(sql`settled_at IS NULL`),
+    index("ai_reservation_open_org_idx").on(table.organizationId).where(sql`settled_at IS NULL`),
+  ],
+);
+
+/**
+ * One row per bucket a settled call touched. input/output tokens and cost are this row's share
+ * (input tokens are charged first), so sums over rows are exact. 'absorbed' is usage past the cap:
+ * recorded, never charged to the organization.
+ */
+export const llmUsageLogs = sqliteTable(
+  "llm_usage_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    userId: text("user_id"),
+    reservationId: text("reservation_id").notNull(),
+    settlementId: text("settlement_id").notNull(),
+    provider: text("provider").notNull(),
+    model: text("model").notNull(),
+    bucket: text("bucket", { enum: AI_BUCKETS }).notNull(),
+    tokens: integer("tokens").notNull(),
+    inputTokens: integer("input_tokens").notNull(),
+    outputTokens: integer("output_tokens").notNull(),
+    costUSD: real("cost_usd").notNull(),
+    periodStart: integer("period_start").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** Charged by the cron reclaim at the reserved estimate: the worker never settled the call. */
+    reclaimed: integer("reclaimed", { mode: "boolean" }).notNull().default(false),
+  },
+  (table) => [
+    // A reservation is charged once per bucket, whatever races (defence in depth behind the CAS).
+    uniqueIndex("llm_usage_reservation_bucket_idx").on(table.reservationId, table.bucket),
+    index("llm_usage_org_created_idx").on(table.organizationId, table.createdAt),
+    index("llm_usage_org_user_created_idx").on(table.organizationId, table.userId, table.createdAt),
+    index("llm_usage_org_period_idx").on(table.organizationId, table.periodStart, table.bucket),
+    index("llm_usage_created_idx").on(table.createdAt),
+    check("llm_usage_bucket_check", sql`bucket IN ('allotment', 'credits', 'overage', 'absorbed')`),
+  ],
+);
+
+/** USD per million tokens. A model without a row cannot be called (never a free call). */
+export const modelPrices = sqliteTable(
+  "model_price",
+  {
+    provider: text("provider").notNull(),
+    model: text("model").notNull(),
+    inputUSDPerMillion: real("input_usd_per_million").notNull(),
+    outputUSDPerMillion: real("output_usd_per_million").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.provider, table.model] })],
+);
