@@ -20,7 +20,8 @@ export type ErrorCode =
   | "VALIDATION_ERROR"
   | "RATE_LIMITED"
   | "INTERNAL_ERROR"
-  | "MISCONFIGURED";
+  | "MISCONFIGURED"
+  | "UPSTREAM_UNAVAILABLE";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: Record<string, unknown> };

@@ -4,17 +4,21 @@ import { requireConfig } from "../config";
 import { createDB } from "../db/client";
 import { logEvent } from "../lib/log";
 import { pruneExpired, type PruneReport } from "./prune-expired";
+import { maintainAILedger, type AILedgerReport } from "./ai-ledger";
 
 export interface MaintenanceReport {
   prune: PruneReport;
+  ai: AILedgerReport;
   duration_ms: number;
 }
 
 export async function runMaintenance(env: Env, trigger: string): Promise<MaintenanceReport> {
   const config = requireConfig(env);
   const started = Date.now();
-  const prune = await pruneExpired(createDB(env.DB), { sessionRetentionDays: config.session.retentionDays });
-  const report = { prune, duration_ms: Date.now() - started };
+  const db = createDB(env.DB);
+  const prune = await pruneExpired(db, { sessionRetentionDays: config.session.retentionDays });
+  const ai = await maintainAILedger(db);
+  const report = { prune, ai, duration_ms: Date.now() - started };
   logEvent("info", "maintenance_completed", { trigger, ...report });
   return report;
 }

@@ -14,6 +14,15 @@ const MaintenanceReportSchema = z
       dev_emails_deleted: z.number().int(),
       incomplete: z.boolean(),
     }),
+    ai: z.object({
+      reservations_reclaimed: z.number().int(),
+      tokens_reclaimed: z.number().int(),
+      reclaims_lost_to_settlement: z.number().int(),
+      periods_rolled_over: z.number().int(),
+      accounts_repaired: z.number().int(),
+      credit_balances_drifted: z.number().int(),
+      incomplete: z.boolean(),
+    }),
     duration_ms: z.number().int(),
   })
   .openapi("MaintenanceReport");

@@ -29,7 +29,8 @@ export type AuditAction =
   | "user_activated"
   | "note_created"
   | "note_updated"
-  | "note_deleted";
+  | "note_deleted"
+  | "ai_cap_refused";
 
 export interface AuditEvent {
   action: AuditAction;

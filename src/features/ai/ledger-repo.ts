@@ -1,0 +1,241 @@
+// The ledger's statements (SEC-52). Reserve and settle are each ONE D1 batch (one transaction),
+// and every decision (does the reservation fit, how a call splits across buckets) is made in SQL
+// against the state the transaction sees, never read into JavaScript and written back.
+//
+// Raw D1 statements, not drizzle: drizzle cannot put a parameterized raw query into db.batch()
+// (its SQLiteRaw has no prepared statement), and these need CTEs, changes() and scalar min/max.
+import type { Database } from "../../db/client";
+import type { AIBucket } from "../../db/schema";
+
+/** Stands for "no limit" in capacity sums; far past any real count, far below int64 overflow. */
+const UNLIMITED_HEADROOM = 1_000_000_000_000_000;
+
+/** What bounds an organization's AI spend this period, resolved from its plan and settings. */
+export interface LedgerLimits {
+  /** The plan's token_limit; -1 is unlimited. */
+  tokenLimit: number;
+  /** org overage_enabled AND system ai_overage_enabled. */
+  isOverageEnabled: boolean;
+  /** ai_overage_ceiling_tokens: most overage tokens per period. */
+  overageCeiling: number;
+}
+
+/** The D1 binding under a drizzle instance (drizzle sets $client; its Database type omits it). */
+export function d1Of(db: Database): D1Database {
+  return (db as Database & { $client: D1Database }).$client;
+}
+
+/**
+ * Creates the account row, or rolls it into a newer period (used counters to 0; reservations in
+ * flight stay reserved). A period that moves backwards (a late webhook) never resets anything.
+ */
+function buildRollover(d1: D1Database, organizationId: string, periodStart: number, now: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO ai_account (organization_id, period_start, allotment_used, overage_used, reserved_tokens, updated_at)
+       VALUES (?1, ?2, 0, 0, 0, ?3)
+       ON CONFLICT (organization_id) DO UPDATE
+         SET period_start = excluded.period_start, allotment_used = 0, overage_used = 0, updated_at = excluded.updated_at
+         WHERE ai_account.period_start < excluded.period_start`,
+    )
+    .bind(organizationId, periodStart, now);
+}
+
+export interface ReservationRow {
+  id: string;
+  organizationId: string;
+  userId: string | null;
+  tokens: number;
+  provider: string;
+  model: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/**
+ * One batch: roll the period, then ONE conditional UPDATE that adds the worst case to
+ * reserved_tokens only if reserved + n still fits remaining allotment + credit balance + remaining
+ * overage (SQLite serializes writers, so two callers can never both take the last tokens), then
+ * the reservation row, inserted only if that UPDATE changed a row. Returns whether it fit.
+ */
+export async function reserveTokens(
+  db: Database,
+  reservation: ReservationRow,
+  periodStart: number,
+  limits: LedgerLimits,
+): Promise<boolean> {
+  const d1 = d1Of(db);
+  const now = reservation.createdAt;
+  const [, reserved] = await d1.batch([
+    buildRollover(d1, reservation.organizationId, periodStart, now),
+    d1
+      .prepare(
+        `UPDATE ai_account SET reserved_tokens = reserved_tokens + ?2, updated_at = ?3
+          WHERE organization_id = ?1
+            AND reserved_tokens + ?2 <=
+                (CASE WHEN ?4 = -1 THEN ${UNLIMITED_HEADROOM} ELSE max(?4 - allotment_used, 0) END)
+              + coalesce((SELECT max(credit_balance_tokens, 0) FROM organization WHERE id = ?1), 0)
+              + (CASE WHEN ?5 = 1 THEN max(?6 - overage_used, 0) ELSE 0 END)
+          RETURNING reserved_tokens`,
+      )
+      .bind(reservation.organizationId, reservation.tokens, now, limits.tokenLimit, limits.isOverageEnabled ? 1 : 0, limits.overageCeiling),
+    d1
+      .prepare(
+        `INSERT INTO ai_reservation (id, organization_id, user_id, tokens, provider, model, created_at, expires_at, settled_at, settlement_id)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL WHERE changes() > 0`,
+      )
+      .bind(
+        reservation.id,
+        reservation.organizationId,
+        reservation.userId,
+        reservation.tokens,
+        reservation.provider,
+        reservation.model,
+        reservation.createdAt,
+        reservation.expiresAt,
+      ),
+  ]);
+  return (reserved?.results.length ?? 0) > 0;
+}
+
+export interface SettlementRequest {
+  reservationId: string;
+  organizationId: string;
+  /** Unique per settlement attempt series: the CAS stamps it, every later statement is gated on it. */
+  settlementId: string;
+  periodStart: number;
+  inputTokens: number;
+  outputTokens: number;
+  inputUSDPerMillion: number;
+  outputUSDPerMillion: number;
+  isReclaimed: boolean;
+  now: number;
+}
+
+export interface SettlementRow {
+  bucket: AIBucket;
+  tokens: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+/**
+ * One batch, charged at most once:
+ * 1. roll the period;
+ * 2. CAS: stamp settled_at and settlement_id on the reservation only while settled_at IS NULL,
+ *    so of a late settlement and the cron reclaim exactly one wins;
+ * 3. insert one llm_usage_log row per bucket touched, split in SQL from the state this
+ *    transaction sees: allotment, then credits, then overage, and never more in total than the
+ *    capacity left after the OTHER calls' reservations; the rest is 'absorbed' (logged, not
+ *    charged). Input tokens are charged first, so per-row input/output/cost sum exactly;
+ * 4. move this settlement's allotment and overage rows into the counters and release the
+ *    reservation; 5. debit this settlement's credits rows from the balance.
+ * Steps 3 to 5 are gated on the reservation carrying this settlement id: a losing CAS writes nothing.
+ */
+export async function settleReservation(
+  db: Database,
+  request: SettlementRequest,
+  limits: LedgerLimits,
+): Promise<{ isSettledByThis: boolean; rows: SettlementRow[] }> {
+  const d1 = d1Of(db);
+  const { reservationId: rid, settlementId: sid, organizationId: org, now } = request;
+  const [, , , , , rows, settled] = await d1.batch([
+    buildRollover(d1, org, request.periodStart, now),
+    d1
+      .prepare(
+        `UPDATE ai_reservation SET settled_at = ?3, settlement_id = ?2
+          WHERE id = ?1 AND organization_id = ?4 AND settled_at IS NULL`,
+      )
+      .bind(rid, sid, now, org),
+    d1
+      .prepare(
+        `WITH
+           r AS (SELECT id, organization_id, user_id, tokens, provider, model FROM ai_reservation WHERE id = ?1 AND settlement_id = ?2),
+           a AS (SELECT allotment_used, overage_used, reserved_tokens, period_start FROM ai_account WHERE organization_id = ?3),
+           free AS (
+             SELECT
+               (CASE WHEN ?4 = -1 THEN ${UNLIMITED_HEADROOM} ELSE max(?4 - a.allotment_used, 0) END) AS allotment_free,
+               coalesce((SELECT max(credit_balance_tokens, 0) FROM organization WHERE id = ?3), 0) AS credits_free,
+               (CASE WHEN ?5 = 1 THEN max(?6 - a.overage_used, 0) ELSE 0 END) AS overage_free,
+               max(a.reserved_tokens - r.tokens, 0) AS others_reserved
+             FROM r, a
+           ),
+           charge AS (
+             SELECT min(?7 + ?8, max(allotment_free + credits_free + overage_free - others_reserved, 0)) AS charged,
+                    allotment_free, credits_free
+               FROM free
+           ),
+           split AS (
+             SELECT charged,
+                    min(charged, allotment_free) AS allotment,
+                    min(charged - min(charged, allotment_free), credits_free) AS credits
+               FROM charge
+           ),
+           buckets (bucket, position, tokens) AS (
+             SELECT 'allotment', 0, allotment FROM split
+             UNION ALL SELECT 'credits', allotment, credits FROM split
+             UNION ALL SELECT 'overage', allotment + credits, charged - allotment - credits FROM split
+             UNION ALL SELECT 'absorbed', charged, ?7 + ?8 - charged FROM split
+           ),
+           shares AS (
+             SELECT bucket, tokens, max(min(position + tokens, ?7) - min(position, ?7), 0) AS input_tokens
+               FROM buckets WHERE tokens > 0
+           )
+         INSERT INTO llm_usage_log (organization_id, user_id, reservation_id, settlement_id, provider, model, bucket,
+                                    tokens, input_tokens, output_tokens, cost_usd, period_start, created_at, reclaimed)
+         SELECT r.organization_id, r.user_id, r.id, ?2, r.provider, r.model, s.bucket,
+                s.tokens, s.input_tokens, s.tokens - s.input_tokens,
+                (s.input_tokens * ?9 + (s.tokens - s.input_tokens) * ?10) / 1000000.0,
+                a.period_start, ?11, ?12
+           FROM shares s, r, a`,
+      )
+      .bind(
+        rid,
+        sid,
+        org,
+        limits.tokenLimit,
+        limits.isOverageEnabled ? 1 : 0,
+        limits.overageCeiling,
+        request.inputTokens,
+        request.outputTokens,
+        request.inputUSDPerMillion,
+        request.outputUSDPerMillion,
+        now,
+        request.isReclaimed ? 1 : 0,
+      ),
+    d1
+      .prepare(
+        `UPDATE ai_account
+            SET allotment_used = allotment_used + (SELECT coalesce(sum(tokens), 0) FROM llm_usage_log
+                                                    WHERE reservation_id = ?1 AND settlement_id = ?2 AND bucket = 'allotment'),
+                overage_used = overage_used + (SELECT coalesce(sum(tokens), 0) FROM llm_usage_log
+                                                WHERE reservation_id = ?1 AND settlement_id = ?2 AND bucket = 'overage'),
+                reserved_tokens = max(reserved_tokens - (SELECT tokens FROM ai_reservation WHERE id = ?1), 0),
+                updated_at = ?4
+          WHERE organization_id = ?3
+            AND EXISTS (SELECT 1 FROM ai_reservation WHERE id = ?1 AND settlement_id = ?2)`,
+      )
+      .bind(rid, sid, org, now),
+    d1
+      .prepare(
+        `UPDATE organization
+            SET credit_balance_tokens = credit_balance_tokens - (SELECT sum(tokens) FROM llm_usage_log
+                                                                  WHERE reservation_id = ?1 AND settlement_id = ?2 AND bucket = 'credits')
+          WHERE id = ?3
+            AND EXISTS (SELECT 1 FROM llm_usage_log WHERE reservation_id = ?1 AND settlement_id = ?2 AND bucket = 'credits')`,
+      )
+      .bind(rid, sid, org),
+    d1
+      .prepare(
+        `SELECT bucket, tokens, input_tokens, output_tokens, cost_usd FROM llm_usage_log
+          WHERE reservation_id = ?1 AND settlement_id = ?2 ORDER BY id`,
+      )
+      .bind(rid, sid),
+    d1.prepare("SELECT settlement_id FROM ai_reservation WHERE id = ?1").bind(rid),
+  ]);
+  // By this settlement id, not by the CAS's row count: a retry after a batch that committed but
+  // whose answer was lost finds its own settlement and reports it, instead of a lost race.
+  const owner = (settled?.results[0] as { settlement_id: string | null } | undefined)?.settlement_id ?? null;
+  return { isSettledByThis: owner === sid, rows: (rows?.results ?? []) as SettlementRow[] };
+}

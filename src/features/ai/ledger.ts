@@ -1,0 +1,206 @@
+// The AI spend ledger's rules (SEC-52): what bounds an organization's spend, reserving the worst
+// case before a provider is called, and settling what a call really used exactly once.
+import type { Database } from "../../db/client";
+import { AppError } from "../../errors";
+import { logEvent } from "../../lib/log";
+import { buildAuditInsert } from "../audit/service";
+import type { PlanFeatures } from "../plans/features";
+import type { BillingPeriod } from "../plans/period";
+import { resolveOrganizationPlan } from "../plans/service";
+import { readSetting } from "../settings/service";
+import { reserveTokens, settleReservation, type LedgerLimits, type SettlementRow } from "./ledger-repo";
+import { readAccountState } from "./account-repo";
+
+export interface LedgerPolicy {
+  features: PlanFeatures;
+  period: BillingPeriod;
+  limits: LedgerLimits;
+}
+
+/** The organization's plan, billing period and overage switches, as the ledger applies them. */
+export async function loadLedgerPolicy(db: Database, organizationId: string, now = Date.now()): Promise<LedgerPolicy> {
+  const [plan, isOrgOverageOn, isSystemOverageOn, overageCeiling] = await Promise.all([
+    resolveOrganizationPlan(db, organizationId, now),
+    readSetting(db, "organization", organizationId, "overage_enabled"),
+    readSetting(db, "system", "", "ai_overage_enabled"),
+    readSetting(db, "organization", organizationId, "ai_overage_ceiling_tokens"),
+  ]);
+  return {
+    features: plan.features,
+    period: plan.period,
+    limits: {
+      tokenLimit: plan.features.token_limit,
+      // Both switches, or none: the system setting is the operator's kill switch.
+      isOverageEnabled: isOrgOverageOn && isSystemOverageOn,
+      overageCeiling,
+    },
+  };
+}
+
+export interface AIReservation {
+  id: string;
+  organizationId: string;
+  userId: string | null;
+  tokens: number;
+  provider: string;
+  model: string;
+  expiresAt: number;
+}
+
+export interface ReserveRequest {
+  organizationId: string;
+  userId: string | null;
+  /** The worst case: input estimate + the call's max output tokens. */
+  tokens: number;
+  provider: string;
+  model: string;
+  ttlSeconds: number;
+  ip: string | null;
+}
+
+/**
+ * Reserves the worst case or refuses: 402 QUOTA_EXCEEDED, recorded as a cap refusal (SEC-49). The
+ * caller must not contact the provider unless this returns.
+ */
+export async function reserveAITokens(db: Database, request: ReserveRequest, policy: LedgerPolicy, now = Date.now()): Promise<AIReservation> {
+  const reservation = {
+    id: `air_${crypto.randomUUID()}`,
+    organizationId: request.organizationId,
+    userId: request.userId,
+    tokens: Math.max(Math.ceil(request.tokens), 1),
+    provider: request.provider,
+    model: request.model,
+    createdAt: now,
+    expiresAt: now + request.ttlSeconds * 1000,
+  };
+  if (await reserveTokens(db, reservation, policy.period.start, policy.limits)) return reservation;
+
+  const state = await readAccountState(db, request.organizationId);
+  const details = {
+    requested_tokens: reservation.tokens,
+    allotment_used: state?.allotmentUsed ?? 0,
+    allotment_limit: policy.limits.tokenLimit,
+    credit_balance: state?.creditBalance ?? 0,
+    overage_enabled: policy.limits.isOverageEnabled,
+    overage_used: state?.overageUsed ?? 0,
+    overage_ceiling: policy.limits.overageCeiling,
+    reserved_tokens: state?.reservedTokens ?? 0,
+  };
+  await buildAuditInsert(db, {
+    action: "ai_cap_refused",
+    organizationId: request.organizationId,
+    actorUserId: request.userId,
+    target: request.model,
+    ip: request.ip,
+    details,
+  });
+  throw new AppError(402, "QUOTA_EXCEEDED", "Your organization's AI allotment, credits and allowed overage cannot cover this call.", {
+    feature: "token_limit",
+    requested_tokens: reservation.tokens,
+  });
+}
+
+export interface AIPrice {
+  inputUSDPerMillion: number;
+  outputUSDPerMillion: number;
+}
+
+export interface SettlementOutcome {
+  /** False when another settlement (the cron reclaim, or an earlier one) had already settled it. */
+  isSettled: boolean;
+  rows: SettlementRow[];
+  chargedTokens: number;
+  absorbedTokens: number;
+  costUSD: number;
+}
+
+export interface SettleOptions {
+  price: AIPrice;
+  /** The cron reclaim charging the reserved estimate of a call nobody settled. */
+  isReclaimed?: boolean;
+  /** Reuse across retries: a retry after a commit whose answer was lost recognizes its own settlement. */
+  settlementId?: string;
+  policy?: LedgerPolicy;
+  now?: number;
+}
+
+function toTokenCount(value: number): number {
+  return Number.isFinite(value) && value > 0 ? Math.ceil(value) : 0;
+}
+
+/**
+ * Settles a reservation once: releases it and charges `usage` across allotment → credits →
+ * overage, never past the cap (the rest is logged as absorbed). Limits are read afresh, so a plan
+ * or switch changed during the call applies to its settlement.
+ */
+export async function settleAIReservation(
+  db: Database,
+  reservation: Pick<AIReservation, "id" | "organizationId">,
+  usage: { inputTokens: number; outputTokens: number },
+  options: SettleOptions,
+): Promise<SettlementOutcome> {
+  const now = options.now ?? Date.now();
+  const policy = options.policy ?? (await loadLedgerPolicy(db, reservation.organizationId, now));
+  const { isSettledByThis, rows } = await settleReservation(
+    db,
+    {
+      reservationId: reservation.id,
+      organizationId: reservation.organizationId,
+      settlementId: options.settlementId ?? `ais_${crypto.randomUUID()}`,
+      periodStart: policy.period.start,
+      inputTokens: toTokenCount(usage.inputTokens),
+      outputTokens: toTokenCount(usage.outputTokens),
+      inputUSDPerMillion: options.price.inputUSDPerMillion,
+      outputUSDPerMillion: options.price.outputUSDPerMillion,
+      isReclaimed: options.isReclaimed ?? false,
+      now,
+    },
+    policy.limits,
+  );
+  const charged = rows.filter((row) => row.bucket !== "absorbed").reduce((sum, row) => sum + row.tokens, 0);
+  const absorbed = rows.filter((row) => row.bucket === "absorbed").reduce((sum, row) => sum + row.tokens, 0);
+  const outcome = {
+    isSettled: isSettledByThis,
+    rows,
+    chargedTokens: charged,
+    absorbedTokens: absorbed,
+    costUSD: rows.reduce((sum, row) => sum + row.cost_usd, 0),
+  };
+  if (absorbed > 0) {
+    // Usage past the cap: the estimate was too low or the limits shrank mid-call. Not charged.
+    logEvent("warn", "ai_usage_absorbed", { reservation_id: reservation.id, organization_id: reservation.organizationId, tokens: absorbed });
+  }
+  return outcome;
+}
+
+const RETRY_DELAYS_MS = [50, 250];
+
+/**
+ * settleAIReservation with retries under one settlement id; never throws. When every attempt
+ * fails the reservation stays open and the cron reclaims it after it expires (charging the
+ * reserved estimate), so the organization's cap still holds.
+ */
+export async function settleAIReservationWithRetry(
+  db: Database,
+  reservation: Pick<AIReservation, "id" | "organizationId">,
+  usage: { inputTokens: number; outputTokens: number },
+  options: SettleOptions,
+): Promise<SettlementOutcome | null> {
+  const settlementId = options.settlementId ?? `ais_${crypto.randomUUID()}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await settleAIReservation(db, reservation, usage, { ...options, settlementId });
+    } catch (error) {
+      const delay = RETRY_DELAYS_MS[attempt];
+      logEvent(delay === undefined ? "error" : "warn", "ai_settlement_failed", {
+        reservation_id: reservation.id,
+        organization_id: reservation.organizationId,
+        attempt: attempt + 1,
+        will_retry: delay !== undefined,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      if (delay === undefined) return null;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
