@@ -1,6 +1,7 @@
 // A cheap fingerprint of the D1 state that matters for "a refused request changed nothing":
 // accounts, sessions and tokens, and the organization-scoped rows (roles, suspensions,
-// invitations, notes, settings). Not the audit log or the dev outbox: refusals may write those.
+// invitations, notes, settings, usage counters) and the plan catalogue. Not the audit log or the
+// dev outbox: refusals may write those.
 import { env } from "cloudflare:test";
 
 export interface DBState {
@@ -24,6 +25,15 @@ export interface DBState {
   notes_written: number;
   settings: number;
   settings_written: number;
+  plans: number;
+  /** Moves when any plan is written (name, Stripe product, features, the default flag). */
+  plans_written: number;
+  /** The default plan's id (null when none is: every organization then falls back to declared defaults). */
+  default_plan: string | null;
+  /** Organizations on a plan of their own (plan_id set). */
+  organizations_on_a_plan: number;
+  /** Metered usage over every organization, feature and period. */
+  usage_used: number;
 }
 
 export async function readDBState(): Promise<DBState> {
@@ -44,7 +54,12 @@ export async function readDBState(): Promise<DBState> {
        (SELECT count(*) FROM note) AS notes,
        (SELECT total(updated_at) FROM note) AS notes_written,
        (SELECT count(*) FROM setting) AS settings,
-       (SELECT total(updated_at) FROM setting) AS settings_written`,
+       (SELECT total(updated_at) FROM setting) AS settings_written,
+       (SELECT count(*) FROM plan) AS plans,
+       (SELECT total(updated_at) FROM plan) AS plans_written,
+       (SELECT group_concat(id) FROM plan WHERE is_default = 1) AS default_plan,
+       (SELECT count(*) FROM organization WHERE plan_id IS NOT NULL) AS organizations_on_a_plan,
+       (SELECT total(used) FROM usage_counter) AS usage_used`,
   ).first<DBState>();
   return row!;
 }

@@ -6,6 +6,7 @@ import { listRoutes } from "../../src/openapi/route-table";
 import { ROLES } from "../../src/lib/roles";
 import { findSettingDefinition, listSettingKeys } from "../../src/features/settings/definitions";
 import { GOOD_PASSWORD, uniqueEmail } from "./accounts";
+import { samplePlanFeatures, uniqueStripeProductId } from "./plans";
 
 export interface RegisteredRoute {
   method: string;
@@ -126,6 +127,9 @@ function enumValues(schema: ZodType): unknown[] {
  * valid (the request then gets past validation and reaches the service and D1). Emails are fresh
  * each call so that signups do not collide and logins do not share a back-off bucket. An enum
  * yields its first value (a role field: "readonly", the least an org_admin may grant).
+ * The plan body's fields come last, so no other field's value changes: a Stripe product id (fresh
+ * each call: it is unique across plans) and a features object built from the declared
+ * PlanFeatures (integers >= -1 for quotas, booleans for flags).
  */
 export function validValueFor(field: string, schema: ZodType): unknown {
   const candidates: unknown[] = [
@@ -135,6 +139,8 @@ export function validValueFor(field: string, schema: ZodType): unknown {
     GOOD_PASSWORD,
     true,
     1,
+    uniqueStripeProductId(),
+    samplePlanFeatures(),
   ];
   for (const candidate of candidates) {
     if (schema.safeParse(candidate).success) return candidate;

@@ -2,7 +2,8 @@
 // malformed JSON 400, non-JSON 415, unknown or mistyped fields 422, over 64 KiB 413, bad cookies
 // 401, unknown routes 404, wrong methods 405, and no input at all produces a 500.
 // The routes come from the app's own OpenAPI registry, so a new route is covered without edits
-// (a new {id} route needs one line in ID_FIXTURES, and says so when it is missing).
+// (a new {id} route needs one line in ID_FIXTURES, and says so when it is missing). A nested
+// object field (a plan's features) gets the corpus in each of its own fields as well.
 // "Signed in" always means a caller holding exactly the route's minimum role (x-min-role), so
 // the access gate lets the request through and the hostile values meet validation and the service.
 import { env } from "cloudflare:test";
@@ -14,6 +15,7 @@ import { signedInAccount, uniqueEmail, type Account } from "../helpers/accounts"
 import { insertUser } from "../helpers/factories";
 import { createOrganization, createSysAdmin, inviteAndAccept, signIn } from "../helpers/orgs";
 import { readDBState, type DBState } from "../helpers/db-state";
+import { insertPlan, putUsersOrganizationOnUnlimitedPlan, restoreSeededDefaultPlan } from "../helpers/plans";
 import {
   encodeHostileComponent,
   fillPath,
@@ -106,10 +108,19 @@ function toJSONText(hostile: HostileValue): string {
 
 const PLACEHOLDER = "\u0001hostile-placeholder\u0001";
 
-/** The valid body with one field replaced by the hostile value (raw JSON spliced in). */
-function bodyWithField(valid: Record<string, unknown>, field: string, hostile: HostileValue): string {
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The valid body with one field replaced by the hostile value (raw JSON spliced in); `nested`
+ * names a field inside that field's object value (body.features.max_notes), the rest kept valid.
+ */
+function bodyWithField(valid: Record<string, unknown>, field: string, hostile: HostileValue, nested?: string): string {
+  const inner = valid[field];
+  const replaced = nested === undefined ? PLACEHOLDER : { ...(isPlainObject(inner) ? inner : {}), [nested]: PLACEHOLDER };
   // A replacer function, so "$&"-like sequences in the hostile text are not patterns.
-  return JSON.stringify({ ...valid, [field]: PLACEHOLDER }).replace(JSON.stringify(PLACEHOLDER), () => toJSONText(hostile));
+  return JSON.stringify({ ...valid, [field]: replaced }).replace(JSON.stringify(PLACEHOLDER), () => toJSONText(hostile));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,16 +242,25 @@ async function setRole(email: string, role: Role): Promise<void> {
  * A fresh account (hostile input may rename it, change its password or sign it out): the
  * org_admin of its own organization until `demote()` sets it to `role`, so fixtures that need more
  * than the minimum role (a note for a readonly caller) are made first. Renewal (for a per-account
- * limit) gives an account of `role` at once.
+ * limit) gives an account of `role` at once. With `unlimited`, its organization (and a renewed
+ * one's) is on a plan whose every quota is unlimited.
  */
-async function signedInCaller(role: Role): Promise<Caller & { account: Account; renew: () => Promise<void>; demote: () => Promise<void> }> {
-  const account = await signedInAccount();
+async function signedInCaller(
+  role: Role,
+  options: { unlimited?: boolean } = {},
+): Promise<Caller & { account: Account; renew: () => Promise<void>; demote: () => Promise<void> }> {
+  const freshAccount = async () => {
+    const fresh = await signedInAccount();
+    if (options.unlimited) await putUsersOrganizationOnUnlimitedPlan(fresh.email);
+    return fresh;
+  };
+  const account = await freshAccount();
   const caller = {
     client: account.client,
     account,
     demote: () => setRole(caller.account.email, role),
     renew: async () => {
-      const fresh = await signedInAccount();
+      const fresh = await freshAccount();
       await setRole(fresh.email, role);
       caller.client = fresh.client;
       caller.account = fresh;
@@ -276,6 +296,10 @@ const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
   "/admin/organizations/{id}/activate": async () => (await insertUser({ role: "org_admin", passwordHash: null })).organizationId,
   "/users/{id}/suspend": async () => (await insertUser({ role: "member", passwordHash: null })).id,
   "/users/{id}/activate": async () => (await insertUser({ role: "member", passwordHash: null })).id,
+  // A throwaway non-default plan no organization is on, per case: the valid request may replace
+  // it, delete it or make it the default (the case then makes the seeded plan_free default again).
+  "/admin/plans/{id}": async () => insertPlan(),
+  "/admin/plans/{id}/default": async () => insertPlan(),
 };
 
 /** Real values for the route's path parameters ({key}: a declared key; {id}: ID_FIXTURES). */
@@ -305,11 +329,18 @@ function hostileCases(route: RegisteredRoute, caller: Caller, mode: string, para
     cases.push({ label: `${routeLabel(route)} ${slot} = ${hostile.label} (${mode})`, request });
   const validPath = fillPath(route.path, params);
 
-  for (const field of Object.keys(route.bodyFields ?? {})) {
+  // Each body field, and each field of a body field whose valid value is an object (a plan's
+  // features: every declared feature).
+  const sample = route.bodyFields ? validBodyForCaller(route, caller, params) : {};
+  const slots = Object.keys(route.bodyFields ?? {}).flatMap((field) => [
+    { field, nested: undefined as string | undefined },
+    ...Object.keys(isPlainObject(sample[field]) ? sample[field] : {}).map((nested) => ({ field, nested })),
+  ]);
+  for (const { field, nested } of slots) {
     for (const hostile of HOSTILE_VALUES) {
-      add(`body.${field}`, hostile, async () => {
+      add(nested === undefined ? `body.${field}` : `body.${field}.${nested}`, hostile, async () => {
         // Built when sent, so it uses the caller's current password.
-        const body = bodyWithField(validBodyForCaller(route, caller, params), field, hostile);
+        const body = bodyWithField(validBodyForCaller(route, caller, params), field, hostile, nested);
         const response = await send(caller.client, route.method, validPath, { body });
         const sent = JSON.parse(body) as Record<string, unknown>;
         if (caller.account && response.status < 300 && typeof sent.new_password === "string") {
@@ -681,24 +712,36 @@ describe("hostile input", () => {
       });
       if (isRoleAccess(route.access)) {
         it(`${routeLabel(route)} answers every hostile value without a 500, with a documented status and the error body, and a refusal changes nothing (signed in as ${route.access})`, async () => {
-          const caller = await signedInCaller(route.access as Role);
+          // A route that documents 402 meters a quota (POST /notes: max_notes, 10 a month on the
+          // default plan). Its caller's organization is on an unlimited plan, so every hostile
+          // value meets validation and the write rather than the quota (the quota itself is
+          // tested in test/features/plans); no answer may then be 402.
+          const metered = route.documentedStatuses.has(402);
+          const caller = await signedInCaller(route.access as Role, { unlimited: metered });
           const params = await realParams(route, caller);
           await caller.demote();
-          // One at a time: a successful password change must reach the next request's body.
-          const cases = hostileCases(route, caller, `signed in as ${route.access}`, params);
-          const { violations, outcomes } = await runCases(route, cases, { concurrency: 1, caller });
-          expect(violations).toEqual([]);
-          expect(reachedTheRoute(outcomes), `every answer was a gate refusal: ${[...new Set(outcomes)].join(", ")}`).toBe(true);
-          // Last (it may sign out or delete the fixture): the valid request succeeds for the
-          // minimum role, so the refusals above were the hostile values' doing. A case that
-          // succeeded may have signed the caller out (POST /auth/logout): then a fresh one sends it.
-          if ((await caller.client.get("/users/me")).status === 401) await caller.renew();
-          const body = route.bodyFields ? JSON.stringify(validBodyForCaller(route, caller, params)) : undefined;
-          const valid = await probe(route, `${routeLabel(route)} valid request`, () =>
-            send(caller.client, route.method, fillPath(route.path, params), { body }),
-          );
-          expect(valid.violations).toEqual([]);
-          expect(valid.response.status, `${routeLabel(route)} valid request: ${valid.body?.error.code}`).toBeLessThan(300);
+          try {
+            // One at a time: a successful password change must reach the next request's body.
+            const cases = hostileCases(route, caller, `signed in as ${route.access}`, params);
+            const { violations, outcomes } = await runCases(route, cases, { concurrency: 1, caller });
+            expect(violations).toEqual([]);
+            expect(reachedTheRoute(outcomes), `every answer was a gate refusal: ${[...new Set(outcomes)].join(", ")}`).toBe(true);
+            if (metered) expect(outcomes.filter((outcome) => outcome.startsWith("402 "))).toEqual([]);
+            // Last (it may sign out or delete the fixture): the valid request succeeds for the
+            // minimum role, so the refusals above were the hostile values' doing. A case that
+            // succeeded may have signed the caller out (POST /auth/logout): then a fresh one sends it.
+            if ((await caller.client.get("/users/me")).status === 401) await caller.renew();
+            const body = route.bodyFields ? JSON.stringify(validBodyForCaller(route, caller, params)) : undefined;
+            const valid = await probe(route, `${routeLabel(route)} valid request`, () =>
+              send(caller.client, route.method, fillPath(route.path, params), { body }),
+            );
+            expect(valid.violations).toEqual([]);
+            expect(valid.response.status, `${routeLabel(route)} valid request: ${valid.body?.error.code}`).toBeLessThan(300);
+          } finally {
+            // POST /admin/plans/{id}/default moves the default to the throwaway plan: the seeded
+            // plan_free is the default again for the rest of the file (a no-op for other routes).
+            await restoreSeededDefaultPlan();
+          }
         });
       }
     }

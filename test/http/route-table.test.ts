@@ -10,6 +10,7 @@ import { ROLES, type Role } from "../../src/lib/roles";
 import { createClient, randomIP, type TestClient } from "../helpers/client";
 import { signedInAccount } from "../helpers/accounts";
 import { dumpDatabase } from "../helpers/db-state";
+import { restoreSeededDefaultPlan } from "../helpers/plans";
 import { registeredRoutes, routeLabel, validBodyFor, validPathFor, type RegisteredRoute } from "../helpers/route-registry";
 
 const TABLE = listRoutes(app);
@@ -124,6 +125,16 @@ describe("SEC-33: the route table", () => {
         "GET /notes/{id} → readonly",
         "PUT /notes/{id} → member",
         "DELETE /notes/{id} → member",
+        // Plans: the catalogue and the caller's organization's plan for every member; the
+        // catalogue's administration for sys_admin only (like the rest of /admin).
+        "GET /plans → readonly",
+        "GET /plan → readonly",
+        "GET /admin/plans → sys_admin",
+        "POST /admin/plans → sys_admin",
+        "GET /admin/plans/{id} → sys_admin",
+        "PUT /admin/plans/{id} → sys_admin",
+        "DELETE /admin/plans/{id} → sys_admin",
+        "POST /admin/plans/{id}/default → sys_admin",
         // Settings
         "GET /settings/user/{key} → readonly",
         "PUT /settings/user/{key} → readonly",
@@ -179,6 +190,9 @@ describe("SEC-33: deny by default on every gated route", () => {
         // Authorization is read from D1 on each request (SEC-24): the change applies at once.
         await setRole(caller.email, route.access as Role);
         const response = await sendValid(caller.client, route);
+        // The request runs for real: the seeded plan_free stays the default plan for the rest of
+        // the file whatever it did (POST /admin/plans/{id}/default; a no-op for other routes).
+        await restoreSeededDefaultPlan();
         expect([401, 403]).not.toContain(response.status);
       });
     });

@@ -15,6 +15,7 @@ import { createClient, randomIP, type TestClient } from "../helpers/client";
 import { GOOD_PASSWORD, uniqueEmail } from "../helpers/accounts";
 import { dumpDatabase } from "../helpers/db-state";
 import { createOrganization, createSysAdmin, signIn, type Member } from "../helpers/orgs";
+import { insertPlan, putOrganizationOnPlan, unlimitedPlanFeatures } from "../helpers/plans";
 import {
   fillPath,
   isRoleAccess,
@@ -27,11 +28,19 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Fixtures: the least each route needs beyond what its schema yields (validValueFor).
 
-type IdKind = "organization" | "user" | "note" | "invitation" | "session";
+/** Kinds of row that belong to one organization. */
+type TenantIdKind = "organization" | "user" | "note" | "invitation" | "session";
+/** Plus the plan: the catalogue is global by design, no organization's row (see PLAN_TARGET). */
+type IdKind = TenantIdKind | "plan";
 
 interface RouteFixture {
   /** What the route's {id} names; the matrix fills it with a real id of that kind. */
   id?: IdKind;
+  /**
+   * The route reads data that is the same for every organization by design (the plan catalogue):
+   * instead of "none of A's rows", every organization's members get the very same answer.
+   */
+  global?: true;
   /** Values of the other path parameters. */
   params?: Record<string, string>;
   /** Body fields the schema cannot yield a fitting value for; the rest come from validValueFor. */
@@ -81,6 +90,15 @@ const FIXTURES: Record<string, RouteFixture> = {
   "PUT /settings/organization/{key}": { params: { key: "ai_overage_ceiling_tokens" }, body: { value: 7 } },
   "GET /settings/system/{key}": { params: { key: "ai_overage_enabled" } },
   "PUT /settings/system/{key}": { params: { key: "ai_overage_enabled" }, body: { value: false } },
+  // The catalogue lists every plan to every member; /plan is the caller's organization's own.
+  "GET /plans": { global: true },
+  "GET /plan": {},
+  "GET /admin/plans": {},
+  "POST /admin/plans": {},
+  "GET /admin/plans/{id}": { id: "plan" },
+  "PUT /admin/plans/{id}": { id: "plan" },
+  "DELETE /admin/plans/{id}": { id: "plan" },
+  "POST /admin/plans/{id}/default": { id: "plan" },
 };
 
 /** Fields a client must never set (SEC-37), with the value an attacker would send. */
@@ -102,13 +120,23 @@ const BODY_ROUTES = ROUTES.filter((route) => route.bodyFields !== null);
 /** Org-scoped routes naming one resource. */
 const ID_ROUTES = GATED.filter((route) => route.pathParams.includes("id") && route.access !== "sys_admin");
 /**
- * sys_admin routes act on any organization or user by design (suspend, activate): a foreign id is
- * their normal input, so "another organization's id is 404" does not apply. Listed, not dropped.
+ * sys_admin routes act on any organization or user by design (suspend, activate), or on the plan
+ * catalogue, which is global by design (no organization owns a plan): a foreign id is their normal
+ * input, so "another organization's id is 404" does not apply. Listed, not dropped.
  */
 const GLOBAL_ID_ROUTES = GATED.filter((route) => route.pathParams.includes("id") && route.access === "sys_admin");
-/** Reads of the caller's own organization: lists, /organization, /users/me, settings by key. */
+/** A route without a fixture is not global: it fails "every role-gated route has a fixture". */
+function isGlobalRead(route: RegisteredRoute): boolean {
+  return FIXTURES[routeLabel(route)]?.global === true;
+}
+/** Reads of the caller's own organization: lists, /organization, /users/me, /plan, settings by key. */
 const READ_ROUTES = GATED.filter(
-  (route) => route.method === "GET" && !route.pathParams.includes("id") && route.access !== "sys_admin",
+  (route) =>
+    route.method === "GET" && !route.pathParams.includes("id") && route.access !== "sys_admin" && !isGlobalRead(route),
+);
+/** Reads that are the same for every organization by design (the plan catalogue). */
+const GLOBAL_READ_ROUTES = GATED.filter(
+  (route) => route.method === "GET" && !route.pathParams.includes("id") && route.access !== "sys_admin" && isGlobalRead(route),
 );
 /** Role-gated routes that take no id: the org they act on can only come from the session. */
 const SESSION_SCOPED_ROUTES = GATED.filter((route) => !route.pathParams.includes("id"));
@@ -127,7 +155,9 @@ interface Tenant {
   /** Every member, lowest role first. */
   members: Member[];
   /** Every id a member can see through the API, by kind. */
-  ids: Record<IdKind, string[]>;
+  ids: Record<TenantIdKind, string[]>;
+  /** The organization's own plan (organization.plan_id), so GET /plan shows whose plan it reads. */
+  planId: string;
   /** Session ids of each member (GET /auth/sessions as that member). */
   sessionsOf: Map<string, string[]>;
   /** Ids, emails and marker strings: none may appear in another tenant's response. */
@@ -142,6 +172,12 @@ interface Caller {
 let A: Tenant;
 /** Members of B (readonly, member, org_admin) and a sys_admin (its own organization S). */
 let OUTSIDERS: Caller[];
+/**
+ * The {id} of the /admin/plans/{id} routes: a throwaway non-default plan no organization is on,
+ * never the seeded plan_free. Every case that names it is refused (a role below sys_admin, a
+ * mass-assignment field), and D1Watch proves it unchanged, so one for the file is enough.
+ */
+let PLAN_TARGET: string;
 let cases = 0;
 
 async function okJSON<T>(response: Response, status = 200): Promise<T> {
@@ -156,6 +192,9 @@ async function okJSON<T>(response: Response, status = 200): Promise<T> {
 async function seedTenant(label: string, organizationId: string, members: Member[], storeSettings = false): Promise<Tenant> {
   const top = members[members.length - 1]!;
   const marker = `${label}-marker-${crypto.randomUUID()}`;
+  // A plan of its own, so a read of "the caller's plan" shows which organization it read; every
+  // quota unlimited, so no fixture meets the note quota (10 a month on the default plan).
+  const planId = await putOrganizationOnPlan(organizationId, { name: `${label} plan`, features: unlimitedPlanFeatures() });
   const pendingEmail = uniqueEmail(`${label}pending`);
   await okJSON(await top.client.post("/notes", { title: marker, content: marker }), 201);
   await okJSON(await top.client.post("/invitations", { email: pendingEmail, role: "readonly" }), 201);
@@ -180,7 +219,7 @@ async function seedTenant(label: string, organizationId: string, members: Member
     const { sessions } = await okJSON<{ sessions: { id: string }[] }>(await member.client.get("/auth/sessions"));
     sessionsOf.set(member.id, sessions.map((session) => session.id));
   }
-  const ids: Record<IdKind, string[]> = {
+  const ids: Record<TenantIdKind, string[]> = {
     organization: [organization.id],
     user: listed.map((member) => member.id),
     note: notes.items.map((note) => note.id),
@@ -193,8 +232,9 @@ async function seedTenant(label: string, organizationId: string, members: Member
     id: organizationId,
     members,
     ids,
+    planId,
     sessionsOf,
-    traces: [...Object.values(ids).flat(), ...listed.map((member) => member.email), pendingEmail, marker],
+    traces: [...Object.values(ids).flat(), ...listed.map((member) => member.email), pendingEmail, marker, planId],
   };
 }
 
@@ -223,6 +263,8 @@ function ownTarget(kind: IdKind, caller: Caller): string {
       return tenant.members.find((other) => other.id !== member.id)?.id ?? member.id;
     case "session":
       return tenant.sessionsOf.get(member.id)![0]!;
+    case "plan":
+      return PLAN_TARGET;
     default:
       return tenant.ids[kind][0]!;
   }
@@ -308,9 +350,10 @@ class D1Watch {
 
 /**
  * Tables that hold nobody's tenant data; any other table must name its tenant column below.
- * plan is the global catalogue (sys_admin writes it); stripe_event records processed webhook ids.
+ * plan is the global catalogue (sys_admin writes it); stripe_event records processed webhook ids;
+ * model_price is the global price list of AI models (provider, model), seeded by migration.
  */
-const UNSCOPED_TABLES = new Set(["dev_email", "plan", "stripe_event"]);
+const UNSCOPED_TABLES = new Set(["dev_email", "plan", "stripe_event", "model_price"]);
 
 /** Every row that belongs to one organization, its users, their sessions, tokens and settings. */
 async function dumpTenant(organizationId: string): Promise<string> {
@@ -337,6 +380,7 @@ async function dumpTenant(organizationId: string): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 
 beforeAll(async () => {
+  PLAN_TARGET = await insertPlan({ name: "tenant-isolation target plan" });
   A = await buildOrganization("a", true);
   const B = await buildOrganization("b");
   const sysAdmin = await createSysAdmin();
@@ -420,6 +464,11 @@ describe("SEC-36 another organization's real ids are 404 NOT_FOUND on every verb
         "POST /admin/organizations/{id}/suspend",
         "POST /users/{id}/activate",
         "POST /users/{id}/suspend",
+        // The plan catalogue is global by design: a plan belongs to no organization.
+        "DELETE /admin/plans/{id}",
+        "GET /admin/plans/{id}",
+        "POST /admin/plans/{id}/default",
+        "PUT /admin/plans/{id}",
       ].sort(),
     );
   });
@@ -469,6 +518,36 @@ describe("SEC-36 reads of another organization's members show none of A's rows, 
             const setting = outcome.body as { value: unknown; default: unknown };
             expect.soft(setting.value, `${label} shows A's stored value`).toEqual(setting.default);
           }
+        }
+      }
+      expect.soft(await watch.changedTables(), `D1 changed after reads of ${routeLabel(route)}`).toEqual([]);
+    });
+  }
+
+  it("only these reads are global by design, and they skip the check above", () => {
+    // Pinned: a new read is held to "none of A's rows" unless someone adds it here.
+    expect(GLOBAL_READ_ROUTES.map(routeLabel).sort()).toEqual(["GET /plans"]);
+  });
+
+  for (const route of GLOBAL_READ_ROUTES) {
+    it(`${routeLabel(route)} (min ${route.access}) is the same for A's members and every other organization's, with or without an org header`, async () => {
+      // The plan catalogue lists every plan, A's own among them: a plan is no organization's row.
+      // What must not differ is the answer: nothing in it may depend on who asks.
+      const request = planRequest(route, undefined);
+      const reader = A.members.find((member) => hasRoleAtLeast(member.role, route.access as Role))!;
+      const watch = await D1Watch.start();
+      const reference = await send(reader.client, request);
+      cases++;
+      expect(reference.status, describeRequest(request)).toBe(200);
+      // Not vacuous: the catalogue holds the plans this file made.
+      const text = JSON.stringify(reference.body);
+      expect([PLAN_TARGET, A.planId].filter((id) => !text.includes(id)), `${routeLabel(route)} lacks plans`).toEqual([]);
+      for (const caller of outsidersAtLeast(route.access)) {
+        for (const headers of [{}, orgHeaders(A.id)]) {
+          const outcome = await send(caller.member.client, request, headers);
+          cases++;
+          const label = `${caller.member.role} of another org: ${describeRequest(request)}${Object.keys(headers).length ? " with org headers" : ""}`;
+          expect.soft(outcome, label).toEqual(reference);
         }
       }
       expect.soft(await watch.changedTables(), `D1 changed after reads of ${routeLabel(route)}`).toEqual([]);
