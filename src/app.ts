@@ -23,6 +23,8 @@ import { adminRoutes } from "./features/orgs/admin-routes";
 import { noteRoutes } from "./features/notes/routes";
 import { planRoutes } from "./features/plans/routes";
 import { planAdminRoutes } from "./features/plans/admin-routes";
+import { copilotRoutes } from "./features/ai/routes";
+import { usageRoutes } from "./features/usage/routes";
 import { devRoutes } from "./features/dev/routes";
 import { serveOpenAPIDocument } from "./openapi/document";
 
@@ -55,8 +57,10 @@ export function createApp(): OpenAPIHono<AppEnv> {
     .route("/invitations", invitationRoutes)
     .route("/admin", adminRoutes)
     .route("/notes", noteRoutes)
+    .route("/notes", copilotRoutes)
     .route("/", planRoutes)
     .route("/admin", planAdminRoutes)
+    .route("/usage", usageRoutes)
     .route("/settings", settingsRoutes)
     .route("/cron", cronRoutes)
     .route("/dev", devRoutes);

@@ -291,6 +291,8 @@ const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
   "/organization/users/{id}": async (caller) => (await inviteAndAccept(caller.client, "member")).id,
   "/invitations/{id}": async (caller) => created(await caller.client.post("/invitations", { email: uniqueEmail("invited"), role: "member" })),
   "/notes/{id}": async (caller) => created(await caller.client.post("/notes", { title: "Fixture", content: "A note to find." })),
+  "/notes/{id}/copilot/improve": async (caller) => created(await caller.client.post("/notes", { title: "Fixture", content: "A note to improve." })),
+  "/notes/{id}/copilot/summarize": async (caller) => created(await caller.client.post("/notes", { title: "Fixture", content: "A note to sum up." })),
   // Another organization and another user: a sys_admin cannot suspend its own (409).
   "/admin/organizations/{id}/suspend": async () => (await insertUser({ role: "org_admin", passwordHash: null })).organizationId,
   "/admin/organizations/{id}/activate": async () => (await insertUser({ role: "org_admin", passwordHash: null })).organizationId,

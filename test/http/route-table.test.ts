@@ -135,6 +135,9 @@ describe("SEC-33: the route table", () => {
         "PUT /admin/plans/{id} → sys_admin",
         "DELETE /admin/plans/{id} → sys_admin",
         "POST /admin/plans/{id}/default → sys_admin",
+        // AI on notes: streamed, metered against the spend cap (SEC-52)
+        "POST /notes/{id}/copilot/improve → member",
+        "POST /notes/{id}/copilot/summarize → member",
         // Settings
         "GET /settings/user/{key} → readonly",
         "PUT /settings/user/{key} → readonly",
@@ -142,6 +145,11 @@ describe("SEC-33: the route table", () => {
         "PUT /settings/organization/{key} → org_admin",
         "GET /settings/system/{key} → sys_admin",
         "PUT /settings/system/{key} → sys_admin",
+        // Usage: members see their own calls, org_admins the organization's, sys_admin the fleet
+        "GET /usage/summary → member",
+        "GET /usage/history → member",
+        "GET /usage/top-users → org_admin",
+        "GET /usage/fleet → sys_admin",
         // Cron and development
         "POST /cron/run → cron-secret",
         "GET /dev/emails → public",

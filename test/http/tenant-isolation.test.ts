@@ -99,6 +99,13 @@ const FIXTURES: Record<string, RouteFixture> = {
   "PUT /admin/plans/{id}": { id: "plan" },
   "DELETE /admin/plans/{id}": { id: "plan" },
   "POST /admin/plans/{id}/default": { id: "plan" },
+  // AI: the note is the caller's own; usage reads show the caller's organization_id.
+  "POST /notes/{id}/copilot/improve": { id: "note" },
+  "POST /notes/{id}/copilot/summarize": { id: "note" },
+  "GET /usage/summary": {},
+  "GET /usage/history": {},
+  "GET /usage/top-users": {},
+  "GET /usage/fleet": {},
 };
 
 /** Fields a client must never set (SEC-37), with the value an attacker would send. */

@@ -1,0 +1,104 @@
+// Copilot rules: improve or summarize a note through the configured LLM, metered by the ledger.
+// Order matters (SEC-52): feature flag → the note (org-scoped) → configuration and price →
+// reservation → provider. Nothing is reserved for a refused call, and a refused reservation
+// never reaches the provider.
+import { AppError } from "../../errors";
+import { logEvent } from "../../lib/log";
+import type { ServiceContext } from "../service-context";
+import type { Actor } from "../orgs/members-service";
+import { getNote } from "../notes/service";
+import type { NoteRow } from "../notes/repo";
+import { requireAIConfig, type WorkerEnv } from "./config";
+import { createLLMClient } from "./llm";
+import { estimateInputTokens, type LLMMessage } from "./llm/types";
+import { findModelPrice } from "./account-repo";
+import { loadLedgerPolicy, reserveAITokens, settleAIReservationWithRetry } from "./ledger";
+import { openMeteredStream } from "./metered-stream";
+
+export const COPILOT_ACTIONS = ["improve", "summarize"] as const;
+export type CopilotAction = (typeof COPILOT_ACTIONS)[number];
+
+export const COPILOT_TONES = ["neutral", "formal", "friendly", "concise"] as const;
+export type CopilotTone = (typeof COPILOT_TONES)[number];
+
+const INSTRUCTIONS: Record<CopilotAction, (tone: CopilotTone) => string> = {
+  improve: (tone) =>
+    `You are an editor. Rewrite the user's note so it is clearer and better written, in a ${tone} tone. ` +
+    "Keep its meaning, facts and language. Answer with the improved note only.",
+  summarize: (tone) =>
+    `Summarize the user's note in at most five sentences, in a ${tone} tone and in the note's language. ` +
+    "Answer with the summary only.",
+};
+
+export function buildCopilotMessages(action: CopilotAction, note: Pick<NoteRow, "title" | "content">, tone: CopilotTone): LLMMessage[] {
+  return [
+    { role: "system", content: INSTRUCTIONS[action](tone) },
+    { role: "user", content: `${note.title}\n\n${note.content}` },
+  ];
+}
+
+export interface CopilotRequest {
+  noteId: string;
+  action: CopilotAction;
+  tone: CopilotTone;
+}
+
+/** The streamed text/plain body of a copilot call; every refusal is an AppError thrown before it. */
+export async function runCopilot(
+  ctx: ServiceContext,
+  actor: Actor,
+  request: CopilotRequest,
+  options: { fetch?: typeof fetch } = {},
+): Promise<ReadableStream<Uint8Array>> {
+  const policy = await loadLedgerPolicy(ctx.db, actor.organizationId);
+  if (!policy.features.enable_ai) {
+    throw new AppError(403, "FEATURE_DISABLED", "AI features are not part of your organization's plan.", { feature: "enable_ai" });
+  }
+  // Another organization's note is 404 here, before anything is reserved (SEC-36).
+  const note = await getNote(ctx, actor, request.noteId);
+  const config = requireAIConfig(ctx.env as WorkerEnv);
+  const client = createLLMClient(config, options);
+  const price = await findModelPrice(ctx.db, client.provider, client.model);
+  if (!price) {
+    // Never a free call: a model without a price is a configuration error.
+    logEvent("error", "ai_model_unpriced", { provider: client.provider, model: client.model });
+    throw new AppError(503, "MISCONFIGURED", "The configured AI model has no price.", { settings: ["AI_MODEL"] });
+  }
+  const messages = buildCopilotMessages(request.action, note, request.tone);
+  const reservation = await reserveAITokens(
+    ctx.db,
+    {
+      organizationId: actor.organizationId,
+      userId: actor.userId,
+      tokens: estimateInputTokens(messages) + config.maxOutputTokens,
+      provider: client.provider,
+      model: client.model,
+      ttlSeconds: config.reservationTTLSeconds,
+      ip: ctx.ip,
+    },
+    policy,
+  );
+  return openMeteredStream({
+    client,
+    messages,
+    maxOutputTokens: config.maxOutputTokens,
+    reservationId: reservation.id,
+    defer: (task) => ctx.defer(task),
+    settle: async (usage) => {
+      const outcome = await settleAIReservationWithRetry(ctx.db, reservation, usage, { price });
+      logEvent("info", "ai_call_settled", {
+        reservation_id: reservation.id,
+        organization_id: actor.organizationId,
+        user_id: actor.userId,
+        action: request.action,
+        provider: client.provider,
+        model: client.model,
+        reserved_tokens: reservation.tokens,
+        input_tokens: usage.inputTokens,
+        output_tokens: usage.outputTokens,
+        charged_tokens: outcome?.chargedTokens ?? null,
+        settled: outcome?.isSettled ?? false,
+      });
+    },
+  });
+}

@@ -1,0 +1,80 @@
+// HTTP for POST /notes/{id}/copilot/{improve,summarize}: the note's text through the metered LLM.
+import type { Context, TypedResponse } from "hono";
+import type { AppEnv } from "../../env";
+import { createRouter } from "../../openapi/app-factory";
+import { defineRoute } from "../../openapi/define-route";
+import { minRole } from "../../middleware/access";
+import { jsonBody, requireActor } from "../route-helpers";
+import { serviceContextFrom } from "../service-context";
+import { IdParamSchema } from "../orgs/schemas";
+import { CopilotInputSchema, CopilotStreamSchema } from "./schemas";
+import { runCopilot, type CopilotAction } from "./copilot-service";
+
+const SUMMARIES: Record<CopilotAction, string> = {
+  improve: "Rewrite a note more clearly (streamed text/plain), metered against the AI spend cap",
+  summarize: "Summarize a note (streamed text/plain), metered against the AI spend cap",
+};
+
+function defineCopilotRoute(action: CopilotAction) {
+  return defineRoute(
+    {
+      access: minRole("member"),
+      errors: {
+        402: "QUOTA_EXCEEDED: the allotment, credits and allowed overage cannot cover this call's worst case (input estimate + max output tokens); the provider was not contacted",
+        403: "FEATURE_DISABLED: the plan has enable_ai off (checked before anything else)",
+        404: "NOT_FOUND: no such note in your organization (checked before anything is reserved)",
+      },
+    },
+    {
+      method: "post",
+      path: `/{id}/copilot/${action}`,
+      tags: ["AI"],
+      summary: SUMMARIES[action],
+      description: [
+        "The worst case is reserved before the provider is called (SEC-52); when the call ends the real usage is charged",
+        "(allotment, then credits, then overage if enabled) and the rest released. Every refusal comes before the first byte,",
+        "as the usual JSON error body: 402, 403, 404, and 503 (MISCONFIGURED: no AI provider, key or model price;",
+        "UPSTREAM_UNAVAILABLE: the provider failed before writing anything, nothing is charged).",
+        "Once streaming has begun the status is 200: a provider failure mid-stream ends the body early (a broken chunked",
+        "response), and what was produced is charged, as it is when the client disconnects.",
+      ].join(" "),
+      request: { params: IdParamSchema, body: jsonBody(CopilotInputSchema) },
+      responses: {
+        200: {
+          description: "The text, streamed (Transfer-Encoding: chunked) as the model writes it",
+          content: { "text/plain": { schema: CopilotStreamSchema } },
+        },
+      },
+    },
+  );
+}
+
+const improve = defineCopilotRoute("improve");
+const summarize = defineCopilotRoute("summarize");
+
+/**
+ * The streamed body as the route's declared text/plain response. Hono types a text response as a
+ * string it already holds; this one is a stream of that text, so the type is asserted here, once.
+ */
+function streamedText(c: Context<AppEnv>, body: ReadableStream<Uint8Array>): TypedResponse<string, 200, "text"> {
+  const response = c.body(body, 200, { "Content-Type": "text/plain; charset=utf-8" });
+  return response as unknown as TypedResponse<string, 200, "text">;
+}
+
+export const copilotRoutes = createRouter()
+  .openapi(improve, async (c) => {
+    const stream = await runCopilot(serviceContextFrom(c), requireActor(c), {
+      noteId: c.req.valid("param").id,
+      action: "improve",
+      tone: c.req.valid("json").tone ?? "neutral",
+    });
+    return streamedText(c, stream);
+  })
+  .openapi(summarize, async (c) => {
+    const stream = await runCopilot(serviceContextFrom(c), requireActor(c), {
+      noteId: c.req.valid("param").id,
+      action: "summarize",
+      tone: c.req.valid("json").tone ?? "neutral",
+    });
+    return streamedText(c, stream);
+  });

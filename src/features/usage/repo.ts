@@ -1,0 +1,83 @@
+// Reads of llm_usage_log for the usage routes. Every org-scoped query takes the organization id.
+import { and, desc, eq, gte, sql } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { llmUsageLogs, users } from "../../db/schema";
+import type { PageRequest } from "../../lib/pagination";
+import { DAY_MS } from "../../lib/time";
+
+const tokens = sql<number>`coalesce(sum(${llmUsageLogs.tokens}), 0)`;
+const costUSD = sql<number>`coalesce(sum(${llmUsageLogs.costUSD}), 0)`;
+const calls = sql<number>`count(DISTINCT ${llmUsageLogs.reservationId})`;
+
+export function sumUserUsage(db: Database, organizationId: string, userId: string, periodStart: number) {
+  return db
+    .select({ tokens, costUSD, calls })
+    .from(llmUsageLogs)
+    .where(
+      and(
+        eq(llmUsageLogs.organizationId, organizationId),
+        eq(llmUsageLogs.userId, userId),
+        eq(llmUsageLogs.periodStart, periodStart),
+      ),
+    )
+    .get();
+}
+
+export type UsageLogRow = typeof llmUsageLogs.$inferSelect;
+
+/** Newest first; `userId` narrows to one member's rows. */
+export function listUsagePage(db: Database, organizationId: string, page: PageRequest, options: { userId?: string } = {}) {
+  return db
+    .select()
+    .from(llmUsageLogs)
+    .where(
+      and(
+        eq(llmUsageLogs.organizationId, organizationId),
+        options.userId === undefined ? undefined : eq(llmUsageLogs.userId, options.userId),
+      ),
+    )
+    .orderBy(desc(llmUsageLogs.createdAt), desc(llmUsageLogs.id))
+    .limit(page.limit + 1)
+    .offset(page.offset);
+}
+
+/** Members by tokens used in the period (all buckets), most first. */
+export function listTopUsersPage(db: Database, organizationId: string, periodStart: number, page: PageRequest) {
+  return db
+    .select({ userId: llmUsageLogs.userId, email: users.email, tokens, costUSD, calls })
+    .from(llmUsageLogs)
+    .leftJoin(users, and(eq(users.id, llmUsageLogs.userId), eq(users.organizationId, organizationId)))
+    .where(and(eq(llmUsageLogs.organizationId, organizationId), eq(llmUsageLogs.periodStart, periodStart)))
+    .groupBy(llmUsageLogs.userId)
+    .orderBy(desc(tokens), llmUsageLogs.userId)
+    .limit(page.limit + 1)
+    .offset(page.offset);
+}
+
+const day = sql<number>`(${llmUsageLogs.createdAt} / ${DAY_MS}) * ${DAY_MS}`;
+
+/** Fleet-wide rollups since `since` (sys_admin): totals, per UTC day, per model. */
+export async function readFleetUsage(db: Database, since: number) {
+  const recent = gte(llmUsageLogs.createdAt, since);
+  const [totals, byDay, byModel] = await db.batch([
+    db
+      .select({
+        tokens,
+        costUSD,
+        calls,
+        organizations: sql<number>`count(DISTINCT ${llmUsageLogs.organizationId})`,
+        absorbedTokens: sql<number>`coalesce(sum(CASE WHEN ${llmUsageLogs.bucket} = 'absorbed' THEN ${llmUsageLogs.tokens} ELSE 0 END), 0)`,
+        reclaimedTokens: sql<number>`coalesce(sum(CASE WHEN ${llmUsageLogs.reclaimed} THEN ${llmUsageLogs.tokens} ELSE 0 END), 0)`,
+      })
+      .from(llmUsageLogs)
+      .where(recent),
+    db.select({ day, tokens, costUSD, calls }).from(llmUsageLogs).where(recent).groupBy(day).orderBy(day),
+    db
+      .select({ provider: llmUsageLogs.provider, model: llmUsageLogs.model, tokens, costUSD, calls })
+      .from(llmUsageLogs)
+      .where(recent)
+      .groupBy(llmUsageLogs.provider, llmUsageLogs.model)
+      .orderBy(desc(tokens), llmUsageLogs.provider, llmUsageLogs.model),
+  ]);
+  return { totals: totals[0]!, byDay, byModel };
+}

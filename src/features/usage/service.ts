@@ -1,0 +1,117 @@
+// Usage rules: what an organization has used of its AI allotment, credits and overage, who used
+// it, and the fleet-wide rollup. Members see their own calls; org_admins their whole organization.
+import type { Database } from "../../db/client";
+import { hasRoleAtLeast } from "../../lib/roles";
+import { toPage, type Page, type PageRequest } from "../../lib/pagination";
+import { DAY_MS, toISOString } from "../../lib/time";
+import { UNLIMITED } from "../plans/features";
+import type { Actor } from "../orgs/members-service";
+import { loadLedgerPolicy } from "../ai/ledger";
+import { readAccountState } from "../ai/account-repo";
+import { listTopUsersPage, listUsagePage, readFleetUsage, sumUserUsage, type UsageLogRow } from "./repo";
+
+/**
+ * The period the ledger is counting in: the billing period, or the account's own when it is
+ * later (a period that moved backwards never reset the counters, see ledger-repo.ts).
+ */
+async function loadCurrentLedger(db: Database, organizationId: string) {
+  const [policy, state] = await Promise.all([loadLedgerPolicy(db, organizationId), readAccountState(db, organizationId)]);
+  const accountPeriod = state?.periodStart ?? null;
+  const periodStart = accountPeriod !== null && accountPeriod >= policy.period.start ? accountPeriod : policy.period.start;
+  // Counters of an older period are not this period's usage (the ledger rolls them over lazily).
+  const isCurrent = accountPeriod === periodStart;
+  return {
+    policy,
+    periodStart,
+    allotmentUsed: isCurrent ? state!.allotmentUsed : 0,
+    overageUsed: isCurrent ? state!.overageUsed : 0,
+    reservedTokens: state?.reservedTokens ?? 0,
+    creditBalance: Math.max(state?.creditBalance ?? 0, 0),
+  };
+}
+
+export async function getUsageSummary(db: Database, actor: Actor) {
+  const ledger = await loadCurrentLedger(db, actor.organizationId);
+  const { limits, period, features } = ledger.policy;
+  const own = await sumUserUsage(db, actor.organizationId, actor.userId, ledger.periodStart);
+  const isUnlimited = limits.tokenLimit === UNLIMITED;
+  const allotmentRemaining = isUnlimited ? null : Math.max(limits.tokenLimit - ledger.allotmentUsed, 0);
+  const overageRemaining = limits.isOverageEnabled ? Math.max(limits.overageCeiling - ledger.overageUsed, 0) : 0;
+  return {
+    organization_id: actor.organizationId,
+    ai_enabled: features.enable_ai,
+    period: { start: toISOString(ledger.periodStart), end: toISOString(period.end), source: period.source },
+    allotment: { used: ledger.allotmentUsed, limit: limits.tokenLimit, remaining: allotmentRemaining },
+    credits: { balance: ledger.creditBalance },
+    overage: { enabled: limits.isOverageEnabled, used: ledger.overageUsed, ceiling: limits.overageCeiling },
+    reserved_tokens: ledger.reservedTokens,
+    available_tokens:
+      allotmentRemaining === null
+        ? null
+        : Math.max(allotmentRemaining + ledger.creditBalance + overageRemaining - ledger.reservedTokens, 0),
+    own_usage: { tokens: own?.tokens ?? 0, cost_usd: own?.costUSD ?? 0, calls: own?.calls ?? 0 },
+  };
+}
+
+function toUsageItem(row: UsageLogRow) {
+  return {
+    id: row.id,
+    user_id: row.userId,
+    reservation_id: row.reservationId,
+    provider: row.provider,
+    model: row.model,
+    bucket: row.bucket,
+    tokens: row.tokens,
+    input_tokens: row.inputTokens,
+    output_tokens: row.outputTokens,
+    cost_usd: row.costUSD,
+    reclaimed: row.reclaimed,
+    created_at: toISOString(row.createdAt),
+  };
+}
+
+export async function listUsageHistory(db: Database, actor: Actor, page: PageRequest) {
+  const isWholeOrganization = hasRoleAtLeast(actor.role, "org_admin");
+  const rows = await listUsagePage(db, actor.organizationId, page, isWholeOrganization ? {} : { userId: actor.userId });
+  return {
+    organization_id: actor.organizationId,
+    scope: isWholeOrganization ? ("organization" as const) : ("own" as const),
+    ...toPage(rows, page, toUsageItem),
+  };
+}
+
+export async function listTopUsers(db: Database, actor: Actor, page: PageRequest) {
+  const ledger = await loadCurrentLedger(db, actor.organizationId);
+  const rows = await listTopUsersPage(db, actor.organizationId, ledger.periodStart, page);
+  const result: Page<{ user_id: string | null; email: string | null; tokens: number; cost_usd: number; calls: number }> = toPage(
+    rows,
+    page,
+    (row) => ({ user_id: row.userId, email: row.email, tokens: row.tokens, cost_usd: row.costUSD, calls: row.calls }),
+  );
+  return {
+    organization_id: actor.organizationId,
+    period: { start: toISOString(ledger.periodStart), end: toISOString(ledger.policy.period.end) },
+    ...result,
+  };
+}
+
+/** Today (UTC) and the `days` whole days before it, so two reads in one day agree. */
+export async function getFleetUsage(db: Database, days: number, now = Date.now()) {
+  const since = Math.floor(now / DAY_MS) * DAY_MS - days * DAY_MS;
+  const { totals, byDay, byModel } = await readFleetUsage(db, since);
+  return {
+    days,
+    since: toISOString(since),
+    totals: {
+      tokens: totals.tokens,
+      charged_tokens: totals.tokens - totals.absorbedTokens,
+      absorbed_tokens: totals.absorbedTokens,
+      reclaimed_tokens: totals.reclaimedTokens,
+      cost_usd: totals.costUSD,
+      calls: totals.calls,
+      organizations: totals.organizations,
+    },
+    by_day: byDay.map((row) => ({ day: toISOString(row.day).slice(0, 10), tokens: row.tokens, cost_usd: row.costUSD, calls: row.calls })),
+    by_model: byModel.map((row) => ({ provider: row.provider, model: row.model, tokens: row.tokens, cost_usd: row.costUSD, calls: row.calls })),
+  };
+}
