@@ -81,6 +81,10 @@ async function putSetting(scope: string, scopeId: string, key: string, value: un
     .run();
 }
 
+export async function setSystemOverage(isEnabled: boolean): Promise<void> {
+  await putSetting("system", "", "ai_overage_enabled", isEnabled);
+}
+
 export async function setOverage(organizationId: string, options: { organization: boolean; system: boolean; ceiling: number }): Promise<void> {
   await putSetting("organization", organizationId, "overage_enabled", options.organization);
   await putSetting("organization", organizationId, "ai_overage_ceiling_tokens", options.ceiling);
