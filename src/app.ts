@@ -12,6 +12,7 @@ import { originCheck } from "./middleware/origin-check";
 import { handleError, handleNotFound, respondMethodNotAllowed } from "./middleware/error-handler";
 import { systemRoutes } from "./features/system/routes";
 import { authRoutes } from "./features/auth/routes";
+import { oauthRoutes } from "./features/oauth/routes";
 import { passwordRoutes } from "./features/password/routes";
 import { userRoutes } from "./features/users/routes";
 import { settingsRoutes } from "./features/settings/routes";
@@ -50,6 +51,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const routes = app
     .route("/", systemRoutes)
     .route("/auth", authRoutes)
+    .route("/auth/oauth", oauthRoutes)
     .route("/password", passwordRoutes)
     .route("/users", userRoutes)
     .route("/users", userAdminRoutes)

@@ -94,6 +94,8 @@ describe("SEC-33: the route table", () => {
         "POST /auth/resend-verification → public",
         "GET /auth/sessions → readonly",
         "DELETE /auth/sessions/{id} → readonly",
+        "GET /auth/oauth/google/authorize-url → public",
+        "GET /auth/oauth/google/callback → public",
         "POST /password/forgot → public",
         "POST /password/reset → public",
         "POST /password/update → readonly",

@@ -101,7 +101,10 @@ export async function reserveTokens(
 export interface SettlementRequest {
   reservationId: string;
   organizationId: string;
-  /** Unique per settlement attempt series: the CAS stamps it, every later statement is gated on it. */
+  /**
+   * Unique per attempt (a retry gets a new one): the CAS stamps it and every later statement is
+   * gated on it, so an attempt whose CAS lost, even to an earlier attempt of the same call, writes nothing.
+   */
   settlementId: string;
   periodStart: number;
   inputTokens: number;
@@ -137,7 +140,7 @@ export async function settleReservation(
   db: Database,
   request: SettlementRequest,
   limits: LedgerLimits,
-): Promise<{ isSettledByThis: boolean; rows: SettlementRow[] }> {
+): Promise<{ settledBy: string | null; rows: SettlementRow[] }> {
   const d1 = d1Of(db);
   const { reservationId: rid, settlementId: sid, organizationId: org, now } = request;
   const [, , , , , rows, settled] = await d1.batch([
@@ -226,16 +229,12 @@ export async function settleReservation(
             AND EXISTS (SELECT 1 FROM llm_usage_log WHERE reservation_id = ?1 AND settlement_id = ?2 AND bucket = 'credits')`,
       )
       .bind(rid, sid, org),
+    // Only one settlement ever writes rows for a reservation: these are the winner's.
     d1
-      .prepare(
-        `SELECT bucket, tokens, input_tokens, output_tokens, cost_usd FROM llm_usage_log
-          WHERE reservation_id = ?1 AND settlement_id = ?2 ORDER BY id`,
-      )
-      .bind(rid, sid),
+      .prepare("SELECT bucket, tokens, input_tokens, output_tokens, cost_usd FROM llm_usage_log WHERE reservation_id = ?1 ORDER BY id")
+      .bind(rid),
     d1.prepare("SELECT settlement_id FROM ai_reservation WHERE id = ?1").bind(rid),
   ]);
-  // By this settlement id, not by the CAS's row count: a retry after a batch that committed but
-  // whose answer was lost finds its own settlement and reports it, instead of a lost race.
-  const owner = (settled?.results[0] as { settlement_id: string | null } | undefined)?.settlement_id ?? null;
-  return { isSettledByThis: owner === sid, rows: (rows?.results ?? []) as SettlementRow[] };
+  const settledBy = (settled?.results[0] as { settlement_id: string | null } | undefined)?.settlement_id ?? null;
+  return { settledBy, rows: (rows?.results ?? []) as SettlementRow[] };
 }

@@ -118,7 +118,7 @@ export interface SettleOptions {
   price: AIPrice;
   /** The cron reclaim charging the reserved estimate of a call nobody settled. */
   isReclaimed?: boolean;
-  /** Reuse across retries: a retry after a commit whose answer was lost recognizes its own settlement. */
+  /** The call's settlement id, kept across retries: a retry after a commit whose answer was lost recognizes it. */
   settlementId?: string;
   policy?: LedgerPolicy;
   now?: number;
@@ -141,12 +141,15 @@ export async function settleAIReservation(
 ): Promise<SettlementOutcome> {
   const now = options.now ?? Date.now();
   const policy = options.policy ?? (await loadLedgerPolicy(db, reservation.organizationId, now));
-  const { isSettledByThis, rows } = await settleReservation(
+  // One id per attempt, prefixed by the call's settlement id: an attempt writes only if its own
+  // CAS won, and a retry after a commit whose answer was lost still recognizes the call's settlement.
+  const series = options.settlementId ?? `ais_${crypto.randomUUID()}`;
+  const { settledBy, rows: winnerRows } = await settleReservation(
     db,
     {
       reservationId: reservation.id,
       organizationId: reservation.organizationId,
-      settlementId: options.settlementId ?? `ais_${crypto.randomUUID()}`,
+      settlementId: `${series}.${crypto.randomUUID().slice(0, 8)}`,
       periodStart: policy.period.start,
       inputTokens: toTokenCount(usage.inputTokens),
       outputTokens: toTokenCount(usage.outputTokens),
@@ -157,10 +160,12 @@ export async function settleAIReservation(
     },
     policy.limits,
   );
+  const isSettled = settledBy !== null && settledBy.startsWith(`${series}.`);
+  const rows = isSettled ? winnerRows : [];
   const charged = rows.filter((row) => row.bucket !== "absorbed").reduce((sum, row) => sum + row.tokens, 0);
   const absorbed = rows.filter((row) => row.bucket === "absorbed").reduce((sum, row) => sum + row.tokens, 0);
   const outcome = {
-    isSettled: isSettledByThis,
+    isSettled,
     rows,
     chargedTokens: charged,
     absorbedTokens: absorbed,

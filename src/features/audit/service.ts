@@ -30,7 +30,11 @@ export type AuditAction =
   | "note_created"
   | "note_updated"
   | "note_deleted"
-  | "ai_cap_refused";
+  | "ai_cap_refused"
+  | "oauth_login_succeeded"
+  | "oauth_login_failed"
+  | "oauth_account_linked"
+  | "oauth_account_claimed";
 
 export interface AuditEvent {
   action: AuditAction;

@@ -64,7 +64,7 @@ export const systemRoutes = createRouter()
     }
   })
   .openapi(config, (c) => {
-    const { mode, environment } = c.get("config");
-    // Google sign-in arrives with its own issue; until then it is reported as unavailable.
-    return c.json({ mode, environment, google_oauth: false }, 200);
+    const { mode, environment, google } = c.get("config");
+    // Google sign-in is optional: configured (GOOGLE_CLIENT_ID and _SECRET) or not.
+    return c.json({ mode, environment, google_oauth: google !== null }, 200);
   });

@@ -27,7 +27,10 @@ function fakeChunks(count: number): string {
  * The test D1 binding, except that settlement batches (the ones that write llm_usage_log) fail
  * `failures` times, as a D1 outage during settlement would.
  */
-function d1FailingSettlements(failures: number): { binding: D1Database; failed: () => number } {
+function d1FailingSettlements(
+  failures: number,
+  options: { afterCommit?: boolean } = {},
+): { binding: D1Database; failed: () => number } {
   const real = env.DB;
   const sqlOf = new WeakMap<object, string>();
   let failed = 0;
@@ -51,6 +54,8 @@ function d1FailingSettlements(failures: number): { binding: D1Database; failed: 
           const isSettlement = statements.some((statement) => sqlOf.get(statement)?.includes("INSERT INTO llm_usage_log"));
           if (isSettlement && failed < failures) {
             failed++;
+            // afterCommit: the batch commits, but its answer never arrives (a network error).
+            if (options.afterCommit) await target.batch(statements);
             throw new Error("D1_ERROR: injected failure during settlement");
           }
           return target.batch(statements);
@@ -132,6 +137,19 @@ describe("SEC-52 faults", () => {
     expect(faulty.failed()).toBe(1);
     const ledger = await readLedger(org.id);
     console.info(`SEC-52 fault, settlement failed once: retried, charged ${chargedTokens(ledger)} once, usage rows ${ledger.usage_rows}`);
+    expect(chargedTokens(ledger)).toBe(INPUT + estimateTokens(text));
+    expect(ledger).toMatchObject({ reserved_tokens: 0, open_reservations: 0, usage_rows: 1 });
+    expectConsistent(ledger);
+  });
+
+  it("SEC-52 a settlement that committed but whose answer was lost is retried without charging twice", async () => {
+    const org = await createAIOrganization();
+    const faulty = d1FailingSettlements(1, { afterCommit: true });
+    const client = withEnv(org.client, { DB: faulty.binding } as Partial<Env>);
+    const text = await readText(await client.post(`/notes/${org.noteId}/copilot/improve`, {}));
+    expect(faulty.failed()).toBe(1);
+    const ledger = await readLedger(org.id);
+    console.info(`SEC-52 fault, settlement committed but its answer lost: retried, charged ${chargedTokens(ledger)} once, usage rows ${ledger.usage_rows}`);
     expect(chargedTokens(ledger)).toBe(INPUT + estimateTokens(text));
     expect(ledger).toMatchObject({ reserved_tokens: 0, open_reservations: 0, usage_rows: 1 });
     expectConsistent(ledger);

@@ -1,0 +1,223 @@
+// Who a verified provider identity signs in as (SEC-40, SEC-41), and the fresh session (SEC-16).
+// Knows nothing about HTTP or about how the identity was verified.
+import type { BatchItem } from "drizzle-orm/batch";
+import { EMAIL_MAX_LENGTH, normalizeEmail } from "../../lib/email-address";
+import { buildSession, type IssuedSession } from "../../sessions/service";
+import { insertSession } from "../../sessions/repo";
+import type { ServiceContext } from "../service-context";
+import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
+import { isUniqueViolation } from "../auth/service";
+import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "../auth/user-repo";
+import { OAuthFailure } from "./errors";
+import type { VerifiedIdentity } from "./id-token";
+import {
+  buildInvitationConsumeById,
+  buildOAuthAccountInsert,
+  buildUnverifiedAccountClaim,
+  buildUnverifiedSessionsDeletion,
+  buildUserInsertFromInvitationId,
+  findLinkedUser,
+  findPendingInvitationByEmail,
+  hasProviderLink,
+} from "./account-repo";
+
+/** How the identity found its account: already linked, linked now, claimed, created, or invited. */
+export type SignInOutcome = "existing" | "linked" | "claimed" | "created" | "invited";
+
+export interface OAuthSignIn {
+  userId: string;
+  organizationId: string;
+  outcome: SignInOutcome;
+  session: IssuedSession;
+}
+
+const NAME_MAX_LENGTH = 100;
+
+/**
+ * The rules, in order:
+ * 1. An identity already linked by (provider, subject) signs in as its user; the email it carries
+ *    today does not matter (users are keyed by subject, not email).
+ * 2. Otherwise the provider must assert email_verified: true; only then is the email trusted.
+ * 3. An existing verified account with that email is linked (unless it already has another
+ *    identity at this provider); an existing unverified one is claimed: its password removed, its
+ *    sessions revoked and its email marked verified, in the same batch as the link, so whoever
+ *    registered the address without owning it loses every way in.
+ * 4. No account: B2C creates one (with its personal organization, no password); B2B accepts the
+ *    newest pending invitation for the email, and refuses without one.
+ * Suspended users and organizations are refused at every step.
+ */
+export async function signInWithIdentity(ctx: ServiceContext, provider: string, identity: VerifiedIdentity): Promise<OAuthSignIn> {
+  const linked = await findLinkedUser(ctx.db, provider, identity.subject);
+  if (linked) {
+    refuseIfSuspended(linked);
+    return issueSession(ctx, { provider, userId: linked.id, organizationId: linked.organizationId, outcome: "existing" }, []);
+  }
+
+  if (!identity.isEmailVerified || identity.email === null) {
+    throw new OAuthFailure("email_not_verified", identity.email === null ? "claim_email_missing" : "email_not_verified");
+  }
+  const email = normalizeEmail(identity.email);
+  if (email.length > EMAIL_MAX_LENGTH || !/^[^\s@]+@[^\s@]+$/.test(email)) {
+    throw new OAuthFailure("invalid_id_token", "claim_email");
+  }
+  const now = Date.now();
+  const link = { id: crypto.randomUUID(), provider, subject: identity.subject, email, createdAt: now };
+
+  const user = await findUserByEmail(ctx.db, email);
+  if (user) {
+    refuseIfSuspended(user);
+    // One identity per provider per user: a second Google account never attaches itself.
+    if (await hasProviderLink(ctx.db, provider, user.id)) {
+      throw new OAuthFailure("account_conflict", "already_linked_to_another_subject", subjectOf(user));
+    }
+    const account = { provider, userId: user.id, organizationId: user.organizationId };
+    const linkInsert = buildOAuthAccountInsert(ctx.db, { ...link, userId: user.id });
+    if (user.emailVerifiedAt !== null) {
+      return issueSession(ctx, { ...account, outcome: "linked" }, [
+        linkInsert,
+        buildAuditInsert(ctx.db, auditEvent(ctx, account, "oauth_account_linked")),
+      ]);
+    }
+    const claimed = auditEvent(ctx, account, "oauth_account_claimed", { password_removed: true, sessions_revoked: true });
+    const signIn = await issueSession(ctx, { ...account, outcome: "claimed" }, [
+      // Sessions first: the condition "still unverified" no longer holds after the claim.
+      buildUnverifiedSessionsDeletion(ctx.db, user.id),
+      buildUnverifiedAccountClaim(ctx.db, user.id, now),
+      // Recorded only if the claim changed the row (someone may have verified it meanwhile).
+      buildAuditInsertIfChanged(ctx.db, claimed),
+      linkInsert,
+    ]);
+    logAuditEvent(claimed);
+    return signIn;
+  }
+
+  if (ctx.config.mode === "b2b") return acceptInvitation(ctx, { provider, identity, email, link, now });
+  return createAccount(ctx, { provider, identity, email, link, now });
+}
+
+interface NewAccountInput {
+  provider: string;
+  identity: VerifiedIdentity;
+  email: string;
+  link: { id: string; provider: string; subject: string; email: string; createdAt: number };
+  now: number;
+}
+
+/** B2C: the organization, its org_admin (verified, no password) and the link, in one batch. */
+async function createAccount(ctx: ServiceContext, input: NewAccountInput): Promise<OAuthSignIn> {
+  const { identity, email, now } = input;
+  const organizationId = crypto.randomUUID();
+  const userId = crypto.randomUUID();
+  const firstName = cleanName(identity.givenName);
+  const lastName = cleanName(identity.familyName);
+  const account = { provider: input.provider, userId, organizationId };
+  const fullName = [firstName, lastName].filter(Boolean).join(" ");
+  return issueSession(ctx, { ...account, outcome: "created" }, [
+    buildOrganizationInsert(ctx.db, { id: organizationId, name: `${fullName || email}'s organization`, createdAt: now }),
+    buildUserInsert(ctx.db, {
+      id: userId,
+      organizationId,
+      email,
+      passwordHash: null,
+      firstName,
+      lastName,
+      role: "org_admin",
+      emailVerifiedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    }),
+    buildOAuthAccountInsert(ctx.db, { ...input.link, userId }),
+    buildAuditInsert(ctx.db, { action: "signup", organizationId, actorUserId: userId, ip: ctx.ip, details: { method: input.provider } }),
+  ]);
+}
+
+/** B2B: the account comes from the pending invitation, which is consumed in the same batch. */
+async function acceptInvitation(ctx: ServiceContext, input: NewAccountInput): Promise<OAuthSignIn> {
+  const { identity, email, now } = input;
+  const invitation = await findPendingInvitationByEmail(ctx.db, email, now);
+  if (!invitation) throw new OAuthFailure("not_invited", "no_pending_invitation");
+  if (invitation.organizationSuspendedAt !== null) throw new OAuthFailure("organization_suspended", "invitation_organization_suspended");
+  const userId = crypto.randomUUID();
+  const account = { provider: input.provider, userId, organizationId: invitation.organizationId };
+  try {
+    return await issueSession(ctx, { ...account, outcome: "invited" }, [
+      buildUserInsertFromInvitationId(ctx.db, {
+        invitationId: invitation.id,
+        userId,
+        firstName: cleanName(identity.givenName),
+        lastName: cleanName(identity.familyName),
+        now,
+      }),
+      buildInvitationConsumeById(ctx.db, { invitationId: invitation.id, userId, now }),
+      buildOAuthAccountInsert(ctx.db, { ...input.link, userId }),
+      buildAuditInsert(ctx.db, {
+        action: "invitation_accepted",
+        organizationId: invitation.organizationId,
+        actorUserId: userId,
+        target: invitation.id,
+        ip: ctx.ip,
+        details: { method: input.provider },
+      }),
+    ]);
+  } catch (error) {
+    // The invitation was used, revoked or its organization suspended since it was read: the user
+    // row was not inserted, so the link's foreign key failed and the whole batch rolled back.
+    if (String(error).includes("FOREIGN KEY constraint failed")) throw new OAuthFailure("not_invited", "invitation_gone");
+    throw error;
+  }
+}
+
+/**
+ * Runs `statements` and the new session in one batch, so the account change and the sign-in
+ * happen together or not at all. The token is new whatever cookie the browser brought (SEC-16).
+ */
+async function issueSession(
+  ctx: ServiceContext,
+  account: { provider: string; userId: string; organizationId: string; outcome: SignInOutcome },
+  statements: BatchItem<"sqlite">[],
+): Promise<OAuthSignIn> {
+  const { issued, row } = await buildSession(account.userId, ctx.config.session.ttlSeconds, { userAgent: ctx.userAgent, ip: ctx.ip });
+  try {
+    // Order matters: the account change, then the session that needs it.
+    const batch: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+      insertSession(ctx.db, row),
+      buildAuditInsert(ctx.db, auditEvent(ctx, account, "oauth_login_succeeded", { outcome: account.outcome })),
+    ];
+    batch.unshift(...statements);
+    await ctx.db.batch(batch);
+  } catch (error) {
+    // Two sign-ins raced to link or create the same account, and the other one won.
+    if (isUniqueViolation(error)) throw new OAuthFailure("account_conflict", "concurrent_link", subjectOf(account));
+    throw error;
+  }
+  return { userId: account.userId, organizationId: account.organizationId, outcome: account.outcome, session: issued };
+}
+
+function auditEvent(
+  ctx: ServiceContext,
+  account: { provider: string; userId: string; organizationId: string },
+  action: AuditEvent["action"],
+  details: Record<string, unknown> = {},
+): AuditEvent {
+  return {
+    action,
+    organizationId: account.organizationId,
+    actorUserId: account.userId,
+    ip: ctx.ip,
+    details: { provider: account.provider, ...details },
+  };
+}
+
+function refuseIfSuspended(user: { id: string; organizationId: string; suspendedAt: number | null; organizationSuspendedAt: number | null }): void {
+  if (user.suspendedAt !== null) throw new OAuthFailure("account_suspended", "user_suspended", subjectOf(user));
+  if (user.organizationSuspendedAt !== null) throw new OAuthFailure("organization_suspended", "organization_suspended", subjectOf(user));
+}
+
+function subjectOf(user: { id?: string; userId?: string; organizationId: string }): { userId: string; organizationId: string } {
+  return { userId: (user.id ?? user.userId)!, organizationId: user.organizationId };
+}
+
+function cleanName(value: string | null): string | null {
+  const trimmed = value?.trim().slice(0, NAME_MAX_LENGTH).trim();
+  return trimmed ? trimmed : null;
+}
