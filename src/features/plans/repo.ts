@@ -47,7 +47,11 @@ export function deleteUnusedPlanRow(db: Database, planId: string) {
 /** Moves the default flag in one batch; the partial unique index keeps it single. */
 export function buildDefaultPlanSwitch(db: Database, planId: string, now: number) {
   return [
-    db.update(plans).set({ isDefault: false, updatedAt: now }).where(and(eq(plans.isDefault, true), ne(plans.id, planId))),
+    // Only when the new default exists, so an unknown id never leaves the catalogue without one.
+    db
+      .update(plans)
+      .set({ isDefault: false, updatedAt: now })
+      .where(and(eq(plans.isDefault, true), ne(plans.id, planId), sql`EXISTS (SELECT 1 FROM plan WHERE id = ${planId})`)),
     db.update(plans).set({ isDefault: true, updatedAt: now }).where(eq(plans.id, planId)).returning({ id: plans.id }),
   ] as const;
 }

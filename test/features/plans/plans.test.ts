@@ -151,3 +151,11 @@ describe("/admin/plans", () => {
     expect((await org.admin.client.post("/admin/plans", { name: "X", features: {} })).status).toBe(403);
   });
 });
+
+describe("the default plan", () => {
+  it("an unknown plan id is 404 and the catalogue keeps its default", async () => {
+    const admin = await createSysAdmin();
+    expect((await admin.client.post("/admin/plans/plan_does_not_exist/default")).status).toBe(404);
+    expect(await countRows("plan", "is_default = 1 AND id = 'plan_free'")).toBe(1);
+  });
+});
