@@ -69,7 +69,7 @@ const configSchema = z.object({
     .nullable(),
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.infer<typeof configSchema> & { billing: BillingConfig };
 
 /** The outcome of reading the environment: a usable config, or the names of what is wrong. */
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -134,7 +134,7 @@ function parseConfig(env: Env): ConfigResult {
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((issue) => settingName(issue.path)) };
   }
-  const config = parsed.data;
+  const config: Config = { ...parsed.data, billing: readBillingSettings(env, isDev) };
   const problems: string[] = [];
   if (!isDev) {
     // Outside dev, secrets are mandatory and the stub outbox would silently drop real mail.
@@ -204,4 +204,54 @@ function googleProblems(config: Config): string[] {
 function settingName(path: PropertyKey[]): string {
   const key = path.filter((part) => typeof part === "string").join(".");
   return SETTING_NAMES[key] ?? SETTING_NAMES[key.split(".")[0] ?? ""] ?? key;
+}
+
+/**
+ * Stripe billing. Optional in every environment: without it the billing routes answer 503
+ * MISCONFIGURED and everything else works. It is read apart from the rest of the config so that a
+ * missing or malformed billing setting never takes the whole API down; billing routes report it.
+ */
+export interface BillingConfig {
+  stripeSecretKey: string | null;
+  stripeWebhookSecret: string | null;
+  /** STRIPE_API_BASE (dev only): where the SDK sends API calls instead of https://api.stripe.com. */
+  stripeAPIBase: { protocol: "http" | "https"; host: string; port: string } | null;
+  /** CREDIT_PACKS_JSON as given; features/billing checks it against the pack declaration. */
+  creditPacksJSON: string | null;
+  /** Billing settings that are set but invalid, by name (never their values). */
+  problems: string[];
+}
+
+const STRIPE_SECRET_KEY_PATTERN = /^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,}$/;
+const STRIPE_WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/=_-]{8,}$/;
+
+function readBillingSettings(env: Env, isDev: boolean): BillingConfig {
+  const problems: string[] = [];
+  const secret = (name: "STRIPE_SECRET_KEY" | "STRIPE_WEBHOOK_SECRET", pattern: RegExp): string | null => {
+    const value = env[name]?.trim();
+    if (!value) return null;
+    if (pattern.test(value)) return value;
+    problems.push(name);
+    return null;
+  };
+  const stripeSecretKey = secret("STRIPE_SECRET_KEY", STRIPE_SECRET_KEY_PATTERN);
+  const stripeWebhookSecret = secret("STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET_PATTERN);
+  let stripeAPIBase: BillingConfig["stripeAPIBase"] = null;
+  if (env.STRIPE_API_BASE) {
+    const url = URL.canParse(env.STRIPE_API_BASE) ? new URL(env.STRIPE_API_BASE) : null;
+    // A local fake or stripe-mock only: a deployed worker talks to Stripe itself.
+    if (isDev && url && (url.protocol === "http:" || url.protocol === "https:")) {
+      const protocol = url.protocol === "http:" ? "http" : "https";
+      stripeAPIBase = { protocol, host: url.hostname, port: url.port || (protocol === "http" ? "80" : "443") };
+    } else {
+      problems.push("STRIPE_API_BASE");
+    }
+  }
+  return {
+    stripeSecretKey,
+    stripeWebhookSecret,
+    stripeAPIBase,
+    creditPacksJSON: env.CREDIT_PACKS_JSON?.trim() || null,
+    problems,
+  };
 }

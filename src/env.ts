@@ -22,11 +22,16 @@ export interface Env {
   ARGON2_ITERATIONS?: string;
   ARGON2_PARALLELISM?: string;
   ARGON2_MAX_CONCURRENT?: string;
+  /** Stripe billing (README, "Stripe billing"): packs as JSON; the API base only in dev, for fakes. */
+  CREDIT_PACKS_JSON?: string;
+  STRIPE_API_BASE?: string;
   OIDC_ISSUER?: string;
   // secrets
   JWT_SECRET?: string;
   CRON_SECRET?: string;
   RESEND_API_KEY?: string;
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
   GOOGLE_CLIENT_ID?: string;
   GOOGLE_CLIENT_SECRET?: string;
 }

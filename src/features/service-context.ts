@@ -6,6 +6,8 @@ import type { Env, AppEnv } from "../env";
 import { createEmailSender, type EmailSender } from "../email";
 import { logEvent } from "../lib/log";
 import { createQuotaMeter, type QuotaMeter } from "./plans/quota";
+import type Stripe from "stripe";
+import { requireStripeClient } from "./billing/stripe-client";
 
 export interface ServiceContext {
   env: Env;
@@ -14,6 +16,8 @@ export interface ServiceContext {
   email: EmailSender;
   /** The quota hook metered features call (plans/quota.ts). */
   quota: QuotaMeter;
+  /** The Stripe client (billing/stripe-client.ts); 503 MISCONFIGURED when Stripe is not configured. */
+  stripe(): Stripe;
   ip: string | null;
   userAgent: string | null;
   /** Runs a task after the response is sent (waitUntil); its failure is logged, never thrown. */
@@ -29,6 +33,7 @@ export function serviceContextFrom(c: Context<AppEnv>): ServiceContext {
     config,
     email: createEmailSender(config, db),
     quota: createQuotaMeter(db),
+    stripe: () => requireStripeClient(config),
     ip: c.get("clientIP"),
     userAgent: c.req.header("user-agent") ?? null,
     defer(task) {

@@ -8,8 +8,16 @@ import { timingSafeEqual } from "../lib/crypto";
 import { validateSessionToken } from "../sessions/service";
 import { readSessionCookie } from "./session-cookie";
 
-/** Who may call a route: anyone, a session of at least a role, or the cron bearer secret. */
-export type Access = { kind: "public" } | { kind: "role"; minRole: Role } | { kind: "cron-secret" };
+/**
+ * Who may call a route: anyone, a session of at least a role, the cron bearer secret, or a
+ * server that signs its requests (a webhook). A signature scheme brings its own check, which
+ * verifies the raw body before the handler runs; the feature that owns the secret defines it.
+ */
+export type Access =
+  | { kind: "public" }
+  | { kind: "role"; minRole: Role }
+  | { kind: "cron-secret" }
+  | { kind: "signature"; scheme: string; verify: MiddlewareHandler<AppEnv> };
 
 export const PUBLIC: Access = { kind: "public" };
 export const CRON_SECRET: Access = { kind: "cron-secret" };
@@ -26,6 +34,8 @@ export function describeAccess(access: Access): string {
       return "cron-secret";
     case "role":
       return access.minRole;
+    case "signature":
+      return `${access.scheme}-signature`;
   }
 }
 
@@ -39,6 +49,8 @@ export function requireAccess(access: Access): MiddlewareHandler<AppEnv> {
       return requireCronSecret;
     case "role":
       return requireRole(access.minRole);
+    case "signature":
+      return access.verify;
   }
 }
 

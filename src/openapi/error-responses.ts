@@ -37,7 +37,10 @@ export function errorResponses(
   if (request?.body || request?.query || request?.params) {
     add(422, "VALIDATION_ERROR: details.fields lists each field at fault, unknown fields included");
   }
-  if (options.access.kind !== "public") add(401, "UNAUTHENTICATED: no valid session (or cron secret)");
+  // A signed request (a webhook) is refused with its own documented status, never a 401.
+  if (options.access.kind === "role" || options.access.kind === "cron-secret") {
+    add(401, "UNAUTHENTICATED: no valid session (or cron secret)");
+  }
   if (options.access.kind === "role") add(403, `FORBIDDEN: the caller's role is below ${options.access.minRole}`);
   if (options.onlyInMode) add(404, `NOT_FOUND: the route does not exist outside ${options.onlyInMode.toUpperCase()} mode`);
   if (options.rateLimit) {

@@ -34,7 +34,10 @@ export type AuditAction =
   | "oauth_login_succeeded"
   | "oauth_login_failed"
   | "oauth_account_linked"
-  | "oauth_account_claimed";
+  | "oauth_account_claimed"
+  | "subscription_changed"
+  | "credits_purchased"
+  | "stripe_webhook_failed";
 
 export interface AuditEvent {
   action: AuditAction;
@@ -46,9 +49,12 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
+/** Failures someone should look at; every other event is logged at info. */
+const WARNING_ACTIONS = new Set<AuditAction>(["login_failed", "stripe_webhook_failed"]);
+
 /** One structured log line for an event (SEC-49); the audit row is written separately. */
 export function logAuditEvent(event: AuditEvent): void {
-  logEvent(event.action === "login_failed" ? "warn" : "info", `audit.${event.action}`, {
+  logEvent(WARNING_ACTIONS.has(event.action) ? "warn" : "info", `audit.${event.action}`, {
     organization_id: event.organizationId,
     user_id: event.actorUserId,
     target: event.target ?? null,

@@ -11,6 +11,7 @@ import { buildSession, type IssuedSession } from "../../sessions/service";
 import { deleteSessionById, insertSession } from "../../sessions/repo";
 import { buildTokenConsume, selectValidTokenUserId } from "./email-token-repo";
 import { prepareEmailToken } from "./email-token-service";
+import { onOrganizationCreated, retryStripeCustomerIfMissing } from "../billing/customer-service";
 import {
   buildOrganizationInsert,
   buildPasswordHashUpdate,
@@ -84,6 +85,7 @@ export async function signUp(ctx: ServiceContext, input: SignupInput): Promise<v
     throw error;
   }
   ctx.defer(() => ctx.email.send(verificationEmail(input.email, ctx.config.webBaseURL, verification.token)));
+  onOrganizationCreated(ctx, organizationId);
 }
 
 function sendAlreadyRegistered(ctx: ServiceContext, email: string): void {
@@ -162,6 +164,7 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
   } else {
     await ctx.db.batch([insertSession(ctx.db, row), audit]);
   }
+  retryStripeCustomerIfMissing(ctx, user.organizationId);
   return {
     user: {
       id: user.id,

@@ -6,6 +6,7 @@ import type { ServiceContext } from "../service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildOrganizationInsert, findUserByEmail } from "../auth/user-repo";
 import type { Actor } from "./members-service";
+import { onOrganizationCreated } from "../billing/customer-service";
 import { ACCOUNT_EXISTS_MESSAGE, prepareInvitation, sendInvitationEmail } from "./invitations-service";
 import { buildInvitationInsert, type NewInvitationRow } from "./invitations-repo";
 import {
@@ -55,6 +56,7 @@ export async function createOrganization(
       ip: ctx.ip,
     }),
   ]);
+  onOrganizationCreated(ctx, organizationId);
   sendInvitationEmail(ctx, invitation, {
     organizationName: input.name,
     ...(input.adminFullName ? { recipientName: input.adminFullName } : {}),

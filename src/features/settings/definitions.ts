@@ -1,6 +1,7 @@
 // Every setting key, per scope, declared once: its value schema, its default and what it does.
 import { z } from "@hono/zod-openapi";
 import type { SettingScope } from "../../db/schema";
+import { CreditPackListSchema, DEFAULT_CREDIT_PACKS } from "../billing/credit-pack-schema";
 
 export interface SettingDefinition<T extends z.ZodType = z.ZodType> {
   /** What a stored or submitted value must satisfy. */
@@ -49,6 +50,12 @@ export const SETTING_DEFINITIONS = {
       schema: z.boolean(),
       default: false,
       description: "System-wide kill switch: no organization gets AI overage while this is false.",
+    }),
+    credit_packs: defineSetting({
+      schema: CreditPackListSchema,
+      default: DEFAULT_CREDIT_PACKS,
+      description:
+        "Credit packs on sale ({id, name, tokens, price_cents, currency}); while unset, CREDIT_PACKS_JSON applies if the deployment sets it, else this default.",
     }),
   },
 } as const satisfies Record<SettingScope, Record<string, SettingDefinition>>;

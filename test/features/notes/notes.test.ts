@@ -72,6 +72,9 @@ describe("the max_notes quota hook", () => {
       config: result.config,
       email: { async send() {} },
       quota,
+      stripe: () => {
+        throw new Error("notes do not call Stripe");
+      },
       ip: null,
       userAgent: null,
       defer: () => {},

@@ -1,0 +1,61 @@
+// The Stripe SDK on its fetch HTTP client and SubtleCrypto: one client per key and API base.
+import Stripe from "stripe";
+import type { BillingConfig, Config } from "../../config";
+import { AppError } from "../../errors";
+
+/** Webhook signatures are checked with WebCrypto (SEC-50); the SDK's Node crypto is absent here. */
+export const STRIPE_CRYPTO_PROVIDER = Stripe.createSubtleCryptoProvider();
+
+export interface StripeClientOptions {
+  secretKey: string;
+  /** Tests and local fakes: where API calls go instead of https://api.stripe.com. */
+  apiBase?: BillingConfig["stripeAPIBase"];
+  /** The fetch to send with; the global fetch, looked up at each call, by default. */
+  fetch?: typeof fetch;
+}
+
+export function createStripeClient(options: StripeClientOptions): Stripe {
+  const send = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  return new Stripe(options.secretKey, {
+    httpClient: Stripe.createFetchHttpClient(send),
+    // A request must answer well inside a Worker's lifetime; the SDK retries network failures
+    // and 409/5xx answers once, with the same idempotency key.
+    timeout: 10_000,
+    maxNetworkRetries: 1,
+    telemetry: false,
+    ...(options.apiBase ?? {}),
+  });
+}
+
+// Building a client instantiates every resource class: do it once per key and base per isolate.
+const clients = new Map<string, Stripe>();
+
+/** The client for the configured key, or null when billing is not configured. */
+export function findStripeClient(billing: BillingConfig): Stripe | null {
+  if (!billing.stripeSecretKey || billing.problems.includes("STRIPE_API_BASE")) return null;
+  const cacheKey = JSON.stringify([billing.stripeSecretKey, billing.stripeAPIBase]);
+  let client = clients.get(cacheKey);
+  if (!client) {
+    client = createStripeClient({ secretKey: billing.stripeSecretKey, apiBase: billing.stripeAPIBase });
+    clients.set(cacheKey, client);
+  }
+  return client;
+}
+
+/** Whether customer creation and the billing routes can talk to Stripe at all. */
+export function isStripeConfigured(config: Config): boolean {
+  return findStripeClient(config.billing) !== null;
+}
+
+/**
+ * The client, or 503 MISCONFIGURED naming what is missing or invalid. Only billing calls this, so
+ * a deployment without Stripe keys serves everything else (README, "Stripe billing").
+ */
+export function requireStripeClient(config: Config): Stripe {
+  const client = findStripeClient(config.billing);
+  if (client) return client;
+  const settings = [...new Set([...config.billing.problems, ...(config.billing.stripeSecretKey ? [] : ["STRIPE_SECRET_KEY"])])];
+  throw new AppError(503, "MISCONFIGURED", "Billing is not configured: set STRIPE_SECRET_KEY (see README, Stripe billing).", {
+    settings: settings.filter((name) => name !== "STRIPE_WEBHOOK_SECRET"),
+  });
+}

@@ -1,0 +1,57 @@
+// What a failed Stripe API call means for our caller: Stripe's errors mapped to the API's codes.
+import Stripe from "stripe";
+import { AppError } from "../../errors";
+import { logEvent } from "../../lib/log";
+
+export const STRIPE_UNAVAILABLE_MESSAGE = "The payment provider cannot be reached right now. Try again in a moment.";
+
+/**
+ * Runs one Stripe call. Stripe being down, slow or rate limiting us is 503 UPSTREAM_UNAVAILABLE
+ * (the caller may retry); a key Stripe refuses is 503 MISCONFIGURED; an object Stripe does not
+ * know is `notFound` (404) when the caller named it; anything else is ours to fix: logged, 500.
+ * Stripe's own message is logged (with its request id), never sent to the client (SEC-48).
+ */
+export async function callStripe<T>(
+  operation: string,
+  call: () => Promise<T>,
+  options: { notFound?: string } = {},
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toAppError(operation, error, options);
+  }
+}
+
+function toAppError(operation: string, error: unknown, options: { notFound?: string }): unknown {
+  if (!(error instanceof Stripe.errors.StripeError)) return error;
+  const fields = {
+    operation,
+    type: error.type,
+    status: error.statusCode ?? null,
+    code: error.code ?? null,
+    stripe_request_id: error.requestId ?? null,
+    message: error.message,
+  };
+  if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing" && options.notFound) {
+    logEvent("info", "stripe_resource_missing", fields);
+    return new AppError(404, "NOT_FOUND", options.notFound);
+  }
+  if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
+    logEvent("error", "stripe_key_refused", fields);
+    return new AppError(503, "MISCONFIGURED", "Billing is not configured correctly: Stripe refused the API key.", {
+      settings: ["STRIPE_SECRET_KEY"],
+    });
+  }
+  if (
+    error instanceof Stripe.errors.StripeConnectionError ||
+    error instanceof Stripe.errors.StripeAPIError ||
+    error instanceof Stripe.errors.StripeRateLimitError ||
+    (error.statusCode !== undefined && error.statusCode >= 500)
+  ) {
+    logEvent("warn", "stripe_unavailable", fields);
+    return new AppError(503, "UPSTREAM_UNAVAILABLE", STRIPE_UNAVAILABLE_MESSAGE);
+  }
+  logEvent("error", "stripe_call_failed", fields);
+  return new Error(`Stripe ${operation} failed: ${error.type}`);
+}

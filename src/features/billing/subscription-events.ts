@@ -1,0 +1,104 @@
+// customer.subscription.created / updated / deleted: the organization's plan and billing period.
+import type Stripe from "stripe";
+import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
+import { findOrganizationByStripeCustomer } from "./customer-repo";
+import { buildStripeEventInsert } from "./stripe-event-repo";
+import {
+  buildSubscriptionUpdate,
+  ENTITLING_STATUSES,
+  findPlansByStripeProductIds,
+  type SubscriptionState,
+} from "./subscription-repo";
+import { idOf, recordWebhookFailure, type WebhookContext, type WebhookResult } from "./webhook-outcome";
+
+export type SubscriptionEvent =
+  | Stripe.CustomerSubscriptionCreatedEvent
+  | Stripe.CustomerSubscriptionUpdatedEvent
+  | Stripe.CustomerSubscriptionDeletedEvent;
+
+const LIFECYCLE_RANK: Record<SubscriptionEvent["type"], number> = {
+  "customer.subscription.created": 0,
+  "customer.subscription.updated": 1,
+  "customer.subscription.deleted": 2,
+};
+
+/**
+ * Where an event's snapshot sits in time, in ms. A subscription object carries no "updated at" of
+ * its own: the event's `created` is when Stripe took the snapshot it carries, so it orders the
+ * states (SEC-51). Stripe gives whole seconds and several events of one subscription often share
+ * one (created, then updated as the first payment lands), so the spare milliseconds hold the
+ * lifecycle order: within a second, updated beats created and deleted beats both, whatever order
+ * they are delivered in. Two events of one kind in one second stay ambiguous; the later delivery
+ * wins, as nothing in the payload can order them.
+ */
+export function eventTimeOf(event: SubscriptionEvent): number {
+  return event.created * 1000 + LIFECYCLE_RANK[event.type];
+}
+
+function isEntitling(status: Stripe.Subscription.Status): boolean {
+  return (ENTITLING_STATUSES as readonly string[]).includes(status);
+}
+
+export async function applySubscriptionEvent(ctx: WebhookContext, event: SubscriptionEvent): Promise<WebhookResult> {
+  const subscription = event.data.object;
+  const customerId = idOf(subscription.customer);
+  const organization = customerId ? await findOrganizationByStripeCustomer(ctx.db, customerId) : undefined;
+  if (!organization) {
+    return recordWebhookFailure(ctx, event, { reason: "unknown_customer", details: { stripe_customer_id: customerId } });
+  }
+
+  const ended = event.type === "customer.subscription.deleted";
+  const entitles = !ended && isEntitling(subscription.status);
+  const state: SubscriptionState = {
+    planId: null,
+    subscriptionId: subscription.id,
+    status: subscription.status,
+    periodStart: null,
+    periodEnd: null,
+    eventAt: eventTimeOf(event),
+  };
+  if (!ended) {
+    // The item whose product is mapped to a plan (PUT /admin/plans/{id} {stripe_product_id}).
+    const productIds = subscription.items.data.map((item) => idOf(item.price.product)).filter((id) => id !== null);
+    const plans = await findPlansByStripeProductIds(ctx.db, productIds);
+    const item = subscription.items.data.find((candidate) =>
+      plans.some((plan) => plan.stripeProductId === idOf(candidate.price.product)),
+    );
+    const plan = item && plans.find((candidate) => candidate.stripeProductId === idOf(item.price.product));
+    if (!item || !plan) {
+      // The organization keeps what it has: a plan is never guessed from a product we do not know.
+      return recordWebhookFailure(ctx, event, {
+        reason: "unknown_product",
+        organizationId: organization.id,
+        details: { stripe_product_ids: productIds, stripe_subscription_id: subscription.id },
+      });
+    }
+    if (entitles) {
+      state.planId = plan.id;
+      state.periodStart = item.current_period_start * 1000;
+      state.periodEnd = item.current_period_end * 1000;
+    }
+  }
+
+  const audit: AuditEvent = {
+    action: "subscription_changed",
+    organizationId: organization.id,
+    actorUserId: null,
+    target: subscription.id,
+    ip: ctx.ip,
+    details: { stripe_event_id: event.id, event_type: event.type, status: subscription.status, plan_id: state.planId },
+  };
+  const [, updated] = await ctx.db.batch([
+    buildStripeEventInsert(ctx.db, {
+      id: event.id,
+      type: event.type,
+      objectCreatedAt: event.created * 1000,
+      processedAt: Date.now(),
+    }),
+    buildSubscriptionUpdate(ctx.db, organization.id, state, { ended, entitles }),
+    buildAuditInsertIfChanged(ctx.db, audit),
+  ]);
+  if (updated.length === 0) return "unchanged";
+  logAuditEvent(audit);
+  return "applied";
+}
