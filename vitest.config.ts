@@ -1,4 +1,6 @@
 // Tests run inside workerd with the worker's real bindings; D1 migrations are applied in setup.
+// globalSetup starts, in Node, what the tests need outside workerd (the OpenID provider standing in
+// for Google); tests read its addresses with inject().
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defaultExclude, defineConfig } from "vitest/config";
@@ -22,6 +24,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
+      globalSetup: ["./test/node/oidc-provider.setup.ts"],
       exclude: [...defaultExclude, "test/node/**"], // Node-side tests: vitest.node.config.ts
       setupFiles: ["./test/apply-migrations.ts"],
       silent: "passed-only" as const,
