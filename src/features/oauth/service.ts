@@ -164,6 +164,11 @@ function discover(ctx: ServiceContext, google: GoogleSettings): Promise<Provider
 }
 
 async function recordFailure(ctx: ServiceContext, failure: OAuthFailure): Promise<void> {
+  // Over the limit, a request must cost nothing but the log line: no D1 write per attempt.
+  if (failure.code === "rate_limited") {
+    logEvent("warn", "audit.oauth_login_failed", { ip: ctx.ip, code: failure.code, reason: failure.reason });
+    return;
+  }
   try {
     await recordAuditEvent(ctx.db, {
       action: "oauth_login_failed",

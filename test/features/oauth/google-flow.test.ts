@@ -291,6 +291,18 @@ describe("SEC-40: the ID token", () => {
   }
 });
 
+describe("rate limits", () => {
+  it("SEC-9: callbacks are limited per client IP (20 per 15 minutes); over it: rate_limited, and no audit row per attempt", async () => {
+    const client = googleClient({ ip: `10.250.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` });
+    for (let attempt = 0; attempt < 20; attempt++) {
+      expect(loginErrorOf(await client.get("/auth/oauth/google/callback"))).toBe("invalid_state");
+    }
+    const audited = await countRows("audit_log");
+    expect(loginErrorOf(await client.get("/auth/oauth/google/callback"))).toBe("rate_limited");
+    expect(await countRows("audit_log")).toBe(audited);
+  });
+});
+
 describe("SEC-47: hostile callbacks (the registry-driven hostile-input suite runs with Google off)", () => {
   const HOSTILE = [
     "' OR '1'='1",
