@@ -18,6 +18,11 @@ export default defineConfig(async () => {
             ENVIRONMENT: "dev",
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             CRON_SECRET: "test-cron-secret-0123456789abcdef0123456789abcdef",
+            // Billing is on in every test, against the fake Stripe API of test/helpers/fake-stripe.ts
+            // (same values there); a test that needs it off blanks them in its client env.
+            STRIPE_SECRET_KEY: "sk_test_rampartFakeKey0123456789",
+            STRIPE_WEBHOOK_SECRET: "whsec_rampartFakeWebhookSecret0123456789",
+            STRIPE_API_BASE: "http://stripe.test",
           },
         },
       }),
@@ -26,7 +31,7 @@ export default defineConfig(async () => {
       include: ["test/**/*.test.ts"],
       globalSetup: ["./test/node/oidc-provider.setup.ts"],
       exclude: [...defaultExclude, "test/node/**"], // Node-side tests: vitest.node.config.ts
-      setupFiles: ["./test/apply-migrations.ts"],
+      setupFiles: ["./test/apply-migrations.ts", "./test/helpers/fake-stripe.setup.ts"],
       silent: "passed-only" as const,
       testTimeout: 30_000,
       hookTimeout: 30_000,

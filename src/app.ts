@@ -2,6 +2,7 @@
 import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env";
 import { AppError } from "./errors";
 import { createRouter } from "./openapi/app-factory";
@@ -26,10 +27,30 @@ import { planRoutes } from "./features/plans/routes";
 import { planAdminRoutes } from "./features/plans/admin-routes";
 import { copilotRoutes } from "./features/ai/routes";
 import { usageRoutes } from "./features/usage/routes";
+import { billingRoutes, subscriptionRoutes } from "./features/billing/routes";
+import { STRIPE_WEBHOOK_PATH, webhookRoutes } from "./features/billing/webhook-routes";
 import { devRoutes } from "./features/dev/routes";
 import { serveOpenAPIDocument } from "./openapi/document";
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Bodies that are not ours to size get their own limit. Stripe's events carry whole objects (a
+ * subscription with its items, prices and products, a Checkout Session with its metadata) and
+ * Stripe documents no maximum; real events pass 64 KiB, and a refused delivery is retried for
+ * days and then dropped. 512 KiB leaves room for the largest while still bounding the memory a
+ * caller can make the worker hold: the signature is checked over the whole body.
+ */
+export const BODY_LIMIT_OVERRIDES: Readonly<Record<string, number>> = { [STRIPE_WEBHOOK_PATH]: 512 * 1024 };
+
+function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError(413, "PAYLOAD_TOO_LARGE", `The request body is over ${maxSize} bytes.`);
+    },
+  });
+}
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
@@ -37,14 +58,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use(securityHeaders);
   app.use(corsPolicy);
   app.use(requestContext);
-  app.use(
-    bodyLimit({
-      maxSize: BODY_LIMIT_BYTES,
-      onError: () => {
-        throw new AppError(413, "PAYLOAD_TOO_LARGE", `The request body is over ${BODY_LIMIT_BYTES} bytes.`);
-      },
-    }),
-  );
+  const defaultBodyLimit = limitBody(BODY_LIMIT_BYTES);
+  const bodyLimitOverrides = new Map(Object.entries(BODY_LIMIT_OVERRIDES).map(([path, size]) => [path, limitBody(size)]));
+  app.use((c, next) => (bodyLimitOverrides.get(c.req.path) ?? defaultBodyLimit)(c, next));
   app.use(originCheck);
   app.use(methodNotAllowed({ app, onMethodNotAllowed: respondMethodNotAllowed }));
 
@@ -63,6 +79,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
     .route("/", planRoutes)
     .route("/admin", planAdminRoutes)
     .route("/usage", usageRoutes)
+    .route("/subscription", subscriptionRoutes)
+    .route("/billing", billingRoutes)
+    .route("/webhooks", webhookRoutes)
     .route("/settings", settingsRoutes)
     .route("/cron", cronRoutes)
     .route("/dev", devRoutes);

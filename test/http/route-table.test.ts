@@ -15,7 +15,7 @@ import { registeredRoutes, routeLabel, validBodyFor, validPathFor, type Register
 
 const TABLE = listRoutes(app);
 const ROUTES = registeredRoutes();
-const ACCESS_LABELS = new Set<string>(["public", "cron-secret", ...ROLES]);
+const ACCESS_LABELS = new Set<string>(["public", "cron-secret", "stripe-signature", ...ROLES]);
 const ROLE_ROUTES = ROUTES.filter((route) => (ROLES as readonly string[]).includes(route.access));
 
 /** Hono's path syntax (/:id) in OpenAPI's ({id}). */
@@ -140,6 +140,13 @@ describe("SEC-33: the route table", () => {
         // AI on notes: streamed, metered against the spend cap (SEC-52)
         "POST /notes/{id}/copilot/improve → member",
         "POST /notes/{id}/copilot/summarize → member",
+        // Billing: the organization's subscription and credits are its org_admins' business; the
+        // webhook is Stripe's, authenticated by the signature of its body
+        "POST /subscription/manage → org_admin",
+        "GET /billing/credit-packs → org_admin",
+        "POST /billing/credit-packs/checkout → org_admin",
+        "POST /billing/credit-packs/verify → org_admin",
+        "POST /webhooks/stripe → stripe-signature",
         // Settings
         "GET /settings/user/{key} → readonly",
         "PUT /settings/user/{key} → readonly",
@@ -224,6 +231,29 @@ describe("SEC-33: deny by default on every gated route", () => {
         expect.soft({ headers: Object.keys(headers), status: response.status }).toEqual({ headers: Object.keys(headers), status: 401 });
       }
       expect(await dumpDatabase()).toBe(before);
+    });
+  }
+
+  for (const route of ROUTES.filter((candidate) => candidate.access.endsWith("-signature"))) {
+    it(`${routeLabel(route)} refuses a missing or wrong signature, a user session and the cron secret with 400, and applies nothing`, async () => {
+      const user = await signedInAccount();
+      // A refused signature is audited (SEC-49); nothing else may change.
+      const dumpWithoutAuditLog = async () => {
+        const dump = JSON.parse(await dumpDatabase()) as Record<string, unknown>;
+        delete dump.audit_log;
+        return JSON.stringify(dump);
+      };
+      const before = await dumpWithoutAuditLog();
+      for (const headers of [
+        {} as Record<string, string>,
+        { "stripe-signature": `t=${Math.floor(Date.now() / 1000)},v1=${"0".repeat(64)}` },
+        { cookie: user.client.cookieHeader() },
+        { authorization: `Bearer ${env.CRON_SECRET}` },
+      ]) {
+        const response = await sendValid(createClient(), route, headers);
+        expect.soft({ headers: Object.keys(headers), status: response.status }).toEqual({ headers: Object.keys(headers), status: 400 });
+      }
+      expect(await dumpWithoutAuditLog()).toBe(before);
     });
   }
 

@@ -54,6 +54,9 @@ interface RouteFixture {
  * route has a fixture" and cannot run, so it cannot silently skip the matrix. Each fixture makes a
  * request that succeeds for the minimum role on its own organization's resource.
  */
+/** A Checkout Session of organization B, started in beforeAll (fake Stripe). */
+const B_CHECKOUT = { session_id: "cs_test_startedInBeforeAll" };
+
 const FIXTURES: Record<string, RouteFixture> = {
   "POST /auth/logout": { endsSession: true },
   "GET /auth/sessions": {},
@@ -102,6 +105,12 @@ const FIXTURES: Record<string, RouteFixture> = {
   // AI: the note is the caller's own; usage reads show the caller's organization_id.
   "POST /notes/{id}/copilot/improve": { id: "note" },
   "POST /notes/{id}/copilot/summarize": { id: "note" },
+  // Billing: the caller's organization's customer; verify names a Checkout Session that B's
+  // org_admin started (filled in beforeAll: only B's org_admin gets past the gate with it).
+  "POST /subscription/manage": {},
+  "GET /billing/credit-packs": {},
+  "POST /billing/credit-packs/checkout": { body: { pack_id: "tokens_5m" } },
+  "POST /billing/credit-packs/verify": { body: B_CHECKOUT },
   "GET /usage/summary": {},
   "GET /usage/history": {},
   "GET /usage/top-users": {},
@@ -397,6 +406,8 @@ beforeAll(async () => {
     { member: sysAdmin, tenant: S },
   ];
   expect(OUTSIDERS.map((caller) => caller.member.role)).toEqual([...ROLES]);
+  const checkout = await OUTSIDERS[2]!.member.client.post("/billing/credit-packs/checkout", { pack_id: "tokens_5m", return_base_url: "/billing" });
+  B_CHECKOUT.session_id = ((await checkout.json()) as { session_id: string }).session_id;
 }, 60_000);
 
 describe("the matrix covers every route", () => {
