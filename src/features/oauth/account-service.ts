@@ -8,6 +8,7 @@ import type { ServiceContext } from "../service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { isUniqueViolation } from "../auth/service";
 import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "../auth/user-repo";
+import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { OAuthFailure } from "./errors";
 import type { VerifiedIdentity } from "./id-token";
 import {
@@ -190,6 +191,9 @@ async function issueSession(
     if (isUniqueViolation(error)) throw new OAuthFailure("account_conflict", "concurrent_link", subjectOf(account));
     throw error;
   }
+  // A Google signup creates the organization; like a password login, this also retries a missing
+  // Stripe customer. In the background: a sign-in never waits for Stripe.
+  retryStripeCustomerIfMissing(ctx, account.organizationId);
   return { userId: account.userId, organizationId: account.organizationId, outcome: account.outcome, session: issued };
 }
 

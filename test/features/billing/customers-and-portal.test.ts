@@ -15,6 +15,7 @@ import { createSysAdmin } from "../../helpers/orgs";
 import { fakeStripe, TEST_STRIPE_SECRET_KEY } from "../../helpers/fake-stripe";
 import { eventFixture, nowSeconds, stripeId, subscriptionFixture } from "../../helpers/stripe-fixtures";
 import { customerOf, deliverStripeEvent, readOrganizationBilling } from "../../helpers/billing";
+import { googleClient, registerGoogleAccount, signInWithGoogle } from "../../helpers/google";
 
 afterEach(() => {
   fakeStripe.outage = "up";
@@ -58,6 +59,15 @@ describe("the organization's Stripe customer", () => {
     expect(response.status).toBe(201);
     const { organization } = (await response.json()) as { organization: { id: string } };
     expect(fakeStripe.customers.get(await customerOf(organization.id))).toMatchObject({ name: "Acme", email: null });
+  });
+
+  it("is created for the organization of a Google signup", async () => {
+    const google = await registerGoogleAccount();
+    const client = googleClient();
+    expect((await signInWithGoogle(google, client)).status).toBe(302);
+    const organizationId = await organizationIdOf(client);
+    const customer = fakeStripe.customers.get(await customerOf(organizationId));
+    expect(customer).toMatchObject({ metadata: { organization_id: organizationId }, email: google.email });
   });
 
   it("attempts that race end with one customer and one mapping (same idempotency key, compare-and-set)", async () => {
