@@ -1,7 +1,7 @@
 // The organization's side of its Stripe customer: reading it and recording it exactly once.
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { organizations, users } from "../../db/schema";
+import { organizations } from "../../db/schema";
 
 export function findOrganizationCustomer(db: Database, organizationId: string) {
   return db
@@ -14,18 +14,6 @@ export function findOrganizationCustomer(db: Database, organizationId: string) {
     .from(organizations)
     .where(eq(organizations.id, organizationId))
     .get();
-}
-
-/** The organization's first org_admin, whose address Stripe sends receipts to; none before one joins. */
-export async function findBillingEmail(db: Database, organizationId: string): Promise<string | null> {
-  const row = await db
-    .select({ email: users.email })
-    .from(users)
-    .where(and(eq(users.organizationId, organizationId), eq(users.role, "org_admin")))
-    .orderBy(asc(users.createdAt), asc(users.id))
-    .limit(1)
-    .get();
-  return row?.email ?? null;
 }
 
 /**

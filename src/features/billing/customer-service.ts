@@ -4,7 +4,7 @@ import type Stripe from "stripe";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 import type { ServiceContext } from "../service-context";
-import { claimStripeCustomer, findBillingEmail, findOrganizationCustomer } from "./customer-repo";
+import { claimStripeCustomer, findOrganizationCustomer } from "./customer-repo";
 import { findStripeClient } from "./stripe-client";
 import { callStripe } from "./stripe-errors";
 
@@ -12,21 +12,19 @@ import { callStripe } from "./stripe-errors";
  * The organization's customer id, creating the customer if it has none. Every attempt for one
  * organization sends the same idempotency key, so Stripe answers retries and races with the
  * same customer (for 24 hours); the id is recorded with a compare-and-set, so whatever happens
- * the organization ends up with exactly one mapping.
+ * the organization ends up with exactly one mapping. The parameters are the same at every
+ * attempt too (Stripe refuses a reused key with other parameters): no email, which would differ
+ * between an organization created by a sys_admin and the same one after its admin joined; Checkout
+ * and the portal collect the billing email.
  */
 export async function ensureStripeCustomer(ctx: ServiceContext, stripe: Stripe, organizationId: string): Promise<string> {
   const organization = await findOrganizationCustomer(ctx.db, organizationId);
   if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
   if (organization.stripeCustomerId) return organization.stripeCustomerId;
 
-  const email = await findBillingEmail(ctx.db, organizationId);
   const customer = await callStripe("customers.create", () =>
     stripe.customers.create(
-      {
-        name: organization.name,
-        ...(email ? { email } : {}),
-        metadata: { organization_id: organizationId },
-      },
+      { name: organization.name, metadata: { organization_id: organizationId } },
       { idempotencyKey: `org-customer-${organizationId}` },
     ),
   );

@@ -48,9 +48,17 @@ describe("the organization's Stripe customer", () => {
     const organizationId = await organizationIdOf(account.client);
     const customerId = await customerOf(organizationId);
     const customer = fakeStripe.customers.get(customerId)!;
-    expect(customer).toMatchObject({ metadata: { organization_id: organizationId }, email: account.email });
-    const [request] = fakeStripe.requests.filter((sent) => sent.path === "/v1/customers" && sent.idempotencyKey === `org-customer-${organizationId}`);
-    expect(request).toMatchObject({ method: "POST", stripeVersion: "2026-10-28.endive" });
+    expect(customer).toMatchObject({ name: "Ada Lovelace's organization", metadata: { organization_id: organizationId } });
+    const requests = fakeStripe.requests.filter((sent) => sent.path === "/v1/customers" && sent.idempotencyKey === `org-customer-${organizationId}`);
+    expect(requests).toEqual([
+      {
+        method: "POST",
+        path: "/v1/customers",
+        params: { name: "Ada Lovelace's organization", metadata: { organization_id: organizationId } },
+        idempotencyKey: `org-customer-${organizationId}`,
+        stripeVersion: "2026-10-28.endive",
+      },
+    ]);
   });
 
   it("is created for organizations a sys_admin creates, before anyone of them signs in", async () => {
@@ -58,7 +66,7 @@ describe("the organization's Stripe customer", () => {
     const response = await admin.client.post("/admin/organizations", { name: "Acme", admin_email: uniqueEmail("acme") });
     expect(response.status).toBe(201);
     const { organization } = (await response.json()) as { organization: { id: string } };
-    expect(fakeStripe.customers.get(await customerOf(organization.id))).toMatchObject({ name: "Acme", email: null });
+    expect(fakeStripe.customers.get(await customerOf(organization.id))).toMatchObject({ name: "Acme", metadata: { organization_id: organization.id } });
   });
 
   it("is created for the organization of a Google signup", async () => {
@@ -67,7 +75,7 @@ describe("the organization's Stripe customer", () => {
     expect((await signInWithGoogle(google, client)).status).toBe(302);
     const organizationId = await organizationIdOf(client);
     const customer = fakeStripe.customers.get(await customerOf(organizationId));
-    expect(customer).toMatchObject({ metadata: { organization_id: organizationId }, email: google.email });
+    expect(customer).toMatchObject({ metadata: { organization_id: organizationId } });
   });
 
   it("attempts that race end with one customer and one mapping (same idempotency key, compare-and-set)", async () => {
