@@ -133,7 +133,7 @@ export interface SettlementRow {
  *    capacity left after the OTHER calls' reservations; the rest is 'absorbed' (logged, not
  *    charged). Input tokens are charged first, so per-row input/output/cost sum exactly;
  * 4. move this settlement's allotment and overage rows into the counters and release the
- *    reservation; 5. debit this settlement's credits rows from the balance.
+ *    reservation; 5. debit this settlement's credits rows from the balance; 6. read the outcome.
  * Steps 3 to 5 are gated on the reservation carrying this settlement id: a losing CAS writes nothing.
  */
 export async function settleReservation(
@@ -143,7 +143,7 @@ export async function settleReservation(
 ): Promise<{ settledBy: string | null; rows: SettlementRow[] }> {
   const d1 = d1Of(db);
   const { reservationId: rid, settlementId: sid, organizationId: org, now } = request;
-  const [, , , , , rows, settled] = await d1.batch([
+  const [, , , , , settled] = await d1.batch([
     buildRollover(d1, org, request.periodStart, now),
     d1
       .prepare(
@@ -229,12 +229,19 @@ export async function settleReservation(
             AND EXISTS (SELECT 1 FROM llm_usage_log WHERE reservation_id = ?1 AND settlement_id = ?2 AND bucket = 'credits')`,
       )
       .bind(rid, sid, org),
-    // Only one settlement ever writes rows for a reservation: these are the winner's.
+    // Who settled the reservation, with its usage rows (only one settlement ever writes rows for a
+    // reservation: these are the winner's); one row with a NULL bucket when it charged nothing.
     d1
-      .prepare("SELECT bucket, tokens, input_tokens, output_tokens, cost_usd FROM llm_usage_log WHERE reservation_id = ?1 ORDER BY id")
+      .prepare(
+        `SELECT r.settlement_id AS settled_by, l.bucket, l.tokens, l.input_tokens, l.output_tokens, l.cost_usd
+           FROM ai_reservation r LEFT JOIN llm_usage_log l ON l.reservation_id = r.id
+          WHERE r.id = ?1 ORDER BY l.id`,
+      )
       .bind(rid),
-    d1.prepare("SELECT settlement_id FROM ai_reservation WHERE id = ?1").bind(rid),
   ]);
-  const settledBy = (settled?.results[0] as { settlement_id: string | null } | undefined)?.settlement_id ?? null;
-  return { settledBy, rows: (rows?.results ?? []) as SettlementRow[] };
+  const results = (settled?.results ?? []) as (Omit<SettlementRow, "bucket"> & { bucket: SettlementRow["bucket"] | null; settled_by: string | null })[];
+  return {
+    settledBy: results[0]?.settled_by ?? null,
+    rows: results.filter((row) => row.bucket !== null).map(({ settled_by: _, ...row }) => row as SettlementRow),
+  };
 }
