@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: the Argon2 engine bench (bench/argon2, when present), then the HTTP benches
-// (bench/http), then BENCHMARKS.md at the repo root. Raw numbers go to bench/.results/ (ignored).
+// (bench/http) and the AI ledger bench (bench/ai), then BENCHMARKS.md at the repo root. Raw numbers
+// go to bench/.results/ (ignored).
 //
 // Options: --quick (short rounds, for trying the harness; its numbers are not worth keeping),
 //          --profile (also load /users/me taken apart step by step, see bench/http/worker.ts),
@@ -25,6 +26,7 @@ import {
   writeJSON,
 } from "./http/harness.mjs";
 import { loginBurst, loginLatency, median, percentile, throughput } from "./http/benches.mjs";
+import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -193,8 +195,9 @@ function judge(http) {
   };
 }
 
-function report(info, argon2, http) {
+function report(info, argon2, http, ai) {
   const j = judge(http);
+  const ledger = ledgerReport(ai);
   const lines = [];
   const push = (...more) => lines.push(...more);
   const when = info.startedAt.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
@@ -222,6 +225,7 @@ function report(info, argon2, http) {
     `| GET /users/me throughput | ≥ ${TARGETS.meOverBaseline} × baseline (median of rounds) | ${fmt(j.medianRatio, 3)} × | ${verdict(j.throughputPass)} |`,
     `| Login timing, SEC-6 | medians of wrong / short / unknown within 20% (max/min ≤ ${TARGETS.loginSpread}) | ${fmt(j.spread, 3)} | ${verdict(j.loginPass)} |`,
     `| ${http.memory.cold.count} concurrent logins, SEC-54 | all succeed, no isolate error | ${http.memory.cold.statuses.filter((s) => s === 200).length + http.memory.warm.statuses.filter((s) => s === 200).length} / ${http.memory.cold.count * 2} OK, peak Δ ${mib(http.memory.cold.hwmKiB - http.memory.cold.beforeKiB)} MiB (cold) | ${verdict(j.memoryOK)} |`,
+    ledger.summaryRow,
     "",
   );
 
@@ -347,6 +351,7 @@ function report(info, argon2, http) {
     "hashes admitted at once come from the isolate itself (getPasswordHashingStats() via the bench-only GET /bench/hashing-stats).",
     "",
   );
+  push(...ledger.lines);
   return lines.join("\n");
 }
 
@@ -366,9 +371,11 @@ const info = { startedAt, machine: machine() };
 log(`machine: ${info.machine.cpu}, ${info.machine.cores} cores, node ${info.machine.node}, wrangler ${info.machine.wrangler}`);
 const argon2 = runArgon2Bench();
 const http = await runHTTPBenches();
+log("AI ledger bench: a fresh workerd on the same D1 (bench/ai/ledger.mjs)");
+const ai = await runLedgerBench({ quick: flags.quick, log });
 info.durationSeconds = (Date.now() - startedAt) / 1000;
-writeJSON("http.json", { info, plan: PLAN, http });
-const markdown = report(info, argon2, http);
+writeJSON("http.json", { info, plan: PLAN, http, ai });
+const markdown = report(info, argon2, http, ai);
 // A --quick run is for trying the harness: it never overwrites the committed report.
 const reportPath = flags.quick ? path.join(resultsDir, "BENCHMARKS.quick.md") : path.join(root, "BENCHMARKS.md");
 writeFileSync(reportPath, `${markdown.trimEnd()}\n`);

@@ -14,10 +14,12 @@ import { getPasswordHashingStats } from "../../src/lib/password";
 import { findValidSession } from "../../src/sessions/repo";
 import { validateSessionToken } from "../../src/sessions/service";
 import { readSessionCookie } from "../../src/middleware/session-cookie";
+import { registerLedgerBenchRoutes } from "../ai/routes";
 
 export { RateLimiter } from "../../src/rate-limit/rate-limiter";
 
 const app = createApp();
+registerLedgerBenchRoutes(app); // the AI ledger bench (bench/ai/ledger.mjs)
 
 /**
  * The baseline of the /users/me target: one indexed D1 read (organization by primary key)
