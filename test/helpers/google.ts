@@ -150,7 +150,3 @@ export function loginErrorOf(response: Response): string {
   expect([...location.searchParams.keys()]).toEqual(["error"]);
   return location.searchParams.get("error")!;
 }
-
-export function setCookieLines(response: Response): string[] {
-  return response.headers.getSetCookie();
-}
