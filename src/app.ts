@@ -30,6 +30,7 @@ import { usageRoutes } from "./features/usage/routes";
 import { billingRoutes, subscriptionRoutes } from "./features/billing/routes";
 import { STRIPE_WEBHOOK_PATH, webhookRoutes } from "./features/billing/webhook-routes";
 import { devRoutes } from "./features/dev/routes";
+import { DOCS_PATH, docsResponseHeaders, docsRoutes } from "./features/docs/routes";
 import { serveOpenAPIDocument } from "./openapi/document";
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -55,6 +56,8 @@ function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
 
+  // Before the security headers so that it runs after them: /docs gets its own CSP (SEC-43).
+  app.use(`${DOCS_PATH}/*`, docsResponseHeaders);
   app.use(securityHeaders);
   app.use(corsPolicy);
   app.use(requestContext);
@@ -66,6 +69,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   const routes = app
     .route("/", systemRoutes)
+    .route(DOCS_PATH, docsRoutes)
     .route("/auth", authRoutes)
     .route("/auth/oauth", oauthRoutes)
     .route("/password", passwordRoutes)
