@@ -35,6 +35,19 @@ export function eventTimeOf(event: SubscriptionEvent): number {
   return event.created * 1000 + LIFECYCLE_RANK[event.type];
 }
 
+/**
+ * The item's current period, in ms. Endpoints on API versions before 2025-03-31 send it on the
+ * subscription instead; without either, metering falls back to calendar months (null).
+ */
+function billingPeriodOf(subscription: Stripe.Subscription, item: Stripe.SubscriptionItem): { start: number | null; end: number | null } {
+  const legacy = subscription as { current_period_start?: unknown; current_period_end?: unknown };
+  const seconds = (value: unknown, fallback: unknown) =>
+    Number.isInteger(value) ? (value as number) * 1000 : Number.isInteger(fallback) ? (fallback as number) * 1000 : null;
+  const start = seconds(item.current_period_start, legacy.current_period_start);
+  const end = seconds(item.current_period_end, legacy.current_period_end);
+  return start !== null && end !== null ? { start, end } : { start: null, end: null };
+}
+
 function isEntitling(status: Stripe.Subscription.Status): boolean {
   return (ENTITLING_STATUSES as readonly string[]).includes(status);
 }
@@ -75,8 +88,9 @@ export async function applySubscriptionEvent(ctx: WebhookContext, event: Subscri
     }
     if (entitles) {
       state.planId = plan.id;
-      state.periodStart = item.current_period_start * 1000;
-      state.periodEnd = item.current_period_end * 1000;
+      const period = billingPeriodOf(subscription, item);
+      state.periodStart = period.start;
+      state.periodEnd = period.end;
     }
   }
 

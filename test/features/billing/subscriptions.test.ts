@@ -258,6 +258,33 @@ describe("SEC-51 each event once, and never backwards", () => {
   });
 });
 
+describe("endpoints on older API versions", () => {
+  it("read the period from the subscription when its items do not carry one (before 2025-03-31)", async () => {
+    const customer = await newCustomer();
+    const t0 = nowSeconds() - 100;
+    const event = subscriptionEvent("customer.subscription.created", {
+      customer: customer.customerId,
+      subscriptionId: stripeId("sub"),
+      productId: PRODUCT.professional,
+      created: t0,
+      period: [t0, t0 + 30 * DAY],
+    });
+    // The shape of such an event on the wire: the period moves from the item to the subscription.
+    const legacy = event.data.object as unknown as Record<string, unknown>;
+    const item = event.data.object.items.data[0]! as unknown as Record<string, unknown>;
+    legacy.current_period_start = item.current_period_start;
+    legacy.current_period_end = item.current_period_end;
+    delete item.current_period_start;
+    delete item.current_period_end;
+    expect((await deliverStripeEvent(event)).body.result).toBe("applied");
+    expect(await readOrganizationBilling(customer.organizationId)).toMatchObject({
+      plan_id: "plan_professional",
+      current_period_start: t0 * 1000,
+      current_period_end: (t0 + 30 * DAY) * 1000,
+    });
+  });
+});
+
 describe("events that cannot be applied", () => {
   it("an unknown product id: 200 failed, audited for the organization, plan unchanged, and applied when resent after mapping", async () => {
     const customer = await newCustomer();
