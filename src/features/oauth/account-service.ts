@@ -12,15 +12,14 @@ import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { OAuthFailure } from "./errors";
 import type { VerifiedIdentity } from "./id-token";
 import {
-  buildInvitationConsumeById,
   buildOAuthAccountInsert,
   buildUnverifiedAccountClaim,
   buildUnverifiedSessionsDeletion,
-  buildUserInsertFromInvitationId,
   findLinkedUser,
   findPendingInvitationByEmail,
   hasProviderLink,
 } from "./account-repo";
+import { buildInvitationConsume, buildUserInsertFromInvitation } from "../orgs/invitations-repo";
 
 /** How the identity found its account: already linked, linked now, claimed, created, or invited. */
 export type SignInOutcome = "existing" | "linked" | "claimed" | "created" | "invited";
@@ -142,14 +141,15 @@ async function acceptInvitation(ctx: ServiceContext, input: NewAccountInput): Pr
   const account = { provider: input.provider, userId, organizationId: invitation.organizationId };
   try {
     return await issueSession(ctx, { ...account, outcome: "invited" }, [
-      buildUserInsertFromInvitationId(ctx.db, {
-        invitationId: invitation.id,
+      buildUserInsertFromInvitation(ctx.db, {
+        invitation: { id: invitation.id },
         userId,
+        passwordHash: null,
         firstName: cleanName(identity.givenName),
         lastName: cleanName(identity.familyName),
         now,
       }),
-      buildInvitationConsumeById(ctx.db, { invitationId: invitation.id, userId, now }),
+      buildInvitationConsume(ctx.db, { invitation: { id: invitation.id }, userId, now }),
       buildOAuthAccountInsert(ctx.db, { ...input.link, userId }),
       buildAuditInsert(ctx.db, {
         action: "invitation_accepted",

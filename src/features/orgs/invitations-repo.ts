@@ -4,7 +4,14 @@ import type { Database } from "../../db/client";
 import { invitations, users } from "../../db/schema";
 import type { AssignableRole } from "./schemas";
 
-function isPending(now: number) {
+/** An invitation is named by its emailed token (accept link) or by its id (Google sign-in). */
+export type InvitationSelector = { tokenHash: string } | { id: string };
+
+function matchInvitation(selector: InvitationSelector) {
+  return "tokenHash" in selector ? eq(invitations.tokenHash, selector.tokenHash) : eq(invitations.id, selector.id);
+}
+
+export function isPending(now: number) {
   return and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now));
 }
 
@@ -63,22 +70,23 @@ export function findPendingInvitationByToken(db: Database, tokenHash: string, no
 export function buildUserInsertFromInvitation(
   db: Database,
   options: {
-    tokenHash: string;
+    invitation: InvitationSelector;
     userId: string;
-    passwordHash: string;
+    /** null for an account that signs in with Google only. */
+    passwordHash: string | null;
     firstName: string | null;
     lastName: string | null;
     now: number;
   },
 ) {
-  const { tokenHash, userId, passwordHash, firstName, lastName, now } = options;
+  const { invitation, userId, passwordHash, firstName, lastName, now } = options;
   // drizzle's insert-select needs every column of "user", in table order.
   const row = db
     .select({
       id: sql<string>`${userId}`.as("id"),
       organizationId: invitations.organizationId,
       email: invitations.email,
-      passwordHash: sql<string>`${passwordHash}`.as("password_hash"),
+      passwordHash: sql<string | null>`${passwordHash}`.as("password_hash"),
       firstName: sql<string | null>`${firstName}`.as("first_name"),
       lastName: sql<string | null>`${lastName}`.as("last_name"),
       role: invitations.role,
@@ -90,7 +98,7 @@ export function buildUserInsertFromInvitation(
     .from(invitations)
     .where(
       and(
-        eq(invitations.tokenHash, tokenHash),
+        matchInvitation(invitation),
         isPending(now),
         sql`EXISTS (SELECT 1 FROM organization AS o WHERE o.id = "invitation"."organization_id" AND o.suspended_at IS NULL)`,
       ),
@@ -99,14 +107,17 @@ export function buildUserInsertFromInvitation(
 }
 
 /** Compare-and-set consumption (SEC-27): returns the row to the one caller that used it. */
-export function buildInvitationConsume(db: Database, options: { tokenHash: string; userId: string; now: number }) {
-  const { tokenHash, userId, now } = options;
+export function buildInvitationConsume(
+  db: Database,
+  options: { invitation: InvitationSelector; userId: string; now: number },
+) {
+  const { invitation, userId, now } = options;
   return db
     .update(invitations)
     .set({ acceptedAt: now })
     .where(
       and(
-        eq(invitations.tokenHash, tokenHash),
+        matchInvitation(invitation),
         isPending(now),
         // Only once the account exists: an invitation is never used up without its effect.
         sql`EXISTS (SELECT 1 FROM "user" WHERE id = ${userId})`,

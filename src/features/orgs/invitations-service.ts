@@ -148,14 +148,14 @@ export async function acceptInvitation(
   try {
     [, consumed] = await ctx.db.batch([
       buildUserInsertFromInvitation(ctx.db, {
-        tokenHash,
+        invitation: { tokenHash },
         userId,
         passwordHash,
         firstName: input.firstName,
         lastName: input.lastName,
         now,
       }),
-      buildInvitationConsume(ctx.db, { tokenHash, userId, now }),
+      buildInvitationConsume(ctx.db, { invitation: { tokenHash }, userId, now }),
     ]);
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
