@@ -22,6 +22,7 @@ import { userAdminRoutes } from "./features/users/admin-routes";
 import { organizationRoutes } from "./features/orgs/routes";
 import { invitationRoutes } from "./features/orgs/invitation-routes";
 import { adminRoutes } from "./features/orgs/admin-routes";
+import { adminStatsRoutes } from "./features/admin/routes";
 import { noteRoutes } from "./features/notes/routes";
 import { planRoutes } from "./features/plans/routes";
 import { planAdminRoutes } from "./features/plans/admin-routes";
@@ -78,6 +79,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     .route("/organization", organizationRoutes)
     .route("/invitations", invitationRoutes)
     .route("/admin", adminRoutes)
+    .route("/admin", adminStatsRoutes)
     .route("/notes", noteRoutes)
     .route("/notes", copilotRoutes)
     .route("/", planRoutes)

@@ -123,6 +123,7 @@ describe("SEC-33: the route table", () => {
         "POST /admin/organizations/{id}/suspend → sys_admin",
         "POST /admin/organizations/{id}/activate → sys_admin",
         "GET /admin/audit-log → sys_admin",
+        "GET /admin/stats → sys_admin",
         // Notes
         "GET /notes → readonly",
         "POST /notes → member",

@@ -81,6 +81,8 @@ const FIXTURES: Record<string, RouteFixture> = {
   "POST /admin/organizations/{id}/suspend": { id: "organization" },
   "POST /admin/organizations/{id}/activate": { id: "organization" },
   "GET /admin/audit-log": {},
+  // A global sys_admin read by design (fleet statistics), like /usage/fleet.
+  "GET /admin/stats": {},
   "GET /notes": {},
   "POST /notes": {},
   "GET /notes/{id}": { id: "note" },

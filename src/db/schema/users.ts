@@ -25,6 +25,8 @@ export const users = sqliteTable(
     index("user_organization_idx").on(table.organizationId),
     // The last-org_admin guard counts admins per organization.
     index("user_organization_role_idx").on(table.organizationId, table.role),
+    // GET /admin/stats: signups per day.
+    index("user_created_idx").on(table.createdAt),
     check("user_role_check", sql.raw(`role IN (${ROLES.map((role) => `'${role}'`).join(", ")})`)),
   ],
 );

@@ -1,0 +1,74 @@
+// Fleet-wide aggregates for GET /admin/stats. Every read is one indexed aggregate query: rows are
+// grouped and counted in D1, never loaded into the worker.
+import { and, count, eq, gt, gte, ne, sql } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { llmUsageLogs, organizations, plans, sessions, users } from "../../db/schema";
+import { DAY_MS } from "../../lib/time";
+
+/**
+ * The UTC day (its first millisecond) a created_at falls on. The divisor is written into the SQL:
+ * D1 binds a JS number as REAL, and a REAL divisor would not truncate to the day.
+ */
+const DAY = sql.raw(String(DAY_MS));
+const dayOf = (column: typeof users.createdAt | typeof llmUsageLogs.createdAt) =>
+  sql<number>`(${column} / ${DAY}) * ${DAY}`;
+
+/** COALESCE(plan_id, the default plan's id): an organization without a plan is on the default plan. */
+const effectivePlanId = sql<string | null>`coalesce(${organizations.planId}, (SELECT ${plans.id} FROM ${plans} WHERE ${plans.isDefault} = 1))`;
+
+/**
+ * The statements, exported so a test can check their query plans (user_created_idx,
+ * session_expires_idx, organization_plan_idx, llm_usage_created_idx).
+ */
+export function buildStatsQueries(db: Database, since: number, now: number) {
+  const signupDay = dayOf(users.createdAt);
+  const usageDay = dayOf(llmUsageLogs.createdAt);
+  const plansByOrg = db
+    .select({ planId: effectivePlanId.as("plan_id"), organizations: count().as("organizations") })
+    .from(organizations)
+    .groupBy(organizations.planId)
+    .as("by_plan");
+  return {
+    signups: db
+      .select({ day: signupDay, signups: count() })
+      .from(users)
+      .where(gte(users.createdAt, since))
+      .groupBy(signupDay)
+      .orderBy(signupDay),
+    activeSessions: db.select({ sessions: count() }).from(sessions).where(gt(sessions.expiresAt, now)),
+    // Grouped on plan_id first (a covering scan of organization_plan_idx), then the NULL group is
+    // folded into the default plan's.
+    organizationsByPlan: db
+      .select({
+        planId: plansByOrg.planId,
+        name: plans.name,
+        organizations: sql<number>`sum(${plansByOrg.organizations})`,
+      })
+      .from(plansByOrg)
+      .leftJoin(plans, eq(plans.id, plansByOrg.planId))
+      .groupBy(sql`${plansByOrg.planId}`)
+      .orderBy(sql`sum(${plansByOrg.organizations}) DESC`, sql`${plansByOrg.planId}`),
+    // 'absorbed' rows are usage past the cap: recorded, never charged to an organization.
+    aiUsage: db
+      .select({
+        day: usageDay,
+        tokens: sql<number>`coalesce(sum(${llmUsageLogs.tokens}), 0)`,
+        costUSD: sql<number>`coalesce(sum(${llmUsageLogs.costUSD}), 0)`,
+      })
+      .from(llmUsageLogs)
+      .where(and(gte(llmUsageLogs.createdAt, since), ne(llmUsageLogs.bucket, "absorbed")))
+      .groupBy(usageDay)
+      .orderBy(usageDay),
+  };
+}
+
+export async function readStats(db: Database, since: number, now: number) {
+  const queries = buildStatsQueries(db, since, now);
+  const [signups, activeSessions, organizationsByPlan, aiUsage] = await db.batch([
+    queries.signups,
+    queries.activeSessions,
+    queries.organizationsByPlan,
+    queries.aiUsage,
+  ]);
+  return { signups, activeSessions: activeSessions[0]?.sessions ?? 0, organizationsByPlan, aiUsage };
+}
