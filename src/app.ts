@@ -1,7 +1,6 @@
 // Builds the Hono app: global middleware in the order ARCHITECTURE.md fixes, then the routers.
 import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env";
 import { AppError } from "./errors";
@@ -54,7 +53,7 @@ function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
   });
 }
 
-export function createApp(): OpenAPIHono<AppEnv> {
+export function createApp() {
   const app = createRouter();
 
   // Before the security headers so that it runs after them: /docs gets its own CSP (SEC-43).
