@@ -54,7 +54,10 @@ export function listTopUsersPage(db: Database, organizationId: string, periodSta
     .offset(page.offset);
 }
 
-const day = sql<number>`(${llmUsageLogs.createdAt} / ${DAY_MS}) * ${DAY_MS}`;
+// The divisor is written into the SQL text: D1 binds a JS number as REAL, and a REAL divisor
+// would not round created_at down to its day, making every row a day of its own.
+const DAY_MS_SQL = sql.raw(String(DAY_MS));
+const day = sql<number>`(${llmUsageLogs.createdAt} / ${DAY_MS_SQL}) * ${DAY_MS_SQL}`;
 
 /** Fleet-wide rollups since `since` (sys_admin): totals, per UTC day, per model. */
 export async function readFleetUsage(db: Database, since: number) {

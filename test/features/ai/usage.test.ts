@@ -108,6 +108,8 @@ describe("GET /usage/fleet", () => {
     expect(fleet.totals.organizations).toBeGreaterThanOrEqual(1);
     expect(fleet.totals.charged_tokens).toBe(fleet.totals.tokens);
     expect(fleet.by_day.at(-1)!.day).toBe(new Date().toISOString().slice(0, 10));
+    // One bucket per UTC day, however many calls that day had.
+    expect(new Set(fleet.by_day.map((entry) => entry.day)).size).toBe(fleet.by_day.length);
     expect(fleet.by_model).toContainEqual(expect.objectContaining({ provider: "fake", model: "fake-copilot-1" }));
     expect((await getJSON<Fleet>(sysAdmin.client, "/usage/fleet")).days).toBe(30);
     expect((await sysAdmin.client.get("/usage/fleet?days=366")).status).toBe(422);
