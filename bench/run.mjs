@@ -128,7 +128,6 @@ async function runHTTPBenches() {
         { name: "baseline", path: routes[0].path },
         { name: "sha", path: "/bench/sha" },
         { name: "join-raw", path: "/bench/join-raw" },
-        { name: "join-prepared", path: "/bench/join-prepared" },
         { name: "join", path: "/bench/join" },
         { name: "me", path: "/users/me" },
       ];
@@ -360,7 +359,6 @@ const PROFILE_STEPS = {
   baseline: "one PK read via drizzle (the target's baseline)",
   sha: "cookie read + SHA-256, no D1",
   "join-raw": "cookie + SHA-256 + the session join as raw D1 SQL",
-  "join-prepared": "the same, drizzle query built once (.prepare(), placeholders)",
   join: "cookie + SHA-256 + the session join via drizzle (findValidSession)",
   me: "GET /users/me itself",
 };

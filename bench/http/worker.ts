@@ -3,12 +3,11 @@
 // points here. The extra routes are registered on the app that createApp() built, so they run
 // behind exactly the same global middleware as every real route (security headers, request
 // context, CORS, body limit, origin check, 405 handling, error handler).
-import { and, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Env } from "../../src/env";
 import { createApp } from "../../src/app";
 import { handleScheduled } from "../../src/cron/scheduled";
-import { createDB, type Database } from "../../src/db/client";
-import { organizations, sessions, users } from "../../src/db/schema";
+import { organizations } from "../../src/db/schema";
 import { hashToken } from "../../src/lib/crypto";
 import { getPasswordHashingStats } from "../../src/lib/password";
 import { findValidSession } from "../../src/sessions/repo";
@@ -47,7 +46,7 @@ app.get("/bench/sha", async (c) => {
   return c.json({ hash: (await hashToken(token)).slice(0, 8) }, 200);
 });
 
-/** The session join through drizzle, without the access middleware or the response mapping. */
+/** The session join as production runs it (prepared once per binding), without the access middleware. */
 app.get("/bench/join", async (c) => {
   const token = readSessionCookie(c) ?? "";
   const row = await findValidSession(c.get("db"), await hashToken(token), Date.now());
@@ -71,54 +70,6 @@ app.get("/bench/join-raw", async (c) => {
     .bind(await hashToken(token), Date.now())
     .first<{ user_id: string }>();
   return c.json({ id: row?.user_id ?? null }, 200);
-});
-
-/**
- * The same drizzle query as findValidSession, built once (placeholders + .prepare()) on a drizzle
- * instance kept per D1 binding, instead of being rebuilt on every request: what that would save.
- */
-function buildPreparedSessionQuery(db: Database) {
-  return db
-    .select({
-      sessionId: sessions.id,
-      expiresAt: sessions.expiresAt,
-      userId: users.id,
-      email: users.email,
-      firstName: users.firstName,
-      lastName: users.lastName,
-      role: users.role,
-      hasPassword: isNotNull(users.passwordHash),
-      emailVerifiedAt: users.emailVerifiedAt,
-      createdAt: users.createdAt,
-      organizationId: organizations.id,
-      organizationName: organizations.name,
-    })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .innerJoin(organizations, eq(organizations.id, users.organizationId))
-    .where(
-      and(
-        eq(sessions.tokenHash, sql.placeholder("tokenHash")),
-        gt(sessions.expiresAt, sql.placeholder("now")),
-        isNull(users.suspendedAt),
-        isNotNull(users.emailVerifiedAt),
-        isNull(organizations.suspendedAt),
-      ),
-    )
-    .limit(1)
-    .prepare();
-}
-const preparedSessionQueries = new WeakMap<D1Database, ReturnType<typeof buildPreparedSessionQuery>>();
-
-app.get("/bench/join-prepared", async (c) => {
-  let query = preparedSessionQueries.get(c.env.DB);
-  if (!query) {
-    query = buildPreparedSessionQuery(createDB(c.env.DB));
-    preparedSessionQueries.set(c.env.DB, query);
-  }
-  const token = readSessionCookie(c) ?? "";
-  const [row] = await query.all({ tokenHash: await hashToken(token), now: Date.now() });
-  return c.json({ id: row?.userId ?? null }, 200);
 });
 
 /** validateSessionToken exactly as the access middleware calls it, without the role check. */
