@@ -173,13 +173,18 @@ function judge(http) {
   const ratios = http.rounds.map((row) => row.me.rps / row.baseline.rps);
   const cpuRatio = median(http.rounds.map((row) => row.me.cpuUsPerRequest / row.baseline.cpuUsPerRequest));
   const clean = http.rounds.every((row) => row.me.bad === 0 && row.baseline.bad === 0);
-  const medians = Object.fromEntries(Object.entries(http.login.samples).map(([name, values]) => [name, median(values)]));
+  const medians = Object.fromEntries(
+    Object.entries(http.login.samples).map(([name, values]) => [name, median(values)]),
+  );
   const failing = ["wrong_password", "short_password", "unknown_email"].map((name) => medians[name]);
   const spread = Math.max(...failing) / Math.min(...failing);
-  const failingCPU = ["wrong_password", "short_password", "unknown_email"].map((name) => http.login.cpuMsPerLogin[name]);
+  const failingCPU = ["wrong_password", "short_password", "unknown_email"].map(
+    (name) => http.login.cpuMsPerLogin[name],
+  );
   const cpuSpread = Math.max(...failingCPU) / Math.min(...failingCPU);
   const bursts = [http.memory.cold, http.memory.warm];
-  const memoryOK = bursts.every((burst) => burst.allOK && burst.problems.length === 0) && http.memory.healthAfter === 200;
+  const memoryOK =
+    bursts.every((burst) => burst.allOK && burst.problems.length === 0) && http.memory.healthAfter === 200;
   return {
     ratios,
     cpuRatio,
@@ -199,7 +204,10 @@ function report(info, argon2, http, ai) {
   const ledger = ledgerReport(ai);
   const lines = [];
   const push = (...more) => lines.push(...more);
-  const when = info.startedAt.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  const when = info.startedAt
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
 
   push(
     "# Benchmarks",
@@ -232,7 +240,13 @@ function report(info, argon2, http, ai) {
   if (argon2.markdown) {
     push("Included from bench/.results/argon2.md, written by `node bench/argon2/run.mjs` in this run.", "");
     // Its headings go one level down, under this section.
-    push(...argon2.markdown.trim().split("\n").map((line) => (line.startsWith("#") ? `#${line}` : line)), "");
+    push(
+      ...argon2.markdown
+        .trim()
+        .split("\n")
+        .map((line) => (line.startsWith("#") ? `#${line}` : line)),
+      "",
+    );
   } else {
     push(argon2.note, "");
   }
@@ -251,7 +265,9 @@ function report(info, argon2, http, ai) {
     ),
     "",
     `Median ratio **${fmt(j.medianRatio, 3)}** against the target ${TARGETS.meOverBaseline}: ${verdict(j.throughputPass)}.${j.clean ? " Every response was a 200." : " **Some responses were not 200 or failed: the run is not valid.**"}` +
-      (!j.throughputPass && !http.profile ? " `npm run bench -- --profile` takes /users/me apart to show where the time goes." : ""),
+      (!j.throughputPass && !http.profile
+        ? " `npm run bench -- --profile` takes /users/me apart to show where the time goes."
+        : ""),
     "",
     `Method: the bench worker (bench/http/worker.ts: the production app from src/app.ts plus bench-only routes, never deployed) runs in one workerd process`,
     "started through wrangler's own Miniflare from bench/http/wrangler.toml, with a fresh local D1 migrated by `wrangler d1 migrations apply --local`",
@@ -366,7 +382,9 @@ const PROFILE_STEPS = {
 // ---------------------------------------------------------------------------------------------
 
 const info = { startedAt, machine: machine() };
-log(`machine: ${info.machine.cpu}, ${info.machine.cores} cores, node ${info.machine.node}, wrangler ${info.machine.wrangler}`);
+log(
+  `machine: ${info.machine.cpu}, ${info.machine.cores} cores, node ${info.machine.node}, wrangler ${info.machine.wrangler}`,
+);
 const argon2 = runArgon2Bench();
 const http = await runHTTPBenches();
 log("AI ledger bench: a fresh workerd on the same D1 (bench/ai/ledger.mjs)");

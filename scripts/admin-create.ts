@@ -157,9 +157,13 @@ async function readPassword(values: { password?: string; "password-stdin"?: bool
   const sources = [values.password !== undefined, values["password-stdin"] === true, fromEnv !== undefined];
   const count = sources.filter(Boolean).length;
   if (count === 0) {
-    throw new Refusal(`Give the password in ${PASSWORD_ENV} (recommended), with --password-stdin, or with --password.`, 2);
+    throw new Refusal(
+      `Give the password in ${PASSWORD_ENV} (recommended), with --password-stdin, or with --password.`,
+      2,
+    );
   }
-  if (count > 1) throw new Refusal(`Give the password one way only: ${PASSWORD_ENV}, --password-stdin or --password.`, 2);
+  if (count > 1)
+    throw new Refusal(`Give the password one way only: ${PASSWORD_ENV}, --password-stdin or --password.`, 2);
   if (values.password !== undefined) {
     console.error(
       `admin:create: warning: --password leaves the password in your shell history and the process list; ` +
@@ -169,12 +173,17 @@ async function readPassword(values: { password?: string; "password-stdin"?: bool
   }
   if (fromEnv !== undefined) return fromEnv;
   if (process.stdin.isTTY) {
-    throw new Refusal(`--password-stdin reads a pipe; to type it, use: read -rs ${PASSWORD_ENV} && export ${PASSWORD_ENV}`, 2);
+    throw new Refusal(
+      `--password-stdin reads a pipe; to type it, use: read -rs ${PASSWORD_ENV} && export ${PASSWORD_ENV}`,
+      2,
+    );
   }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   // One trailing line break is the pipe's, not the password's (as `docker login --password-stdin`).
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }
 
 /** Trimmed, 1 to 100 characters as the API's NameSchema, no control characters; null when absent. */
@@ -227,7 +236,10 @@ function createAdmin(input: Input, passwordHash: string): { userId: string; orga
     writeFileSync(file, sql, { mode: 0o600 }); // it holds the password hash: private, deleted below
     d1(input.target, ["--file", file], (message) =>
       /UNIQUE constraint failed: user\.email/.test(message)
-        ? new Refusal(`A user with the email ${input.email} already exists (created meanwhile); nothing was inserted.`, 1)
+        ? new Refusal(
+            `A user with the email ${input.email} already exists (created meanwhile); nothing was inserted.`,
+            1,
+          )
         : undefined,
     );
   } finally {
@@ -275,14 +287,19 @@ function d1(target: Target, sqlArgs: string[], explain?: (message: string) => Re
     const apply = ["wrangler", "d1", "migrations", "apply", "DB", ...target.flags].join(" ");
     throw new Refusal(
       `the database has no Rampart tables yet (${message}). ` +
-        (target.remote ? `Apply the migrations first: \`npx ${apply}\`.` : `Run \`npm run dev\` once or \`npx ${apply}\`.`),
+        (target.remote
+          ? `Apply the migrations first: \`npx ${apply}\`.`
+          : `Run \`npm run dev\` once or \`npx ${apply}\`.`),
       1,
     );
   }
   const explained = explain?.(message);
   if (explained) throw explained;
   const details = [message || run.stdout.trim(), run.stderr.trim()].filter(Boolean).join("\n");
-  throw new Refusal(`wrangler d1 execute failed (exit ${run.status ?? run.signal}); nothing was created.\n${details}`, 1);
+  throw new Refusal(
+    `wrangler d1 execute failed (exit ${run.status ?? run.signal}); nothing was created.\n${details}`,
+    1,
+  );
 }
 
 /** A SQL string literal: quotes doubled; NUL refused (SQLite would cut the text there). */

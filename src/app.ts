@@ -62,7 +62,9 @@ export function createApp() {
   app.use(corsPolicy);
   app.use(requestContext);
   const defaultBodyLimit = limitBody(BODY_LIMIT_BYTES);
-  const bodyLimitOverrides = new Map(Object.entries(BODY_LIMIT_OVERRIDES).map(([path, size]) => [path, limitBody(size)]));
+  const bodyLimitOverrides = new Map(
+    Object.entries(BODY_LIMIT_OVERRIDES).map(([path, size]) => [path, limitBody(size)]),
+  );
   app.use((c, next) => (bodyLimitOverrides.get(c.req.path) ?? defaultBodyLimit)(c, next));
   app.use(originCheck);
   app.use(methodNotAllowed({ app, onMethodNotAllowed: respondMethodNotAllowed }));

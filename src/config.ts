@@ -12,13 +12,16 @@ export type Mode = z.infer<typeof modeSchema>;
 
 const positiveInteger = z.coerce.number().int().positive();
 
-const originSchema = z
-  .url()
-  .transform((value) => new URL(value).origin);
+const originSchema = z.url().transform((value) => new URL(value).origin);
 
 const originListSchema = z
   .string()
-  .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(originSchema));
 
 const secretSchema = z.string().min(32, "must be at least 32 characters");

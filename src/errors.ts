@@ -32,12 +32,7 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(
-    status: ContentfulStatusCode,
-    code: ErrorCode,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
+  constructor(status: ContentfulStatusCode, code: ErrorCode, message: string, details?: Record<string, unknown>) {
     super(message);
     this.name = "AppError";
     this.status = status;
@@ -50,14 +45,8 @@ export class AppError extends Error {
   }
 }
 
-export function errorBody(
-  code: ErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-): ErrorBody {
-  return details === undefined
-    ? { error: { code, message } }
-    : { error: { code, message, details } };
+export function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>): ErrorBody {
+  return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }
 
 /** 429 with the number of seconds after which the client may try again (Retry-After). */

@@ -19,7 +19,15 @@ export function ledgerPlan(quick) {
 
 async function load(url, { method, headers, seconds, connections, pid }) {
   const cpuBefore = cpuMs(pid);
-  const result = await autocannon({ url, method, headers, body: method === "POST" ? "{}" : undefined, duration: seconds, connections, pipelining: 1 });
+  const result = await autocannon({
+    url,
+    method,
+    headers,
+    body: method === "POST" ? "{}" : undefined,
+    duration: seconds,
+    connections,
+    pipelining: 1,
+  });
   const cpuUsedMs = cpuMs(pid) - cpuBefore;
   const elapsedSeconds = (new Date(result.finish) - new Date(result.start)) / 1000;
   return {
@@ -45,13 +53,22 @@ export async function runLedgerBench({ quick, log }) {
     const [email] = await createVerifiedAccounts(client, "bench-ai", 1);
     const { cookie, user } = await logIn(client, email);
     const org = user.organization_id;
-    const note = await client.post("/notes", { title: "Bench note", content: "A note of a few sentences that the copilot summarizes. ".repeat(4) }, { cookie });
+    const note = await client.post(
+      "/notes",
+      { title: "Bench note", content: "A note of a few sentences that the copilot summarizes. ".repeat(4) },
+      { cookie },
+    );
     if (note.status !== 201) throw new Error(`POST /notes: ${note.status} ${note.text}`);
     const noteId = note.json().id;
     const post = (path, withCookie = false) =>
       fetch(`${server.url}${path}`, {
         method: "POST",
-        headers: { origin: WEB_ORIGIN, "content-type": "application/json", "cf-connecting-ip": "198.19.255.250", ...(withCookie ? { cookie } : {}) },
+        headers: {
+          origin: WEB_ORIGIN,
+          "content-type": "application/json",
+          "cf-connecting-ip": "198.19.255.250",
+          ...(withCookie ? { cookie } : {}),
+        },
         body: "{}",
       });
     const query = `org=${encodeURIComponent(org)}&user=${encodeURIComponent(user.id)}`;
@@ -60,7 +77,10 @@ export async function runLedgerBench({ quick, log }) {
     await expectOK(await post(`/bench/ledger/cycle?${query}`), "ledger cycle");
     await expectOK(await post(`/bench/ledger/write-baseline?${query}`), "write baseline");
     const metered = await expectOK(await post(`/notes/${noteId}/copilot/summarize`, true), "copilot");
-    const unmetered = await expectOK(await post(`/bench/copilot-unmetered?note=${noteId}`, true), "copilot without the ledger");
+    const unmetered = await expectOK(
+      await post(`/bench/copilot-unmetered?note=${noteId}`, true),
+      "copilot without the ledger",
+    );
     if (metered !== unmetered || metered.length === 0) throw new Error("the two copilot routes answer differently");
 
     // 1. Throughput, interleaved rounds.
@@ -71,22 +91,36 @@ export async function runLedgerBench({ quick, log }) {
     ];
     const headers = { origin: WEB_ORIGIN, "content-type": "application/json", "cf-connecting-ip": "198.19.255.251" };
     log(`ledger throughput: ${plan.rounds} rounds x ${plan.seconds} s per route, ${plan.connections} connections`);
-    for (const route of routes) await load(`${server.url}${route.path}`, { ...plan, ...route, headers, seconds: plan.warmupSeconds, pid: server.pid });
+    for (const route of routes)
+      await load(`${server.url}${route.path}`, {
+        ...plan,
+        ...route,
+        headers,
+        seconds: plan.warmupSeconds,
+        pid: server.pid,
+      });
     const rounds = [];
     for (let round = 1; round <= plan.rounds; round++) {
       const row = { round };
       for (const route of routes) {
         row[route.name] = await load(`${server.url}${route.path}`, { ...plan, ...route, headers, pid: server.pid });
-        process.stdout.write(`  round ${round} ${route.name}: ${row[route.name].rps.toFixed(0)} req/s, ${row[route.name].cpuUsPerRequest.toFixed(0)} µs CPU/req\n`);
+        process.stdout.write(
+          `  round ${round} ${route.name}: ${row[route.name].rps.toFixed(0)} req/s, ${row[route.name].cpuUsPerRequest.toFixed(0)} µs CPU/req\n`,
+        );
       }
       rounds.push(row);
     }
 
     // 2. Per-call latency, one request at a time, alternating which goes first.
-    log(`ledger latency: ${plan.latencyRounds} rounds (+${plan.latencyWarmup} warm-up) of copilot with and without the ledger`);
+    log(
+      `ledger latency: ${plan.latencyRounds} rounds (+${plan.latencyWarmup} warm-up) of copilot with and without the ledger`,
+    );
     const samples = { metered: [], unmetered: [] };
     const cpu = { metered: 0, unmetered: 0 };
-    const paths = { metered: `/notes/${noteId}/copilot/summarize`, unmetered: `/bench/copilot-unmetered?note=${noteId}` };
+    const paths = {
+      metered: `/notes/${noteId}/copilot/summarize`,
+      unmetered: `/bench/copilot-unmetered?note=${noteId}`,
+    };
     for (let round = 0; round < plan.latencyWarmup + plan.latencyRounds; round++) {
       const order = round % 2 === 0 ? ["metered", "unmetered"] : ["unmetered", "metered"];
       for (const name of order) {
@@ -100,7 +134,9 @@ export async function runLedgerBench({ quick, log }) {
         }
       }
     }
-    const ledger = await (await fetch(`${server.url}/usage/summary`, { headers: { cookie, "cf-connecting-ip": "198.19.255.252" } })).json();
+    const ledger = await (
+      await fetch(`${server.url}/usage/summary`, { headers: { cookie, "cf-connecting-ip": "198.19.255.252" } })
+    ).json();
     return {
       plan,
       rounds,
@@ -116,7 +152,8 @@ export async function runLedgerBench({ quick, log }) {
   }
 }
 
-const fmt = (value, digits = 0) => (value === null || value === undefined || Number.isNaN(value) ? "–" : Number(value).toFixed(digits));
+const fmt = (value, digits = 0) =>
+  value === null || value === undefined || Number.isNaN(value) ? "–" : Number(value).toFixed(digits);
 
 export function judgeLedger(result) {
   const cycleOverRead = median(result.rounds.map((row) => row.cycle.rps / row.read.rps));
@@ -124,8 +161,19 @@ export function judgeLedger(result) {
   const cpuOverWrite = median(result.rounds.map((row) => row.cycle.cpuUsPerRequest / row.write.cpuUsPerRequest));
   const metered = median(result.latency.samples.metered);
   const unmetered = median(result.latency.samples.unmetered);
-  const clean = result.rounds.every((row) => ["read", "write", "cycle"].every((name) => row[name].bad === 0)) && result.reservedAfter === 0;
-  return { cycleOverRead, cycleOverWrite, cpuOverWrite, metered, unmetered, latencyRatio: metered / unmetered, addedMs: metered - unmetered, clean };
+  const clean =
+    result.rounds.every((row) => ["read", "write", "cycle"].every((name) => row[name].bad === 0)) &&
+    result.reservedAfter === 0;
+  return {
+    cycleOverRead,
+    cycleOverWrite,
+    cpuOverWrite,
+    metered,
+    unmetered,
+    latencyRatio: metered / unmetered,
+    addedMs: metered - unmetered,
+    clean,
+  };
 }
 
 /** The summary table's row and the report's section, in the style of bench/run.mjs. */
@@ -151,7 +199,9 @@ export function ledgerReport(result) {
     "",
     `Medians: a cycle runs at **${fmt(j.cycleOverRead, 3)} ×** the one-read route's req/s and **${fmt(j.cycleOverWrite, 3)} ×** the one-write route's; its workerd CPU per request is ${fmt(j.cpuOverWrite, 2)} × the write's.` +
       ` Median cycle latency ${fmt(median(row("cycle").map((x) => x.p50)))} ms (p99 ${fmt(median(row("cycle").map((x) => x.p99)))} ms) at ${plan.connections} connections.` +
-      (j.clean ? " Every response was a 200 and nothing stayed reserved." : " **Some responses failed or tokens stayed reserved: the run is not valid.**"),
+      (j.clean
+        ? " Every response was a 200 and nothing stayed reserved."
+        : " **Some responses failed or tokens stayed reserved: the run is not valid.**"),
     "",
     "A cycle is what a copilot call does besides the provider: the ledger policy (the plan and three settings: 4 reads), the reservation batch",
     "(roll-over upsert, the conditional UPDATE, the gated reservation insert), then the settlement (the policy again, read afresh so a plan or",
@@ -169,7 +219,10 @@ export function ledgerReport(result) {
     "| --- | ---: | ---: | ---: | ---: | ---: |",
     ...["unmetered", "metered"].map((name) => {
       const values = result.latency.samples[name];
-      const label = name === "metered" ? "POST /notes/{id}/copilot/summarize (through the ledger)" : "the same call without the ledger (/bench/copilot-unmetered)";
+      const label =
+        name === "metered"
+          ? "POST /notes/{id}/copilot/summarize (through the ledger)"
+          : "the same call without the ledger (/bench/copilot-unmetered)";
       return `| ${label} | ${values.length} | ${fmt(median(values), 2)} | ${fmt(percentile(values, 95), 2)} | ${fmt(Math.min(...values), 2)} | ${fmt(result.latency.cpuMsPerCall[name], 2)} |`;
     }),
     "",

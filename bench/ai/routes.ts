@@ -20,10 +20,9 @@ export function registerLedgerBenchRoutes(app: OpenAPIHono<AppEnv>): void {
     const organizationId = c.req.query("org") ?? "";
     const planId = `plan_bench_${crypto.randomUUID()}`;
     await c.env.DB.batch([
-      c.env.DB.prepare("INSERT INTO plan (id, name, is_default, features, created_at, updated_at) VALUES (?, 'Bench', 0, ?, 0, 0)").bind(
-        planId,
-        JSON.stringify({ max_notes: -1, token_limit: -1, enable_ai: true }),
-      ),
+      c.env.DB.prepare(
+        "INSERT INTO plan (id, name, is_default, features, created_at, updated_at) VALUES (?, 'Bench', 0, ?, 0, 0)",
+      ).bind(planId, JSON.stringify({ max_notes: -1, token_limit: -1, enable_ai: true })),
       c.env.DB.prepare("UPDATE organization SET plan_id = ? WHERE id = ?").bind(planId, organizationId),
     ]);
     return c.json({ plan_id: planId }, 200);
@@ -39,7 +38,15 @@ export function registerLedgerBenchRoutes(app: OpenAPIHono<AppEnv>): void {
     const policy = await loadLedgerPolicy(db, organizationId);
     const reservation = await reserveAITokens(
       db,
-      { organizationId, userId: c.req.query("user") ?? null, tokens: 1_100, provider: "fake", model: "fake-copilot-1", ttlSeconds: 600, ip: null },
+      {
+        organizationId,
+        userId: c.req.query("user") ?? null,
+        tokens: 1_100,
+        provider: "fake",
+        model: "fake-copilot-1",
+        ttlSeconds: 600,
+        ip: null,
+      },
       policy,
     );
     const outcome = await settleAIReservation(db, reservation, { inputTokens: 60, outputTokens: 200 }, { price: FREE });
@@ -49,7 +56,10 @@ export function registerLedgerBenchRoutes(app: OpenAPIHono<AppEnv>): void {
   /** The write baseline: one single-statement D1 transaction on the same account row. */
   app.post("/bench/ledger/write-baseline", async (c) => {
     await c.env.DB.batch([
-      c.env.DB.prepare("UPDATE ai_account SET updated_at = ? WHERE organization_id = ?").bind(Date.now(), c.req.query("org") ?? ""),
+      c.env.DB.prepare("UPDATE ai_account SET updated_at = ? WHERE organization_id = ?").bind(
+        Date.now(),
+        c.req.query("org") ?? "",
+      ),
     ]);
     return c.json({ ok: true }, 200);
   });
@@ -66,7 +76,9 @@ export function registerLedgerBenchRoutes(app: OpenAPIHono<AppEnv>): void {
     if (!note) return c.json({ error: "not found" }, 404);
     const config = requireAIConfig(c.env as WorkerEnv);
     const client = createLLMClient(config);
-    const events = client.stream(buildCopilotMessages("summarize", note, "neutral"), { maxOutputTokens: config.maxOutputTokens });
+    const events = client.stream(buildCopilotMessages("summarize", note, "neutral"), {
+      maxOutputTokens: config.maxOutputTokens,
+    });
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {

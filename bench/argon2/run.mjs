@@ -31,7 +31,10 @@ async function versionOf(name) {
 }
 
 const ENGINES = [
-  { id: "phi-argon2", label: `@phi-ag/argon2 ${await versionOf("@phi-ag/argon2")} (SIMD WASM, package's Argon2 class)` },
+  {
+    id: "phi-argon2",
+    label: `@phi-ag/argon2 ${await versionOf("@phi-ag/argon2")} (SIMD WASM, package's Argon2 class)`,
+  },
   { id: "rampart-hashPassword", label: "Rampart hashPassword (same WASM, own glue + queue + yield)" },
   { id: "hash-wasm", label: `hash-wasm ${await versionOf("hash-wasm")} (WASM via precompiled-module shim)` },
   { id: "noble-hashes", label: `@noble/hashes ${await versionOf("@noble/hashes")} argon2id (pure JS)` },
@@ -59,7 +62,11 @@ async function extractHashWasmModules() {
   for (const bytes of captured) {
     const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((entry) => entry.name);
     // argon2.wasm sizes its block memory itself; blake2b.wasm is a streaming hash.
-    const name = exports.includes("Hash_SetMemorySize") ? "argon2" : exports.includes("Hash_Init") ? "blake2b" : undefined;
+    const name = exports.includes("Hash_SetMemorySize")
+      ? "argon2"
+      : exports.includes("Hash_Init")
+        ? "blake2b"
+        : undefined;
     if (name) modules[name] = bytes;
   }
   if (!modules.argon2 || !modules.blake2b) throw new Error("could not capture hash-wasm's argon2 and blake2b modules");

@@ -64,7 +64,9 @@ export async function throughput(baseURL, { pid, routes, cookie, rounds, seconds
     for (const route of routes) {
       row[route.name] = await load(`${baseURL}${route.path}`, headers, seconds, connections, pid);
       const { rps, cpuUsPerRequest } = row[route.name];
-      process.stdout.write(`  round ${round} ${route.name}: ${rps.toFixed(0)} req/s, ${cpuUsPerRequest.toFixed(0)} µs CPU/req\n`);
+      process.stdout.write(
+        `  round ${round} ${route.name}: ${rps.toFixed(0)} req/s, ${cpuUsPerRequest.toFixed(0)} µs CPU/req\n`,
+      );
     }
     results.push(row);
   }
@@ -83,7 +85,10 @@ export async function throughput(baseURL, { pid, routes, cookie, rounds, seconds
  * CF-Connecting-IP) and no earlier failures. Successes reuse one account; a success clears its
  * back-off, so it never locks.
  */
-export async function loginLatency(client, { pid, successEmail, wrongEmails, shortEmails, unknownEmails, rounds, warmupRounds }) {
+export async function loginLatency(
+  client,
+  { pid, successEmail, wrongEmails, shortEmails, unknownEmails, rounds, warmupRounds },
+) {
   const cases = {
     success: { status: 200, next: () => ({ email: successEmail, password: PASSWORD }) },
     wrong_password: { status: 401, next: () => ({ email: wrongEmails.pop(), password: `${PASSWORD}!` }) },

@@ -181,7 +181,11 @@ export function uniqueEmail(label) {
 }
 
 export async function signUp(client, email, password = PASSWORD) {
-  expectStatus(await client.post("/auth/signup", { email, password, first_name: "Bench", last_name: "User" }), 201, "signup");
+  expectStatus(
+    await client.post("/auth/signup", { email, password, first_name: "Bench", last_name: "User" }),
+    201,
+    "signup",
+  );
 }
 
 /** The verify-email token from the stub outbox; the email is sent after the response (waitUntil). */

@@ -22,7 +22,9 @@ export interface PruneReport {
   incomplete: boolean;
 }
 
-async function deleteInBatches(deleteBatch: (batchSize: number) => Promise<number>): Promise<{ deleted: number; complete: boolean }> {
+async function deleteInBatches(
+  deleteBatch: (batchSize: number) => Promise<number>,
+): Promise<{ deleted: number; complete: boolean }> {
   let deleted = 0;
   for (let batch = 0; batch < PRUNE_MAX_BATCHES; batch++) {
     const count = await deleteBatch(PRUNE_BATCH_SIZE);

@@ -2,6 +2,10 @@
 import type { Env } from "../env";
 import { runMaintenance } from "./maintenance";
 
-export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function handleScheduled(
+  controller: ScheduledController,
+  env: Env,
+  _ctx: ExecutionContext,
+): Promise<void> {
   await runMaintenance(env, `cron:${controller.cron}`);
 }

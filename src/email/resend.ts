@@ -19,7 +19,11 @@ export function createResendEmailSender(options: {
       });
       if (!response.ok) {
         // The provider's body may echo the message; log only the status.
-        logEvent("error", "email_send_failed", { provider: "resend", status: response.status, subject: message.subject });
+        logEvent("error", "email_send_failed", {
+          provider: "resend",
+          status: response.status,
+          subject: message.subject,
+        });
         throw new Error(`Resend answered ${response.status}`);
       }
     },

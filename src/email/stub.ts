@@ -23,7 +23,11 @@ export function createStubEmailSender(db: Database): EmailSender {
 
 /** One bounded batch of outbox messages older than `cutoff`; returns how many were deleted. */
 export async function deleteOldDevEmailsBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
-  const victims = db.select({ id: devEmails.id }).from(devEmails).where(lt(devEmails.createdAt, cutoff)).limit(batchSize);
+  const victims = db
+    .select({ id: devEmails.id })
+    .from(devEmails)
+    .where(lt(devEmails.createdAt, cutoff))
+    .limit(batchSize);
   const deleted = await db.delete(devEmails).where(inArray(devEmails.id, victims)).returning({ id: devEmails.id });
   return deleted.length;
 }

@@ -30,7 +30,8 @@ const ARGON2_MEMORY_ALLOCATION_ERROR = -22;
 const SMALL_ALLOCATION_ARENA_BYTES = 64 * 1024;
 
 // $argon2id$v=19$m=<int>,t=<int>,p=<int>$<b64 salt>$<b64 hash>, standard base64 without padding.
-const PHC_ARGON2ID = /^\$argon2id\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{6,})$/;
+const PHC_ARGON2ID =
+  /^\$argon2id\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{6,})$/;
 
 export async function hashPassword(
   password: string,
@@ -172,8 +173,19 @@ interface Argon2Exports {
   malloc(size: number): number;
   free(pointer: number): void;
   argon2_hash(
-    t: number, m: number, p: number, pwd: number, pwdlen: number, salt: number, saltlen: number,
-    hash: number, hashlen: number, encoded: number, encodedlen: number, type: number, version: number,
+    t: number,
+    m: number,
+    p: number,
+    pwd: number,
+    pwdlen: number,
+    salt: number,
+    saltlen: number,
+    hash: number,
+    hashlen: number,
+    encoded: number,
+    encodedlen: number,
+    type: number,
+    version: number,
   ): number;
   argon2_verify(encoded: number, pwd: number, pwdlen: number, type: number): number;
   argon2_encodedlen(t: number, m: number, p: number, saltlen: number, hashlen: number, type: number): number;
@@ -243,8 +255,19 @@ function createEngine(exports: Argon2Exports): Argon2Engine {
         saltPointer = copyIn(salt);
         encodedPointer = copyIn(new Uint8Array(encodedLength));
         const code = exports.argon2_hash(
-          t, m, p, passwordPointer, password.length, saltPointer, salt.length,
-          0, HASH_BYTES, encodedPointer, encodedLength, ARGON2_ID, ARGON2_VERSION_13,
+          t,
+          m,
+          p,
+          passwordPointer,
+          password.length,
+          saltPointer,
+          salt.length,
+          0,
+          HASH_BYTES,
+          encodedPointer,
+          encodedLength,
+          ARGON2_ID,
+          ARGON2_VERSION_13,
         );
         if (code !== ARGON2_OK) throw new Error(`argon2_hash: ${errorMessage(code)}`);
         const memory = heap();
@@ -302,8 +325,13 @@ function isWithinMax(params: Argon2Params): boolean {
 function assertParams(params: Argon2Params): void {
   const { memoryKiB, iterations, parallelism } = params;
   const valid =
-    Number.isInteger(memoryKiB) && Number.isInteger(iterations) && Number.isInteger(parallelism) &&
-    parallelism >= 1 && iterations >= 1 && memoryKiB >= 8 * parallelism && isWithinMax(params);
+    Number.isInteger(memoryKiB) &&
+    Number.isInteger(iterations) &&
+    Number.isInteger(parallelism) &&
+    parallelism >= 1 &&
+    iterations >= 1 &&
+    memoryKiB >= 8 * parallelism &&
+    isWithinMax(params);
   if (!valid) throw new RangeError(`Invalid Argon2 parameters m=${memoryKiB},t=${iterations},p=${parallelism}`);
 }
 

@@ -41,8 +41,7 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
   return c.json(errorBody("INTERNAL_ERROR", "Something went wrong."), 500);
 };
 
-export const handleNotFound: NotFoundHandler<AppEnv> = (c) =>
-  c.json(errorBody("NOT_FOUND", "Not found."), 404);
+export const handleNotFound: NotFoundHandler<AppEnv> = (c) => c.json(errorBody("NOT_FOUND", "Not found."), 404);
 
 export function respondMethodNotAllowed(c: Context<AppEnv>, methods: string[]): Response {
   return c.json(errorBody("METHOD_NOT_ALLOWED", "This method is not allowed on this path."), 405, {

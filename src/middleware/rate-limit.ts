@@ -69,9 +69,7 @@ export async function consumeRateLimit(env: Env, key: string, policy: RateLimitP
  */
 export async function checkLoginBackoff(env: Env, normalizedEmail: string): Promise<void> {
   const key = await accountKey(normalizedEmail);
-  const result = await callLimiter<BackoffResult>(env, key, LOGIN_ACCOUNT_PREFIX, (limiter) =>
-    limiter.checkBackoff(),
-  );
+  const result = await callLimiter<BackoffResult>(env, key, LOGIN_ACCOUNT_PREFIX, (limiter) => limiter.checkBackoff());
   if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
 }
 

@@ -42,9 +42,13 @@ export function errorResponses(
     add(401, "UNAUTHENTICATED: no valid session (or cron secret)");
   }
   if (options.access.kind === "role") add(403, `FORBIDDEN: the caller's role is below ${options.access.minRole}`);
-  if (options.onlyInMode) add(404, `NOT_FOUND: the route does not exist outside ${options.onlyInMode.toUpperCase()} mode`);
+  if (options.onlyInMode)
+    add(404, `NOT_FOUND: the route does not exist outside ${options.onlyInMode.toUpperCase()} mode`);
   if (options.rateLimit) {
-    add(429, `RATE_LIMITED: over ${options.rateLimit.limit} requests per ${options.rateLimit.windowSeconds} s per client IP; see Retry-After`);
+    add(
+      429,
+      `RATE_LIMITED: over ${options.rateLimit.limit} requests per ${options.rateLimit.windowSeconds} s per client IP; see Retry-After`,
+    );
   }
   for (const [status, text] of Object.entries(options.errors ?? {})) add(Number(status), text);
   add(503, "MISCONFIGURED: a required setting is missing in this environment");

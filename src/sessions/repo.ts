@@ -101,11 +101,7 @@ export function deleteUserSessions(db: Database, userId: string, options: { exce
 
 /** One bounded batch of sessions expired before `cutoff`; returns how many were deleted. */
 export async function deleteExpiredSessionsBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
-  const victims = db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(lt(sessions.expiresAt, cutoff))
-    .limit(batchSize);
+  const victims = db.select({ id: sessions.id }).from(sessions).where(lt(sessions.expiresAt, cutoff)).limit(batchSize);
   const deleted = await db.delete(sessions).where(inArray(sessions.id, victims)).returning({ id: sessions.id });
   return deleted.length;
 }

@@ -3,13 +3,7 @@ import type { Database } from "../db/client";
 import { generateToken, hashToken, isWellFormedToken } from "../lib/crypto";
 import type { Role } from "../lib/roles";
 import { SECOND_MS } from "../lib/time";
-import {
-  deleteSessionById,
-  deleteUserSessions,
-  findValidSession,
-  insertSession,
-  listActiveSessions,
-} from "./repo";
+import { deleteSessionById, deleteUserSessions, findValidSession, insertSession, listActiveSessions } from "./repo";
 
 export interface SessionContext {
   session: { id: string; expiresAt: number };

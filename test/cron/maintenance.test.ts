@@ -41,8 +41,12 @@ describe("maintenance job", () => {
     const now = Date.now();
     const old = now - 8 * DAY_MS;
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO email_token (id, token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, 'verify_email', ?, ?)").bind(crypto.randomUUID(), crypto.randomUUID(), user.id, old, old + 1000),
-      env.DB.prepare("INSERT INTO email_token (id, token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, 'reset_password', ?, ?)").bind(crypto.randomUUID(), crypto.randomUUID(), user.id, now, now + 3600_000),
+      env.DB.prepare(
+        "INSERT INTO email_token (id, token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, 'verify_email', ?, ?)",
+      ).bind(crypto.randomUUID(), crypto.randomUUID(), user.id, old, old + 1000),
+      env.DB.prepare(
+        "INSERT INTO email_token (id, token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, 'reset_password', ?, ?)",
+      ).bind(crypto.randomUUID(), crypto.randomUUID(), user.id, now, now + 3600_000),
     ]);
     const db = createDB(env.DB);
     const [first, second] = await Promise.all([
@@ -81,9 +85,13 @@ describe("maintenance job", () => {
   });
 
   it("POST /cron/run is 503 MISCONFIGURED when no CRON_SECRET is set", async () => {
-    const response = await createClient({ origin: null, env: { CRON_SECRET: undefined } }).post("/cron/run", undefined, {
-      headers: { authorization: "Bearer " },
-    });
+    const response = await createClient({ origin: null, env: { CRON_SECRET: undefined } }).post(
+      "/cron/run",
+      undefined,
+      {
+        headers: { authorization: "Bearer " },
+      },
+    );
     expect(response.status).toBe(503);
   });
 });

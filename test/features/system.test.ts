@@ -9,7 +9,11 @@ describe("service routes", () => {
   });
 
   it("GET /config reports mode and environment", async () => {
-    expect(await (await createClient().get("/config")).json()).toEqual({ mode: "b2c", environment: "dev", google_oauth: false });
+    expect(await (await createClient().get("/config")).json()).toEqual({
+      mode: "b2c",
+      environment: "dev",
+      google_oauth: false,
+    });
     expect(await (await createClient({ env: { MODE: "b2b" } }).get("/config")).json()).toMatchObject({ mode: "b2b" });
   });
 

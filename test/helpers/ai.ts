@@ -13,7 +13,12 @@ import { signIn } from "./orgs";
 export const AI_MAX_OUTPUT_TOKENS = 64;
 
 export function aiEnv(overrides: Partial<WorkerEnv> = {}): Partial<WorkerEnv> {
-  return { AI_PROVIDER: "fake", AI_MAX_OUTPUT_TOKENS: String(AI_MAX_OUTPUT_TOKENS), AI_FAKE_REPLY_WORDS: "400", ...overrides };
+  return {
+    AI_PROVIDER: "fake",
+    AI_MAX_OUTPUT_TOKENS: String(AI_MAX_OUTPUT_TOKENS),
+    AI_FAKE_REPLY_WORDS: "400",
+    ...overrides,
+  };
 }
 
 /** A client for the same signed-in user, on a worker env with these AI settings. */
@@ -23,7 +28,10 @@ export function withEnv(client: TestClient, overrides: Partial<WorkerEnv>): Test
   return copy;
 }
 
-export const NOTE = { title: "Quarterly plan", content: "We will ship the ledger, measure it under load and write down what we learned." };
+export const NOTE = {
+  title: "Quarterly plan",
+  content: "We will ship the ledger, measure it under load and write down what we learned.",
+};
 
 export interface AIOrganization {
   id: string;
@@ -40,24 +48,31 @@ export function worstCaseOf(action: CopilotAction = "improve", note = NOTE): num
 }
 
 /** A member of a fresh organization with one note; its plan has enable_ai and token_limit. */
-export async function createAIOrganization(options: { tokenLimit?: number; enableAI?: boolean; credits?: number } = {}): Promise<AIOrganization> {
+export async function createAIOrganization(
+  options: { tokenLimit?: number; enableAI?: boolean; credits?: number } = {},
+): Promise<AIOrganization> {
   const user = await insertUser({ role: "member" });
   const client = withEnv(await signIn(user), {});
   const created = await client.post("/notes", NOTE);
   expect(created.status).toBe(201);
   const { id: noteId } = (await created.json()) as { id: string };
-  await setPlan(user.organizationId, { token_limit: options.tokenLimit ?? 50_000, enable_ai: options.enableAI ?? true });
+  await setPlan(user.organizationId, {
+    token_limit: options.tokenLimit ?? 50_000,
+    enable_ai: options.enableAI ?? true,
+  });
   if (options.credits) await buyCredits(user.organizationId, options.credits);
   return { id: user.organizationId, userId: user.id, client, noteId, worstCase: worstCaseOf() };
 }
 
-export async function setPlan(organizationId: string, features: { token_limit: number; enable_ai: boolean }): Promise<void> {
+export async function setPlan(
+  organizationId: string,
+  features: { token_limit: number; enable_ai: boolean },
+): Promise<void> {
   const planId = `plan_ai_${crypto.randomUUID()}`;
   await env.DB.batch([
-    env.DB.prepare("INSERT INTO plan (id, name, is_default, features, created_at, updated_at) VALUES (?, 'AI test', 0, ?, 0, 0)").bind(
-      planId,
-      JSON.stringify({ max_notes: -1, ...features }),
-    ),
+    env.DB.prepare(
+      "INSERT INTO plan (id, name, is_default, features, created_at, updated_at) VALUES (?, 'AI test', 0, ?, 0, 0)",
+    ).bind(planId, JSON.stringify({ max_notes: -1, ...features })),
     env.DB.prepare("UPDATE organization SET plan_id = ? WHERE id = ?").bind(planId, organizationId),
   ]);
 }
@@ -68,7 +83,10 @@ export async function buyCredits(organizationId: string, tokens: number): Promis
     env.DB.prepare(
       "INSERT INTO organization_credit_transaction (id, organization_id, tokens, kind, payment_reference, created_at) VALUES (?, ?, ?, 'purchase', ?, ?)",
     ).bind(crypto.randomUUID(), organizationId, tokens, `cs_test_${crypto.randomUUID()}`, Date.now()),
-    env.DB.prepare("UPDATE organization SET credit_balance_tokens = credit_balance_tokens + ? WHERE id = ?").bind(tokens, organizationId),
+    env.DB.prepare("UPDATE organization SET credit_balance_tokens = credit_balance_tokens + ? WHERE id = ?").bind(
+      tokens,
+      organizationId,
+    ),
   ]);
 }
 
@@ -85,7 +103,10 @@ export async function setSystemOverage(isEnabled: boolean): Promise<void> {
   await putSetting("system", "", "ai_overage_enabled", isEnabled);
 }
 
-export async function setOverage(organizationId: string, options: { organization: boolean; system: boolean; ceiling: number }): Promise<void> {
+export async function setOverage(
+  organizationId: string,
+  options: { organization: boolean; system: boolean; ceiling: number },
+): Promise<void> {
   await putSetting("organization", organizationId, "overage_enabled", options.organization);
   await putSetting("organization", organizationId, "ai_overage_ceiling_tokens", options.ceiling);
   await putSetting("system", "", "ai_overage_enabled", options.system);

@@ -19,10 +19,18 @@ export async function deliverStripeEvent(
   return postToWebhook(body, { "stripe-signature": signature }, options.client);
 }
 
-export async function postToWebhook(body: string, headers: Record<string, string>, client?: TestClient): Promise<Delivery> {
+export async function postToWebhook(
+  body: string,
+  headers: Record<string, string>,
+  client?: TestClient,
+): Promise<Delivery> {
   const response = await (client ?? createClient({ origin: null })).request("POST", "/webhooks/stripe", {
     body,
-    headers: { "content-type": "application/json; charset=utf-8", "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)", ...headers },
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+      ...headers,
+    },
   });
   return { status: response.status, body: (await response.json()) as Delivery["body"] };
 }
@@ -74,11 +82,16 @@ export async function readLedger(organizationId: string): Promise<LedgerRow[]> {
 }
 
 export async function countStripeEvents(eventId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM stripe_event WHERE id = ?").bind(eventId).first<{ n: number }>();
+  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM stripe_event WHERE id = ?")
+    .bind(eventId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
-export async function auditRows(action: string, organizationId: string | null): Promise<{ target: string | null; details: string | null }[]> {
+export async function auditRows(
+  action: string,
+  organizationId: string | null,
+): Promise<{ target: string | null; details: string | null }[]> {
   const { results } = await env.DB.prepare(
     `SELECT target, details FROM audit_log WHERE action = ? AND organization_id ${organizationId === null ? "IS NULL" : "= ?"} ORDER BY id`,
   )

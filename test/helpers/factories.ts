@@ -35,7 +35,16 @@ export async function insertUser(
     env.DB.prepare(
       `INSERT INTO "user" (id, organization_id, email, password_hash, role, email_verified_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).bind(id, organizationId, email, passwordHash, options.role ?? "org_admin", options.verified === false ? null : now, now, now),
+    ).bind(
+      id,
+      organizationId,
+      email,
+      passwordHash,
+      options.role ?? "org_admin",
+      options.verified === false ? null : now,
+      now,
+      now,
+    ),
   ]);
   return { id, organizationId, email, password };
 }

@@ -3,7 +3,13 @@
 // answers the way api.stripe.com does: JSON objects of the SDK's types, Stripe's error bodies and
 // statuses, idempotent replays. Installed for every test file (fake-stripe.setup.ts).
 import Stripe from "stripe";
-import { checkoutSessionFixture, customerFixture, eventFixture, nowSeconds, portalSessionFixture } from "./stripe-fixtures";
+import {
+  checkoutSessionFixture,
+  customerFixture,
+  eventFixture,
+  nowSeconds,
+  portalSessionFixture,
+} from "./stripe-fixtures";
 
 /** The bindings vitest.config.ts gives every test: billing is on, pointed at this fake. */
 export const FAKE_STRIPE_ORIGIN = "http://stripe.test";
@@ -42,7 +48,11 @@ export function decodeStripeForm(body: string): Record<string, unknown> {
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": "application/json", "request-id": `req_${crypto.randomUUID().slice(0, 14)}`, ...headers },
+    headers: {
+      "content-type": "application/json",
+      "request-id": `req_${crypto.randomUUID().slice(0, 14)}`,
+      ...headers,
+    },
   });
 }
 
@@ -73,7 +83,10 @@ export class FakeStripe {
   }
 
   /** Marks a session paid and complete, as Stripe does when the customer pays. */
-  payCheckoutSession(id: string, options: { paymentStatus?: Stripe.Checkout.Session.PaymentStatus } = {}): Stripe.Checkout.Session {
+  payCheckoutSession(
+    id: string,
+    options: { paymentStatus?: Stripe.Checkout.Session.PaymentStatus } = {},
+  ): Stripe.Checkout.Session {
     const session = this.checkoutSessions.get(id);
     if (!session) throw new Error(`no checkout session ${id}`);
     session.status = "complete";
@@ -103,7 +116,10 @@ export class FakeStripe {
     });
     if (this.outage === "network") throw new TypeError("Network connection lost.");
     if (this.outage === "error") {
-      return stripeError(500, { type: "api_error", message: "An unknown error occurred while processing the request." });
+      return stripeError(500, {
+        type: "api_error",
+        message: "An unknown error occurred while processing the request.",
+      });
     }
     if (request.headers.get("authorization") !== `Bearer ${TEST_STRIPE_SECRET_KEY}`) {
       return stripeError(401, {
@@ -121,13 +137,18 @@ export class FakeStripe {
           message: "Keys for idempotent requests can only be used with the same parameters they were first used with.",
         });
       }
-      if (earlier) return new Response(earlier.response, { status: earlier.status, headers: { "content-type": "application/json", "idempotent-replayed": "true" } });
+      if (earlier)
+        return new Response(earlier.response, {
+          status: earlier.status,
+          headers: { "content-type": "application/json", "idempotent-replayed": "true" },
+        });
     }
     // Answered and remembered with no await in between: like Stripe, two concurrent requests with
     // one key get one object (Stripe makes the second wait with 409 and the SDK retries).
     const response = this.route(request.method, url.pathname, params);
     const text = JSON.stringify(response.body);
-    if (replayKey && response.status < 500) this.idempotent.set(replayKey, { body, status: response.status, response: text });
+    if (replayKey && response.status < 500)
+      this.idempotent.set(replayKey, { body, status: response.status, response: text });
     return json(response.status, response.body);
   }
 
@@ -152,8 +173,14 @@ export class FakeStripe {
     if (method === "POST" && path === "/v1/checkout/sessions") {
       const customer = params.customer as string | undefined;
       if (customer && !this.customers.has(customer)) return this.noSuch("customer", customer, "customer");
-      const lineItems = (params.line_items ?? []) as { quantity: string; price_data: { currency: string; unit_amount: string } }[];
-      const amountTotal = lineItems.reduce((sum, item) => sum + Number(item.price_data.unit_amount) * Number(item.quantity), 0);
+      const lineItems = (params.line_items ?? []) as {
+        quantity: string;
+        price_data: { currency: string; unit_amount: string };
+      }[];
+      const amountTotal = lineItems.reduce(
+        (sum, item) => sum + Number(item.price_data.unit_amount) * Number(item.quantity),
+        0,
+      );
       const session = checkoutSessionFixture({
         customer: customer ?? "",
         metadata,
@@ -187,7 +214,14 @@ export class FakeStripe {
   private noSuch(kind: string, id: string | undefined, param: string): { status: number; body: StripeErrorBody } {
     return {
       status: 404,
-      body: { error: { type: "invalid_request_error", code: "resource_missing", param, message: `No such ${kind}: '${id ?? ""}'` } },
+      body: {
+        error: {
+          type: "invalid_request_error",
+          code: "resource_missing",
+          param,
+          message: `No such ${kind}: '${id ?? ""}'`,
+        },
+      },
     };
   }
 }

@@ -71,7 +71,11 @@ export interface GoogleAccountOptions {
 export async function registerGoogleAccount(options: GoogleAccountOptions = {}): Promise<GoogleAccount> {
   const subject = options.subject ?? `g${crypto.randomUUID().replaceAll("-", "")}`;
   const email = options.email ?? uniqueEmail("google");
-  const claims: Record<string, unknown> = { email, given_name: options.givenName ?? "Grace", family_name: options.familyName ?? "Hopper" };
+  const claims: Record<string, unknown> = {
+    email,
+    given_name: options.givenName ?? "Grace",
+    family_name: options.familyName ?? "Hopper",
+  };
   if (options.emailVerified !== "omit") claims.email_verified = options.emailVerified ?? true;
   const response = await fetch(`${PROVIDER.issuer}/__test/accounts/${subject}`, {
     method: "PUT",
@@ -93,7 +97,11 @@ export async function startSignIn(client: TestClient): Promise<URL> {
  * login (as `subject`) and consent interactions, or aborts at the login (the person declines),
  * and returns the URL the provider redirects back to (our callback with code or error).
  */
-export async function authorizeAtProvider(authorizeURL: URL, subject: string, options: { decline?: boolean } = {}): Promise<URL> {
+export async function authorizeAtProvider(
+  authorizeURL: URL,
+  subject: string,
+  options: { decline?: boolean } = {},
+): Promise<URL> {
   const jar = new Map<string, string>();
   const go = async (url: string, init: RequestInit = {}): Promise<URL> => {
     const headers = new Headers(init.headers);
@@ -121,7 +129,8 @@ export async function authorizeAtProvider(authorizeURL: URL, subject: string, op
         next = await go(`${next.origin}${next.pathname}/abort`);
         continue;
       }
-      const form: Record<string, string> = prompt === "login" ? { prompt: "login", login: subject } : { prompt: "consent" };
+      const form: Record<string, string> =
+        prompt === "login" ? { prompt: "login", login: subject } : { prompt: "consent" };
       next = await go(next.toString(), { method: "POST", body: new URLSearchParams(form) });
       prompt = "consent";
     } else {

@@ -22,7 +22,11 @@ export async function signIn(user: { email: string; password: string }): Promise
 }
 
 /** Invites `email` with `role` from `inviter` and accepts; the returned client is signed in. */
-export async function inviteAndAccept(inviter: TestClient, role: AssignableRole, email = uniqueEmail(role)): Promise<Member> {
+export async function inviteAndAccept(
+  inviter: TestClient,
+  role: AssignableRole,
+  email = uniqueEmail(role),
+): Promise<Member> {
   const invited = await inviter.post("/invitations", { email, role });
   expect(invited.status).toBe(201);
   const client = createClient();

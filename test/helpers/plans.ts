@@ -58,7 +58,9 @@ export async function putOrganizationOnPlan(
 
 /** The organization of the user with this email on a plan whose every quota is unlimited. */
 export async function putUsersOrganizationOnUnlimitedPlan(email: string): Promise<string> {
-  const row = await env.DB.prepare(`SELECT organization_id FROM "user" WHERE email = ?`).bind(email).first<{ organization_id: string }>();
+  const row = await env.DB.prepare(`SELECT organization_id FROM "user" WHERE email = ?`)
+    .bind(email)
+    .first<{ organization_id: string }>();
   if (!row) throw new Error(`no user ${email}`);
   return putOrganizationOnPlan(row.organization_id, { name: "Unlimited test plan", features: unlimitedPlanFeatures() });
 }

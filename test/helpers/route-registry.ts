@@ -41,7 +41,7 @@ export function registeredRoutes(): RegisteredRoute[] {
         method,
         path: route.path,
         access: accessByKey.get(`${method} ${route.path}`)!,
-        bodyFields: bodySchema ? shapeOf(bodySchema) ?? {} : null,
+        bodyFields: bodySchema ? (shapeOf(bodySchema) ?? {}) : null,
         queryFields: shapeOf(route.request?.query) ?? {},
         pathParams: [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!),
         documentedStatuses: new Set(Object.keys(route.responses).map(Number)),
@@ -153,7 +153,12 @@ export function validValueFor(field: string, schema: ZodType): unknown {
  * differs from the body schema (z.unknown() there): the service checks it against the key's
  * declaration, so a valid body uses the declared type of the key in the path.
  */
-function effectiveSchema(route: { path: string }, params: Record<string, string>, field: string, schema: ZodType): ZodType {
+function effectiveSchema(
+  route: { path: string },
+  params: Record<string, string>,
+  field: string,
+  schema: ZodType,
+): ZodType {
   const scope = settingScopeOf(route);
   if (scope && field === "value" && params.key !== undefined) {
     const definition = findSettingDefinition(scope, params.key);

@@ -15,7 +15,12 @@ export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-export function customerFixture(input: { id?: string; name?: string | null; email?: string | null; metadata?: Record<string, string> }): Stripe.Customer {
+export function customerFixture(input: {
+  id?: string;
+  name?: string | null;
+  email?: string | null;
+  metadata?: Record<string, string>;
+}): Stripe.Customer {
   return {
     id: input.id ?? stripeId("cus"),
     object: "customer",
@@ -41,7 +46,10 @@ export function customerFixture(input: { id?: string; name?: string | null; emai
   };
 }
 
-export function portalSessionFixture(input: { customer: string; returnURL: string | null }): Stripe.BillingPortal.Session {
+export function portalSessionFixture(input: {
+  customer: string;
+  returnURL: string | null;
+}): Stripe.BillingPortal.Session {
   const id = stripeId("bps");
   return {
     id,
@@ -229,7 +237,12 @@ export function subscriptionFixture(input: SubscriptionInput): Stripe.Subscripti
     cancel_at: null,
     cancel_at_period_end: false,
     canceled_at: isEnded ? input.periodStart : null,
-    cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: isEnded ? "cancellation_requested" : null },
+    cancellation_details: {
+      comment: null,
+      feedback: null,
+      feedback_option: null,
+      reason: isEnded ? "cancellation_requested" : null,
+    },
     collection_method: "charge_automatically",
     created: input.periodStart,
     currency: "usd",
@@ -241,7 +254,13 @@ export function subscriptionFixture(input: SubscriptionInput): Stripe.Subscripti
     description: null,
     discounts: [],
     ended_at: isEnded ? input.periodStart : null,
-    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: "self" } },
+    invoice_settings: {
+      account_tax_ids: null,
+      custom_fields: null,
+      description: null,
+      footer: null,
+      issuer: { type: "self" },
+    },
     items: { object: "list", data: [item], has_more: false, url: `/v1/subscription_items?subscription=${id}` },
     latest_invoice: stripeId("in"),
     livemode: false,
@@ -278,7 +297,10 @@ export function eventFixture<T extends Stripe.Event["type"]>(
     object: "event",
     api_version: Stripe.API_VERSION,
     created: options.created ?? nowSeconds(),
-    data: { object: object as unknown as Stripe.Event.Data.Object, ...(options.previousAttributes ? { previous_attributes: options.previousAttributes } : {}) },
+    data: {
+      object: object as unknown as Stripe.Event.Data.Object,
+      ...(options.previousAttributes ? { previous_attributes: options.previousAttributes } : {}),
+    },
     livemode: false,
     pending_webhooks: 1,
     request: { id: stripeId("req"), idempotency_key: null },

@@ -29,7 +29,13 @@ describe("GET /docs", () => {
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await response.text();
     const urls = loadedURLs(html);
-    expect(urls).toEqual(expect.arrayContaining(["/docs/assets/swagger-ui.css", "/docs/assets/swagger-ui-bundle.js", "/docs/assets/docs.js"]));
+    expect(urls).toEqual(
+      expect.arrayContaining([
+        "/docs/assets/swagger-ui.css",
+        "/docs/assets/swagger-ui-bundle.js",
+        "/docs/assets/docs.js",
+      ]),
+    );
     for (const url of urls) expect(url.startsWith("/docs/assets/") || url.startsWith("data:"), url).toBe(true);
     // No inline script or style to allow: every <script> has a src, and there is no <style>.
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
@@ -81,7 +87,9 @@ describe("GET /docs", () => {
     const etag = first.headers.get("etag")!;
     expect(etag).toMatch(/^W\/"[0-9a-f]{24}"$/);
     await first.body?.cancel();
-    const again = await createClient().get("/docs/assets/swagger-ui.css", { headers: { "if-none-match": `W/"other", ${etag}` } });
+    const again = await createClient().get("/docs/assets/swagger-ui.css", {
+      headers: { "if-none-match": `W/"other", ${etag}` },
+    });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe("");
     expect(again.headers.get("content-security-policy")).toBe(DOCS_CONTENT_SECURITY_POLICY);
@@ -108,7 +116,10 @@ describe("GET /docs", () => {
 
   it("is listed in /openapi.json as public, returning text/html", async () => {
     const document = (await (await createClient().get("/openapi.json")).json()) as {
-      paths: Record<string, { get?: { "x-min-role"?: string; responses: Record<string, { content?: Record<string, unknown> }> } }>;
+      paths: Record<
+        string,
+        { get?: { "x-min-role"?: string; responses: Record<string, { content?: Record<string, unknown> }> } }
+      >;
     };
     const operation = document.paths["/docs"]?.get;
     expect(operation?.["x-min-role"]).toBe("public");

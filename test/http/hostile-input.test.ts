@@ -119,9 +119,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 function bodyWithField(valid: Record<string, unknown>, field: string, hostile: HostileValue, nested?: string): string {
   const inner = valid[field];
-  const replaced = nested === undefined ? PLACEHOLDER : { ...(isPlainObject(inner) ? inner : {}), [nested]: PLACEHOLDER };
+  const replaced =
+    nested === undefined ? PLACEHOLDER : { ...(isPlainObject(inner) ? inner : {}), [nested]: PLACEHOLDER };
   // A replacer function, so "$&"-like sequences in the hostile text are not patterns.
-  return JSON.stringify({ ...valid, [field]: replaced }).replace(JSON.stringify(PLACEHOLDER), () => toJSONText(hostile));
+  return JSON.stringify({ ...valid, [field]: replaced }).replace(JSON.stringify(PLACEHOLDER), () =>
+    toJSONText(hostile),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +181,8 @@ async function errorBodyProblems(response: Response): Promise<{ problems: string
   const error = body.error;
   const extra = Object.keys(error).filter((key) => !["code", "message", "details"].includes(key));
   if (extra.length > 0) problems.push(`error has extra keys ${extra.join(", ")}`);
-  if (typeof error.code !== "string" || !/^[A-Z][A-Z_]*$/.test(error.code)) problems.push(`bad code ${String(error.code)}`);
+  if (typeof error.code !== "string" || !/^[A-Z][A-Z_]*$/.test(error.code))
+    problems.push(`bad code ${String(error.code)}`);
   if (typeof error.message !== "string" || error.message === "") problems.push("message is not a non-empty string");
   if ("details" in error && !isObject(error.details)) problems.push("details is not an object");
   return { problems, body: body as unknown as ErrorBody };
@@ -200,12 +204,15 @@ async function inspect(
   if (response.status >= 500) violations.push(`${label}: ${response.status}`);
   if (response.status < 400) {
     await response.body?.cancel();
-    if (!route.documentedStatuses.has(response.status)) violations.push(`${label}: status ${response.status} is not documented`);
+    if (!route.documentedStatuses.has(response.status))
+      violations.push(`${label}: status ${response.status} is not documented`);
     return { violations, body: null };
   }
   const { problems, body } = await errorBodyProblems(response);
   if (!route.documentedStatuses.has(response.status)) {
-    violations.push(`${label}: status ${response.status} (${body?.error.code}) is not documented for ${routeLabel(route)}`);
+    violations.push(
+      `${label}: status ${response.status} (${body?.error.code}) is not documented for ${routeLabel(route)}`,
+    );
   }
   violations.push(...problems.map((problem) => `${label}: ${response.status} ${problem}`));
   return { violations, body };
@@ -222,7 +229,8 @@ async function probe(
   const { violations, body } = await inspect(route, label, response);
   if (response.status >= 400) {
     const changes = describeChange(before, await readDBState());
-    if (changes.length > 0) violations.push(`${label}: refused with ${response.status} but changed ${changes.join(", ")}`);
+    if (changes.length > 0)
+      violations.push(`${label}: refused with ${response.status} but changed ${changes.join(", ")}`);
   }
   return { violations, response, body };
 }
@@ -288,17 +296,25 @@ const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
   "/auth/sessions/{id}": async (caller) => {
     // A second session of the same account, to revoke.
     await signIn({ email: caller.account!.email, password: caller.account!.password });
-    const { sessions } = (await (await caller.client.get("/auth/sessions")).json()) as { sessions: { id: string; current: boolean }[] };
+    const { sessions } = (await (await caller.client.get("/auth/sessions")).json()) as {
+      sessions: { id: string; current: boolean }[];
+    };
     return sessions.find((session) => !session.current)!.id;
   },
   "/organization/users/{id}": async (caller) => (await inviteAndAccept(caller.client, "member")).id,
-  "/invitations/{id}": async (caller) => created(await caller.client.post("/invitations", { email: uniqueEmail("invited"), role: "member" })),
-  "/notes/{id}": async (caller) => created(await caller.client.post("/notes", { title: "Fixture", content: "A note to find." })),
-  "/notes/{id}/copilot/improve": async (caller) => created(await caller.client.post("/notes", { title: "Fixture", content: "A note to improve." })),
-  "/notes/{id}/copilot/summarize": async (caller) => created(await caller.client.post("/notes", { title: "Fixture", content: "A note to sum up." })),
+  "/invitations/{id}": async (caller) =>
+    created(await caller.client.post("/invitations", { email: uniqueEmail("invited"), role: "member" })),
+  "/notes/{id}": async (caller) =>
+    created(await caller.client.post("/notes", { title: "Fixture", content: "A note to find." })),
+  "/notes/{id}/copilot/improve": async (caller) =>
+    created(await caller.client.post("/notes", { title: "Fixture", content: "A note to improve." })),
+  "/notes/{id}/copilot/summarize": async (caller) =>
+    created(await caller.client.post("/notes", { title: "Fixture", content: "A note to sum up." })),
   // Another organization and another user: a sys_admin cannot suspend its own (409).
-  "/admin/organizations/{id}/suspend": async () => (await insertUser({ role: "org_admin", passwordHash: null })).organizationId,
-  "/admin/organizations/{id}/activate": async () => (await insertUser({ role: "org_admin", passwordHash: null })).organizationId,
+  "/admin/organizations/{id}/suspend": async () =>
+    (await insertUser({ role: "org_admin", passwordHash: null })).organizationId,
+  "/admin/organizations/{id}/activate": async () =>
+    (await insertUser({ role: "org_admin", passwordHash: null })).organizationId,
   "/users/{id}/suspend": async () => (await insertUser({ role: "member", passwordHash: null })).id,
   "/users/{id}/activate": async () => (await insertUser({ role: "member", passwordHash: null })).id,
   // A throwaway non-default plan no organization is on, per case: the valid request may replace
@@ -322,13 +338,20 @@ async function realParams(route: RegisteredRoute, caller: Caller): Promise<Recor
 const BODY_FIXTURES: Record<string, (caller: Caller) => Promise<Record<string, unknown>>> = {
   "POST /billing/credit-packs/checkout": async () => ({ pack_id: "tokens_5m" }),
   "POST /billing/credit-packs/verify": async (caller) => {
-    const response = await caller.client.post("/billing/credit-packs/checkout", { pack_id: "tokens_5m", return_base_url: "/billing" });
+    const response = await caller.client.post("/billing/credit-packs/checkout", {
+      pack_id: "tokens_5m",
+      return_base_url: "/billing",
+    });
     expect(response.status, await response.clone().text()).toBe(200);
     return { session_id: ((await response.json()) as { session_id: string }).session_id };
   },
 };
 
-function validBodyForCaller(route: RegisteredRoute, caller: Caller, params: Record<string, string> = {}): Record<string, unknown> {
+function validBodyForCaller(
+  route: RegisteredRoute,
+  caller: Caller,
+  params: Record<string, string> = {},
+): Record<string, unknown> {
   const body = { ...validBodyFor(route, params), ...caller.bodyOverrides };
   // The only field whose valid value is a secret the caller holds: the current password.
   if (caller.account && "current_password" in body) body.current_password = caller.account.password;
@@ -341,7 +364,12 @@ interface HostileCase {
 }
 
 /** Every hostile value in every input slot of the route: body fields, whole body, query, path. */
-function hostileCases(route: RegisteredRoute, caller: Caller, mode: string, params = sampleParams(route)): HostileCase[] {
+function hostileCases(
+  route: RegisteredRoute,
+  caller: Caller,
+  mode: string,
+  params = sampleParams(route),
+): HostileCase[] {
   const cases: HostileCase[] = [];
   const add = (slot: string, hostile: HostileValue, request: () => Promise<Response>) =>
     cases.push({ label: `${routeLabel(route)} ${slot} = ${hostile.label} (${mode})`, request });
@@ -458,7 +486,15 @@ async function runCases(
  * little. FORBIDDEN is the role gate's answer; a signed-in caller holds the route's minimum role,
  * so it proves nothing either way and does not count as the route answering.
  */
-const GATE_CODES = new Set(["VALIDATION_ERROR", "BAD_REQUEST", "UNSUPPORTED_MEDIA_TYPE", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "UNAUTHENTICATED", "FORBIDDEN"]);
+const GATE_CODES = new Set([
+  "VALIDATION_ERROR",
+  "BAD_REQUEST",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "PAYLOAD_TOO_LARGE",
+  "RATE_LIMITED",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+]);
 
 function reachedTheRoute(outcomes: string[]): boolean {
   return outcomes.some((outcome) => !GATE_CODES.has(outcome.split(" ")[1] ?? ""));
@@ -493,14 +529,25 @@ describe("hostile input", () => {
   });
 
   it("SEC-47: malformed JSON is 400 BAD_REQUEST on every JSON route, and nothing changes", async () => {
-    const malformed = [`{"email":`, `{'email': 'ada@example.com'}`, `{"a":1,}`, "NaN", "undefined", "\u0000", "", `{"email":"\ud800`];
+    const malformed = [
+      `{"email":`,
+      `{'email': 'ada@example.com'}`,
+      `{"a":1,}`,
+      "NaN",
+      "undefined",
+      "\u0000",
+      "",
+      `{"email":"\ud800`,
+    ];
     const violations: string[] = [];
     for (const route of JSON_ROUTES) {
       for (const text of malformed) {
         const label = `${routeLabel(route)} body ${JSON.stringify(text)}`;
-        const { violations: found, response, body } = await probe(route, label, () =>
-          send(clientFor(route), route.method, validPathFor(route), { body: text }),
-        );
+        const {
+          violations: found,
+          response,
+          body,
+        } = await probe(route, label, () => send(clientFor(route), route.method, validPathFor(route), { body: text }));
         violations.push(...found);
         if (response.status !== 400 || body?.error.code !== "BAD_REQUEST") {
           violations.push(`${label}: ${response.status} ${body?.error.code}, expected 400 BAD_REQUEST`);
@@ -526,7 +573,11 @@ describe("hostile input", () => {
       for (const contentType of contentTypes) {
         const label = `${routeLabel(route)} as ${contentType ?? "no Content-Type"}`;
         const body = JSON.stringify(validBodyFor(route));
-        const { violations: found, response, body: error } = await probe(route, label, () =>
+        const {
+          violations: found,
+          response,
+          body: error,
+        } = await probe(route, label, () =>
           send(clientFor(route), route.method, validPathFor(route), { body, contentType }),
         );
         violations.push(...found);
@@ -546,9 +597,11 @@ describe("hostile input", () => {
       const valid = JSON.stringify(validBodyFor(route));
       const body = valid === "{}" ? `{${massAssignment}}` : `${valid.slice(0, -1)},${massAssignment}}`;
       const label = `${routeLabel(route)} with mass-assignment fields`;
-      const { violations: found, response, body: error } = await probe(route, label, () =>
-        send(clientFor(route), route.method, validPathFor(route), { body }),
-      );
+      const {
+        violations: found,
+        response,
+        body: error,
+      } = await probe(route, label, () => send(clientFor(route), route.method, validPathFor(route), { body }));
       violations.push(...found);
       const fields = ((error?.error.details?.fields ?? []) as { field: string }[]).map((item) => item.field);
       if (response.status !== 422 || error?.error.code !== "VALIDATION_ERROR") {
@@ -566,9 +619,11 @@ describe("hostile input", () => {
       const limit = BODY_LIMIT_OVERRIDES[fillPath(route.path, {})] ?? BODY_LIMIT_BYTES;
       const oversized = JSON.stringify({ padding: "x".repeat(limit) });
       const label = `${routeLabel(route)} with ${oversized.length} bytes (anonymous)`;
-      const { violations: found, response, body } = await probe(route, label, () =>
-        send(createClient(), route.method, validPathFor(route), { body: oversized }),
-      );
+      const {
+        violations: found,
+        response,
+        body,
+      } = await probe(route, label, () => send(createClient(), route.method, validPathFor(route), { body: oversized }));
       violations.push(...found);
       if (response.status !== 413 || body?.error.code !== "PAYLOAD_TOO_LARGE") {
         violations.push(`${label}: ${response.status} ${body?.error.code}, expected 413 PAYLOAD_TOO_LARGE`);
@@ -599,10 +654,13 @@ describe("hostile input", () => {
 
   it("SEC-4: a 1 MB password streamed without Content-Length is still 413", async () => {
     const { route, field } = PASSWORD_FIELDS[0]!;
-    const bytes = new TextEncoder().encode(JSON.stringify({ ...validBodyFor(route), [field]: "p".repeat(1024 * 1024) }));
+    const bytes = new TextEncoder().encode(
+      JSON.stringify({ ...validBodyFor(route), [field]: "p".repeat(1024 * 1024) }),
+    );
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (let offset = 0; offset < bytes.length; offset += 16 * 1024) controller.enqueue(bytes.slice(offset, offset + 16 * 1024));
+        for (let offset = 0; offset < bytes.length; offset += 16 * 1024)
+          controller.enqueue(bytes.slice(offset, offset + 16 * 1024));
         controller.close();
       },
     });
@@ -618,13 +676,17 @@ describe("hostile input", () => {
     for (const { route, field } of PASSWORD_FIELDS) {
       const body = JSON.stringify({ ...validBodyFor(route), [field]: "p".repeat(TEN_KB) });
       const label = `${routeLabel(route)} ${field} of 10 KB`;
-      const { violations: found, response, body: error } = await probe(route, label, () =>
-        send(clientFor(route), route.method, validPathFor(route), { body }),
-      );
+      const {
+        violations: found,
+        response,
+        body: error,
+      } = await probe(route, label, () => send(clientFor(route), route.method, validPathFor(route), { body }));
       violations.push(...found);
       const fields = ((error?.error.details?.fields ?? []) as { field: string }[]).map((item) => item.field);
       if (response.status !== 422 || !fields.includes(field)) {
-        violations.push(`${label}: ${response.status} ${error?.error.code} fields=${fields.join(",")}, expected 422 naming ${field}`);
+        violations.push(
+          `${label}: ${response.status} ${error?.error.code} fields=${fields.join(",")}, expected 422 naming ${field}`,
+        );
       }
     }
     expect(violations).toEqual([]);
@@ -647,7 +709,11 @@ describe("hostile input", () => {
       for (const [name, cookie] of Object.entries(cookies)) {
         const label = `${routeLabel(route)} with cookie: ${name}`;
         const body = route.bodyFields ? JSON.stringify(validBodyFor(route)) : undefined;
-        const { violations: found, response, body: error } = await probe(route, label, () =>
+        const {
+          violations: found,
+          response,
+          body: error,
+        } = await probe(route, label, () =>
           send(createClient(), route.method, validPathFor(route), { body, headers: { cookie } }),
         );
         violations.push(...found);
@@ -660,7 +726,16 @@ describe("hostile input", () => {
   });
 
   it("unknown routes are 404 NOT_FOUND with the error body, for every method", async () => {
-    const paths = ["/nope", "/auth/nope", "/users/me/extra", "/auth/sessions/x/y", "/ping/", "/%00", "/..%2f..%2fetc%2fpasswd", `/${"a".repeat(TEN_KB)}`];
+    const paths = [
+      "/nope",
+      "/auth/nope",
+      "/users/me/extra",
+      "/auth/sessions/x/y",
+      "/ping/",
+      "/%00",
+      "/..%2f..%2fetc%2fpasswd",
+      `/${"a".repeat(TEN_KB)}`,
+    ];
     for (const path of paths) {
       for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
         const response = await send(createClient(), method, path);
@@ -693,12 +768,18 @@ describe("hostile input", () => {
           // for DELETE /invitations/accept: no invitation has the id "accept").
           const route = routes.find((candidate) => candidate.method === method)!;
           if (validPathFor(route) === concrete) continue;
-          const { violations, response, body } = await probe(route, `${method} ${concrete} as ${routeLabel(route)}`, () =>
-            send(clientFor(route), method, concrete),
+          const { violations, response, body } = await probe(
+            route,
+            `${method} ${concrete} as ${routeLabel(route)}`,
+            () => send(clientFor(route), method, concrete),
           );
           expect.soft(violations).toEqual([]);
-          expect.soft({ method, concrete, code: body?.error.code }).not.toEqual({ method, concrete, code: "METHOD_NOT_ALLOWED" });
-          expect.soft([401, 403, 405], `${method} ${concrete} answered ${response.status}`).not.toContain(response.status);
+          expect
+            .soft({ method, concrete, code: body?.error.code })
+            .not.toEqual({ method, concrete, code: "METHOD_NOT_ALLOWED" });
+          expect
+            .soft([401, 403, 405], `${method} ${concrete} answered ${response.status}`)
+            .not.toContain(response.status);
           viaParameter++;
           continue;
         }
@@ -724,12 +805,19 @@ describe("hostile input", () => {
     for (const route of ROUTES) {
       it(`${routeLabel(route)} answers every hostile value without a 500, with a documented status and the error body, and a refusal changes nothing (anonymous)`, async () => {
         const caller: Caller = { client: createClient() };
-        const { violations, outcomes } = await runCases(route, hostileCases(route, caller, "anonymous"), { concurrency: 4, caller });
+        const { violations, outcomes } = await runCases(route, hostileCases(route, caller, "anonymous"), {
+          concurrency: 4,
+          caller,
+        });
         expect(violations).toEqual([]);
         // A signed route (the Stripe webhook) refuses an unsigned body with its own 400.
         if (route.access.endsWith("-signature")) expect(new Set(outcomes)).toEqual(new Set(["400 BAD_REQUEST"]));
         else if (route.access !== "public") expect(new Set(outcomes)).toEqual(new Set(["401 UNAUTHENTICATED"]));
-        else expect(reachedTheRoute(outcomes), `every answer was a gate refusal: ${[...new Set(outcomes)].join(", ")}`).toBe(true);
+        else
+          expect(
+            reachedTheRoute(outcomes),
+            `every answer was a gate refusal: ${[...new Set(outcomes)].join(", ")}`,
+          ).toBe(true);
       });
       if (isRoleAccess(route.access)) {
         it(`${routeLabel(route)} answers every hostile value without a 500, with a documented status and the error body, and a refusal changes nothing (signed in as ${route.access})`, async () => {
@@ -765,7 +853,9 @@ describe("hostile input", () => {
               send(caller.client, route.method, fillPath(route.path, params), { body }),
             );
             expect(valid.violations).toEqual([]);
-            expect(valid.response.status, `${routeLabel(route)} valid request: ${valid.body?.error.code}`).toBeLessThan(300);
+            expect(valid.response.status, `${routeLabel(route)} valid request: ${valid.body?.error.code}`).toBeLessThan(
+              300,
+            );
           } finally {
             // POST /admin/plans/{id}/default moves the default to the throwaway plan: the seeded
             // plan_free is the default again for the rest of the file (a no-op for other routes).

@@ -66,7 +66,9 @@ describe("/openapi.json completeness", () => {
   });
 
   it("states the access rule in each operation's description", () => {
-    const problems = TABLE.filter((route) => !operationOf(route)?.description?.includes(`Access: ${route.access}.`)).map(routeLabel);
+    const problems = TABLE.filter(
+      (route) => !operationOf(route)?.description?.includes(`Access: ${route.access}.`),
+    ).map(routeLabel);
     expect(problems).toEqual([]);
   });
 
@@ -91,9 +93,11 @@ describe("/openapi.json completeness", () => {
       const statuses = Object.keys(operation.responses);
       const missing: string[] = [];
       if (!["public", "cron-secret"].includes(route.access) && !route.access.endsWith("-signature")) {
-        for (const status of ["401", "403"]) if (!statuses.includes(status)) missing.push(`${routeLabel(route)} ${status}`);
+        for (const status of ["401", "403"])
+          if (!statuses.includes(status)) missing.push(`${routeLabel(route)} ${status}`);
       }
-      const takesInput = route.path.includes("{") || operation.parameters !== undefined || operation.requestBody !== undefined;
+      const takesInput =
+        route.path.includes("{") || operation.parameters !== undefined || operation.requestBody !== undefined;
       if (takesInput && !statuses.includes("422")) missing.push(`${routeLabel(route)} 422`);
       return missing;
     });
@@ -106,7 +110,11 @@ describe("/openapi.json completeness", () => {
     const problems = RATE_LIMITED.filter((label) => {
       const [method, path] = label.split(" ") as [string, string];
       const response = operationOf({ method, path })?.responses["429"];
-      return !response || !/RATE_LIMITED/.test(response.description) || response.content?.["application/json"]?.schema?.$ref !== ERROR_REF;
+      return (
+        !response ||
+        !/RATE_LIMITED/.test(response.description) ||
+        response.content?.["application/json"]?.schema?.$ref !== ERROR_REF
+      );
     });
     expect(problems).toEqual([]);
   });
@@ -125,9 +133,12 @@ describe("/openapi.json completeness", () => {
   });
 
   it("documents the session cookie security scheme on role-gated routes", () => {
-    const schemes = (document as unknown as { components: { securitySchemes: Record<string, { in?: string }> } }).components.securitySchemes;
+    const schemes = (document as unknown as { components: { securitySchemes: Record<string, { in?: string }> } })
+      .components.securitySchemes;
     expect(schemes.sessionCookie).toMatchObject({ type: "apiKey", in: "cookie" });
-    const roleRoutes = TABLE.filter((route) => !["public", "cron-secret"].includes(route.access) && !route.access.endsWith("-signature"));
+    const roleRoutes = TABLE.filter(
+      (route) => !["public", "cron-secret"].includes(route.access) && !route.access.endsWith("-signature"),
+    );
     const problems = roleRoutes
       .filter((route) => !JSON.stringify(operationOf(route)?.security ?? []).includes("sessionCookie"))
       .map(routeLabel);

@@ -11,7 +11,13 @@ import { createClient, randomIP, type TestClient } from "../helpers/client";
 import { signedInAccount } from "../helpers/accounts";
 import { dumpDatabase } from "../helpers/db-state";
 import { restoreSeededDefaultPlan } from "../helpers/plans";
-import { registeredRoutes, routeLabel, validBodyFor, validPathFor, type RegisteredRoute } from "../helpers/route-registry";
+import {
+  registeredRoutes,
+  routeLabel,
+  validBodyFor,
+  validPathFor,
+  type RegisteredRoute,
+} from "../helpers/route-registry";
 
 const TABLE = listRoutes(app);
 const ROUTES = registeredRoutes();
@@ -31,7 +37,11 @@ function sortedLabels(routes: { method: string; path: string }[]): string[] {
  * A request that would get past validation, so only the access gate can stop it ({key} is a
  * declared setting key with a value of its type; {id} names no row, so the service answers 404).
  */
-function sendValid(client: TestClient, route: RegisteredRoute, headers: Record<string, string> = {}): Promise<Response> {
+function sendValid(
+  client: TestClient,
+  route: RegisteredRoute,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return client.request(route.method, validPathFor(route), {
     headers: { "cf-connecting-ip": randomIP(), ...headers },
     json: route.bodyFields ? validBodyFor(route) : undefined,
@@ -231,7 +241,9 @@ describe("SEC-33: deny by default on every gated route", () => {
         { cookie: user.client.cookieHeader() },
       ]) {
         const response = await sendValid(createClient(), route, headers);
-        expect.soft({ headers: Object.keys(headers), status: response.status }).toEqual({ headers: Object.keys(headers), status: 401 });
+        expect
+          .soft({ headers: Object.keys(headers), status: response.status })
+          .toEqual({ headers: Object.keys(headers), status: 401 });
       }
       expect(await dumpDatabase()).toBe(before);
     });
@@ -254,7 +266,9 @@ describe("SEC-33: deny by default on every gated route", () => {
         { authorization: `Bearer ${env.CRON_SECRET}` },
       ]) {
         const response = await sendValid(createClient(), route, headers);
-        expect.soft({ headers: Object.keys(headers), status: response.status }).toEqual({ headers: Object.keys(headers), status: 400 });
+        expect
+          .soft({ headers: Object.keys(headers), status: response.status })
+          .toEqual({ headers: Object.keys(headers), status: 400 });
       }
       expect(await dumpWithoutAuditLog()).toBe(before);
     });
@@ -271,7 +285,9 @@ describe("SEC-33: deny by default on every gated route", () => {
       }
       const body = (await response.json()) as { error?: { code: string } };
       // 401 INVALID_CREDENTIALS from /auth/login is the route's own answer, not the gate's.
-      expect.soft(["UNAUTHENTICATED", "FORBIDDEN"], `${routeLabel(route)} answered ${response.status}`).not.toContain(body.error?.code);
+      expect
+        .soft(["UNAUTHENTICATED", "FORBIDDEN"], `${routeLabel(route)} answered ${response.status}`)
+        .not.toContain(body.error?.code);
     }
   });
 });

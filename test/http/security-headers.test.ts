@@ -86,7 +86,11 @@ function buildFailingApp(): Hono<AppEnv> {
 
 async function callFailingApp(path: string, init: RequestInit = {}, overrides: Partial<Env> = {}): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await buildFailingApp().fetch(new Request(new URL(path, API_ORIGIN), init), { ...env, ...overrides }, ctx);
+  const response = await buildFailingApp().fetch(
+    new Request(new URL(path, API_ORIGIN), init),
+    { ...env, ...overrides },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return response;
 }
@@ -116,15 +120,32 @@ describe("HTTP layer", () => {
       const cases: [string, number, () => Promise<Response>][] = [
         ["GET /ping", 200, () => createClient().get("/ping")],
         ["GET /users/me signed in", 200, () => account.client.get("/users/me")],
-        ["POST /auth/signup", 201, () => createClient().post("/auth/signup", { email: uniqueEmail(), password: GOOD_PASSWORD })],
+        [
+          "POST /auth/signup",
+          201,
+          () => createClient().post("/auth/signup", { email: uniqueEmail(), password: GOOD_PASSWORD }),
+        ],
         ["POST /auth/logout", 204, () => fresh.client.post("/auth/logout")],
-        ["malformed JSON", 400, () => createClient().post("/auth/login", undefined, { body: "{", headers: { "content-type": "application/json" } })],
+        [
+          "malformed JSON",
+          400,
+          () =>
+            createClient().post("/auth/login", undefined, {
+              body: "{",
+              headers: { "content-type": "application/json" },
+            }),
+        ],
         ["GET /users/me anonymous", 401, () => createClient().get("/users/me")],
         ["foreign Origin", 403, () => createClient({ origin: "https://evil.example" }).post("/auth/login", {})],
         ["unknown route", 404, () => createClient().get("/no/such/route")],
         ["wrong method", 405, () => createClient().put("/ping", {})],
         ["body over 64 KiB", 413, () => createClient().post("/auth/login", { padding: "x".repeat(70_000) })],
-        ["text/plain body", 415, () => createClient().post("/auth/login", undefined, { body: "hi", headers: { "content-type": "text/plain" } })],
+        [
+          "text/plain body",
+          415,
+          () =>
+            createClient().post("/auth/login", undefined, { body: "hi", headers: { "content-type": "text/plain" } }),
+        ],
         ["invalid body", 422, () => createClient().post("/auth/login", { email: 1 })],
         ["rate limited", 429, loginFromOneIP],
       ];
@@ -153,8 +174,20 @@ describe("HTTP layer", () => {
           headers: expectedSecurityHeaders({ hsts: false }),
         });
         expect.soft(response.headers.get("content-type")).toMatch(/^application\/json/);
-        expect.soft(JSON.parse(text), path).toEqual({ error: { code: "INTERNAL_ERROR", message: "Something went wrong." } });
-        for (const secret of ["leak-8c1f", "argon2", "no_such_table", "SQLITE", "D1_", "TypeError", "stack", ".ts:", "    at "]) {
+        expect
+          .soft(JSON.parse(text), path)
+          .toEqual({ error: { code: "INTERNAL_ERROR", message: "Something went wrong." } });
+        for (const secret of [
+          "leak-8c1f",
+          "argon2",
+          "no_such_table",
+          "SQLITE",
+          "D1_",
+          "TypeError",
+          "stack",
+          ".ts:",
+          "    at ",
+        ]) {
           expect.soft(text, `${path} leaks ${secret}`).not.toContain(secret);
         }
       }
@@ -176,12 +209,18 @@ describe("HTTP layer", () => {
         ["500", await callFailingApp("/throws", {}, PROD_ENV)],
       ];
       for (const [label, response] of responses) {
-        expect.soft({ label, headers: securityHeadersOf(response) }).toEqual({ label, headers: expectedSecurityHeaders({ hsts: true }) });
+        expect
+          .soft({ label, headers: securityHeadersOf(response) })
+          .toEqual({ label, headers: expectedSecurityHeaders({ hsts: true }) });
       }
     });
 
     it("sends no HSTS in dev, where the app is served over plain http", async () => {
-      for (const response of [await createClient().get("/ping"), await createClient().get("/nope"), await callFailingApp("/throws")]) {
+      for (const response of [
+        await createClient().get("/ping"),
+        await createClient().get("/nope"),
+        await callFailingApp("/throws"),
+      ]) {
         expect(response.headers.get("strict-transport-security")).toBeNull();
       }
     });
@@ -199,13 +238,22 @@ describe("HTTP layer", () => {
     for (const [label, overrides, setting] of problems) {
       it(`answers 503 MISCONFIGURED naming ${setting} but no value, with the security headers, in prod with ${label}`, async () => {
         const client = prodClient(overrides);
-        for (const response of [await client.get("/ping"), await client.post("/auth/login", { email: account.email, password: account.password })]) {
+        for (const response of [
+          await client.get("/ping"),
+          await client.post("/auth/login", { email: account.email, password: account.password }),
+        ]) {
           const text = await response.text();
           expect(response.status).toBe(503);
           expect(JSON.parse(text)).toEqual({
             error: { code: "MISCONFIGURED", message: expect.any(String), details: { settings: [setting] } },
           });
-          for (const value of [env.JWT_SECRET!, env.CRON_SECRET!, "re_test", "short-cron-value-xyz", "http://app.example.com"]) {
+          for (const value of [
+            env.JWT_SECRET!,
+            env.CRON_SECRET!,
+            "re_test",
+            "short-cron-value-xyz",
+            "http://app.example.com",
+          ]) {
             expect(text).not.toContain(value);
           }
           expect(securityHeadersOf(response)).toEqual(expectedSecurityHeaders({ hsts: true }));
@@ -293,13 +341,20 @@ describe("HTTP layer", () => {
 
     it("answers a preflight from the allowed origin with 204, the allowed methods and headers, and credentials", async () => {
       const response = await createClient().request("OPTIONS", "/auth/login", {
-        headers: { origin: WEB_ORIGIN, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+        headers: {
+          origin: WEB_ORIGIN,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
       });
       expect({
         status: response.status,
         allowOrigin: response.headers.get("access-control-allow-origin"),
         allowCredentials: response.headers.get("access-control-allow-credentials"),
-        allowMethods: response.headers.get("access-control-allow-methods")?.split(",").map((method) => method.trim()),
+        allowMethods: response.headers
+          .get("access-control-allow-methods")
+          ?.split(",")
+          .map((method) => method.trim()),
         allowHeaders: response.headers.get("access-control-allow-headers")?.toLowerCase(),
         vary: response.headers.get("vary"),
       }).toEqual({
@@ -324,7 +379,14 @@ describe("HTTP layer", () => {
   });
 
   describe("SEC-45: CSRF on unsafe methods", () => {
-    const FOREIGN_ORIGINS = ["https://evil.example", "null", "http://localhost:5173.evil.com", "http://evil-localhost:5173", "http://localhost:5174", "https://localhost:5173"];
+    const FOREIGN_ORIGINS = [
+      "https://evil.example",
+      "null",
+      "http://localhost:5173.evil.com",
+      "http://evil-localhost:5173",
+      "http://localhost:5174",
+      "https://localhost:5173",
+    ];
 
     /** A login with the right password that the origin check must stop before the handler runs. */
     async function expectLoginRefused(client: TestClient, headers: Record<string, string> = {}) {
@@ -373,7 +435,9 @@ describe("HTTP layer", () => {
       const before = await dumpDatabase();
       const evil = createClient({ origin: "https://evil.example" });
       expect((await evil.patch("/users/me", { first_name: "Mallory" }, { headers: { cookie } })).status).toBe(403);
-      expect((await evil.delete(`/auth/sessions/${sessions.sessions[0]!.id}`, { headers: { cookie } })).status).toBe(403);
+      expect((await evil.delete(`/auth/sessions/${sessions.sessions[0]!.id}`, { headers: { cookie } })).status).toBe(
+        403,
+      );
       expect(await dumpDatabase()).toBe(before);
     });
 
@@ -388,7 +452,11 @@ describe("HTTP layer", () => {
       const { email, password } = await signedInAccount();
       expect((await createClient({ origin: API_ORIGIN }).post("/auth/login", { email, password })).status).toBe(200);
       for (const site of ["same-origin", "same-site", "none"]) {
-        const response = await createClient().post("/auth/login", { email, password }, { headers: { "sec-fetch-site": site } });
+        const response = await createClient().post(
+          "/auth/login",
+          { email, password },
+          { headers: { "sec-fetch-site": site } },
+        );
         expect.soft(response.status, site).toBe(200);
       }
     });
@@ -411,7 +479,9 @@ describe("HTTP layer", () => {
       const reader = await signedInAccount();
       const before = await dumpDatabase();
       for (const route of GET_ROUTES) {
-        const query = Object.keys(route.queryFields).map((field) => `${field}=${encodeURIComponent("' OR 1=1 --")}`).join("&");
+        const query = Object.keys(route.queryFields)
+          .map((field) => `${field}=${encodeURIComponent("' OR 1=1 --")}`)
+          .join("&");
         const path = `${fillPath(route.path, {})}${query ? `?${query}` : ""}`;
         for (const client of [reader.client, createClient()]) {
           for (const method of ["GET", "HEAD"]) {
@@ -451,14 +521,19 @@ describe("HTTP layer", () => {
 
   it("SEC-47: every request body in /openapi.json is a closed object: unknown fields are refused by the schema itself", async () => {
     const document = (await (await createClient().get("/openapi.json")).json()) as {
-      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } }>>;
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } }>
+      >;
       components: { schemas: Record<string, Record<string, unknown>> };
     };
     const resolve = (schema: Record<string, unknown>) =>
       typeof schema.$ref === "string" ? document.components.schemas[schema.$ref.split("/").pop()!]! : schema;
     const bodies = Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.entries(operations).flatMap(([method, operation]) =>
-        operation.requestBody ? [{ route: `${method.toUpperCase()} ${path}`, content: operation.requestBody.content }] : [],
+        operation.requestBody
+          ? [{ route: `${method.toUpperCase()} ${path}`, content: operation.requestBody.content }]
+          : [],
       ),
     );
     expect(bodies.length).toBeGreaterThan(5);
@@ -524,7 +599,10 @@ describe("HTTP layer", () => {
         ["?session_id=", await createClient().get(`/users/me?session_id=${token}`)],
         ["?token=", await createClient().get(`/users/me?token=${token}`)],
         ["JSON body", await createClient().patch("/users/me", { session_id: token, first_name: "Mallory" })],
-        ["Authorization: Bearer", await createClient().get("/users/me", { headers: { authorization: `Bearer ${token}` } })],
+        [
+          "Authorization: Bearer",
+          await createClient().get("/users/me", { headers: { authorization: `Bearer ${token}` } }),
+        ],
         ["X-Session-Id header", await createClient().get("/users/me", { headers: { "x-session-id": token } })],
       ];
       for (const [label, response] of responses) {
@@ -539,7 +617,11 @@ describe("HTTP layer", () => {
     for (const route of registeredRoutes().filter((candidate) => !["GET", "HEAD"].includes(candidate.method))) {
       // Server-to-server, exempt: the cron secret (tested above) and signed webhooks (their own tests).
       if (route.access === "cron-secret" || route.access.endsWith("-signature")) continue;
-      const response = await createClient({ origin: "https://evil.example" }).request(route.method, fillPath(route.path, {}), { json: {} });
+      const response = await createClient({ origin: "https://evil.example" }).request(
+        route.method,
+        fillPath(route.path, {}),
+        { json: {} },
+      );
       expect.soft({ route: routeLabel(route), status: response.status, body: await response.json() }).toEqual({
         route: routeLabel(route),
         status: 403,

@@ -154,7 +154,8 @@ const READ_ROUTES = GATED.filter(
 );
 /** Reads that are the same for every organization by design (the plan catalogue). */
 const GLOBAL_READ_ROUTES = GATED.filter(
-  (route) => route.method === "GET" && !route.pathParams.includes("id") && route.access !== "sys_admin" && isGlobalRead(route),
+  (route) =>
+    route.method === "GET" && !route.pathParams.includes("id") && route.access !== "sys_admin" && isGlobalRead(route),
 );
 /** Role-gated routes that take no id: the org they act on can only come from the session. */
 const SESSION_SCOPED_ROUTES = GATED.filter((route) => !route.pathParams.includes("id"));
@@ -207,18 +208,30 @@ async function okJSON<T>(response: Response, status = 200): Promise<T> {
  * A note and a pending invitation through the API; with `storeSettings`, also a stored value for
  * each settings key the fixtures name (only A stores any, so another organization reads defaults).
  */
-async function seedTenant(label: string, organizationId: string, members: Member[], storeSettings = false): Promise<Tenant> {
+async function seedTenant(
+  label: string,
+  organizationId: string,
+  members: Member[],
+  storeSettings = false,
+): Promise<Tenant> {
   const top = members[members.length - 1]!;
   const marker = `${label}-marker-${crypto.randomUUID()}`;
   // A plan of its own, so a read of "the caller's plan" shows which organization it read; every
   // quota unlimited, so no fixture meets the note quota (10 a month on the default plan).
-  const planId = await putOrganizationOnPlan(organizationId, { name: `${label} plan`, features: unlimitedPlanFeatures() });
+  const planId = await putOrganizationOnPlan(organizationId, {
+    name: `${label} plan`,
+    features: unlimitedPlanFeatures(),
+  });
   const pendingEmail = uniqueEmail(`${label}pending`);
   await okJSON(await top.client.post("/notes", { title: marker, content: marker }), 201);
   await okJSON(await top.client.post("/invitations", { email: pendingEmail, role: "readonly" }), 201);
   // Each keyed PUT the fixtures name (settings), as the lowest member allowed to make it.
   const keyedWrites = GATED.filter(
-    (route) => route.method === "PUT" && route.pathParams.length > 0 && !route.pathParams.includes("id") && route.access !== "sys_admin",
+    (route) =>
+      route.method === "PUT" &&
+      route.pathParams.length > 0 &&
+      !route.pathParams.includes("id") &&
+      route.access !== "sys_admin",
   );
   for (const route of storeSettings ? keyedWrites : []) {
     const writer = members.find((member) => hasRoleAtLeast(member.role, route.access as Role))!;
@@ -231,11 +244,16 @@ async function seedTenant(label: string, organizationId: string, members: Member
     await top.client.get("/organization/users"),
   );
   const notes = await okJSON<{ items: { id: string }[] }>(await top.client.get("/notes"));
-  const { invitations } = await okJSON<{ invitations: { id: string; email: string }[] }>(await top.client.get("/invitations"));
+  const { invitations } = await okJSON<{ invitations: { id: string; email: string }[] }>(
+    await top.client.get("/invitations"),
+  );
   const sessionsOf = new Map<string, string[]>();
   for (const member of members) {
     const { sessions } = await okJSON<{ sessions: { id: string }[] }>(await member.client.get("/auth/sessions"));
-    sessionsOf.set(member.id, sessions.map((session) => session.id));
+    sessionsOf.set(
+      member.id,
+      sessions.map((session) => session.id),
+    );
   }
   const ids: Record<TenantIdKind, string[]> = {
     organization: [organization.id],
@@ -245,7 +263,8 @@ async function seedTenant(label: string, organizationId: string, members: Member
     session: [...sessionsOf.values()].flat(),
   };
   expect(organization.id).toBe(organizationId);
-  for (const [kind, values] of Object.entries(ids)) expect(values.length, `${label} has no ${kind} id`).toBeGreaterThan(0);
+  for (const [kind, values] of Object.entries(ids))
+    expect(values.length, `${label} has no ${kind} id`).toBeGreaterThan(0);
   return {
     id: organizationId,
     members,
@@ -258,7 +277,12 @@ async function seedTenant(label: string, organizationId: string, members: Member
 
 async function buildOrganization(label: string, storeSettings = false): Promise<Tenant> {
   const org = await createOrganization();
-  return seedTenant(label, org.id, [org.members.readonly, org.members.member, org.members.org_admin, org.admin], storeSettings);
+  return seedTenant(
+    label,
+    org.id,
+    [org.members.readonly, org.members.member, org.members.org_admin, org.admin],
+    storeSettings,
+  );
 }
 
 /** The callers of another organization whose role is at least `minimum`, lowest first. */
@@ -325,7 +349,11 @@ function describeRequest(request: PlannedRequest, extra = ""): string {
 }
 
 /** Sends from a fresh client IP each time, so no case shares a rate-limit bucket with another. */
-async function send(client: TestClient, request: PlannedRequest, headers: Record<string, string> = {}): Promise<Outcome> {
+async function send(
+  client: TestClient,
+  request: PlannedRequest,
+  headers: Record<string, string> = {},
+): Promise<Outcome> {
   const response = await client.request(request.method, request.path, {
     headers: { "cf-connecting-ip": randomIP(), ...headers },
     json: request.json,
@@ -381,7 +409,9 @@ async function dumpTenant(organizationId: string): Promise<string> {
   const users = `(SELECT id FROM "user" WHERE organization_id = ?1)`;
   const dump: Record<string, unknown[]> = {};
   for (const { name } of tables) {
-    const { results: columns } = await env.DB.prepare("SELECT name FROM pragma_table_info(?)").bind(name).all<{ name: string }>();
+    const { results: columns } = await env.DB.prepare("SELECT name FROM pragma_table_info(?)")
+      .bind(name)
+      .all<{ name: string }>();
     const has = (column: string) => columns.some((candidate) => candidate.name === column);
     let where: string;
     if (name === "organization") where = "id = ?1";
@@ -389,8 +419,13 @@ async function dumpTenant(organizationId: string): Promise<string> {
     else if (has("user_id")) where = `user_id IN ${users}`;
     else if (has("scope_id")) where = `scope_id = ?1 OR scope_id IN ${users}`;
     else if (UNSCOPED_TABLES.has(name)) continue;
-    else throw new Error(`table ${name} has no tenant column: teach dumpTenant() (tenant-isolation.test.ts) how to scope it`);
-    dump[name] = (await env.DB.prepare(`SELECT * FROM "${name}" WHERE ${where} ORDER BY rowid`).bind(organizationId).all()).results;
+    else
+      throw new Error(
+        `table ${name} has no tenant column: teach dumpTenant() (tenant-isolation.test.ts) how to scope it`,
+      );
+    dump[name] = (
+      await env.DB.prepare(`SELECT * FROM "${name}" WHERE ${where} ORDER BY rowid`).bind(organizationId).all()
+    ).results;
   }
   return JSON.stringify(dump);
 }
@@ -402,13 +437,15 @@ beforeAll(async () => {
   A = await buildOrganization("a", true);
   const B = await buildOrganization("b");
   const sysAdmin = await createSysAdmin();
-  const S = await seedTenant("s", (await okJSON<{ id: string }>(await sysAdmin.client.get("/organization"))).id, [sysAdmin]);
-  OUTSIDERS = [
-    ...B.members.slice(0, 3).map((member) => ({ member, tenant: B })),
-    { member: sysAdmin, tenant: S },
-  ];
+  const S = await seedTenant("s", (await okJSON<{ id: string }>(await sysAdmin.client.get("/organization"))).id, [
+    sysAdmin,
+  ]);
+  OUTSIDERS = [...B.members.slice(0, 3).map((member) => ({ member, tenant: B })), { member: sysAdmin, tenant: S }];
   expect(OUTSIDERS.map((caller) => caller.member.role)).toEqual([...ROLES]);
-  const checkout = await OUTSIDERS[2]!.member.client.post("/billing/credit-packs/checkout", { pack_id: "tokens_5m", return_base_url: "/billing" });
+  const checkout = await OUTSIDERS[2]!.member.client.post("/billing/credit-packs/checkout", {
+    pack_id: "tokens_5m",
+    return_base_url: "/billing",
+  });
   B_CHECKOUT.session_id = ((await checkout.json()) as { session_id: string }).session_id;
 }, 60_000);
 
@@ -421,8 +458,14 @@ describe("the matrix covers every route", () => {
 
   it("every role-gated route has a fixture, and every fixture names a role-gated route", () => {
     const gated = GATED.map(routeLabel).sort();
-    expect(gated.filter((label) => !(label in FIXTURES)), "routes without a fixture").toEqual([]);
-    expect(Object.keys(FIXTURES).filter((label) => !gated.includes(label)), "fixtures without a route").toEqual([]);
+    expect(
+      gated.filter((label) => !(label in FIXTURES)),
+      "routes without a fixture",
+    ).toEqual([]);
+    expect(
+      Object.keys(FIXTURES).filter((label) => !gated.includes(label)),
+      "fixtures without a route",
+    ).toEqual([]);
   });
 
   it("every fixture fills all path parameters and builds a body its schema accepts", () => {
@@ -455,11 +498,13 @@ describe("SEC-33 every role-gated route: anonymous → 401, each role below the 
       const anonymous = planRequest(route, undefined);
       const refused = await send(createClient(), anonymous);
       cases++;
-      expect.soft({ request: describeRequest(anonymous), status: refused.status, code: errorCode(refused) }, "anonymous").toEqual({
-        request: describeRequest(anonymous),
-        status: 401,
-        code: "UNAUTHENTICATED",
-      });
+      expect
+        .soft({ request: describeRequest(anonymous), status: refused.status, code: errorCode(refused) }, "anonymous")
+        .toEqual({
+          request: describeRequest(anonymous),
+          status: 401,
+          code: "UNAUTHENTICATED",
+        });
       expect.soft(await watch.changedTables(), `D1 changed after anonymous ${describeRequest(anonymous)}`).toEqual([]);
 
       for (const caller of outsidersBelow(route.access)) {
@@ -468,7 +513,9 @@ describe("SEC-33 every role-gated route: anonymous → 401, each role below the 
         const outcome = await send(caller.member.client, request);
         cases++;
         const label = `${caller.member.role}: ${describeRequest(request)}`;
-        expect.soft({ label, status: outcome.status, code: errorCode(outcome) }, label).toEqual({ label, status: 403, code: "FORBIDDEN" });
+        expect
+          .soft({ label, status: outcome.status, code: errorCode(outcome) }, label)
+          .toEqual({ label, status: 403, code: "FORBIDDEN" });
         expect.soft(await watch.changedTables(), `D1 changed after ${label}`).toEqual([]);
       }
     });
@@ -503,7 +550,9 @@ describe("SEC-36 another organization's real ids are 404 NOT_FOUND on every verb
           const plain = await send(caller.member.client, request);
           cases++;
           const label = `${caller.member.role} of another org: ${describeRequest(request)}`;
-          expect.soft({ label, status: plain.status, code: errorCode(plain) }, label).toEqual({ label, status: 404, code: "NOT_FOUND" });
+          expect
+            .soft({ label, status: plain.status, code: errorCode(plain) }, label)
+            .toEqual({ label, status: 404, code: "NOT_FOUND" });
           expect.soft(await watch.changedTables(), `D1 changed after ${label}`).toEqual([]);
 
           // Naming A in headers must not open A's resources: the very same refusal.
@@ -529,10 +578,20 @@ describe("SEC-36 reads of another organization's members show none of A's rows, 
           const label = `${caller.member.role} of another org: ${describeRequest(request)}${Object.keys(headers).length ? " with org headers" : ""}`;
           expect.soft(outcome.status, label).toBe(200);
           const text = JSON.stringify(outcome.body);
-          expect.soft(A.traces.filter((trace) => text.includes(trace)), `${label} shows A's rows`).toEqual([]);
+          expect
+            .soft(
+              A.traces.filter((trace) => text.includes(trace)),
+              `${label} shows A's rows`,
+            )
+            .toEqual([]);
           if (route.pathParams.length === 0) {
             // Not vacuous: the same read shows the caller's own organization.
-            expect.soft(caller.tenant.traces.some((trace) => text.includes(trace)), `${label} shows nothing of its own`).toBe(true);
+            expect
+              .soft(
+                caller.tenant.traces.some((trace) => text.includes(trace)),
+                `${label} shows nothing of its own`,
+              )
+              .toBe(true);
           } else {
             // A keyed read (a setting): A stored a value, the caller's organization did not.
             const setting = outcome.body as { value: unknown; default: unknown };
@@ -561,7 +620,10 @@ describe("SEC-36 reads of another organization's members show none of A's rows, 
       expect(reference.status, describeRequest(request)).toBe(200);
       // Not vacuous: the catalogue holds the plans this file made.
       const text = JSON.stringify(reference.body);
-      expect([PLAN_TARGET, A.planId].filter((id) => !text.includes(id)), `${routeLabel(route)} lacks plans`).toEqual([]);
+      expect(
+        [PLAN_TARGET, A.planId].filter((id) => !text.includes(id)),
+        `${routeLabel(route)} lacks plans`,
+      ).toEqual([]);
       for (const caller of outsidersAtLeast(route.access)) {
         for (const headers of [{}, orgHeaders(A.id)]) {
           const outcome = await send(caller.member.client, request, headers);
@@ -636,7 +698,10 @@ describe("SEC-35, SEC-37 no mass assignment: role, organization_id, email_verifi
       const caller = isRoleAccess(route.access) ? outsidersAtLeast(route.access)[0]! : null;
       const validRequest = (): PlannedRequest => {
         if (!caller) {
-          const json = Object.entries(route.bodyFields!).map(([field, schema]) => [field, validValueFor(field, schema)]);
+          const json = Object.entries(route.bodyFields!).map(([field, schema]) => [
+            field,
+            validValueFor(field, schema),
+          ]);
           return { method: route.method, path: fillPath(route.path, {}), json: Object.fromEntries(json) };
         }
         const { id } = fixtureFor(route);
@@ -649,19 +714,33 @@ describe("SEC-35, SEC-37 no mass assignment: role, organization_id, email_verifi
       const watch = await D1Watch.start();
       for (const fields of [...undeclared.map((field) => [field]), undeclared]) {
         const valid = validRequest();
-        const request = { ...valid, json: { ...valid.json, ...Object.fromEntries(fields.map((field) => [field, hostile[field]])) } };
+        const request = {
+          ...valid,
+          json: { ...valid.json, ...Object.fromEntries(fields.map((field) => [field, hostile[field]])) },
+        };
         const client = await clientFor();
         await watch.changedTables(); // a fresh sign-in is setup, not part of the case
         const outcome = await send(client, request);
         cases++;
         const label = `${caller ? caller.member.role : "anonymous"}: ${describeRequest(request)}`;
-        const listed = (outcome.body as { error?: { details?: { fields?: { field: string }[] } } })?.error?.details?.fields ?? [];
-        expect.soft({ label, status: outcome.status, code: errorCode(outcome), fields: listed.map((entry) => entry.field).sort() }, label).toEqual({
-          label,
-          status: 422,
-          code: "VALIDATION_ERROR",
-          fields: [...fields].sort(),
-        });
+        const listed =
+          (outcome.body as { error?: { details?: { fields?: { field: string }[] } } })?.error?.details?.fields ?? [];
+        expect
+          .soft(
+            {
+              label,
+              status: outcome.status,
+              code: errorCode(outcome),
+              fields: listed.map((entry) => entry.field).sort(),
+            },
+            label,
+          )
+          .toEqual({
+            label,
+            status: 422,
+            code: "VALIDATION_ERROR",
+            fields: [...fields].sort(),
+          });
         expect.soft(await watch.changedTables(), `D1 changed after ${label}`).toEqual([]);
       }
     });

@@ -20,7 +20,8 @@ function typedClient() {
     init: { credentials: "include" } as RequestInit,
     fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
       const request = new Request(input, init);
-      if (cookies.size > 0) request.headers.set("cookie", [...cookies].map(([name, value]) => `${name}=${value}`).join("; "));
+      if (cookies.size > 0)
+        request.headers.set("cookie", [...cookies].map(([name, value]) => `${name}=${value}`).join("; "));
       if (request.method !== "GET") request.headers.set("origin", WEB_ORIGIN);
       request.headers.set("cf-connecting-ip", "10.9.8.7");
       const ctx = createExecutionContext();
@@ -40,7 +41,10 @@ function typedClient() {
 describe("hc<AppType>", () => {
   it("carries the routes' request and response types", () => {
     const { client } = typedClient();
-    expectTypeOf<InferRequestType<typeof client.auth.login.$post>["json"]>().toMatchTypeOf<{ email: string; password: string }>();
+    expectTypeOf<InferRequestType<typeof client.auth.login.$post>["json"]>().toMatchTypeOf<{
+      email: string;
+      password: string;
+    }>();
     expectTypeOf<InferResponseType<typeof client.users.me.$get, 200>>().toHaveProperty("email");
     expectTypeOf<InferRequestType<(typeof client.admin.stats)["$get"]>["query"]>().toHaveProperty("days");
     expectTypeOf(client.notes[":id"].$get).toBeFunction();

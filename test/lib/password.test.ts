@@ -23,7 +23,8 @@ import {
 const CLI_VECTOR = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$PL01amPyeUuxG7H0vIr5X+qHkZvWnHmGBGXFYvh8z2E";
 //   printf 'p\xc3\xa4ssw\xc3\xb6rd \xf0\x9f\x94\x91' | argon2 rampart-vector16 -id -t 2 -k 19456 -p 1 -l 32 -e
 const CLI_UTF8_PASSWORD = "pässwörd 🔑";
-const CLI_UTF8_VECTOR = "$argon2id$v=19$m=19456,t=2,p=1$cmFtcGFydC12ZWN0b3IxNg$S6cwydU4ZXCttt8VRNhK9DMRwXk6C7oWQ7mRVTAb3H8";
+const CLI_UTF8_VECTOR =
+  "$argon2id$v=19$m=19456,t=2,p=1$cmFtcGFydC12ZWN0b3IxNg$S6cwydU4ZXCttt8VRNhK9DMRwXk6C7oWQ7mRVTAb3H8";
 //   echo -n 'password' | argon2 somesalt -i -t 2 -k 19456 -p 1 -l 32 -e
 const CLI_ARGON2I_VECTOR = "$argon2i$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$ZQtVoIvv4LCxG3PDoH8q01Z7lZKnNcPd0LDCITjwEmQ";
 
@@ -143,7 +144,9 @@ describe("needsRehash", () => {
     expect(needsRehash(CLI_VECTOR.replace("$argon2id$", "$argon2d$"), DEFAULT_ARGON2_PARAMS)).toBe(true);
     expect(needsRehash(CLI_VECTOR.replace("$v=19$", "$v=16$"), DEFAULT_ARGON2_PARAMS)).toBe(true);
     expect(needsRehash("", DEFAULT_ARGON2_PARAMS)).toBe(true);
-    expect(needsRehash("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", DEFAULT_ARGON2_PARAMS)).toBe(true);
+    expect(needsRehash("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", DEFAULT_ARGON2_PARAMS)).toBe(
+      true,
+    );
   });
 });
 
@@ -235,9 +238,7 @@ describe("concurrency and memory", () => {
 
   it("SEC-54 honours maxConcurrent: 1", async () => {
     const options = { maxConcurrent: 1 };
-    const hashes = await Promise.all(
-      Array.from({ length: 5 }, () => hashPassword("password", FAST, options)),
-    );
+    const hashes = await Promise.all(Array.from({ length: 5 }, () => hashPassword("password", FAST, options)));
     expect(hashes).toHaveLength(5);
     expect(getPasswordHashingStats(options).peak).toBe(1);
   });

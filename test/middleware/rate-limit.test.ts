@@ -168,9 +168,7 @@ describe("rateLimit middleware", () => {
     expect(RATE_LIMITS.signupOrg).toMatchObject({ limit: 3, windowSeconds: 3600 });
     expect(RATE_LIMITS.forgotPassword).toMatchObject({ limit: 3, windowSeconds: 3600 });
     expect(RATE_LIMITS.resendVerification).toMatchObject({ limit: 10, windowSeconds: 60 });
-    expect(new Set(Object.values(RATE_LIMITS).map((policy) => policy.name)).size).toBe(
-      Object.keys(RATE_LIMITS).length,
-    );
+    expect(new Set(Object.values(RATE_LIMITS).map((policy) => policy.name)).size).toBe(Object.keys(RATE_LIMITS).length);
   });
 });
 
@@ -185,7 +183,9 @@ describe("login back-off", () => {
       await recordLoginFailure(bindings, email);
     }
 
-    const error = await expectRateLimited(checkLoginBackoff(bindings, normalizeEmail(`${local.toUpperCase()}@example.com`)));
+    const error = await expectRateLimited(
+      checkLoginBackoff(bindings, normalizeEmail(`${local.toUpperCase()}@example.com`)),
+    );
     expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(error.retryAfterSeconds).toBeLessThanOrEqual(2);
     // Another account is not affected.

@@ -43,7 +43,17 @@ function adminCreate(args: string[], options: { env?: Record<string, string>; st
 
 /** Rows of each statement in `sql`, read through wrangler from the throwaway database. */
 function query(sql: string): Array<Array<Record<string, unknown>>> {
-  const output = runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistDir, "--json", "--command", sql]);
+  const output = runWrangler([
+    "d1",
+    "execute",
+    "DB",
+    "--local",
+    "--persist-to",
+    persistDir,
+    "--json",
+    "--command",
+    sql,
+  ]);
   return (JSON.parse(output) as Array<{ results: Array<Record<string, unknown>> }>).map((result) => result.results);
 }
 
@@ -76,7 +86,10 @@ function inspect(userId: string) {
 /** DEFAULT_ARGON2_PARAMS as written in src/lib/password.ts, which Node cannot import (.wasm). */
 function defaultArgon2Params(): string {
   const source = readFileSync(path.join(root, "src", "lib", "password.ts"), "utf8");
-  const match = /DEFAULT_ARGON2_PARAMS[^=]*=\s*\{\s*memoryKiB:\s*(\d+),\s*iterations:\s*(\d+),\s*parallelism:\s*(\d+)\s*\}/.exec(source);
+  const match =
+    /DEFAULT_ARGON2_PARAMS[^=]*=\s*\{\s*memoryKiB:\s*(\d+),\s*iterations:\s*(\d+),\s*parallelism:\s*(\d+)\s*\}/.exec(
+      source,
+    );
   if (!match) throw new Error("DEFAULT_ARGON2_PARAMS not found in src/lib/password.ts");
   return `m=${match[1]},t=${match[2]},p=${match[3]}`;
 }
@@ -97,8 +110,17 @@ describe("npm run admin:create", () => {
   it("creates a verified sys_admin in an organization of its own, with a hash the API verifies", async () => {
     const before = counts();
     const run = adminCreate(
-      ["--email", "  Ada.Admin+Ops@Example.COM ", "--password-stdin", "--first-name", "Ada", "--last-name", "Lovelace",
-        "--organization-name", hostileName],
+      [
+        "--email",
+        "  Ada.Admin+Ops@Example.COM ",
+        "--password-stdin",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Lovelace",
+        "--organization-name",
+        hostileName,
+      ],
       { stdin: `${password}\n` },
     );
     expect(run.stderr).toBe("");
@@ -119,7 +141,9 @@ describe("npm run admin:create", () => {
     expect(Math.abs(Date.now() - (row.email_verified_at as number))).toBeLessThan(120_000);
 
     const hash = row.password_hash as string;
-    expect(hash).toMatch(new RegExp(`^\\$argon2id\\$v=19\\$${defaultArgon2Params()}\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}$`));
+    expect(hash).toMatch(
+      new RegExp(`^\\$argon2id\\$v=19\\$${defaultArgon2Params()}\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}$`),
+    );
     expect(await argon2Verify({ hash, password })).toBe(true);
     expect(await argon2Verify({ hash, password: `${password}\n` })).toBe(false);
     for (const secret of [password, hash]) expect(run.stdout + run.stderr).not.toContain(secret);

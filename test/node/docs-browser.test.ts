@@ -38,7 +38,9 @@ function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -99,13 +101,19 @@ describe.skipIf(!hasChromium)(title, () => {
       wrangler,
       [
         "dev",
-        "--ip", "127.0.0.1",
-        "--port", String(port),
-        "--inspector-port", String(inspectorPort),
-        "--persist-to", persistDir,
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--inspector-port",
+        String(inspectorPort),
+        "--persist-to",
+        persistDir,
         "--show-interactive-dev-session=false",
-        "--var", `JWT_SECRET:${randomBytes(32).toString("hex")}`,
-        "--var", `CRON_SECRET:${randomBytes(32).toString("hex")}`,
+        "--var",
+        `JWT_SECRET:${randomBytes(32).toString("hex")}`,
+        "--var",
+        `CRON_SECRET:${randomBytes(32).toString("hex")}`,
       ],
       {
         cwd: root,
@@ -163,7 +171,9 @@ describe.skipIf(!hasChromium)(title, () => {
 
     // Swagger UI draws one summary row per operation, its path in data-path.
     await page.locator('.opblock-summary-path[data-path="/users/me"]').first().waitFor({ timeout: 30_000 });
-    const paths = await page.locator(".opblock-summary-path").evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-path")));
+    const paths = await page
+      .locator(".opblock-summary-path")
+      .evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-path")));
     expect(paths).toEqual(expect.arrayContaining(["/auth/login", "/users/me", "/notes", "/openapi.json", "/docs"]));
     await expect.poll(() => page.getByText("/auth/login", { exact: true }).first().isVisible()).toBe(true);
     await expect.poll(() => page.locator(".info .title").first().textContent()).toContain("Rampart API");
@@ -181,12 +191,18 @@ describe.skipIf(!hasChromium)(title, () => {
     await operation.locator(".opblock-summary").click();
     await operation.getByRole("button", { name: "Try it out" }).click();
     await operation.getByRole("button", { name: "Execute" }).click();
-    await expect.poll(() => operation.locator(".live-responses-table tbody .response-col_status").first().textContent(), { timeout: 15_000 }).toContain("200");
+    await expect
+      .poll(() => operation.locator(".live-responses-table tbody .response-col_status").first().textContent(), {
+        timeout: 15_000,
+      })
+      .toContain("200");
   });
 
   it("sent no request to any origin but the loopback worker", () => {
     expect(requests.length).toBeGreaterThan(3);
-    expect(requests).toEqual(expect.arrayContaining([`${base}/docs`, `${base}/docs/assets/swagger-ui-bundle.js`, `${base}/openapi.json`]));
+    expect(requests).toEqual(
+      expect.arrayContaining([`${base}/docs`, `${base}/docs/assets/swagger-ui-bundle.js`, `${base}/openapi.json`]),
+    );
     expect(requests.filter((url) => !isLoopback(url))).toEqual([]);
   });
 

@@ -26,10 +26,14 @@ async function expireEverything(stub: DurableObjectStub<RateLimiter>): Promise<v
 }
 
 async function countTables(stub: DurableObjectStub<RateLimiter>): Promise<number> {
-  return runInDurableObject(stub, (_instance: RateLimiter, state) =>
-    state.storage.sql
-      .exec<{ count: number }>("SELECT COUNT(*) AS count FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
-      .one().count,
+  return runInDurableObject(
+    stub,
+    (_instance: RateLimiter, state) =>
+      state.storage.sql
+        .exec<{ count: number }>(
+          "SELECT COUNT(*) AS count FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'",
+        )
+        .one().count,
   );
 }
 

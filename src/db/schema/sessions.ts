@@ -15,8 +15,5 @@ export const sessions = sqliteTable(
     userAgent: text("user_agent"),
     ip: text("ip"),
   },
-  (table) => [
-    index("session_user_idx").on(table.userId),
-    index("session_expires_idx").on(table.expiresAt),
-  ],
+  (table) => [index("session_user_idx").on(table.userId), index("session_expires_idx").on(table.expiresAt)],
 );

@@ -14,7 +14,9 @@ const dayOf = (column: typeof users.createdAt | typeof llmUsageLogs.createdAt) =
   sql<number>`(${column} / ${DAY}) * ${DAY}`;
 
 /** COALESCE(plan_id, the default plan's id): an organization without a plan is on the default plan. */
-const effectivePlanId = sql<string | null>`coalesce(${organizations.planId}, (SELECT ${plans.id} FROM ${plans} WHERE ${plans.isDefault} = 1))`;
+const effectivePlanId = sql<
+  string | null
+>`coalesce(${organizations.planId}, (SELECT ${plans.id} FROM ${plans} WHERE ${plans.isDefault} = 1))`;
 
 /**
  * The statements, exported so a test can check their query plans (user_created_idx,

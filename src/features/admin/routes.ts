@@ -12,7 +12,8 @@ const stats = defineRoute(
     method: "get",
     path: "/stats",
     tags: ["Administration"],
-    summary: "Signups per day, active sessions, organizations by plan, AI tokens and cost per day over the last `days` UTC days",
+    summary:
+      "Signups per day, active sessions, organizations by plan, AI tokens and cost per day over the last `days` UTC days",
     request: { query: StatsQuerySchema },
     responses: { 200: jsonResponse(AdminStatsSchema, "The fleet's statistics") },
   },

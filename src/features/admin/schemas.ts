@@ -26,8 +26,8 @@ export const AdminStatsSchema = z
         }),
       )
       .openapi({ description: "Every organization, those without a plan counted on the default plan; most first" }),
-    ai_usage_by_day: z
-      .array(z.object({ day: Day, tokens: z.number().int(), cost_usd: z.number() }))
-      .openapi({ description: "Charged AI tokens and their provider cost per UTC day; absorbed usage (past the cap) is left out" }),
+    ai_usage_by_day: z.array(z.object({ day: Day, tokens: z.number().int(), cost_usd: z.number() })).openapi({
+      description: "Charged AI tokens and their provider cost per UTC day; absorbed usage (past the cap) is left out",
+    }),
   })
   .openapi("AdminStats");

@@ -37,7 +37,10 @@ export async function readAccountState(db: Database, organizationId: string): Pr
 
 export function findModelPrice(db: Database, provider: string, model: string) {
   return db
-    .select({ inputUSDPerMillion: modelPrices.inputUSDPerMillion, outputUSDPerMillion: modelPrices.outputUSDPerMillion })
+    .select({
+      inputUSDPerMillion: modelPrices.inputUSDPerMillion,
+      outputUSDPerMillion: modelPrices.outputUSDPerMillion,
+    })
     .from(modelPrices)
     .where(and(eq(modelPrices.provider, provider), eq(modelPrices.model, model)))
     .get();

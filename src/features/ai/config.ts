@@ -73,7 +73,9 @@ export function readAIConfig(env: WorkerEnv): AIConfigResult {
 export function requireAIConfig(env: WorkerEnv): AIConfig {
   const result = readAIConfig(env);
   if (!result.ok) {
-    throw new AppError(503, "MISCONFIGURED", "AI is not configured for this deployment.", { settings: result.problems });
+    throw new AppError(503, "MISCONFIGURED", "AI is not configured for this deployment.", {
+      settings: result.problems,
+    });
   }
   return result.config;
 }
@@ -91,7 +93,12 @@ function parseAIConfig(env: WorkerEnv): AIConfigResult {
     return null;
   };
   const maxOutputTokens = parse("AI_MAX_OUTPUT_TOKENS", integer(16, 32_768), env.AI_MAX_OUTPUT_TOKENS, "1024");
-  const reservationTTLSeconds = parse("AI_RESERVATION_TTL_SECONDS", integer(60, 86_400), env.AI_RESERVATION_TTL_SECONDS, "600");
+  const reservationTTLSeconds = parse(
+    "AI_RESERVATION_TTL_SECONDS",
+    integer(60, 86_400),
+    env.AI_RESERVATION_TTL_SECONDS,
+    "600",
+  );
   const common = { model, maxOutputTokens: maxOutputTokens ?? 0, reservationTTLSeconds: reservationTTLSeconds ?? 0 };
 
   let config: AIConfig | null = null;
@@ -106,14 +113,19 @@ function parseAIConfig(env: WorkerEnv): AIConfigResult {
         ? parse("AI_FAKE_FAIL_AFTER_CHUNKS", integer(0, 1_000_000), env.AI_FAKE_FAIL_AFTER_CHUNKS, "")
         : null;
       const replyWords = parse("AI_FAKE_REPLY_WORDS", integer(1, 100_000), env.AI_FAKE_REPLY_WORDS, "40");
-      config = { ...common, provider, fake: { chunkDelayMs: chunkDelayMs ?? 0, failAfterChunks: failAfter, replyWords: replyWords ?? 1 } };
+      config = {
+        ...common,
+        provider,
+        fake: { chunkDelayMs: chunkDelayMs ?? 0, failAfterChunks: failAfter, replyWords: replyWords ?? 1 },
+      };
       break;
     }
     case "openai": {
       const apiKey = env.OPENAI_API_KEY?.trim();
       if (!apiKey) problems.push("OPENAI_API_KEY");
       const baseURL = (env.OPENAI_BASE_URL?.trim() || "https://api.openai.com/v1").replace(/\/+$/, "");
-      const isAllowedURL = URL.canParse(baseURL) && (baseURL.startsWith("https://") || (isDev && baseURL.startsWith("http://")));
+      const isAllowedURL =
+        URL.canParse(baseURL) && (baseURL.startsWith("https://") || (isDev && baseURL.startsWith("http://")));
       if (!isAllowedURL) problems.push("OPENAI_BASE_URL");
       config = { ...common, provider, apiKey: apiKey ?? "", baseURL };
       break;

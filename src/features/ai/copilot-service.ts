@@ -30,7 +30,11 @@ const INSTRUCTIONS: Record<CopilotAction, (tone: CopilotTone) => string> = {
     "Answer with the summary only.",
 };
 
-export function buildCopilotMessages(action: CopilotAction, note: Pick<NoteRow, "title" | "content">, tone: CopilotTone): LLMMessage[] {
+export function buildCopilotMessages(
+  action: CopilotAction,
+  note: Pick<NoteRow, "title" | "content">,
+  tone: CopilotTone,
+): LLMMessage[] {
   return [
     { role: "system", content: INSTRUCTIONS[action](tone) },
     { role: "user", content: `${note.title}\n\n${note.content}` },
@@ -52,7 +56,9 @@ export async function runCopilot(
 ): Promise<ReadableStream<Uint8Array>> {
   const policy = await loadLedgerPolicy(ctx.db, actor.organizationId);
   if (!policy.features.enable_ai) {
-    throw new AppError(403, "FEATURE_DISABLED", "AI features are not part of your organization's plan.", { feature: "enable_ai" });
+    throw new AppError(403, "FEATURE_DISABLED", "AI features are not part of your organization's plan.", {
+      feature: "enable_ai",
+    });
   }
   // Another organization's note is 404 here, before anything is reserved (SEC-36).
   const note = await getNote(ctx, actor, request.noteId);

@@ -78,7 +78,14 @@ export async function reserveTokens(
               + (CASE WHEN ?5 = 1 THEN max(?6 - overage_used, 0) ELSE 0 END)
           RETURNING reserved_tokens`,
       )
-      .bind(reservation.organizationId, reservation.tokens, now, limits.tokenLimit, limits.isOverageEnabled ? 1 : 0, limits.overageCeiling),
+      .bind(
+        reservation.organizationId,
+        reservation.tokens,
+        now,
+        limits.tokenLimit,
+        limits.isOverageEnabled ? 1 : 0,
+        limits.overageCeiling,
+      ),
     d1
       .prepare(
         `INSERT INTO ai_reservation (id, organization_id, user_id, tokens, provider, model, created_at, expires_at, settled_at, settlement_id)
@@ -239,7 +246,10 @@ export async function settleReservation(
       )
       .bind(rid),
   ]);
-  const results = (settled?.results ?? []) as (Omit<SettlementRow, "bucket"> & { bucket: SettlementRow["bucket"] | null; settled_by: string | null })[];
+  const results = (settled?.results ?? []) as (Omit<SettlementRow, "bucket"> & {
+    bucket: SettlementRow["bucket"] | null;
+    settled_by: string | null;
+  })[];
   return {
     settledBy: results[0]?.settled_by ?? null,
     rows: results.filter((row) => row.bucket !== null).map(({ settled_by: _, ...row }) => row as SettlementRow),

@@ -62,7 +62,12 @@ export interface ReserveRequest {
  * Reserves the worst case or refuses: 402 QUOTA_EXCEEDED, recorded as a cap refusal (SEC-49). The
  * caller must not contact the provider unless this returns.
  */
-export async function reserveAITokens(db: Database, request: ReserveRequest, policy: LedgerPolicy, now = Date.now()): Promise<AIReservation> {
+export async function reserveAITokens(
+  db: Database,
+  request: ReserveRequest,
+  policy: LedgerPolicy,
+  now = Date.now(),
+): Promise<AIReservation> {
   const reservation = {
     id: `air_${crypto.randomUUID()}`,
     organizationId: request.organizationId,
@@ -94,10 +99,15 @@ export async function reserveAITokens(db: Database, request: ReserveRequest, pol
     ip: request.ip,
     details,
   });
-  throw new AppError(402, "QUOTA_EXCEEDED", "Your organization's AI allotment, credits and allowed overage cannot cover this call.", {
-    feature: "token_limit",
-    requested_tokens: reservation.tokens,
-  });
+  throw new AppError(
+    402,
+    "QUOTA_EXCEEDED",
+    "Your organization's AI allotment, credits and allowed overage cannot cover this call.",
+    {
+      feature: "token_limit",
+      requested_tokens: reservation.tokens,
+    },
+  );
 }
 
 export interface AIPrice {
@@ -173,7 +183,11 @@ export async function settleAIReservation(
   };
   if (absorbed > 0) {
     // Usage past the cap: the estimate was too low or the limits shrank mid-call. Not charged.
-    logEvent("warn", "ai_usage_absorbed", { reservation_id: reservation.id, organization_id: reservation.organizationId, tokens: absorbed });
+    logEvent("warn", "ai_usage_absorbed", {
+      reservation_id: reservation.id,
+      organization_id: reservation.organizationId,
+      tokens: absorbed,
+    });
   }
   return outcome;
 }

@@ -12,7 +12,16 @@ export async function listExpiredReservations(db: Database, now: number, limit: 
         ORDER BY expires_at LIMIT ?2`,
     )
     .bind(now, limit)
-    .all<{ id: string; organization_id: string; user_id: string | null; tokens: number; provider: string; model: string; created_at: number; expires_at: number }>();
+    .all<{
+      id: string;
+      organization_id: string;
+      user_id: string | null;
+      tokens: number;
+      provider: string;
+      model: string;
+      created_at: number;
+      expires_at: number;
+    }>();
   return results.map((row) => ({
     id: row.id,
     organizationId: row.organization_id,
@@ -37,7 +46,12 @@ const CURRENT_PERIOD_START = `(SELECT CASE
   FROM organization o WHERE o.id = ai_account.organization_id)`;
 
 /** Rolls accounts whose period has ended into the current one; returns how many rolled. */
-export async function rollOverPeriods(db: Database, now: number, calendarMonthStart: number, limit: number): Promise<number> {
+export async function rollOverPeriods(
+  db: Database,
+  now: number,
+  calendarMonthStart: number,
+  limit: number,
+): Promise<number> {
   const { results } = await d1Of(db)
     .prepare(
       `UPDATE ai_account

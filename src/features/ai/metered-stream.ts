@@ -3,7 +3,15 @@
 // produced so far), provider error before any output (nothing: released in full).
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
-import { estimateInputTokens, estimateTokens, LLMProviderError, type LLMClient, type LLMMessage, type LLMStreamEvent, type LLMUsage } from "./llm/types";
+import {
+  estimateInputTokens,
+  estimateTokens,
+  LLMProviderError,
+  type LLMClient,
+  type LLMMessage,
+  type LLMStreamEvent,
+  type LLMUsage,
+} from "./llm/types";
 
 export interface Usage {
   inputTokens: number;
@@ -27,9 +35,15 @@ function toProviderAppError(error: unknown): AppError {
   const status = error instanceof LLMProviderError ? error.details.status : undefined;
   if (status === 401 || status === 403 || status === 404) {
     // The key or the model is refused: an operator must fix the configuration.
-    return new AppError(503, "MISCONFIGURED", "The AI provider refused the configured key or model.", { settings: ["OPENAI_API_KEY", "AI_MODEL"] });
+    return new AppError(503, "MISCONFIGURED", "The AI provider refused the configured key or model.", {
+      settings: ["OPENAI_API_KEY", "AI_MODEL"],
+    });
   }
-  return new AppError(503, "UPSTREAM_UNAVAILABLE", "The AI provider is unavailable right now. Nothing was charged; try again in a moment.");
+  return new AppError(
+    503,
+    "UPSTREAM_UNAVAILABLE",
+    "The AI provider is unavailable right now. Nothing was charged; try again in a moment.",
+  );
 }
 
 /**

@@ -14,7 +14,10 @@ function isValidToken(tokenHash: string, purpose: EmailTokenPurpose, now: number
 
 /** Subquery: the user a valid token belongs to (empty when the token is not valid). */
 export function selectValidTokenUserId(db: Database, tokenHash: string, purpose: EmailTokenPurpose, now: number) {
-  return db.select({ userId: emailTokens.userId }).from(emailTokens).where(isValidToken(tokenHash, purpose, now));
+  return db
+    .select({ userId: emailTokens.userId })
+    .from(emailTokens)
+    .where(isValidToken(tokenHash, purpose, now));
 }
 
 export function findValidToken(db: Database, tokenHash: string, purpose: EmailTokenPurpose, now: number) {
@@ -44,7 +47,14 @@ export function buildTokenInvalidation(db: Database, userId: string, purpose: Em
 
 export function buildTokenInsert(
   db: Database,
-  row: { id: string; tokenHash: string; userId: string; purpose: EmailTokenPurpose; createdAt: number; expiresAt: number },
+  row: {
+    id: string;
+    tokenHash: string;
+    userId: string;
+    purpose: EmailTokenPurpose;
+    createdAt: number;
+    expiresAt: number;
+  },
 ) {
   return db.insert(emailTokens).values(row);
 }
@@ -56,6 +66,9 @@ export async function deleteStaleTokensBatch(db: Database, cutoff: number, batch
     .from(emailTokens)
     .where(or(lt(emailTokens.expiresAt, cutoff), and(isNotNull(emailTokens.usedAt), lt(emailTokens.usedAt, cutoff))))
     .limit(batchSize);
-  const deleted = await db.delete(emailTokens).where(inArray(emailTokens.id, victims)).returning({ id: emailTokens.id });
+  const deleted = await db
+    .delete(emailTokens)
+    .where(inArray(emailTokens.id, victims))
+    .returning({ id: emailTokens.id });
   return deleted.length;
 }

@@ -17,7 +17,14 @@ export interface IssuedEmailToken {
 
 function buildIssueStatements(
   db: Database,
-  row: { id: string; tokenHash: string; userId: string; purpose: EmailTokenPurpose; createdAt: number; expiresAt: number },
+  row: {
+    id: string;
+    tokenHash: string;
+    userId: string;
+    purpose: EmailTokenPurpose;
+    createdAt: number;
+    expiresAt: number;
+  },
 ) {
   return [buildTokenInvalidation(db, row.userId, row.purpose, row.createdAt), buildTokenInsert(db, row)] as const;
 }

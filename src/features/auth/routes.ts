@@ -130,7 +130,8 @@ const sessionRevoke = defineRoute(
     path: "/sessions/{id}",
     tags: ["Authentication"],
     summary: "Revoke one of the caller's sessions",
-    description: "404 for an id that is not one of the caller's sessions. Revoking the current one also clears the cookie.",
+    description:
+      "404 for an id that is not one of the caller's sessions. Revoking the current one also clears the cookie.",
     request: { params: SessionIdParamSchema },
     responses: { 204: noContent("Revoked") },
   },

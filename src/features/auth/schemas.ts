@@ -25,7 +25,11 @@ export const NewPasswordSchema = z
     const violation = checkPasswordPolicy(value);
     if (violation) ctx.addIssue({ code: "custom", message: PASSWORD_POLICY_MESSAGES[violation] });
   })
-  .openapi({ minLength: PASSWORD_MIN_CODE_POINTS, maxLength: PASSWORD_MAX_CODE_POINTS, example: "correct horse battery" });
+  .openapi({
+    minLength: PASSWORD_MIN_CODE_POINTS,
+    maxLength: PASSWORD_MAX_CODE_POINTS,
+    example: "correct horse battery",
+  });
 
 /** A password being checked, not set: only bounded, so a 1 MB guess never reaches Argon2 (SEC-4). */
 export const PasswordAttemptSchema = z.string().max(PASSWORD_MAX_CODE_POINTS * 4);
@@ -72,5 +76,8 @@ export const SessionSchema = z
 export const SessionListSchema = z.object({ sessions: z.array(SessionSchema) }).openapi("SessionList");
 
 export const SessionIdParamSchema = z.object({
-  id: z.string().max(64).openapi({ param: { name: "id", in: "path" } }),
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
 });

@@ -21,7 +21,10 @@ export async function applyCheckoutEvent(ctx: WebhookContext, event: CheckoutEve
       await ctx.db.batch([buildStripeEventInsert(ctx.db, eventRowOf(event))]);
       return "unchanged";
     }
-    return recordWebhookFailure(ctx, event, { reason: "invalid_metadata", details: { checkout_session_id: session.id } });
+    return recordWebhookFailure(ctx, event, {
+      reason: "invalid_metadata",
+      details: { checkout_session_id: session.id },
+    });
   }
   if (session.payment_status !== "paid") {
     // Paid later by an asynchronous method: checkout.session.async_payment_succeeded fulfils it.
@@ -30,7 +33,10 @@ export async function applyCheckoutEvent(ctx: WebhookContext, event: CheckoutEve
   }
   const organization = await findOrganizationCustomer(ctx.db, metadata.organizationId);
   if (!organization) {
-    return recordWebhookFailure(ctx, event, { reason: "unknown_organization", details: { checkout_session_id: session.id } });
+    return recordWebhookFailure(ctx, event, {
+      reason: "unknown_organization",
+      details: { checkout_session_id: session.id },
+    });
   }
   // Defence in depth: the session was created for this organization's own customer.
   if (!organization.stripeCustomerId || organization.stripeCustomerId !== idOf(session.customer)) {

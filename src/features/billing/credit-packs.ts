@@ -40,9 +40,14 @@ export async function listCreditPacks(ctx: ServiceContext, actor: Actor): Promis
   if (json === null) return DEFAULT_CREDIT_PACKS;
   const packs = parseCreditPacksVar(json);
   if (!packs) {
-    throw new AppError(503, "MISCONFIGURED", "Billing is not configured correctly: CREDIT_PACKS_JSON is not a valid pack list.", {
-      settings: ["CREDIT_PACKS_JSON"],
-    });
+    throw new AppError(
+      503,
+      "MISCONFIGURED",
+      "Billing is not configured correctly: CREDIT_PACKS_JSON is not a valid pack list.",
+      {
+        settings: ["CREDIT_PACKS_JSON"],
+      },
+    );
   }
   return packs;
 }

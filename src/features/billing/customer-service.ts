@@ -17,7 +17,11 @@ import { callStripe } from "./stripe-errors";
  * between an organization created by a sys_admin and the same one after its admin joined; Checkout
  * and the portal collect the billing email.
  */
-export async function ensureStripeCustomer(ctx: ServiceContext, stripe: Stripe, organizationId: string): Promise<string> {
+export async function ensureStripeCustomer(
+  ctx: ServiceContext,
+  stripe: Stripe,
+  organizationId: string,
+): Promise<string> {
   const organization = await findOrganizationCustomer(ctx.db, organizationId);
   if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
   if (organization.stripeCustomerId) return organization.stripeCustomerId;

@@ -5,7 +5,11 @@ import { ensureStripeCustomer } from "./customer-service";
 import { resolveReturnURL } from "./return-url";
 import { callStripe } from "./stripe-errors";
 
-export async function createPortalSession(ctx: ServiceContext, actor: Actor, input: { returnURL: string }): Promise<string> {
+export async function createPortalSession(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: { returnURL: string },
+): Promise<string> {
   const stripe = ctx.stripe();
   const returnURL = resolveReturnURL(ctx.config.webBaseURL, input.returnURL, "return_url");
   // A customer whose background creation failed is created now, with the same idempotency key.

@@ -18,10 +18,14 @@ import {
   VerifyCheckoutSchema,
 } from "./schemas";
 
-const UNAVAILABLE = "Also 503 UPSTREAM_UNAVAILABLE when Stripe cannot be reached (try again), and 503 MISCONFIGURED when STRIPE_SECRET_KEY is not set.";
+const UNAVAILABLE =
+  "Also 503 UPSTREAM_UNAVAILABLE when Stripe cannot be reached (try again), and 503 MISCONFIGURED when STRIPE_SECRET_KEY is not set.";
 
 const manageSubscription = defineRoute(
-  { access: minRole("org_admin"), errors: { 422: "VALIDATION_ERROR: return_url is not of the web app's origin (WEB_BASE_URL)" } },
+  {
+    access: minRole("org_admin"),
+    errors: { 422: "VALIDATION_ERROR: return_url is not of the web app's origin (WEB_BASE_URL)" },
+  },
   {
     method: "post",
     path: "/manage",
@@ -40,7 +44,8 @@ const creditPacks = defineRoute(
     path: "/credit-packs",
     tags: ["Billing"],
     summary: "The credit packs on sale, and the organization's credit balance",
-    description: "The system setting credit_packs, else CREDIT_PACKS_JSON, else 5M / 10M / 25M tokens at $39 / $69 / $149.",
+    description:
+      "The system setting credit_packs, else CREDIT_PACKS_JSON, else 5M / 10M / 25M tokens at $39 / $69 / $149.",
     responses: { 200: jsonResponse(CreditPackListResponseSchema, "Packs") },
   },
 );
@@ -105,7 +110,11 @@ export const billingRoutes = createRouter()
     return c.json({ url: session.url, session_id: session.sessionId }, 200);
   })
   .openapi(verify, async (c) => {
-    const result = await verifyCreditPackCheckout(serviceContextFrom(c), requireActor(c), c.req.valid("json").session_id);
+    const result = await verifyCreditPackCheckout(
+      serviceContextFrom(c),
+      requireActor(c),
+      c.req.valid("json").session_id,
+    );
     return c.json(
       { status: result.status, tokens: result.tokens, credit_balance_tokens: result.creditBalanceTokens },
       200,

@@ -4,11 +4,7 @@ import { CreditPackSchema } from "./credit-pack-schema";
 import { WEBHOOK_RESULTS } from "./webhook-outcome";
 
 /** A URL of the web app, or a path in it ("/billing"); checked against WEB_BASE_URL (return-url.ts). */
-const ReturnURLSchema = z
-  .string()
-  .min(1)
-  .max(2048)
-  .openapi({ example: "https://app.example.com/settings/billing" });
+const ReturnURLSchema = z.string().min(1).max(2048).openapi({ example: "https://app.example.com/settings/billing" });
 
 export const ManageSubscriptionSchema = z
   .strictObject({ return_url: ReturnURLSchema })

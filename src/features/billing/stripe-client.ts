@@ -54,8 +54,15 @@ export function isStripeConfigured(config: Config): boolean {
 export function requireStripeClient(config: Config): Stripe {
   const client = findStripeClient(config.billing);
   if (client) return client;
-  const settings = [...new Set([...config.billing.problems, ...(config.billing.stripeSecretKey ? [] : ["STRIPE_SECRET_KEY"])])];
-  throw new AppError(503, "MISCONFIGURED", "Billing is not configured: set STRIPE_SECRET_KEY (see README, Stripe billing).", {
-    settings: settings.filter((name) => name !== "STRIPE_WEBHOOK_SECRET"),
-  });
+  const settings = [
+    ...new Set([...config.billing.problems, ...(config.billing.stripeSecretKey ? [] : ["STRIPE_SECRET_KEY"])]),
+  ];
+  throw new AppError(
+    503,
+    "MISCONFIGURED",
+    "Billing is not configured: set STRIPE_SECRET_KEY (see README, Stripe billing).",
+    {
+      settings: settings.filter((name) => name !== "STRIPE_WEBHOOK_SECRET"),
+    },
+  );
 }

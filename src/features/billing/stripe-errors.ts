@@ -33,11 +33,18 @@ function toAppError(operation: string, error: unknown, options: { notFound?: str
     stripe_request_id: error.requestId ?? null,
     message: error.message,
   };
-  if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing" && options.notFound) {
+  if (
+    error instanceof Stripe.errors.StripeInvalidRequestError &&
+    error.code === "resource_missing" &&
+    options.notFound
+  ) {
     logEvent("info", "stripe_resource_missing", fields);
     return new AppError(404, "NOT_FOUND", options.notFound);
   }
-  if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
+  if (
+    error instanceof Stripe.errors.StripeAuthenticationError ||
+    error instanceof Stripe.errors.StripePermissionError
+  ) {
     logEvent("error", "stripe_key_refused", fields);
     return new AppError(503, "MISCONFIGURED", "Billing is not configured correctly: Stripe refused the API key.", {
       settings: ["STRIPE_SECRET_KEY"],

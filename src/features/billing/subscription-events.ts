@@ -39,10 +39,17 @@ export function eventTimeOf(event: SubscriptionEvent): number {
  * The item's current period, in ms. Endpoints on API versions before 2025-03-31 send it on the
  * subscription instead; without either, metering falls back to calendar months (null).
  */
-function billingPeriodOf(subscription: Stripe.Subscription, item: Stripe.SubscriptionItem): { start: number | null; end: number | null } {
+function billingPeriodOf(
+  subscription: Stripe.Subscription,
+  item: Stripe.SubscriptionItem,
+): { start: number | null; end: number | null } {
   const legacy = subscription as { current_period_start?: unknown; current_period_end?: unknown };
   const seconds = (value: unknown, fallback: unknown) =>
-    Number.isInteger(value) ? (value as number) * 1000 : Number.isInteger(fallback) ? (fallback as number) * 1000 : null;
+    Number.isInteger(value)
+      ? (value as number) * 1000
+      : Number.isInteger(fallback)
+        ? (fallback as number) * 1000
+        : null;
   const start = seconds(item.current_period_start, legacy.current_period_start);
   const end = seconds(item.current_period_end, legacy.current_period_end);
   return start !== null && end !== null ? { start, end } : { start: null, end: null };
@@ -57,7 +64,10 @@ export async function applySubscriptionEvent(ctx: WebhookContext, event: Subscri
   const customerId = idOf(subscription.customer);
   const organization = customerId ? await findOrganizationByStripeCustomer(ctx.db, customerId) : undefined;
   if (!organization) {
-    return recordWebhookFailure(ctx, event, { reason: "unknown_customer", details: { stripe_customer_id: customerId } });
+    return recordWebhookFailure(ctx, event, {
+      reason: "unknown_customer",
+      details: { stripe_customer_id: customerId },
+    });
   }
 
   const ended = event.type === "customer.subscription.deleted";

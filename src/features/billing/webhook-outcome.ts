@@ -14,7 +14,13 @@ import { recordAuditEvent } from "../audit/service";
  */
 export type WebhookResult = "applied" | "unchanged" | "ignored" | "already_processed" | "failed";
 
-export const WEBHOOK_RESULTS = ["applied", "unchanged", "ignored", "already_processed", "failed"] as const satisfies WebhookResult[];
+export const WEBHOOK_RESULTS = [
+  "applied",
+  "unchanged",
+  "ignored",
+  "already_processed",
+  "failed",
+] as const satisfies WebhookResult[];
 
 export interface WebhookContext {
   db: Database;

@@ -51,7 +51,8 @@ const verifyStripeSignature = createMiddleware<AppEnv>(async function verifyStri
 /** SEC-49: a log line always; an audit row within the per-IP budget, so junk cannot flood the table. */
 async function recordSignatureFailure(c: Context<AppEnv>, error: unknown): Promise<void> {
   const ip = c.get("clientIP");
-  const reason = error instanceof Stripe.errors.StripeSignatureVerificationError ? error.message.split("\n")[0] : "malformed event";
+  const reason =
+    error instanceof Stripe.errors.StripeSignatureVerificationError ? error.message.split("\n")[0] : "malformed event";
   let isAudited = true;
   try {
     await consumeRateLimit(c.env, `${FAILURE_AUDIT_BUDGET.name}:${ip ?? "no-ip"}`, FAILURE_AUDIT_BUDGET);

@@ -95,7 +95,10 @@ export const noteRoutes = createRouter()
   })
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const note = await createNote(serviceContextFrom(c), requireActor(c), { title: body.title, content: body.content ?? "" });
+    const note = await createNote(serviceContextFrom(c), requireActor(c), {
+      title: body.title,
+      content: body.content ?? "",
+    });
     return c.json(toNoteResponse(note), 201);
   })
   .openapi(read, async (c) => {

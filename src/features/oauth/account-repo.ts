@@ -78,4 +78,3 @@ export function findPendingInvitationByEmail(db: Database, email: string, now: n
     .orderBy(desc(invitations.createdAt))
     .get();
 }
-

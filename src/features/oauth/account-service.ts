@@ -46,15 +46,26 @@ const NAME_MAX_LENGTH = 100;
  *    newest pending invitation for the email, and refuses without one.
  * Suspended users and organizations are refused at every step.
  */
-export async function signInWithIdentity(ctx: ServiceContext, provider: string, identity: VerifiedIdentity): Promise<OAuthSignIn> {
+export async function signInWithIdentity(
+  ctx: ServiceContext,
+  provider: string,
+  identity: VerifiedIdentity,
+): Promise<OAuthSignIn> {
   const linked = await findLinkedUser(ctx.db, provider, identity.subject);
   if (linked) {
     refuseIfSuspended(linked);
-    return issueSession(ctx, { provider, userId: linked.id, organizationId: linked.organizationId, outcome: "existing" }, []);
+    return issueSession(
+      ctx,
+      { provider, userId: linked.id, organizationId: linked.organizationId, outcome: "existing" },
+      [],
+    );
   }
 
   if (!identity.isEmailVerified || identity.email === null) {
-    throw new OAuthFailure("email_not_verified", identity.email === null ? "claim_email_missing" : "email_not_verified");
+    throw new OAuthFailure(
+      "email_not_verified",
+      identity.email === null ? "claim_email_missing" : "email_not_verified",
+    );
   }
   const email = normalizeEmail(identity.email);
   if (email.length > EMAIL_MAX_LENGTH || !/^[^\s@]+@[^\s@]+$/.test(email)) {
@@ -78,7 +89,10 @@ export async function signInWithIdentity(ctx: ServiceContext, provider: string, 
         buildAuditInsert(ctx.db, auditEvent(ctx, account, "oauth_account_linked")),
       ]);
     }
-    const claimed = auditEvent(ctx, account, "oauth_account_claimed", { password_removed: true, sessions_revoked: true });
+    const claimed = auditEvent(ctx, account, "oauth_account_claimed", {
+      password_removed: true,
+      sessions_revoked: true,
+    });
     const signIn = await issueSession(ctx, { ...account, outcome: "claimed" }, [
       // Sessions first: the condition "still unverified" no longer holds after the claim.
       buildUnverifiedSessionsDeletion(ctx.db, user.id),
@@ -113,7 +127,11 @@ async function createAccount(ctx: ServiceContext, input: NewAccountInput): Promi
   const account = { provider: input.provider, userId, organizationId };
   const fullName = [firstName, lastName].filter(Boolean).join(" ");
   return issueSession(ctx, { ...account, outcome: "created" }, [
-    buildOrganizationInsert(ctx.db, { id: organizationId, name: `${fullName || email}'s organization`, createdAt: now }),
+    buildOrganizationInsert(ctx.db, {
+      id: organizationId,
+      name: `${fullName || email}'s organization`,
+      createdAt: now,
+    }),
     buildUserInsert(ctx.db, {
       id: userId,
       organizationId,
@@ -127,7 +145,13 @@ async function createAccount(ctx: ServiceContext, input: NewAccountInput): Promi
       updatedAt: now,
     }),
     buildOAuthAccountInsert(ctx.db, { ...input.link, userId }),
-    buildAuditInsert(ctx.db, { action: "signup", organizationId, actorUserId: userId, ip: ctx.ip, details: { method: input.provider } }),
+    buildAuditInsert(ctx.db, {
+      action: "signup",
+      organizationId,
+      actorUserId: userId,
+      ip: ctx.ip,
+      details: { method: input.provider },
+    }),
   ]);
 }
 
@@ -136,7 +160,8 @@ async function acceptInvitation(ctx: ServiceContext, input: NewAccountInput): Pr
   const { identity, email, now } = input;
   const invitation = await findPendingInvitationByEmail(ctx.db, email, now);
   if (!invitation) throw new OAuthFailure("not_invited", "no_pending_invitation");
-  if (invitation.organizationSuspendedAt !== null) throw new OAuthFailure("organization_suspended", "invitation_organization_suspended");
+  if (invitation.organizationSuspendedAt !== null)
+    throw new OAuthFailure("organization_suspended", "invitation_organization_suspended");
   const userId = crypto.randomUUID();
   const account = { provider: input.provider, userId, organizationId: invitation.organizationId };
   try {
@@ -163,7 +188,8 @@ async function acceptInvitation(ctx: ServiceContext, input: NewAccountInput): Pr
   } catch (error) {
     // The invitation was used, revoked or its organization suspended since it was read: the user
     // row was not inserted, so the link's foreign key failed and the whole batch rolled back.
-    if (String(error).includes("FOREIGN KEY constraint failed")) throw new OAuthFailure("not_invited", "invitation_gone");
+    if (String(error).includes("FOREIGN KEY constraint failed"))
+      throw new OAuthFailure("not_invited", "invitation_gone");
     throw error;
   }
 }
@@ -177,7 +203,10 @@ async function issueSession(
   account: { provider: string; userId: string; organizationId: string; outcome: SignInOutcome },
   statements: BatchItem<"sqlite">[],
 ): Promise<OAuthSignIn> {
-  const { issued, row } = await buildSession(account.userId, ctx.config.session.ttlSeconds, { userAgent: ctx.userAgent, ip: ctx.ip });
+  const { issued, row } = await buildSession(account.userId, ctx.config.session.ttlSeconds, {
+    userAgent: ctx.userAgent,
+    ip: ctx.ip,
+  });
   try {
     // Order matters: the account change, then the session that needs it.
     const batch: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
@@ -212,12 +241,21 @@ function auditEvent(
   };
 }
 
-function refuseIfSuspended(user: { id: string; organizationId: string; suspendedAt: number | null; organizationSuspendedAt: number | null }): void {
+function refuseIfSuspended(user: {
+  id: string;
+  organizationId: string;
+  suspendedAt: number | null;
+  organizationSuspendedAt: number | null;
+}): void {
   if (user.suspendedAt !== null) throw new OAuthFailure("account_suspended", "user_suspended", subjectOf(user));
-  if (user.organizationSuspendedAt !== null) throw new OAuthFailure("organization_suspended", "organization_suspended", subjectOf(user));
+  if (user.organizationSuspendedAt !== null)
+    throw new OAuthFailure("organization_suspended", "organization_suspended", subjectOf(user));
 }
 
-function subjectOf(user: { id?: string; userId?: string; organizationId: string }): { userId: string; organizationId: string } {
+function subjectOf(user: { id?: string; userId?: string; organizationId: string }): {
+  userId: string;
+  organizationId: string;
+} {
   return { userId: (user.id ?? user.userId)!, organizationId: user.organizationId };
 }
 

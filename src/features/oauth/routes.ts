@@ -28,8 +28,14 @@ const authorizeURL = defineRoute(
     description:
       "Sets the one-time state and PKCE cookies (HttpOnly; Secure; SameSite=Lax; Path=/auth/oauth, 10 minutes), so call it with credentials from the page that then navigates to `url`.",
     responses: {
-      200: jsonResponse(AuthorizeURLSchema, "The provider's authorization URL; Set-Cookie carries the state and PKCE verifier"),
-      502: jsonResponse(ErrorBodySchema, "UPSTREAM_UNAVAILABLE: the provider's discovery document could not be fetched"),
+      200: jsonResponse(
+        AuthorizeURLSchema,
+        "The provider's authorization URL; Set-Cookie carries the state and PKCE verifier",
+      ),
+      502: jsonResponse(
+        ErrorBodySchema,
+        "UPSTREAM_UNAVAILABLE: the provider's discovery document could not be fetched",
+      ),
     },
   },
 );
@@ -46,7 +52,9 @@ const callback = defineRoute(
     responses: {
       302: {
         description: CALLBACK_REDIRECT_DESCRIPTION,
-        headers: { Location: { description: "WEB_BASE_URL/ or WEB_BASE_URL/login?error=CODE", schema: { type: "string" } } },
+        headers: {
+          Location: { description: "WEB_BASE_URL/ or WEB_BASE_URL/login?error=CODE", schema: { type: "string" } },
+        },
       },
     },
   },

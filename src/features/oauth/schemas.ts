@@ -14,7 +14,9 @@ export const AuthorizeURLSchema = z
 const CallbackParam = z.union([z.string(), z.array(z.string())]).optional();
 
 export const CallbackQuerySchema = z.object({
-  state: CallbackParam.openapi({ description: "The state from /auth/oauth/google/authorize-url, echoed by the provider." }),
+  state: CallbackParam.openapi({
+    description: "The state from /auth/oauth/google/authorize-url, echoed by the provider.",
+  }),
   code: CallbackParam.openapi({ description: "The authorization code." }),
   error: CallbackParam.openapi({ description: "The provider's error, instead of a code (e.g. access_denied)." }),
   iss: CallbackParam.openapi({ description: "The provider's issuer identifier (RFC 9207), checked when present." }),

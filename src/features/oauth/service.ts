@@ -60,7 +60,11 @@ export async function startGoogleSignIn(ctx: ServiceContext): Promise<Authorizat
   }
   const pkce = await createPKCEPair();
   const nonce = generateSecret(32);
-  const { token } = await signState(google.stateSecret, { provider: GOOGLE_PROVIDER, nonce, codeChallenge: pkce.challenge });
+  const { token } = await signState(google.stateSecret, {
+    provider: GOOGLE_PROVIDER,
+    nonce,
+    codeChallenge: pkce.challenge,
+  });
   const url = new URL(metadata.authorizationEndpoint);
   for (const [name, value] of Object.entries({
     response_type: "code",
@@ -99,14 +103,20 @@ export async function completeGoogleSignIn(ctx: ServiceContext, input: CallbackI
   } catch (error) {
     const failure = error instanceof OAuthFailure ? error : new OAuthFailure("server_error", "unexpected");
     if (!(error instanceof OAuthFailure)) {
-      logEvent("error", "oauth_callback_error", { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      logEvent("error", "oauth_callback_error", {
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
     }
     await recordFailure(ctx, failure);
     throw failure;
   }
 }
 
-async function runCallback(ctx: ServiceContext, google: GoogleSettings & { stateSecret: string }, input: CallbackInput): Promise<OAuthSignIn> {
+async function runCallback(
+  ctx: ServiceContext,
+  google: GoogleSettings & { stateSecret: string },
+  input: CallbackInput,
+): Promise<OAuthSignIn> {
   try {
     await consumeRateLimit(ctx.env, `${CALLBACK_RATE_LIMIT.name}:${ctx.ip ?? "no-ip"}`, CALLBACK_RATE_LIMIT);
   } catch (error) {

@@ -39,6 +39,7 @@ export async function exchangeAuthorizationCode(metadata: ProviderMetadata, inpu
     throw new OAuthFailure("provider_error", `token_rejected_${error}`);
   }
   const idToken = json?.id_token;
-  if (typeof idToken !== "string" || idToken.length === 0) throw new OAuthFailure("provider_error", "token_response_without_id_token");
+  if (typeof idToken !== "string" || idToken.length === 0)
+    throw new OAuthFailure("provider_error", "token_response_without_id_token");
   return idToken;
 }

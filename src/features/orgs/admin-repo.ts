@@ -24,11 +24,7 @@ export function listOrganizationsPage(db: Database, page: PageRequest) {
 }
 
 export function findOrganizationForAdmin(db: Database, organizationId: string) {
-  return db
-    .select(organizationColumns)
-    .from(organizations)
-    .where(eq(organizations.id, organizationId))
-    .get();
+  return db.select(organizationColumns).from(organizations).where(eq(organizations.id, organizationId)).get();
 }
 
 /** Sets or clears suspended_at; returns a row only when the state actually changed. */
@@ -49,7 +45,9 @@ export function buildOrganizationSuspension(db: Database, organizationId: string
 export function buildOrganizationSessionsDeletion(db: Database, organizationId: string) {
   return db
     .delete(sessions)
-    .where(inArray(sessions.userId, db.select({ id: users.id }).from(users).where(eq(users.organizationId, organizationId))));
+    .where(
+      inArray(sessions.userId, db.select({ id: users.id }).from(users).where(eq(users.organizationId, organizationId))),
+    );
 }
 
 export function listUsersPage(db: Database, page: PageRequest) {

@@ -59,7 +59,8 @@ const create = defineRoute(
     path: "/organizations",
     tags: ["Administration"],
     summary: "Create an organization and invite its first org_admin",
-    description: "Works in both modes; in B2B it is how organizations come to exist. The organization starts on the default plan.",
+    description:
+      "Works in both modes; in B2B it is how organizations come to exist. The organization starts on the default plan.",
     request: { body: jsonBody(CreateOrganizationSchema) },
     responses: { 201: jsonResponse(CreatedOrganizationSchema, "Created; the invitation email is on its way") },
   },
@@ -117,7 +118,10 @@ export const adminRoutes = createRouter()
       ...(body.admin_full_name ? { adminFullName: body.admin_full_name } : {}),
     });
     const organization = await findOrganizationOrThrow(ctx, organizationId);
-    return c.json({ organization: toAdminOrganization(organization), invitation: toInvitationResponse(invitation) }, 201);
+    return c.json(
+      { organization: toAdminOrganization(organization), invitation: toInvitationResponse(invitation) },
+      201,
+    );
   })
   .openapi(suspensionRoute("suspend"), async (c) => {
     await setOrganizationSuspended(serviceContextFrom(c), requireActor(c), {

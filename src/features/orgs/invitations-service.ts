@@ -60,7 +60,9 @@ export function sendInvitationEmail(
   invitation: PreparedInvitation,
   options: { organizationName: string; recipientName?: string },
 ): void {
-  ctx.defer(() => ctx.email.send(invitationEmail(invitation.row.email, ctx.config.webBaseURL, invitation.token, options)));
+  ctx.defer(() =>
+    ctx.email.send(invitationEmail(invitation.row.email, ctx.config.webBaseURL, invitation.token, options)),
+  );
 }
 
 /**

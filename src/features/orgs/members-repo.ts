@@ -30,11 +30,7 @@ export const memberColumns = {
 };
 
 export function listMembers(db: Database, organizationId: string) {
-  return db
-    .select(memberColumns)
-    .from(users)
-    .where(eq(users.organizationId, organizationId))
-    .orderBy(users.createdAt);
+  return db.select(memberColumns).from(users).where(eq(users.organizationId, organizationId)).orderBy(users.createdAt);
 }
 
 export function findMember(db: Database, organizationId: string, userId: string) {
@@ -69,7 +65,9 @@ export function buildRoleChange(
         eq(users.organizationId, organizationId),
         eq(users.id, userId),
         sql`${users.role} = ${expectedRole}`,
-        newRole === "org_admin" ? undefined : or(ne(users.role, "org_admin"), hasAnotherActiveAdmin(organizationId, userId)),
+        newRole === "org_admin"
+          ? undefined
+          : or(ne(users.role, "org_admin"), hasAnotherActiveAdmin(organizationId, userId)),
       ),
     )
     .returning({ id: users.id });

@@ -11,7 +11,10 @@ import { ASSIGNABLE_ROLES } from "../../lib/roles";
 const Timestamp = z.string().openapi({ format: "date-time" });
 
 export const IdParamSchema = z.object({
-  id: z.string().max(64).openapi({ param: { name: "id", in: "path" } }),
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
 });
 
 export const OrganizationSchema = z

@@ -84,7 +84,11 @@ export async function updatePassword(
   const user = await findUserById(ctx.db, input.userId);
   if (!user) throw new AppError(401, "UNAUTHENTICATED", "Sign in to continue.");
   if (!user.passwordHash) {
-    throw new AppError(409, "CONFLICT", "This account signs in with Google and has no password. Use “Forgot password” to set one.");
+    throw new AppError(
+      409,
+      "CONFLICT",
+      "This account signs in with Google and has no password. Use “Forgot password” to set one.",
+    );
   }
   // Guesses are limited per IP by the route and per account here, so a stolen cookie used from
   // many addresses is no faster a way to guess the password than the login form (SEC-13).

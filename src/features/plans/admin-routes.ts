@@ -86,7 +86,11 @@ const makeDefault = defineRoute(
   },
 );
 
-function toPlanInput(body: { name: string; stripe_product_id?: string | null | undefined; features: Record<string, unknown> }): PlanInput {
+function toPlanInput(body: {
+  name: string;
+  stripe_product_id?: string | null | undefined;
+  features: Record<string, unknown>;
+}): PlanInput {
   return {
     name: body.name,
     stripeProductId: body.stripe_product_id ?? null,

@@ -84,7 +84,9 @@ export function resolveFeatures(stored: string, context: { planId: string }): Re
       } else if (definition.kind === "flag" && typeof value === "boolean") {
         features[name] = value;
       } else {
-        warnings.push(`${name} has the wrong type (${JSON.stringify(value)}); using the default ${String(definition.default)}`);
+        warnings.push(
+          `${name} has the wrong type (${JSON.stringify(value)}); using the default ${String(definition.default)}`,
+        );
       }
     }
     for (const key of Object.keys(record)) {

@@ -51,7 +51,9 @@ export function buildDefaultPlanSwitch(db: Database, planId: string, now: number
     db
       .update(plans)
       .set({ isDefault: false, updatedAt: now })
-      .where(and(eq(plans.isDefault, true), ne(plans.id, planId), sql`EXISTS (SELECT 1 FROM plan WHERE id = ${planId})`)),
+      .where(
+        and(eq(plans.isDefault, true), ne(plans.id, planId), sql`EXISTS (SELECT 1 FROM plan WHERE id = ${planId})`),
+      ),
     db.update(plans).set({ isDefault: true, updatedAt: now }).where(eq(plans.id, planId)).returning({ id: plans.id }),
   ] as const;
 }

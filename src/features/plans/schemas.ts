@@ -7,7 +7,11 @@ const Timestamp = z.string().openapi({ format: "date-time" });
 function featureValueSchema(name: FeatureName) {
   const definition = PLAN_FEATURES[name];
   return definition.kind === "quota"
-    ? z.number().int().min(-1).openapi({ description: `${definition.label}; -1 = unlimited` })
+    ? z
+        .number()
+        .int()
+        .min(-1)
+        .openapi({ description: `${definition.label}; -1 = unlimited` })
     : z.boolean().openapi({ description: definition.label });
 }
 
@@ -43,7 +47,12 @@ export const AdminPlanListSchema = z.object({ plans: z.array(AdminPlanSchema) })
 export const PlanInputSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
-    stripe_product_id: z.string().trim().regex(/^prod_[A-Za-z0-9]{1,64}$/).nullable().optional(),
+    stripe_product_id: z
+      .string()
+      .trim()
+      .regex(/^prod_[A-Za-z0-9]{1,64}$/)
+      .nullable()
+      .optional(),
     features: FeaturesInputSchema,
   })
   .openapi("PlanInput");
@@ -56,9 +65,7 @@ export const OrganizationPlanSchema = z
   .object({
     plan: PlanSchema.nullable(),
     period: z.object({ start: Timestamp, end: Timestamp, source: z.enum(["subscription", "calendar_month"]) }),
-    subscription: z
-      .object({ id: z.string(), status: z.string().nullable() })
-      .nullable(),
+    subscription: z.object({ id: z.string(), status: z.string().nullable() }).nullable(),
     features: FeaturesSchema,
     usage: z.record(z.string(), UsageSchema),
   })

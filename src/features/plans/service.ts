@@ -38,7 +38,11 @@ export interface OrganizationPlan {
   subscription: { id: string; status: string | null } | null;
 }
 
-export async function resolveOrganizationPlan(db: Database, organizationId: string, now = Date.now()): Promise<OrganizationPlan> {
+export async function resolveOrganizationPlan(
+  db: Database,
+  organizationId: string,
+  now = Date.now(),
+): Promise<OrganizationPlan> {
   const billing = await findOrganizationBilling(db, organizationId);
   if (!billing) throw new AppError(404, "NOT_FOUND", "Organization not found.");
   const row = billing.subscribedPlan ?? billing.defaultPlan;

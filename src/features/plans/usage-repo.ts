@@ -16,7 +16,12 @@ export interface CounterKey {
  * returns null, changing nothing, when it would exceed. SQLite needs the WHERE on the SELECT to
  * parse INSERT ... SELECT ... ON CONFLICT, and it doubles as the check for a first use.
  */
-export async function incrementWithinLimit(db: Database, key: CounterKey, amount: number, limit: number): Promise<number | null> {
+export async function incrementWithinLimit(
+  db: Database,
+  key: CounterKey,
+  amount: number,
+  limit: number,
+): Promise<number | null> {
   const isUnlimited = limit === UNLIMITED;
   const row = await db.get<{ used: number }>(sql`
     INSERT INTO usage_counter (organization_id, feature, period_start, used)

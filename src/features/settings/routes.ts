@@ -9,19 +9,27 @@ import { minRole } from "../../middleware/access";
 import { jsonBody, jsonResponse, requireSessionContext } from "../route-helpers";
 import { serviceContextFrom } from "../service-context";
 import { SETTING_DEFINITIONS } from "./definitions";
-import { PutSettingSchema, SettingKeyParamSchema, SettingSchema, toSettingResponse, type SettingResponse } from "./schemas";
+import {
+  PutSettingSchema,
+  SettingKeyParamSchema,
+  SettingSchema,
+  toSettingResponse,
+  type SettingResponse,
+} from "./schemas";
 import { getSetting, updateSetting } from "./service";
 
 const SCOPE_NOTES: Record<SettingScope, string> = {
   user: "The signed-in user's own settings.",
-  organization: "Settings of the caller's own organization, taken from the session; an organization id in a header or body has no effect (SEC-35).",
+  organization:
+    "Settings of the caller's own organization, taken from the session; an organization id in a header or body has no effect (SEC-35).",
   system: "Settings of the whole deployment.",
 };
 
 /** The declared keys of a scope, for the API reference. */
 function describeKeys(scope: SettingScope): string {
   const lines = Object.entries(SETTING_DEFINITIONS[scope]).map(
-    ([key, definition]) => `- \`${key}\` (default \`${JSON.stringify(definition.default)}\`): ${definition.description}`,
+    ([key, definition]) =>
+      `- \`${key}\` (default \`${JSON.stringify(definition.default)}\`): ${definition.description}`,
   );
   return [SCOPE_NOTES[scope], "Keys:", ...lines].join("\n");
 }
@@ -71,7 +79,12 @@ async function showSetting(c: Context<AppEnv>, scope: SettingScope, key: string)
   return toSettingResponse(await getSetting(c.get("db"), user, { scope, key }));
 }
 
-async function changeSetting(c: Context<AppEnv>, scope: SettingScope, key: string, value: unknown): Promise<SettingResponse> {
+async function changeSetting(
+  c: Context<AppEnv>,
+  scope: SettingScope,
+  key: string,
+  value: unknown,
+): Promise<SettingResponse> {
   const { user } = requireSessionContext(c);
   return toSettingResponse(await updateSetting(serviceContextFrom(c), user, { scope, key, value }));
 }

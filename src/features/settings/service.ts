@@ -7,12 +7,7 @@ import { logEvent } from "../../lib/log";
 import { listFieldErrors } from "../../openapi/validation-hook";
 import { buildAuditInsert } from "../audit/service";
 import type { ServiceContext } from "../service-context";
-import {
-  findSettingDefinition,
-  type SettingDefinition,
-  type SettingKey,
-  type SettingValue,
-} from "./definitions";
+import { findSettingDefinition, type SettingDefinition, type SettingKey, type SettingValue } from "./definitions";
 import { buildSettingUpsert, findStoredSetting, type StoredSetting } from "./repo";
 
 export interface SettingView {

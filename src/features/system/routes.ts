@@ -7,7 +7,9 @@ import { PUBLIC } from "../../middleware/access";
 import { logEvent } from "../../lib/log";
 
 const StatusSchema = z.object({ status: z.literal("ok") }).openapi("Ping");
-const HealthSchema = z.object({ status: z.enum(["ok", "degraded"]), db: z.enum(["ok", "unavailable"]) }).openapi("Health");
+const HealthSchema = z
+  .object({ status: z.enum(["ok", "degraded"]), db: z.enum(["ok", "unavailable"]) })
+  .openapi("Health");
 const ConfigSchema = z
   .object({
     mode: z.enum(["b2c", "b2b"]),

@@ -26,7 +26,12 @@ export function sumUserUsage(db: Database, organizationId: string, userId: strin
 export type UsageLogRow = typeof llmUsageLogs.$inferSelect;
 
 /** Newest first; `userId` narrows to one member's rows. */
-export function listUsagePage(db: Database, organizationId: string, page: PageRequest, options: { userId?: string } = {}) {
+export function listUsagePage(
+  db: Database,
+  organizationId: string,
+  page: PageRequest,
+  options: { userId?: string } = {},
+) {
   return db
     .select()
     .from(llmUsageLogs)

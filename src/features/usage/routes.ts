@@ -13,7 +13,8 @@ const summary = defineRoute(
     method: "get",
     path: "/summary",
     tags: ["Usage"],
-    summary: "AI allotment used / limit, credit balance, overage, reserved tokens and the caller's own usage this period",
+    summary:
+      "AI allotment used / limit, credit balance, overage, reserved tokens and the caller's own usage this period",
     responses: { 200: jsonResponse(UsageSummarySchema, "The organization's AI ledger this period") },
   },
 );
@@ -57,6 +58,8 @@ const fleet = defineRoute(
 
 export const usageRoutes = createRouter()
   .openapi(summary, async (c) => c.json(await getUsageSummary(c.get("db"), requireActor(c)), 200))
-  .openapi(history, async (c) => c.json(await listUsageHistory(c.get("db"), requireActor(c), c.req.valid("query")), 200))
+  .openapi(history, async (c) =>
+    c.json(await listUsageHistory(c.get("db"), requireActor(c), c.req.valid("query")), 200),
+  )
   .openapi(topUsers, async (c) => c.json(await listTopUsers(c.get("db"), requireActor(c), c.req.valid("query")), 200))
   .openapi(fleet, async (c) => c.json(await getFleetUsage(c.get("db"), c.req.valid("query").days), 200));

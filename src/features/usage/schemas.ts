@@ -23,7 +23,8 @@ export const UsageSummarySchema = z
     }),
     reserved_tokens: Tokens.openapi({ description: "Worst cases of the calls in flight" }),
     available_tokens: Tokens.nullable().openapi({
-      description: "What a new call may reserve: remaining allotment + credits + remaining overage - reserved; null when unlimited",
+      description:
+        "What a new call may reserve: remaining allotment + credits + remaining overage - reserved; null when unlimited",
     }),
     own_usage: z.object({ tokens: Tokens, cost_usd: z.number(), calls: z.number().int() }).openapi({
       description: "The caller's own calls this period",
@@ -38,12 +39,16 @@ export const UsageEntrySchema = z
     reservation_id: z.string(),
     provider: z.string(),
     model: z.string(),
-    bucket: z.enum(AI_BUCKETS).openapi({ description: "What paid for these tokens; absorbed = past the cap, not charged" }),
+    bucket: z
+      .enum(AI_BUCKETS)
+      .openapi({ description: "What paid for these tokens; absorbed = past the cap, not charged" }),
     tokens: Tokens,
     input_tokens: Tokens,
     output_tokens: Tokens,
     cost_usd: z.number(),
-    reclaimed: z.boolean().openapi({ description: "Charged at the reserved estimate by the cron: the call was never settled" }),
+    reclaimed: z
+      .boolean()
+      .openapi({ description: "Charged at the reserved estimate by the cron: the call was never settled" }),
     created_at: Timestamp,
   })
   .openapi("UsageEntry");
@@ -64,7 +69,13 @@ export const TopUsersSchema = z
     organization_id: z.string(),
     period: z.object({ start: Timestamp, end: Timestamp }),
     items: z.array(
-      z.object({ user_id: z.string().nullable(), email: z.string().nullable(), tokens: Tokens, cost_usd: z.number(), calls: z.number().int() }),
+      z.object({
+        user_id: z.string().nullable(),
+        email: z.string().nullable(),
+        tokens: Tokens,
+        cost_usd: z.number(),
+        calls: z.number().int(),
+      }),
     ),
     limit: z.number().int(),
     offset: z.number().int(),

@@ -15,9 +15,13 @@ import { listTopUsersPage, listUsagePage, readFleetUsage, sumUserUsage, type Usa
  * later (a period that moved backwards never reset the counters, see ledger-repo.ts).
  */
 async function loadCurrentLedger(db: Database, organizationId: string) {
-  const [policy, state] = await Promise.all([loadLedgerPolicy(db, organizationId), readAccountState(db, organizationId)]);
+  const [policy, state] = await Promise.all([
+    loadLedgerPolicy(db, organizationId),
+    readAccountState(db, organizationId),
+  ]);
   const accountPeriod = state?.periodStart ?? null;
-  const periodStart = accountPeriod !== null && accountPeriod >= policy.period.start ? accountPeriod : policy.period.start;
+  const periodStart =
+    accountPeriod !== null && accountPeriod >= policy.period.start ? accountPeriod : policy.period.start;
   // Counters of an older period are not this period's usage (the ledger rolls them over lazily).
   const isCurrent = accountPeriod === periodStart;
   return {
@@ -83,11 +87,19 @@ export async function listUsageHistory(db: Database, actor: Actor, page: PageReq
 export async function listTopUsers(db: Database, actor: Actor, page: PageRequest) {
   const ledger = await loadCurrentLedger(db, actor.organizationId);
   const rows = await listTopUsersPage(db, actor.organizationId, ledger.periodStart, page);
-  const result: Page<{ user_id: string | null; email: string | null; tokens: number; cost_usd: number; calls: number }> = toPage(
-    rows,
-    page,
-    (row) => ({ user_id: row.userId, email: row.email, tokens: row.tokens, cost_usd: row.costUSD, calls: row.calls }),
-  );
+  const result: Page<{
+    user_id: string | null;
+    email: string | null;
+    tokens: number;
+    cost_usd: number;
+    calls: number;
+  }> = toPage(rows, page, (row) => ({
+    user_id: row.userId,
+    email: row.email,
+    tokens: row.tokens,
+    cost_usd: row.costUSD,
+    calls: row.calls,
+  }));
   return {
     organization_id: actor.organizationId,
     period: { start: toISOString(ledger.periodStart), end: toISOString(ledger.policy.period.end) },
@@ -111,7 +123,18 @@ export async function getFleetUsage(db: Database, days: number, now = Date.now()
       calls: totals.calls,
       organizations: totals.organizations,
     },
-    by_day: byDay.map((row) => ({ day: toISOString(row.day).slice(0, 10), tokens: row.tokens, cost_usd: row.costUSD, calls: row.calls })),
-    by_model: byModel.map((row) => ({ provider: row.provider, model: row.model, tokens: row.tokens, cost_usd: row.costUSD, calls: row.calls })),
+    by_day: byDay.map((row) => ({
+      day: toISOString(row.day).slice(0, 10),
+      tokens: row.tokens,
+      cost_usd: row.costUSD,
+      calls: row.calls,
+    })),
+    by_model: byModel.map((row) => ({
+      provider: row.provider,
+      model: row.model,
+      tokens: row.tokens,
+      cost_usd: row.costUSD,
+      calls: row.calls,
+    })),
   };
 }

@@ -34,7 +34,10 @@ function suspensionRoute(action: "suspend" | "activate") {
       method: "post",
       path: `/{id}/${action}`,
       tags: ["Administration"],
-      summary: action === "suspend" ? "Suspend a user: they cannot sign in and their sessions end" : "Activate a suspended user",
+      summary:
+        action === "suspend"
+          ? "Suspend a user: they cannot sign in and their sessions end"
+          : "Activate a suspended user",
       request: { params: IdParamSchema },
       responses: { 204: noContent(action === "suspend" ? "Suspended" : "Active") },
     },
@@ -51,10 +54,16 @@ export const userAdminRoutes = createRouter()
     );
   })
   .openapi(suspensionRoute("suspend"), async (c) => {
-    await setUserSuspended(serviceContextFrom(c), requireActor(c), { userId: c.req.valid("param").id, suspended: true });
+    await setUserSuspended(serviceContextFrom(c), requireActor(c), {
+      userId: c.req.valid("param").id,
+      suspended: true,
+    });
     return c.body(null, 204);
   })
   .openapi(suspensionRoute("activate"), async (c) => {
-    await setUserSuspended(serviceContextFrom(c), requireActor(c), { userId: c.req.valid("param").id, suspended: false });
+    await setUserSuspended(serviceContextFrom(c), requireActor(c), {
+      userId: c.req.valid("param").id,
+      suspended: false,
+    });
     return c.body(null, 204);
   });

@@ -28,7 +28,9 @@ async function readStats(query = ""): Promise<Stats> {
 
 async function insertOrganization(planId: string | null): Promise<string> {
   const id = crypto.randomUUID();
-  await env.DB.prepare("INSERT INTO organization (id, name, created_at, plan_id) VALUES (?, 'Stats', ?, ?)").bind(id, Date.now(), planId).run();
+  await env.DB.prepare("INSERT INTO organization (id, name, created_at, plan_id) VALUES (?, 'Stats', ?, ?)")
+    .bind(id, Date.now(), planId)
+    .run();
   return id;
 }
 
@@ -66,7 +68,8 @@ describe("GET /admin/stats", () => {
     const after = await readStats("?days=3");
     expect(after.days).toBe(3);
     expect(after.since).toBe(new Date(today - 2 * DAY_MS).toISOString());
-    const count = (stats: Stats, day: number) => stats.signups_by_day.find((row) => row.day === isoDay(day))?.signups ?? 0;
+    const count = (stats: Stats, day: number) =>
+      stats.signups_by_day.find((row) => row.day === isoDay(day))?.signups ?? 0;
     expect(count(after, today - 2 * DAY_MS) - count(before, today - 2 * DAY_MS)).toBe(2);
     expect(after.signups_by_day.map((row) => row.day)).not.toContain(isoDay(today - 3 * DAY_MS));
     expect(count(after, today)).toBeGreaterThanOrEqual(1); // the sys_admin
@@ -86,8 +89,14 @@ describe("GET /admin/stats", () => {
   });
 
   it("counts organizations by plan, those without a plan on the default plan, with plan names", async () => {
-    const defaultPlan = await env.DB.prepare("SELECT id, name FROM plan WHERE is_default = 1").first<{ id: string; name: string }>();
-    const otherPlan = await env.DB.prepare("SELECT id, name FROM plan WHERE is_default = 0 LIMIT 1").first<{ id: string; name: string }>();
+    const defaultPlan = await env.DB.prepare("SELECT id, name FROM plan WHERE is_default = 1").first<{
+      id: string;
+      name: string;
+    }>();
+    const otherPlan = await env.DB.prepare("SELECT id, name FROM plan WHERE is_default = 0 LIMIT 1").first<{
+      id: string;
+      name: string;
+    }>();
     expect(defaultPlan).not.toBeNull();
     expect(otherPlan).not.toBeNull();
     const before = await readStats();
@@ -96,8 +105,16 @@ describe("GET /admin/stats", () => {
     await insertOrganization(otherPlan!.id);
     const after = await readStats();
     const row = (stats: Stats, id: string) => stats.organizations_by_plan.find((entry) => entry.plan_id === id);
-    expect(row(after, defaultPlan!.id)).toEqual({ plan_id: defaultPlan!.id, plan_name: defaultPlan!.name, organizations: (row(before, defaultPlan!.id)?.organizations ?? 0) + 2 });
-    expect(row(after, otherPlan!.id)).toEqual({ plan_id: otherPlan!.id, plan_name: otherPlan!.name, organizations: (row(before, otherPlan!.id)?.organizations ?? 0) + 1 });
+    expect(row(after, defaultPlan!.id)).toEqual({
+      plan_id: defaultPlan!.id,
+      plan_name: defaultPlan!.name,
+      organizations: (row(before, defaultPlan!.id)?.organizations ?? 0) + 2,
+    });
+    expect(row(after, otherPlan!.id)).toEqual({
+      plan_id: otherPlan!.id,
+      plan_name: otherPlan!.name,
+      organizations: (row(before, otherPlan!.id)?.organizations ?? 0) + 1,
+    });
     expect(after.organizations_by_plan.some((entry) => entry.plan_id === null)).toBe(false);
     const total = await env.DB.prepare("SELECT count(*) AS n FROM organization").first<{ n: number }>();
     expect(after.organizations_by_plan.reduce((sum, entry) => sum + entry.organizations, 0)).toBe(total!.n);
@@ -111,7 +128,8 @@ describe("GET /admin/stats", () => {
     await insertUsage(organizationId, "credits", 50, 0.25, day + 20);
     await insertUsage(organizationId, "absorbed", 1000, 5, day + 30);
     const after = await readStats("?days=10");
-    const at = (stats: Stats) => stats.ai_usage_by_day.find((row) => row.day === isoDay(day)) ?? { tokens: 0, cost_usd: 0 };
+    const at = (stats: Stats) =>
+      stats.ai_usage_by_day.find((row) => row.day === isoDay(day)) ?? { tokens: 0, cost_usd: 0 };
     expect(at(after).tokens - at(before).tokens).toBe(150);
     expect(at(after).cost_usd - at(before).cost_usd).toBeCloseTo(0.75);
   });
@@ -136,7 +154,12 @@ describe("GET /admin/stats", () => {
       plans[name] = results.map((row) => row.detail);
     }
     const scans = Object.entries(plans).flatMap(([name, details]) =>
-      details.filter((detail) => /^SCAN /.test(detail) && !/USING (COVERING )?INDEX/.test(detail) && !/^SCAN (by_plan|plan)\b/.test(detail)).map((detail) => `${name}: ${detail}`),
+      details
+        .filter(
+          (detail) =>
+            /^SCAN /.test(detail) && !/USING (COVERING )?INDEX/.test(detail) && !/^SCAN (by_plan|plan)\b/.test(detail),
+        )
+        .map((detail) => `${name}: ${detail}`),
     );
     expect(scans, JSON.stringify(plans, null, 2)).toEqual([]);
     expect(plans.signups!.join("\n")).toMatch(/user_created_idx/);

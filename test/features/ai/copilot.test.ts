@@ -37,10 +37,21 @@ describe("POST /notes/{id}/copilot/improve and /summarize", () => {
     expect(ledger.allotment_logged).toBe(input + Math.ceil(new TextEncoder().encode(text).length / 3));
     expect(ledger.allotment_logged).toBeLessThanOrEqual(input + AI_MAX_OUTPUT_TOKENS);
     expect(ledger).toMatchObject({ reserved_tokens: 0, open_reservations: 0, usage_rows: 1 });
-    const { results } = await env.DB.prepare("SELECT user_id, bucket, provider, model, cost_usd, reclaimed FROM llm_usage_log WHERE organization_id = ?")
+    const { results } = await env.DB.prepare(
+      "SELECT user_id, bucket, provider, model, cost_usd, reclaimed FROM llm_usage_log WHERE organization_id = ?",
+    )
       .bind(org.id)
       .all();
-    expect(results).toEqual([{ user_id: org.userId, bucket: "allotment", provider: "fake", model: "fake-copilot-1", cost_usd: 0, reclaimed: 0 }]);
+    expect(results).toEqual([
+      {
+        user_id: org.userId,
+        bucket: "allotment",
+        provider: "fake",
+        model: "fake-copilot-1",
+        cost_usd: 0,
+        reclaimed: 0,
+      },
+    ]);
     expect(getFakeLLMStats().calls).toBe(1);
   });
 
@@ -54,7 +65,9 @@ describe("POST /notes/{id}/copilot/improve and /summarize", () => {
 
   it("charges credits once the allotment is used up, and debits them from the balance", async () => {
     const org = await createAIOrganization({ tokenLimit: 10, credits: 5_000 });
-    expect((await readText(await org.client.post(`/notes/${org.noteId}/copilot/improve`, {}))).length).toBeGreaterThan(0);
+    expect((await readText(await org.client.post(`/notes/${org.noteId}/copilot/improve`, {}))).length).toBeGreaterThan(
+      0,
+    );
     const ledger = await readLedger(org.id);
     expectConsistent(ledger);
     expect(ledger.allotment_logged).toBe(10);
@@ -70,7 +83,9 @@ describe("POST /notes/{id}/copilot/improve and /summarize", () => {
     for (const id of [org.noteId, crypto.randomUUID()]) {
       const response = await org.client.post(`/notes/${id}/copilot/improve`, {});
       expect(response.status).toBe(403);
-      expect(await response.json()).toMatchObject({ error: { code: "FEATURE_DISABLED", details: { feature: "enable_ai" } } });
+      expect(await response.json()).toMatchObject({
+        error: { code: "FEATURE_DISABLED", details: { feature: "enable_ai" } },
+      });
     }
     expect(await dumpDatabase()).toBe(before);
     expect(getFakeLLMStats().calls).toBe(0);
@@ -93,7 +108,9 @@ describe("POST /notes/{id}/copilot/improve and /summarize", () => {
     const before = await dumpDatabase();
     const response = await client.post(`/notes/${org.noteId}/copilot/improve`, {});
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ error: { code: "MISCONFIGURED", details: { settings: ["AI_MODEL"] } } });
+    expect(await response.json()).toMatchObject({
+      error: { code: "MISCONFIGURED", details: { settings: ["AI_MODEL"] } },
+    });
     expect(await dumpDatabase()).toBe(before);
     expect(getFakeLLMStats().calls).toBe(0);
   });
@@ -107,7 +124,9 @@ describe("POST /notes/{id}/copilot/improve and /summarize", () => {
     ] as const) {
       const response = await withEnv(org.client, overrides).post(`/notes/${org.noteId}/copilot/improve`, {});
       expect(response.status).toBe(503);
-      expect(await response.json()).toMatchObject({ error: { code: "MISCONFIGURED", details: { settings: [setting] } } });
+      expect(await response.json()).toMatchObject({
+        error: { code: "MISCONFIGURED", details: { settings: [setting] } },
+      });
     }
     expect((await readLedger(org.id)).usage_rows).toBe(0);
   });

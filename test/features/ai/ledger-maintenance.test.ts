@@ -19,7 +19,9 @@ async function callCopilot(org: { client: TestClient; noteId: string }): Promise
 }
 
 async function accountPeriod(organizationId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT period_start FROM ai_account WHERE organization_id = ?").bind(organizationId).first<{ period_start: number }>();
+  const row = await env.DB.prepare("SELECT period_start FROM ai_account WHERE organization_id = ?")
+    .bind(organizationId)
+    .first<{ period_start: number }>();
   return row!.period_start;
 }
 
@@ -28,7 +30,11 @@ describe("AI ledger maintenance", () => {
     const org = await createAIOrganization();
     await callCopilot(org);
     const before = await readLedger(org.id);
-    await env.DB.prepare("UPDATE ai_account SET allotment_used = allotment_used + 999, reserved_tokens = 77 WHERE organization_id = ?").bind(org.id).run();
+    await env.DB.prepare(
+      "UPDATE ai_account SET allotment_used = allotment_used + 999, reserved_tokens = 77 WHERE organization_id = ?",
+    )
+      .bind(org.id)
+      .run();
     const report = await maintainAILedger(createDB(env.DB));
     expect(report.accounts_repaired).toBeGreaterThanOrEqual(1);
     const after = await readLedger(org.id);
@@ -41,11 +47,15 @@ describe("AI ledger maintenance", () => {
     const org = await createAIOrganization({ tokenLimit: 0, credits: 10_000 });
     await callCopilot(org);
     expect((await maintainAILedger(createDB(env.DB))).credit_balances_drifted).toBe(0);
-    await env.DB.prepare("UPDATE organization SET credit_balance_tokens = credit_balance_tokens + 5 WHERE id = ?").bind(org.id).run();
+    await env.DB.prepare("UPDATE organization SET credit_balance_tokens = credit_balance_tokens + 5 WHERE id = ?")
+      .bind(org.id)
+      .run();
     const balance = (await readLedger(org.id)).credit_balance;
     expect((await maintainAILedger(createDB(env.DB))).credit_balances_drifted).toBe(1);
     expect((await readLedger(org.id)).credit_balance).toBe(balance);
-    await env.DB.prepare("UPDATE organization SET credit_balance_tokens = credit_balance_tokens - 5 WHERE id = ?").bind(org.id).run();
+    await env.DB.prepare("UPDATE organization SET credit_balance_tokens = credit_balance_tokens - 5 WHERE id = ?")
+      .bind(org.id)
+      .run();
   });
 
   it("rolls a finished period over lazily on the next call: the allotment is new, old usage stays logged", async () => {
@@ -82,12 +92,20 @@ describe("AI ledger maintenance", () => {
         subscribed.id,
       ),
       // Both accounts, and the usage they logged, are in a period long over.
-      env.DB.prepare("UPDATE ai_account SET period_start = 0 WHERE organization_id IN (?, ?)").bind(calendar.id, subscribed.id),
-      env.DB.prepare("UPDATE llm_usage_log SET period_start = 0 WHERE organization_id IN (?, ?)").bind(calendar.id, subscribed.id),
+      env.DB.prepare("UPDATE ai_account SET period_start = 0 WHERE organization_id IN (?, ?)").bind(
+        calendar.id,
+        subscribed.id,
+      ),
+      env.DB.prepare("UPDATE llm_usage_log SET period_start = 0 WHERE organization_id IN (?, ?)").bind(
+        calendar.id,
+        subscribed.id,
+      ),
     ]);
     const report = await maintainAILedger(createDB(env.DB), { now });
     expect(report.periods_rolled_over).toBeGreaterThanOrEqual(2);
-    expect(await accountPeriod(calendar.id)).toBe(currentBillingPeriod({ periodStart: null, periodEnd: null }, now).start);
+    expect(await accountPeriod(calendar.id)).toBe(
+      currentBillingPeriod({ periodStart: null, periodEnd: null }, now).start,
+    );
     expect(await accountPeriod(subscribed.id)).toBe(currentBillingPeriod(subscription, now).start);
     for (const org of [calendar, subscribed]) {
       const ledger = await readLedger(org.id);
@@ -99,7 +117,9 @@ describe("AI ledger maintenance", () => {
   it("runs from POST /cron/run and reports the AI ledger's work", async () => {
     const org = await createAIOrganization({ credits: 100 });
     await buyCredits(org.id, 1);
-    const response = await createClient({ origin: null }).post("/cron/run", undefined, { headers: { authorization: `Bearer ${CRON_SECRET}` } });
+    const response = await createClient({ origin: null }).post("/cron/run", undefined, {
+      headers: { authorization: `Bearer ${CRON_SECRET}` },
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       ai: {

@@ -6,7 +6,14 @@ import { describe, expect, it } from "vitest";
 import { createDB } from "../../../src/db/client";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservation } from "../../../src/features/ai/ledger";
 import { AppError } from "../../../src/errors";
-import { buyCredits, createAIOrganization, expectConsistent, readLedger, setOverage, setSystemOverage } from "../../helpers/ai";
+import {
+  buyCredits,
+  createAIOrganization,
+  expectConsistent,
+  readLedger,
+  setOverage,
+  setSystemOverage,
+} from "../../helpers/ai";
 
 const FREE = { inputUSDPerMillion: 0, outputUSDPerMillion: 0 };
 const PRICED = { inputUSDPerMillion: 2, outputUSDPerMillion: 8 };
@@ -14,7 +21,19 @@ const PRICED = { inputUSDPerMillion: 2, outputUSDPerMillion: 8 };
 async function reserve(org: { id: string; userId: string }, tokens: number) {
   const db = createDB(env.DB);
   const policy = await loadLedgerPolicy(db, org.id);
-  return reserveAITokens(db, { organizationId: org.id, userId: org.userId, tokens, provider: "fake", model: "fake-copilot-1", ttlSeconds: 600, ip: null }, policy);
+  return reserveAITokens(
+    db,
+    {
+      organizationId: org.id,
+      userId: org.userId,
+      tokens,
+      provider: "fake",
+      model: "fake-copilot-1",
+      ttlSeconds: 600,
+      ip: null,
+    },
+    policy,
+  );
 }
 
 describe("the AI ledger", () => {
@@ -22,7 +41,12 @@ describe("the AI ledger", () => {
     const org = await createAIOrganization({ tokenLimit: 100, credits: 50 });
     await setOverage(org.id, { organization: true, system: true, ceiling: 1_000 });
     const reservation = await reserve(org, 300);
-    const outcome = await settleAIReservation(createDB(env.DB), reservation, { inputTokens: 120, outputTokens: 80 }, { price: PRICED });
+    const outcome = await settleAIReservation(
+      createDB(env.DB),
+      reservation,
+      { inputTokens: 120, outputTokens: 80 },
+      { price: PRICED },
+    );
     expect(outcome.rows).toEqual([
       { bucket: "allotment", tokens: 100, input_tokens: 100, output_tokens: 0, cost_usd: expect.closeTo(0.0002, 10) },
       { bucket: "credits", tokens: 50, input_tokens: 20, output_tokens: 30, cost_usd: expect.closeTo(0.00028, 10) },
@@ -38,7 +62,12 @@ describe("the AI ledger", () => {
     const org = await createAIOrganization({ tokenLimit: 100 });
     const reservation = await reserve(org, 100);
     // The provider used more than estimated (a tokenizer that counts differently): 250 tokens.
-    const outcome = await settleAIReservation(createDB(env.DB), reservation, { inputTokens: 150, outputTokens: 100 }, { price: FREE });
+    const outcome = await settleAIReservation(
+      createDB(env.DB),
+      reservation,
+      { inputTokens: 150, outputTokens: 100 },
+      { price: FREE },
+    );
     expect(outcome).toMatchObject({ isSettled: true, chargedTokens: 100, absorbedTokens: 150 });
     const ledger = await readLedger(org.id);
     expect(ledger).toMatchObject({ allotment_used: 100, absorbed_logged: 150, reserved_tokens: 0 });
@@ -51,10 +80,20 @@ describe("the AI ledger", () => {
     const first = await reserve(org, 400);
     const second = await reserve(org, 400);
     // 200 tokens are free besides the two reservations: the first call may use its 400 + those 200.
-    const outcome = await settleAIReservation(createDB(env.DB), first, { inputTokens: 500, outputTokens: 500 }, { price: FREE });
+    const outcome = await settleAIReservation(
+      createDB(env.DB),
+      first,
+      { inputTokens: 500, outputTokens: 500 },
+      { price: FREE },
+    );
     expect(outcome).toMatchObject({ chargedTokens: 600, absorbedTokens: 400 });
     // The second still gets all it reserved.
-    const secondOutcome = await settleAIReservation(createDB(env.DB), second, { inputTokens: 0, outputTokens: 400 }, { price: FREE });
+    const secondOutcome = await settleAIReservation(
+      createDB(env.DB),
+      second,
+      { inputTokens: 0, outputTokens: 400 },
+      { price: FREE },
+    );
     expect(secondOutcome).toMatchObject({ chargedTokens: 400, absorbedTokens: 0 });
     const ledger = await readLedger(org.id);
     expect(ledger.allotment_used).toBe(1_000);
@@ -64,7 +103,12 @@ describe("the AI ledger", () => {
   it("an unlimited allotment (-1) charges everything to the allotment and never refuses", async () => {
     const org = await createAIOrganization({ tokenLimit: -1, credits: 10 });
     const reservation = await reserve(org, 5_000_000);
-    const outcome = await settleAIReservation(createDB(env.DB), reservation, { inputTokens: 3_000_000, outputTokens: 1 }, { price: FREE });
+    const outcome = await settleAIReservation(
+      createDB(env.DB),
+      reservation,
+      { inputTokens: 3_000_000, outputTokens: 1 },
+      { price: FREE },
+    );
     expect(outcome.rows.map((row) => [row.bucket, row.tokens])).toEqual([["allotment", 3_000_001]]);
     expect((await readLedger(org.id)).credit_balance).toBe(10);
   });
@@ -73,8 +117,18 @@ describe("the AI ledger", () => {
     const org = await createAIOrganization();
     const db = createDB(env.DB);
     const reservation = await reserve(org, 200);
-    const first = await settleAIReservation(db, reservation, { inputTokens: 10, outputTokens: 10 }, { price: FREE, settlementId: "ais_retry" });
-    const retry = await settleAIReservation(db, reservation, { inputTokens: 10, outputTokens: 10 }, { price: FREE, settlementId: "ais_retry" });
+    const first = await settleAIReservation(
+      db,
+      reservation,
+      { inputTokens: 10, outputTokens: 10 },
+      { price: FREE, settlementId: "ais_retry" },
+    );
+    const retry = await settleAIReservation(
+      db,
+      reservation,
+      { inputTokens: 10, outputTokens: 10 },
+      { price: FREE, settlementId: "ais_retry" },
+    );
     const other = await settleAIReservation(db, reservation, { inputTokens: 10, outputTokens: 10 }, { price: FREE });
     expect([first.isSettled, retry.isSettled, other.isSettled]).toEqual([true, true, false]);
     const ledger = await readLedger(org.id);

@@ -7,7 +7,12 @@ import { parseSSE } from "../../../src/features/ai/llm/sse";
 import { createOpenAIClient } from "../../../src/features/ai/llm/openai";
 import { createWorkersAIClient } from "../../../src/features/ai/llm/workers-ai";
 import { createFakeLLMClient } from "../../../src/features/ai/llm/fake";
-import { estimateTokens, LLMProviderError, type LLMMessage, type LLMStreamEvent } from "../../../src/features/ai/llm/types";
+import {
+  estimateTokens,
+  LLMProviderError,
+  type LLMMessage,
+  type LLMStreamEvent,
+} from "../../../src/features/ai/llm/types";
 import { readAIConfig, type WorkerEnv } from "../../../src/features/ai/config";
 import { runCopilot } from "../../../src/features/ai/copilot-service";
 import { createDB } from "../../../src/db/client";
@@ -24,7 +29,8 @@ function streamOf(text: string, chunkSize = text.length): ReadableStream<Uint8Ar
   const bytes = new TextEncoder().encode(text);
   return new ReadableStream({
     start(controller) {
-      for (let offset = 0; offset < bytes.length; offset += chunkSize) controller.enqueue(bytes.slice(offset, offset + chunkSize));
+      for (let offset = 0; offset < bytes.length; offset += chunkSize)
+        controller.enqueue(bytes.slice(offset, offset + chunkSize));
       controller.close();
     },
   });
@@ -42,12 +48,17 @@ function openAIStream(deltas: string[], ending: Record<string, unknown> | null):
   return [
     event({ type: "response.created", sequence_number: 0, response: { id: "resp_1", status: "in_progress" } }),
     ": keep-alive\n\n",
-    ...deltas.map((delta, index) => event({ type: "response.output_text.delta", sequence_number: index + 1, item_id: "msg_1", delta })),
+    ...deltas.map((delta, index) =>
+      event({ type: "response.output_text.delta", sequence_number: index + 1, item_id: "msg_1", delta }),
+    ),
     ...(ending ? [event(ending)] : []),
   ].join("");
 }
 
-const COMPLETED = { type: "response.completed", response: { id: "resp_1", status: "completed", usage: { input_tokens: 21, output_tokens: 5, total_tokens: 26 } } };
+const COMPLETED = {
+  type: "response.completed",
+  response: { id: "resp_1", status: "completed", usage: { input_tokens: 21, output_tokens: 5, total_tokens: 26 } },
+};
 
 /** A fake OpenAI: records each request and answers with `respond`. */
 function fakeOpenAI(respond: (request: Request) => Response): { fetch: typeof fetch; requests: Request[] } {
@@ -64,7 +75,7 @@ function fakeOpenAI(respond: (request: Request) => Response): { fetch: typeof fe
 
 describe("SSE parsing", () => {
   it("reads events split at every possible byte boundary, with CRLF, comments and multi-line data", async () => {
-    const text = "event: a\r\ndata: one\r\ndata: two\r\n\r\n: comment\n\ndata:three\n\nevent: last\ndata: {\"x\":\"é😀\"}";
+    const text = 'event: a\r\ndata: one\r\ndata: two\r\n\r\n: comment\n\ndata:three\n\nevent: last\ndata: {"x":"é😀"}';
     const expected = [
       { event: "a", data: "one\ntwo" },
       { event: null, data: "three" },
@@ -78,8 +89,18 @@ describe("SSE parsing", () => {
 
 describe("OpenAI (Responses API, streamed over fetch)", () => {
   it("sends one streamed request and yields the text deltas, then the usage OpenAI reports", async () => {
-    const openai = fakeOpenAI(() => new Response(streamOf(openAIStream(["Hel", "lo", "!"], COMPLETED), 9), { headers: { "content-type": "text/event-stream" } }));
-    const client = createOpenAIClient({ apiKey: "sk-test-secret", model: "gpt-4.1-mini", baseURL: "https://api.openai.test/v1", fetch: openai.fetch });
+    const openai = fakeOpenAI(
+      () =>
+        new Response(streamOf(openAIStream(["Hel", "lo", "!"], COMPLETED), 9), {
+          headers: { "content-type": "text/event-stream" },
+        }),
+    );
+    const client = createOpenAIClient({
+      apiKey: "sk-test-secret",
+      model: "gpt-4.1-mini",
+      baseURL: "https://api.openai.test/v1",
+      fetch: openai.fetch,
+    });
     const events = await collect(client.stream(MESSAGES, { maxOutputTokens: 50 }));
     expect(events).toEqual([
       { type: "text", text: "Hel" },
@@ -105,22 +126,59 @@ describe("OpenAI (Responses API, streamed over fetch)", () => {
   });
 
   it("bills an incomplete response (stopped at max_output_tokens) by its usage", async () => {
-    const incomplete = { type: "response.incomplete", response: { status: "incomplete", incomplete_details: { reason: "max_output_tokens" }, usage: { input_tokens: 9, output_tokens: 16 } } };
+    const incomplete = {
+      type: "response.incomplete",
+      response: {
+        status: "incomplete",
+        incomplete_details: { reason: "max_output_tokens" },
+        usage: { input_tokens: 9, output_tokens: 16 },
+      },
+    };
     const openai = fakeOpenAI(() => new Response(streamOf(openAIStream(["cut"], incomplete))));
-    const client = createOpenAIClient({ apiKey: "k", model: "gpt-4.1", baseURL: "https://api.openai.test/v1", fetch: openai.fetch });
-    expect((await client.complete(MESSAGES, { maxOutputTokens: 16 })).usage).toMatchObject({ inputTokens: 9, outputTokens: 16 });
+    const client = createOpenAIClient({
+      apiKey: "k",
+      model: "gpt-4.1",
+      baseURL: "https://api.openai.test/v1",
+      fetch: openai.fetch,
+    });
+    expect((await client.complete(MESSAGES, { maxOutputTokens: 16 })).usage).toMatchObject({
+      inputTokens: 9,
+      outputTokens: 16,
+    });
   });
 
   it("fails with LLMProviderError on an HTTP error, an error event, a failed response or a stream that ends early, never echoing the key", async () => {
     const cases: [string, Response, number | undefined][] = [
-      ["401", new Response(JSON.stringify({ error: { code: "invalid_api_key", message: "Incorrect API key provided: sk-test-***" } }), { status: 401 }), 401],
+      [
+        "401",
+        new Response(
+          JSON.stringify({ error: { code: "invalid_api_key", message: "Incorrect API key provided: sk-test-***" } }),
+          { status: 401 },
+        ),
+        401,
+      ],
       ["429", new Response("{}", { status: 429 }), 429],
-      ["error event", new Response(streamOf(openAIStream(["a"], { type: "error", code: "server_error", message: "boom" }))), undefined],
-      ["failed", new Response(streamOf(openAIStream([], { type: "response.failed", response: { error: { code: "server_error" } } }))), undefined],
+      [
+        "error event",
+        new Response(streamOf(openAIStream(["a"], { type: "error", code: "server_error", message: "boom" }))),
+        undefined,
+      ],
+      [
+        "failed",
+        new Response(
+          streamOf(openAIStream([], { type: "response.failed", response: { error: { code: "server_error" } } })),
+        ),
+        undefined,
+      ],
       ["ends early", new Response(streamOf(openAIStream(["partial"], null))), undefined],
     ];
     for (const [label, response, status] of cases) {
-      const client = createOpenAIClient({ apiKey: "sk-test-secret", model: "gpt-4.1", baseURL: "https://api.openai.test/v1", fetch: fakeOpenAI(() => response).fetch });
+      const client = createOpenAIClient({
+        apiKey: "sk-test-secret",
+        model: "gpt-4.1",
+        baseURL: "https://api.openai.test/v1",
+        fetch: fakeOpenAI(() => response).fetch,
+      });
       const error = await collect(client.stream(MESSAGES, { maxOutputTokens: 16 })).then(
         () => null,
         (caught: unknown) => caught,
@@ -133,7 +191,17 @@ describe("OpenAI (Responses API, streamed over fetch)", () => {
 
   it("runs the copilot through the ledger and charges OpenAI's reported usage at the model's price", async () => {
     const org = await createAIOrganization();
-    const openai = fakeOpenAI(() => new Response(streamOf(openAIStream(["A clearer ", "note."], { ...COMPLETED, response: { usage: { input_tokens: 1200, output_tokens: 300 } } }))));
+    const openai = fakeOpenAI(
+      () =>
+        new Response(
+          streamOf(
+            openAIStream(["A clearer ", "note."], {
+              ...COMPLETED,
+              response: { usage: { input_tokens: 1200, output_tokens: 300 } },
+            }),
+          ),
+        ),
+    );
     const ctx = {
       env: { ...env, AI_PROVIDER: "openai", OPENAI_API_KEY: "sk-test-secret", AI_MODEL: "gpt-4.1-mini" } as WorkerEnv,
       db: createDB(env.DB),
@@ -141,20 +209,40 @@ describe("OpenAI (Responses API, streamed over fetch)", () => {
       defer: () => undefined,
     } as unknown as ServiceContext;
     const actor = { userId: org.userId, organizationId: org.id, role: "member" as const };
-    const body = await runCopilot(ctx, actor, { noteId: org.noteId, action: "improve", tone: "neutral" }, { fetch: openai.fetch });
+    const body = await runCopilot(
+      ctx,
+      actor,
+      { noteId: org.noteId, action: "improve", tone: "neutral" },
+      { fetch: openai.fetch },
+    );
     expect(await new Response(body).text()).toBe("A clearer note.");
-    const { results } = await env.DB.prepare("SELECT provider, model, bucket, tokens, input_tokens, output_tokens, cost_usd FROM llm_usage_log WHERE organization_id = ?")
+    const { results } = await env.DB.prepare(
+      "SELECT provider, model, bucket, tokens, input_tokens, output_tokens, cost_usd FROM llm_usage_log WHERE organization_id = ?",
+    )
       .bind(org.id)
       .all();
     // gpt-4.1-mini: $0.40 per 1M input, $1.60 per 1M output (the seeded price).
     expect(results).toEqual([
-      { provider: "openai", model: "gpt-4.1-mini", bucket: "allotment", tokens: 1500, input_tokens: 1200, output_tokens: 300, cost_usd: expect.closeTo(0.00096, 10) },
+      {
+        provider: "openai",
+        model: "gpt-4.1-mini",
+        bucket: "allotment",
+        tokens: 1500,
+        input_tokens: 1200,
+        output_tokens: 300,
+        cost_usd: expect.closeTo(0.00096, 10),
+      },
     ]);
     expectConsistent(await readLedger(org.id));
 
     // The key refused (401) before any output: 503 MISCONFIGURED, released in full.
     const refused = fakeOpenAI(() => new Response("{}", { status: 401 }));
-    const error = await runCopilot(ctx, actor, { noteId: org.noteId, action: "summarize", tone: "neutral" }, { fetch: refused.fetch }).catch((caught: unknown) => caught);
+    const error = await runCopilot(
+      ctx,
+      actor,
+      { noteId: org.noteId, action: "summarize", tone: "neutral" },
+      { fetch: refused.fetch },
+    ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ status: 503, code: "MISCONFIGURED" });
     const ledger = await readLedger(org.id);
@@ -174,20 +262,36 @@ describe("Workers AI (the AI binding)", () => {
   }
 
   it("streams `response` chunks and takes the usage from the last events", async () => {
-    const fake = binding('data: {"response":"Hi"}\n\ndata: {"response":" you"}\n\ndata: {"response":"","usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}}\n\ndata: [DONE]\n\n');
+    const fake = binding(
+      'data: {"response":"Hi"}\n\ndata: {"response":" you"}\n\ndata: {"response":"","usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}}\n\ndata: [DONE]\n\n',
+    );
     const client = createWorkersAIClient({ binding: fake, model: "@cf/meta/llama-3.1-8b-instruct-fp8-fast" });
     const events: LLMStreamEvent[] = await collect(client.stream(MESSAGES, { maxOutputTokens: 32 }));
     expect(events).toEqual([
       { type: "text", text: "Hi" },
       { type: "text", text: " you" },
-      { type: "usage", usage: { provider: "workers-ai", model: "@cf/meta/llama-3.1-8b-instruct-fp8-fast", inputTokens: 12, outputTokens: 3 } },
+      {
+        type: "usage",
+        usage: {
+          provider: "workers-ai",
+          model: "@cf/meta/llama-3.1-8b-instruct-fp8-fast",
+          inputTokens: 12,
+          outputTokens: 3,
+        },
+      },
     ]);
-    expect(fake.calls[0]).toEqual(["@cf/meta/llama-3.1-8b-instruct-fp8-fast", { messages: MESSAGES, max_tokens: 32, stream: true }, undefined]);
+    expect(fake.calls[0]).toEqual([
+      "@cf/meta/llama-3.1-8b-instruct-fp8-fast",
+      { messages: MESSAGES, max_tokens: 32, stream: true },
+      undefined,
+    ]);
   });
 
   it("counts usage from the text when the model sends none, and reads the OpenAI chat format too", async () => {
     const fake = binding('data: {"choices":[{"delta":{"content":"Hello"}}]}\n\ndata: [DONE]\n\n');
-    const result = await createWorkersAIClient({ binding: fake, model: "m" }).complete(MESSAGES, { maxOutputTokens: 32 });
+    const result = await createWorkersAIClient({ binding: fake, model: "m" }).complete(MESSAGES, {
+      maxOutputTokens: 32,
+    });
     expect(result.text).toBe("Hello");
     expect(result.usage.outputTokens).toBe(estimateTokens("Hello"));
   });
@@ -209,18 +313,39 @@ describe("the fake provider", () => {
 describe("AI settings", () => {
   const base = { ENVIRONMENT: "dev" } as WorkerEnv;
   it("default to the fake provider in dev only, and name what is wrong elsewhere", () => {
-    expect(readAIConfig({ ...base })).toMatchObject({ ok: true, config: { provider: "fake", model: "fake-copilot-1", maxOutputTokens: 1024, reservationTTLSeconds: 600 } });
+    expect(readAIConfig({ ...base })).toMatchObject({
+      ok: true,
+      config: { provider: "fake", model: "fake-copilot-1", maxOutputTokens: 1024, reservationTTLSeconds: 600 },
+    });
     expect(readAIConfig({ ENVIRONMENT: "prod" } as WorkerEnv)).toEqual({ ok: false, problems: ["AI_PROVIDER"] });
-    expect(readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "fake" } as WorkerEnv)).toEqual({ ok: false, problems: ["AI_PROVIDER"] });
-    expect(readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "openai" } as WorkerEnv)).toEqual({ ok: false, problems: ["OPENAI_API_KEY"] });
-    expect(readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "openai", OPENAI_API_KEY: "sk", OPENAI_BASE_URL: "http://gateway.example" } as WorkerEnv)).toEqual({
+    expect(readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "fake" } as WorkerEnv)).toEqual({
+      ok: false,
+      problems: ["AI_PROVIDER"],
+    });
+    expect(readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "openai" } as WorkerEnv)).toEqual({
+      ok: false,
+      problems: ["OPENAI_API_KEY"],
+    });
+    expect(
+      readAIConfig({
+        ENVIRONMENT: "prod",
+        AI_PROVIDER: "openai",
+        OPENAI_API_KEY: "sk",
+        OPENAI_BASE_URL: "http://gateway.example",
+      } as WorkerEnv),
+    ).toEqual({
       ok: false,
       problems: ["OPENAI_BASE_URL"],
     });
-    expect(readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "openai", OPENAI_API_KEY: "sk" } as WorkerEnv)).toMatchObject({
+    expect(
+      readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "openai", OPENAI_API_KEY: "sk" } as WorkerEnv),
+    ).toMatchObject({
       ok: true,
       config: { provider: "openai", model: "gpt-4.1-mini", baseURL: "https://api.openai.com/v1" },
     });
-    expect(readAIConfig({ ...base, AI_MAX_OUTPUT_TOKENS: "8" })).toEqual({ ok: false, problems: ["AI_MAX_OUTPUT_TOKENS"] });
+    expect(readAIConfig({ ...base, AI_MAX_OUTPUT_TOKENS: "8" })).toEqual({
+      ok: false,
+      problems: ["AI_MAX_OUTPUT_TOKENS"],
+    });
   });
 });

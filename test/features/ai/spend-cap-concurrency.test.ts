@@ -127,7 +127,9 @@ describe("SEC-52 the AI spend cap under 50 concurrent calls", () => {
 
     const outcome = await fireAtOnce(org);
     const ledger = await readLedger(org.id);
-    console.info(`SEC-52 system overage switch off: provider reached ${outcome.providerCalls} of ${CALLS}, statuses ${JSON.stringify(outcome.statuses)}`);
+    console.info(
+      `SEC-52 system overage switch off: provider reached ${outcome.providerCalls} of ${CALLS}, statuses ${JSON.stringify(outcome.statuses)}`,
+    );
     expect(outcome.providerCalls).toBe(6);
     expect(outcome.statuses).toEqual({ 200: 6, 402: CALLS - 6 });
     expect(ledger.overage_logged).toBe(0);
@@ -139,13 +141,17 @@ describe("SEC-52 the AI spend cap under 50 concurrent calls", () => {
     const org = await createAIOrganization();
     // Room for exactly one worst case; a settled call used less, but not enough is left for a second worst case.
     await setPlan(org.id, { token_limit: org.worstCase, enable_ai: true });
-    expect((await readText(await org.client.post(`/notes/${org.noteId}/copilot/improve`, {}))).length).toBeGreaterThan(0);
+    expect((await readText(await org.client.post(`/notes/${org.noteId}/copilot/improve`, {}))).length).toBeGreaterThan(
+      0,
+    );
     const afterFirst = await readLedger(org.id);
     expect(afterFirst.reserved_tokens).toBe(0);
     expect((await org.client.post(`/notes/${org.noteId}/copilot/improve`, {})).status).toBe(402);
     // Raise the allotment by what the first call used: exactly one more worst case fits.
     await setPlan(org.id, { token_limit: afterFirst.allotment_used + org.worstCase, enable_ai: true });
-    expect((await readText(await org.client.post(`/notes/${org.noteId}/copilot/improve`, {}))).length).toBeGreaterThan(0);
+    expect((await readText(await org.client.post(`/notes/${org.noteId}/copilot/improve`, {}))).length).toBeGreaterThan(
+      0,
+    );
     expectConsistent(await readLedger(org.id));
   });
 });

@@ -12,7 +12,15 @@ import { buildCopilotMessages } from "../../../src/features/ai/copilot-service";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservation } from "../../../src/features/ai/ledger";
 import type { Env } from "../../../src/env";
 import { MINUTE_MS } from "../../../src/lib/time";
-import { NOTE, chargedTokens, createAIOrganization, expectConsistent, readLedger, readText, withEnv } from "../../helpers/ai";
+import {
+  NOTE,
+  chargedTokens,
+  createAIOrganization,
+  expectConsistent,
+  readLedger,
+  readText,
+  withEnv,
+} from "../../helpers/ai";
 
 beforeEach(() => resetFakeLLMStats());
 
@@ -51,7 +59,9 @@ function d1FailingSettlements(
       }
       if (property === "batch") {
         return async (statements: D1PreparedStatement[]) => {
-          const isSettlement = statements.some((statement) => sqlOf.get(statement)?.includes("INSERT INTO llm_usage_log"));
+          const isSettlement = statements.some((statement) =>
+            sqlOf.get(statement)?.includes("INSERT INTO llm_usage_log"),
+          );
           if (isSettlement && failed < failures) {
             failed++;
             // afterCommit: the batch commits, but its answer never arrives (a network error).
@@ -71,14 +81,21 @@ function d1FailingSettlements(
 describe("SEC-52 faults", () => {
   it("SEC-52 provider error before any output: 503 UPSTREAM_UNAVAILABLE as JSON, the reservation released in full, nothing charged", async () => {
     const org = await createAIOrganization();
-    const response = await withEnv(org.client, { AI_FAKE_FAIL_AFTER_CHUNKS: "0" }).post(`/notes/${org.noteId}/copilot/improve`, {});
+    const response = await withEnv(org.client, { AI_FAKE_FAIL_AFTER_CHUNKS: "0" }).post(
+      `/notes/${org.noteId}/copilot/improve`,
+      {},
+    );
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ error: { code: "UPSTREAM_UNAVAILABLE" } });
     expect(getFakeLLMStats().calls).toBe(1);
     const ledger = await readLedger(org.id);
-    console.info(`SEC-52 fault, provider error before output: charged ${chargedTokens(ledger)}, reserved after ${ledger.reserved_tokens}, usage rows ${ledger.usage_rows}`);
+    console.info(
+      `SEC-52 fault, provider error before output: charged ${chargedTokens(ledger)}, reserved after ${ledger.reserved_tokens}, usage rows ${ledger.usage_rows}`,
+    );
     expect(ledger).toMatchObject({ allotment_used: 0, reserved_tokens: 0, open_reservations: 0, usage_rows: 0 });
-    const settled = await env.DB.prepare("SELECT count(*) AS n FROM ai_reservation WHERE organization_id = ? AND settled_at IS NOT NULL")
+    const settled = await env.DB.prepare(
+      "SELECT count(*) AS n FROM ai_reservation WHERE organization_id = ? AND settled_at IS NOT NULL",
+    )
       .bind(org.id)
       .first<{ n: number }>();
     expect(settled!.n).toBe(1);
@@ -87,7 +104,10 @@ describe("SEC-52 faults", () => {
 
   it("SEC-52 provider error mid-stream: the body breaks off and what was produced is charged", async () => {
     const org = await createAIOrganization();
-    const response = await withEnv(org.client, { AI_FAKE_FAIL_AFTER_CHUNKS: "2" }).post(`/notes/${org.noteId}/copilot/improve`, {});
+    const response = await withEnv(org.client, { AI_FAKE_FAIL_AFTER_CHUNKS: "2" }).post(
+      `/notes/${org.noteId}/copilot/improve`,
+      {},
+    );
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     let received = "";
@@ -104,7 +124,9 @@ describe("SEC-52 faults", () => {
     expect(received).toBe(fakeChunks(2));
     const ledger = await readLedger(org.id);
     const expected = INPUT + estimateTokens(fakeChunks(2));
-    console.info(`SEC-52 fault, provider error mid-stream after 2 chunks: charged ${chargedTokens(ledger)} (expected ${expected}), reserved after ${ledger.reserved_tokens}`);
+    console.info(
+      `SEC-52 fault, provider error mid-stream after 2 chunks: charged ${chargedTokens(ledger)} (expected ${expected}), reserved after ${ledger.reserved_tokens}`,
+    );
     expect(chargedTokens(ledger)).toBe(expected);
     expect(ledger).toMatchObject({ reserved_tokens: 0, open_reservations: 0, usage_rows: 1 });
     expectConsistent(ledger);
@@ -112,7 +134,10 @@ describe("SEC-52 faults", () => {
 
   it("SEC-52 client abort mid-stream: the provider is stopped and what it produced is charged", async () => {
     const org = await createAIOrganization();
-    const response = await withEnv(org.client, { AI_FAKE_CHUNK_DELAY_MS: "30" }).post(`/notes/${org.noteId}/copilot/improve`, {});
+    const response = await withEnv(org.client, { AI_FAKE_CHUNK_DELAY_MS: "30" }).post(
+      `/notes/${org.noteId}/copilot/improve`,
+      {},
+    );
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     const first = await reader.read();
@@ -120,7 +145,9 @@ describe("SEC-52 faults", () => {
     await reader.cancel("the user closed the tab");
     const ledger = await readLedger(org.id);
     const expected = INPUT + estimateTokens(fakeChunks(1));
-    console.info(`SEC-52 fault, client abort after 1 chunk: charged ${chargedTokens(ledger)} (expected ${expected}), reserved after ${ledger.reserved_tokens}`);
+    console.info(
+      `SEC-52 fault, client abort after 1 chunk: charged ${chargedTokens(ledger)} (expected ${expected}), reserved after ${ledger.reserved_tokens}`,
+    );
     expect(chargedTokens(ledger)).toBe(expected);
     expect(ledger).toMatchObject({ reserved_tokens: 0, open_reservations: 0, usage_rows: 1 });
     expectConsistent(ledger);
@@ -136,7 +163,9 @@ describe("SEC-52 faults", () => {
     const text = await readText(await client.post(`/notes/${org.noteId}/copilot/improve`, {}));
     expect(faulty.failed()).toBe(1);
     const ledger = await readLedger(org.id);
-    console.info(`SEC-52 fault, settlement failed once: retried, charged ${chargedTokens(ledger)} once, usage rows ${ledger.usage_rows}`);
+    console.info(
+      `SEC-52 fault, settlement failed once: retried, charged ${chargedTokens(ledger)} once, usage rows ${ledger.usage_rows}`,
+    );
     expect(chargedTokens(ledger)).toBe(INPUT + estimateTokens(text));
     expect(ledger).toMatchObject({ reserved_tokens: 0, open_reservations: 0, usage_rows: 1 });
     expectConsistent(ledger);
@@ -149,7 +178,9 @@ describe("SEC-52 faults", () => {
     const text = await readText(await client.post(`/notes/${org.noteId}/copilot/improve`, {}));
     expect(faulty.failed()).toBe(1);
     const ledger = await readLedger(org.id);
-    console.info(`SEC-52 fault, settlement committed but its answer lost: retried, charged ${chargedTokens(ledger)} once, usage rows ${ledger.usage_rows}`);
+    console.info(
+      `SEC-52 fault, settlement committed but its answer lost: retried, charged ${chargedTokens(ledger)} once, usage rows ${ledger.usage_rows}`,
+    );
     expect(chargedTokens(ledger)).toBe(INPUT + estimateTokens(text));
     expect(ledger).toMatchObject({ reserved_tokens: 0, open_reservations: 0, usage_rows: 1 });
     expectConsistent(ledger);
@@ -170,10 +201,14 @@ describe("SEC-52 faults", () => {
     expect(early.reservations_reclaimed).toBe(0);
     const report = await maintainAILedger(db, { now: Date.now() + 11 * MINUTE_MS });
     const ledger = await readLedger(org.id);
-    console.info(`SEC-52 fault, settlement always failing: cron reclaimed ${report.reservations_reclaimed} reservation(s), ${report.tokens_reclaimed} tokens (the estimate ${org.worstCase})`);
+    console.info(
+      `SEC-52 fault, settlement always failing: cron reclaimed ${report.reservations_reclaimed} reservation(s), ${report.tokens_reclaimed} tokens (the estimate ${org.worstCase})`,
+    );
     expect(report).toMatchObject({ reservations_reclaimed: 1, tokens_reclaimed: org.worstCase, accounts_repaired: 0 });
     expect(ledger).toMatchObject({ allotment_used: org.worstCase, reserved_tokens: 0, open_reservations: 0 });
-    const { results } = await env.DB.prepare("SELECT reclaimed, tokens FROM llm_usage_log WHERE organization_id = ?").bind(org.id).all();
+    const { results } = await env.DB.prepare("SELECT reclaimed, tokens FROM llm_usage_log WHERE organization_id = ?")
+      .bind(org.id)
+      .all();
     expect(results).toEqual([{ reclaimed: 1, tokens: org.worstCase }]);
     expectConsistent(ledger);
   });
@@ -187,7 +222,15 @@ describe("SEC-52 faults", () => {
       const policy = await loadLedgerPolicy(db, org.id);
       const reservation = await reserveAITokens(
         db,
-        { organizationId: org.id, userId: org.userId, tokens: 500, provider: "fake", model: "fake-copilot-1", ttlSeconds: 60, ip: null },
+        {
+          organizationId: org.id,
+          userId: org.userId,
+          tokens: 500,
+          provider: "fake",
+          model: "fake-copilot-1",
+          ttlSeconds: 60,
+          ip: null,
+        },
         policy,
       );
       const later = reservation.expiresAt + 1;
@@ -201,13 +244,19 @@ describe("SEC-52 faults", () => {
       expect(report.reservations_reclaimed + (settlement.isSettled ? 1 : 0)).toBe(1);
       if (settlement.isSettled) wins.settlement++;
       else wins.reclaim++;
-      const rows = await env.DB.prepare("SELECT count(*) AS n, sum(tokens) AS tokens, max(reclaimed) AS reclaimed FROM llm_usage_log WHERE reservation_id = ?")
+      const rows = await env.DB.prepare(
+        "SELECT count(*) AS n, sum(tokens) AS tokens, max(reclaimed) AS reclaimed FROM llm_usage_log WHERE reservation_id = ?",
+      )
         .bind(reservation.id)
         .first<{ n: number; tokens: number; reclaimed: number }>();
-      expect(rows).toEqual(settlement.isSettled ? { n: 1, tokens: 120, reclaimed: 0 } : { n: 1, tokens: 500, reclaimed: 1 });
+      expect(rows).toEqual(
+        settlement.isSettled ? { n: 1, tokens: 120, reclaimed: 0 } : { n: 1, tokens: 500, reclaimed: 1 },
+      );
       expectConsistent(await readLedger(org.id));
     }
-    console.info(`SEC-52 fault, cron reclaim vs late settlement: 24 races, reclaim won ${wins.reclaim}, late settlement won ${wins.settlement}, each reservation charged once`);
+    console.info(
+      `SEC-52 fault, cron reclaim vs late settlement: 24 races, reclaim won ${wins.reclaim}, late settlement won ${wins.settlement}, each reservation charged once`,
+    );
     expect(wins.reclaim + wins.settlement).toBe(24);
   });
 
@@ -217,13 +266,26 @@ describe("SEC-52 faults", () => {
     const policy = await loadLedgerPolicy(db, org.id);
     const reservation = await reserveAITokens(
       db,
-      { organizationId: org.id, userId: org.userId, tokens: 300, provider: "fake", model: "fake-copilot-1", ttlSeconds: 60, ip: null },
+      {
+        organizationId: org.id,
+        userId: org.userId,
+        tokens: 300,
+        provider: "fake",
+        model: "fake-copilot-1",
+        ttlSeconds: 60,
+        ip: null,
+      },
       policy,
     );
     const later = reservation.expiresAt + 1;
     expect((await maintainAILedger(db, { now: later })).reservations_reclaimed).toBe(1);
     const before = await readLedger(org.id);
-    const late = await settleAIReservation(db, reservation, { inputTokens: 10, outputTokens: 10 }, { price: { inputUSDPerMillion: 0, outputUSDPerMillion: 0 } });
+    const late = await settleAIReservation(
+      db,
+      reservation,
+      { inputTokens: 10, outputTokens: 10 },
+      { price: { inputUSDPerMillion: 0, outputUSDPerMillion: 0 } },
+    );
     expect(late).toMatchObject({ isSettled: false, rows: [], chargedTokens: 0 });
     expect(await readLedger(org.id)).toEqual(before);
     expect(before).toMatchObject({ allotment_used: 300, reserved_tokens: 0 });

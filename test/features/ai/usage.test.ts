@@ -23,7 +23,10 @@ async function getJSON<T>(client: TestClient, path: string): Promise<T> {
 
 beforeAll(async () => {
   org = await createOrganization();
-  const created = await org.admin.client.post("/notes", { title: "Usage", content: "A note the copilot will read several times." });
+  const created = await org.admin.client.post("/notes", {
+    title: "Usage",
+    content: "A note the copilot will read several times.",
+  });
   noteId = ((await created.json()) as { id: string }).id;
   await callCopilot(org.members.member.client);
   await callCopilot(org.members.member.client);
@@ -45,7 +48,9 @@ describe("GET /usage/summary", () => {
   it("shows the organization's allotment, credits, overage and reserved tokens, and the caller's own usage", async () => {
     const member = await getJSON<Summary>(org.members.member.client, "/usage/summary");
     const admin = await getJSON<Summary>(org.admin.client, "/usage/summary");
-    const total = await env.DB.prepare("SELECT sum(tokens) AS tokens FROM llm_usage_log WHERE organization_id = ?").bind(org.id).first<{ tokens: number }>();
+    const total = await env.DB.prepare("SELECT sum(tokens) AS tokens FROM llm_usage_log WHERE organization_id = ?")
+      .bind(org.id)
+      .first<{ tokens: number }>();
     expect(member).toMatchObject({
       organization_id: org.id,
       ai_enabled: true,
@@ -67,14 +72,23 @@ describe("GET /usage/summary", () => {
 
 describe("GET /usage/history", () => {
   it("gives a member their own rows and an org_admin the whole organization's, newest first and paginated", async () => {
-    type History = { organization_id: string; scope: string; items: { user_id: string; bucket: string; tokens: number }[]; has_more: boolean };
+    type History = {
+      organization_id: string;
+      scope: string;
+      items: { user_id: string; bucket: string; tokens: number }[];
+      has_more: boolean;
+    };
     const own = await getJSON<History>(org.members.member.client, "/usage/history");
     expect(own.scope).toBe("own");
     expect(own.items).toHaveLength(2);
     expect(own.items.every((item) => item.user_id === org.members.member.id)).toBe(true);
     const whole = await getJSON<History>(org.admin.client, "/usage/history");
     expect(whole.scope).toBe("organization");
-    expect(whole.items.map((item) => item.user_id)).toEqual([org.admin.id, org.members.member.id, org.members.member.id]);
+    expect(whole.items.map((item) => item.user_id)).toEqual([
+      org.admin.id,
+      org.members.member.id,
+      org.members.member.id,
+    ]);
     const page = await getJSON<History>(org.admin.client, "/usage/history?limit=2&offset=0");
     expect(page.items).toHaveLength(2);
     expect(page.has_more).toBe(true);

@@ -57,22 +57,31 @@ describe("POST /auth/login", () => {
     const prefix = [...passphrase].slice(0, 63).join("");
     expect((await createClient().post("/auth/login", { email: user.email, password: passphrase })).status).toBe(200);
     expect((await createClient().post("/auth/login", { email: user.email, password: prefix })).status).toBe(401);
-    expect((await createClient().post("/auth/login", { email: user.email, password: passphrase.toUpperCase() })).status).toBe(401);
+    expect(
+      (await createClient().post("/auth/login", { email: user.email, password: passphrase.toUpperCase() })).status,
+    ).toBe(401);
   });
 
   it("SEC-32 signs in with any case and surrounding spaces of the email", async () => {
     const user = await insertUser();
-    const response = await createClient().post("/auth/login", { email: `  ${user.email.toUpperCase()} `, password: user.password });
+    const response = await createClient().post("/auth/login", {
+      email: `  ${user.email.toUpperCase()} `,
+      password: user.password,
+    });
     expect(response.status).toBe(200);
   });
 
   it("SEC-1 re-hashes a hash below the current parameters at the next successful login", async () => {
     const user = await insertUser({ argon2: { memoryKiB: 8192, iterations: 1, parallelism: 1 } });
-    const before = await env.DB.prepare(`SELECT password_hash FROM "user" WHERE id = ?`).bind(user.id).first<{ password_hash: string }>();
+    const before = await env.DB.prepare(`SELECT password_hash FROM "user" WHERE id = ?`)
+      .bind(user.id)
+      .first<{ password_hash: string }>();
     expect(before?.password_hash).toMatch(/^\$argon2id\$v=19\$m=8192,t=1,p=1\$/);
 
     expect((await createClient().post("/auth/login", { email: user.email, password: user.password })).status).toBe(200);
-    const after = await env.DB.prepare(`SELECT password_hash FROM "user" WHERE id = ?`).bind(user.id).first<{ password_hash: string }>();
+    const after = await env.DB.prepare(`SELECT password_hash FROM "user" WHERE id = ?`)
+      .bind(user.id)
+      .first<{ password_hash: string }>();
     expect(after?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect((await createClient().post("/auth/login", { email: user.email, password: user.password })).status).toBe(200);
   });
@@ -153,7 +162,9 @@ describe("POST /auth/login", () => {
     const user = await insertUser();
     const ip = "10.99.0.1";
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => createClient({ ip }).post("/auth/login", { email: user.email, password: user.password })),
+      Array.from({ length: 20 }, () =>
+        createClient({ ip }).post("/auth/login", { email: user.email, password: user.password }),
+      ),
     );
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(5);
@@ -180,12 +191,18 @@ describe("POST /auth/login", () => {
     const user = await insertUser();
     const variants = [user.email, user.email.toUpperCase(), ` ${user.email}`];
     for (let i = 0; i < 5; i++) {
-      const response = await createClient().post("/auth/login", { email: variants[i % 3], password: "wrong password 1" });
+      const response = await createClient().post("/auth/login", {
+        email: variants[i % 3],
+        password: "wrong password 1",
+      });
       expect(response.status).toBe(401);
     }
     const sixth = await createClient().post("/auth/login", { email: user.email, password: "wrong password 1" });
     expect(sixth.status).toBe(401); // the 6th failure is processed and sets the first, short lock
-    const locked = await createClient().post("/auth/login", { email: user.email.toUpperCase(), password: user.password });
+    const locked = await createClient().post("/auth/login", {
+      email: user.email.toUpperCase(),
+      password: user.password,
+    });
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get("retry-after"))).toBeLessThanOrEqual(2);
   });
@@ -215,7 +232,9 @@ describe("POST /auth/login", () => {
     expect(await suspended.json()).toMatchObject({ error: { code: "ACCOUNT_SUSPENDED" } });
 
     const other = await insertUser();
-    await env.DB.prepare(`UPDATE organization SET suspended_at = ? WHERE id = ?`).bind(Date.now(), other.organizationId).run();
+    await env.DB.prepare(`UPDATE organization SET suspended_at = ? WHERE id = ?`)
+      .bind(Date.now(), other.organizationId)
+      .run();
     const orgSuspended = await createClient().post("/auth/login", { email: other.email, password: other.password });
     expect(orgSuspended.status).toBe(403);
     expect(await orgSuspended.json()).toMatchObject({ error: { code: "ORG_SUSPENDED" } });

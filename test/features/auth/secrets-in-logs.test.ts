@@ -25,7 +25,9 @@ describe("logs", () => {
     for (const secret of ["an unmistakable passphrase 42", "wrong but recognisable 77", session, resetToken]) {
       expect(all).not.toContain(secret);
     }
-    const failed = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((event) => event.event === "audit.login_failed");
+    const failed = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((event) => event.event === "audit.login_failed");
     expect(failed).toMatchObject({ level: "warn", ip: account.client.ip === null ? null : expect.any(String) });
     expect(failed).toHaveProperty("user_id");
     expect(failed).toHaveProperty("organization_id");

@@ -28,7 +28,9 @@ describe("sessions", () => {
   it("SEC-19 enforces expiry when the session is validated, whatever the cron job has pruned", async () => {
     const { client } = await signedInAccount();
     const tokenHash = await hashToken(client.cookies.get("session_id")!);
-    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token_hash = ?").bind(Date.now() - 1, tokenHash).run();
+    await env.DB.prepare("UPDATE session SET expires_at = ? WHERE token_hash = ?")
+      .bind(Date.now() - 1, tokenHash)
+      .run();
     expect(await countRows("session", "token_hash = ?", tokenHash)).toBe(1);
     const response = await client.get("/users/me");
     expect(response.status).toBe(401);
@@ -53,7 +55,9 @@ describe("sessions", () => {
     await loginAgain(email, password);
     const response = await client.get("/auth/sessions", { headers: { "user-agent": "ignored-here" } });
     expect(response.status).toBe(200);
-    const { sessions } = (await response.json()) as { sessions: { id: string; current: boolean; expires_at: string }[] };
+    const { sessions } = (await response.json()) as {
+      sessions: { id: string; current: boolean; expires_at: string }[];
+    };
     expect(sessions).toHaveLength(2);
     expect(sessions.filter((session) => session.current)).toHaveLength(1);
     expect(Date.parse(sessions[0]!.expires_at)).toBeGreaterThan(Date.now());
@@ -62,7 +66,9 @@ describe("sessions", () => {
   it("revokes one of the caller's own sessions, and answers 404 for anyone else's", async () => {
     const owner = await signedInAccount();
     const other = await loginAgain(owner.email, owner.password);
-    const { sessions } = (await (await owner.client.get("/auth/sessions")).json()) as { sessions: { id: string; current: boolean }[] };
+    const { sessions } = (await (await owner.client.get("/auth/sessions")).json()) as {
+      sessions: { id: string; current: boolean }[];
+    };
     const otherSession = sessions.find((session) => !session.current)!;
 
     const stranger = await signedInAccount();

@@ -56,7 +56,9 @@ describe("POST /auth/signup", () => {
   it("SEC-32 stores the email trimmed and lowercased, keeps +tags, refuses more than 254 characters", async () => {
     const client = createClient();
     const local = `Ada+Billing.${crypto.randomUUID().slice(0, 8)}`;
-    expect((await client.post("/auth/signup", { email: `  ${local}@Example.COM `, password: GOOD_PASSWORD })).status).toBe(201);
+    expect(
+      (await client.post("/auth/signup", { email: `  ${local}@Example.COM `, password: GOOD_PASSWORD })).status,
+    ).toBe(201);
     expect(await countRows("user", "email = ?", `${local.toLowerCase()}@example.com`)).toBe(1);
 
     const tooLong = `${"a".repeat(64)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(63)}.com`;
@@ -69,7 +71,9 @@ describe("POST /auth/signup", () => {
     const sixtyFour = "🔐".repeat(64);
     expect(sixtyFour.length).toBe(128); // UTF-16 units: a naive .length check would refuse it
     expect((await createClient().post("/auth/signup", { email: uniqueEmail(), password: sixtyFour })).status).toBe(201);
-    expect((await createClient().post("/auth/signup", { email: uniqueEmail(), password: `${sixtyFour}x` })).status).toBe(422);
+    expect(
+      (await createClient().post("/auth/signup", { email: uniqueEmail(), password: `${sixtyFour}x` })).status,
+    ).toBe(422);
     expect((await createClient().post("/auth/signup", { email: uniqueEmail(), password: "seven77" })).status).toBe(422);
   });
 

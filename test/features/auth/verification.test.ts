@@ -5,7 +5,9 @@ import { readEmailedToken, readOutbox, signUpAccount, uniqueEmail } from "../../
 import { hashToken } from "../../../src/lib/crypto";
 
 async function isVerified(email: string): Promise<boolean> {
-  const row = await env.DB.prepare(`SELECT email_verified_at FROM "user" WHERE email = ?`).bind(email).first<{ email_verified_at: number | null }>();
+  const row = await env.DB.prepare(`SELECT email_verified_at FROM "user" WHERE email = ?`)
+    .bind(email)
+    .first<{ email_verified_at: number | null }>();
   return row?.email_verified_at !== null && row?.email_verified_at !== undefined;
 }
 
@@ -36,14 +38,18 @@ describe("email verification", () => {
   it("SEC-27 lets exactly one of 10 parallel uses of a token succeed", async () => {
     const { client, email } = await signUpAccount();
     const token = await readEmailedToken(client, email, "/verify-email");
-    const responses = await Promise.all(Array.from({ length: 10 }, () => createClient().post("/auth/verify-email", { token })));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => createClient().post("/auth/verify-email", { token })),
+    );
     expect(responses.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(400)]);
   });
 
   it("SEC-26 refuses an expired token exactly like an unknown one", async () => {
     const { client, email } = await signUpAccount();
     const token = await readEmailedToken(client, email, "/verify-email");
-    await env.DB.prepare("UPDATE email_token SET expires_at = ? WHERE token_hash = ?").bind(Date.now() - 1, await hashToken(token)).run();
+    await env.DB.prepare("UPDATE email_token SET expires_at = ? WHERE token_hash = ?")
+      .bind(Date.now() - 1, await hashToken(token))
+      .run();
     const expired = await client.post("/auth/verify-email", { token });
     const unknown = await client.post("/auth/verify-email", { token: "B".repeat(43) });
     expect(expired.status).toBe(400);
@@ -90,7 +96,8 @@ describe("email verification", () => {
   it("SEC-13 throttles verification-token submissions per IP", async () => {
     const client = createClient();
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await client.post("/auth/verify-email", { token: "D".repeat(43) })).status);
+    for (let i = 0; i < 11; i++)
+      statuses.push((await client.post("/auth/verify-email", { token: "D".repeat(43) })).status);
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(400));
     expect(statuses[10]).toBe(429);
   });

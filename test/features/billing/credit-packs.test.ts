@@ -33,7 +33,10 @@ async function newBuyer(options: { env?: Record<string, string> } = {}): Promise
 }
 
 async function startCheckout(buyer: Buyer, packId = "tokens_5m"): Promise<string> {
-  const response = await buyer.account.client.post("/billing/credit-packs/checkout", { pack_id: packId, return_base_url: "/billing" });
+  const response = await buyer.account.client.post("/billing/credit-packs/checkout", {
+    pack_id: packId,
+    return_base_url: "/billing",
+  });
   expect(response.status, await response.clone().text()).toBe(200);
   return ((await response.json()) as { session_id: string }).session_id;
 }
@@ -87,11 +90,22 @@ describe("GET /billing/credit-packs and POST /billing/credit-packs/checkout", ()
           },
         },
       ],
-      metadata: { kind: "credit_pack", organization_id: buyer.organizationId, pack_id: "tokens_10m", tokens: "10000000" },
-      payment_intent_data: {
-        metadata: { kind: "credit_pack", organization_id: buyer.organizationId, pack_id: "tokens_10m", tokens: "10000000" },
+      metadata: {
+        kind: "credit_pack",
+        organization_id: buyer.organizationId,
+        pack_id: "tokens_10m",
+        tokens: "10000000",
       },
-      success_url: "http://localhost:5173/settings/billing?tab=credits&credit_pack=success&session_id={CHECKOUT_SESSION_ID}",
+      payment_intent_data: {
+        metadata: {
+          kind: "credit_pack",
+          organization_id: buyer.organizationId,
+          pack_id: "tokens_10m",
+          tokens: "10000000",
+        },
+      },
+      success_url:
+        "http://localhost:5173/settings/billing?tab=credits&credit_pack=success&session_id={CHECKOUT_SESSION_ID}",
       cancel_url: "http://localhost:5173/settings/billing?tab=credits&credit_pack=canceled",
     });
   });
@@ -100,10 +114,16 @@ describe("GET /billing/credit-packs and POST /billing/credit-packs/checkout", ()
     const buyer = await newBuyer();
     const calls = fakeStripe.requestsTo("POST", "/v1/checkout/sessions").length;
     for (const returnBaseURL of ["https://evil.example/billing", "//evil.example/billing", "javascript:alert(1)"]) {
-      const response = await buyer.account.client.post("/billing/credit-packs/checkout", { pack_id: "tokens_5m", return_base_url: returnBaseURL });
+      const response = await buyer.account.client.post("/billing/credit-packs/checkout", {
+        pack_id: "tokens_5m",
+        return_base_url: returnBaseURL,
+      });
       expect.soft(response.status, returnBaseURL).toBe(422);
     }
-    const unknown = await buyer.account.client.post("/billing/credit-packs/checkout", { pack_id: "tokens_1b", return_base_url: "/billing" });
+    const unknown = await buyer.account.client.post("/billing/credit-packs/checkout", {
+      pack_id: "tokens_1b",
+      return_base_url: "/billing",
+    });
     expect(unknown.status).toBe(404);
     expect(fakeStripe.requestsTo("POST", "/v1/checkout/sessions").length).toBe(calls);
   });
@@ -127,7 +147,9 @@ describe("GET /billing/credit-packs and POST /billing/credit-packs/checkout", ()
     const buyer = await newBuyer({ env: { CREDIT_PACKS_JSON: '[{"id":"free","tokens":-5}]' } });
     const response = await buyer.account.client.get("/billing/credit-packs");
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ error: { code: "MISCONFIGURED", details: { settings: ["CREDIT_PACKS_JSON"] } } });
+    expect(await response.json()).toMatchObject({
+      error: { code: "MISCONFIGURED", details: { settings: ["CREDIT_PACKS_JSON"] } },
+    });
     expect((await buyer.account.client.get("/users/me")).status).toBe(200);
   });
 });
@@ -136,7 +158,10 @@ describe("fulfilment: exactly one credit per paid Checkout Session", () => {
   it("end to end: checkout, pending, paid, webhook credits, verify confirms, a second purchase by verify first; the ledger is exact", async () => {
     const buyer = await newBuyer();
     const first = await startCheckout(buyer, "tokens_5m");
-    expect(await verify(buyer, first)).toEqual({ status: 200, body: { status: "pending", tokens: 5_000_000, credit_balance_tokens: 0 } });
+    expect(await verify(buyer, first)).toEqual({
+      status: 200,
+      body: { status: "pending", tokens: 5_000_000, credit_balance_tokens: 0 },
+    });
 
     fakeStripe.payCheckoutSession(first);
     const completed = fakeStripe.checkoutCompletedEvent(first);
@@ -200,11 +225,16 @@ describe("fulfilment: exactly one credit per paid Checkout Session", () => {
     for (const outage of ["network", "error"] as const) {
       fakeStripe.outage = outage;
       const response = await verify(buyer, sessionId);
-      expect.soft(response, outage).toEqual({ status: 503, body: { error: { code: "UPSTREAM_UNAVAILABLE", message: expect.any(String) } } });
+      expect
+        .soft(response, outage)
+        .toEqual({ status: 503, body: { error: { code: "UPSTREAM_UNAVAILABLE", message: expect.any(String) } } });
     }
     expect(await readLedger(buyer.organizationId)).toEqual([]);
     fakeStripe.outage = "up";
-    expect((await verify(buyer, sessionId)).body).toMatchObject({ status: "fulfilled", credit_balance_tokens: 5_000_000 });
+    expect((await verify(buyer, sessionId)).body).toMatchObject({
+      status: "fulfilled",
+      credit_balance_tokens: 5_000_000,
+    });
   });
 
   it("another organization's session is 404, like a missing one, and credits nobody", async () => {
@@ -215,7 +245,10 @@ describe("fulfilment: exactly one credit per paid Checkout Session", () => {
     const calls = fakeStripe.requestsTo("GET", `/v1/checkout/sessions/${sessionId}`).length;
     const foreign = await verify(intruder, sessionId);
     const missing = await verify(intruder, "cs_test_doesNotExist0000000000");
-    expect(foreign).toEqual({ status: 404, body: { error: { code: "NOT_FOUND", message: "No such checkout session." } } });
+    expect(foreign).toEqual({
+      status: 404,
+      body: { error: { code: "NOT_FOUND", message: "No such checkout session." } },
+    });
     expect(missing).toEqual(foreign);
     expect(fakeStripe.requestsTo("GET", `/v1/checkout/sessions/${sessionId}`).length).toBe(calls + 1);
     expect(await readLedger(owner.organizationId)).toEqual([]);
@@ -240,7 +273,10 @@ describe("fulfilment: exactly one credit per paid Checkout Session", () => {
     expect((await verify(buyer, sessionId)).body).toMatchObject({ status: "pending", credit_balance_tokens: 0 });
 
     fakeStripe.payCheckoutSession(sessionId);
-    const succeeded = eventFixture("checkout.session.async_payment_succeeded", structuredClone(fakeStripe.checkoutSessions.get(sessionId)!));
+    const succeeded = eventFixture(
+      "checkout.session.async_payment_succeeded",
+      structuredClone(fakeStripe.checkoutSessions.get(sessionId)!),
+    );
     expect((await deliverStripeEvent(succeeded)).body.result).toBe("applied");
     expect((await readOrganizationBilling(buyer.organizationId)).credit_balance_tokens).toBe(5_000_000);
   });
@@ -253,7 +289,9 @@ describe("fulfilment: exactly one credit per paid Checkout Session", () => {
     // The deployment now sells "starter" as 2M tokens; this purchase was 1M.
     const redefined = [{ ...sold[0]!, tokens: 2_000_000 }];
     const client = createClient({ env: { CREDIT_PACKS_JSON: JSON.stringify(redefined) } });
-    expect((await client.post("/auth/login", { email: buyer.account.email, password: buyer.account.password })).status).toBe(200);
+    expect(
+      (await client.post("/auth/login", { email: buyer.account.email, password: buyer.account.password })).status,
+    ).toBe(200);
     const response = await client.post("/billing/credit-packs/verify", { session_id: sessionId });
     expect(await response.json()).toEqual({ status: "fulfilled", tokens: 1_000_000, credit_balance_tokens: 1_000_000 });
   });
@@ -275,10 +313,18 @@ describe("fulfilment: exactly one credit per paid Checkout Session", () => {
     };
     expect((await deliverStripeEvent(eventFixture("checkout.session.completed", forged))).body.result).toBe("failed");
 
-    const otherCustomer: Stripe.Checkout.Session = { ...structuredClone(paid), id: stripeId("cs_test"), customer: stripeId("cus") };
-    expect((await deliverStripeEvent(eventFixture("checkout.session.completed", otherCustomer))).body.result).toBe("failed");
+    const otherCustomer: Stripe.Checkout.Session = {
+      ...structuredClone(paid),
+      id: stripeId("cs_test"),
+      customer: stripeId("cus"),
+    };
+    expect((await deliverStripeEvent(eventFixture("checkout.session.completed", otherCustomer))).body.result).toBe(
+      "failed",
+    );
     expect(await readLedger(buyer.organizationId)).toEqual([]);
-    const reasons = (await auditRows("stripe_webhook_failed", buyer.organizationId)).map((row) => JSON.parse(row.details!).reason);
+    const reasons = (await auditRows("stripe_webhook_failed", buyer.organizationId)).map(
+      (row) => JSON.parse(row.details!).reason,
+    );
     expect(reasons).toEqual(["customer_mismatch"]);
   });
 });
@@ -289,17 +335,25 @@ describe("SEC-51 the event id is the batch's first statement", () => {
     const now = nowSeconds();
     const event = eventFixture(
       "customer.subscription.created",
-      subscriptionFixture({ customer: buyer.customerId, productId: stripeId("prod"), status: "canceled", periodStart: now, periodEnd: now + 60 }),
+      subscriptionFixture({
+        customer: buyer.customerId,
+        productId: stripeId("prod"),
+        status: "canceled",
+        periodStart: now,
+        periodEnd: now + 60,
+      }),
       { created: now },
     );
     await env.DB.prepare("INSERT INTO stripe_event (id, type, object_created_at, processed_at) VALUES (?, ?, ?, ?)")
       .bind(event.id, event.type, now * 1000, Date.now())
       .run();
     await env.DB.prepare("UPDATE plan SET stripe_product_id = ? WHERE id = 'plan_premium'")
-      .bind((event.data.object.items.data[0]!.price.product as string))
+      .bind(event.data.object.items.data[0]!.price.product as string)
       .run();
     const before = await readOrganizationBilling(buyer.organizationId);
-    const error = await applySubscriptionEvent({ db: createDB(env.DB), ip: null }, event).catch((caught: unknown) => caught);
+    const error = await applySubscriptionEvent({ db: createDB(env.DB), ip: null }, event).catch(
+      (caught: unknown) => caught,
+    );
     expect(isStripeEventReplay(error)).toBe(true);
     expect(await readOrganizationBilling(buyer.organizationId)).toEqual(before);
     expect(await auditRows("subscription_changed", buyer.organizationId)).toEqual([]);

@@ -48,8 +48,13 @@ describe("the organization's Stripe customer", () => {
     const organizationId = await organizationIdOf(account.client);
     const customerId = await customerOf(organizationId);
     const customer = fakeStripe.customers.get(customerId)!;
-    expect(customer).toMatchObject({ name: "Ada Lovelace's organization", metadata: { organization_id: organizationId } });
-    const requests = fakeStripe.requests.filter((sent) => sent.path === "/v1/customers" && sent.idempotencyKey === `org-customer-${organizationId}`);
+    expect(customer).toMatchObject({
+      name: "Ada Lovelace's organization",
+      metadata: { organization_id: organizationId },
+    });
+    const requests = fakeStripe.requests.filter(
+      (sent) => sent.path === "/v1/customers" && sent.idempotencyKey === `org-customer-${organizationId}`,
+    );
     expect(requests).toEqual([
       {
         method: "POST",
@@ -63,10 +68,16 @@ describe("the organization's Stripe customer", () => {
 
   it("is created for organizations a sys_admin creates, before anyone of them signs in", async () => {
     const admin = await createSysAdmin();
-    const response = await admin.client.post("/admin/organizations", { name: "Acme", admin_email: uniqueEmail("acme") });
+    const response = await admin.client.post("/admin/organizations", {
+      name: "Acme",
+      admin_email: uniqueEmail("acme"),
+    });
     expect(response.status).toBe(201);
     const { organization } = (await response.json()) as { organization: { id: string } };
-    expect(fakeStripe.customers.get(await customerOf(organization.id))).toMatchObject({ name: "Acme", metadata: { organization_id: organization.id } });
+    expect(fakeStripe.customers.get(await customerOf(organization.id))).toMatchObject({
+      name: "Acme",
+      metadata: { organization_id: organization.id },
+    });
   });
 
   it("is created for the organization of a Google signup", async () => {
@@ -82,10 +93,14 @@ describe("the organization's Stripe customer", () => {
     const user = await insertUser({ passwordHash: null });
     const ctx = serviceContext();
     const stripe = ctx.stripe();
-    const ids = await Promise.all(Array.from({ length: 4 }, () => ensureStripeCustomer(ctx, stripe, user.organizationId)));
+    const ids = await Promise.all(
+      Array.from({ length: 4 }, () => ensureStripeCustomer(ctx, stripe, user.organizationId)),
+    );
     expect(new Set(ids).size).toBe(1);
     expect(await customerOf(user.organizationId)).toBe(ids[0]);
-    const created = [...fakeStripe.customers.values()].filter((customer) => customer.metadata.organization_id === user.organizationId);
+    const created = [...fakeStripe.customers.values()].filter(
+      (customer) => customer.metadata.organization_id === user.organizationId,
+    );
     expect(created).toHaveLength(1);
   });
 
@@ -123,11 +138,16 @@ describe("POST /subscription/manage", () => {
   it("answers the URL of a Customer Portal session for the organization's customer, returning to the web app", async () => {
     const account = await signedInAccount();
     const customerId = await customerOf(await organizationIdOf(account.client));
-    const response = await account.client.post("/subscription/manage", { return_url: "http://localhost:5173/settings/billing?tab=plan#x" });
+    const response = await account.client.post("/subscription/manage", {
+      return_url: "http://localhost:5173/settings/billing?tab=plan#x",
+    });
     expect(response.status).toBe(200);
     const { url } = (await response.json()) as { url: string };
     const session = [...fakeStripe.portalSessions.values()].find((candidate) => candidate.url === url);
-    expect(session).toMatchObject({ customer: customerId, return_url: "http://localhost:5173/settings/billing?tab=plan" });
+    expect(session).toMatchObject({
+      customer: customerId,
+      return_url: "http://localhost:5173/settings/billing?tab=plan",
+    });
 
     const relative = await account.client.post("/subscription/manage", { return_url: "/billing" });
     const relativeURL = ((await relative.json()) as { url: string }).url;
@@ -156,7 +176,9 @@ describe("POST /subscription/manage", () => {
       const response = await account.client.post("/subscription/manage", { return_url: returnURL });
       expect.soft({ returnURL, status: response.status }).toEqual({ returnURL, status: 422 });
       if (response.status === 422) {
-        expect.soft(await response.json()).toMatchObject({ error: { code: "VALIDATION_ERROR", details: { fields: [{ field: "return_url" }] } } });
+        expect
+          .soft(await response.json())
+          .toMatchObject({ error: { code: "VALIDATION_ERROR", details: { fields: [{ field: "return_url" }] } } });
       }
     }
     expect(fakeStripe.portalSessions.size).toBe(before);
@@ -201,12 +223,20 @@ describe("a deployment without Stripe, or with a broken Stripe setting", () => {
     const now = nowSeconds();
     const event = eventFixture(
       "customer.subscription.created",
-      subscriptionFixture({ customer: stripeId("cus"), productId: stripeId("prod"), status: "active", periodStart: now, periodEnd: now + 60 }),
+      subscriptionFixture({
+        customer: stripeId("cus"),
+        productId: stripeId("prod"),
+        status: "active",
+        periodStart: now,
+        periodEnd: now + 60,
+      }),
     );
     const delivery = await deliverStripeEvent(event, { client: createClient({ origin: null, env: off }) });
     expect(delivery).toEqual({
       status: 503,
-      body: { error: { code: "MISCONFIGURED", message: expect.any(String), details: { settings: ["STRIPE_WEBHOOK_SECRET"] } } },
+      body: {
+        error: { code: "MISCONFIGURED", message: expect.any(String), details: { settings: ["STRIPE_WEBHOOK_SECRET"] } },
+      },
     });
     expect(fakeStripe.requests.length).toBe(calls);
     expect((await readOrganizationBilling(await organizationIdOf(account.client))).stripe_customer_id).toBeNull();
@@ -223,7 +253,9 @@ describe("a deployment without Stripe, or with a broken Stripe setting", () => {
     expect((await client.post("/auth/login", { email: account.email, password: account.password })).status).toBe(200);
     const response = await client.post("/subscription/manage", { return_url: "/billing" });
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ error: { code: "MISCONFIGURED", details: { settings: ["STRIPE_SECRET_KEY"] } } });
+    expect(await response.json()).toMatchObject({
+      error: { code: "MISCONFIGURED", details: { settings: ["STRIPE_SECRET_KEY"] } },
+    });
   });
 
   it("in production, STRIPE_API_BASE is refused: billing answers 503 naming it, sign-in still works", async () => {

@@ -4,9 +4,18 @@ import type Stripe from "stripe";
 import { signedInAccount, type Account } from "../../helpers/accounts";
 import { createSysAdmin, type Member } from "../../helpers/orgs";
 import { eventFixture, nowSeconds, stripeId, subscriptionFixture } from "../../helpers/stripe-fixtures";
-import { auditRows, countStripeEvents, customerOf, deliverStripeEvent, readOrganizationBilling } from "../../helpers/billing";
+import {
+  auditRows,
+  countStripeEvents,
+  customerOf,
+  deliverStripeEvent,
+  readOrganizationBilling,
+} from "../../helpers/billing";
 
-type SubscriptionEventType = "customer.subscription.created" | "customer.subscription.updated" | "customer.subscription.deleted";
+type SubscriptionEventType =
+  | "customer.subscription.created"
+  | "customer.subscription.updated"
+  | "customer.subscription.deleted";
 
 interface Customer {
   account: Account;
@@ -40,7 +49,14 @@ async function newCustomer(): Promise<Customer> {
 
 function subscriptionEvent(
   type: SubscriptionEventType,
-  input: { customer: string; subscriptionId: string; productId: string; status?: Stripe.Subscription.Status; created: number; period?: [number, number] },
+  input: {
+    customer: string;
+    subscriptionId: string;
+    productId: string;
+    status?: Stripe.Subscription.Status;
+    created: number;
+    period?: [number, number];
+  },
 ) {
   const [periodStart, periodEnd] = input.period ?? [input.created - DAY, input.created + 29 * DAY];
   const subscription = subscriptionFixture({
@@ -54,7 +70,9 @@ function subscriptionEvent(
   return eventFixture(type, subscription, { created: input.created });
 }
 
-async function planOf(customer: Customer): Promise<{ name: string | null; source: string; start: string; end: string; subscription: unknown }> {
+async function planOf(
+  customer: Customer,
+): Promise<{ name: string | null; source: string; start: string; end: string; subscription: unknown }> {
   const response = await customer.account.client.get("/plan");
   expect(response.status).toBe(200);
   const body = (await response.json()) as {
@@ -140,12 +158,16 @@ describe("a subscription's lifecycle", () => {
     const subscriptionId = stripeId("sub");
     const t0 = nowSeconds() - 60;
     const base = { customer: customer.customerId, subscriptionId, productId: PRODUCT.professional };
-    await deliverStripeEvent(subscriptionEvent("customer.subscription.created", { ...base, status: "incomplete", created: t0 }));
+    await deliverStripeEvent(
+      subscriptionEvent("customer.subscription.created", { ...base, status: "incomplete", created: t0 }),
+    );
     expect(await readOrganizationBilling(customer.organizationId)).toMatchObject({
       plan_id: null,
       subscription_status: "incomplete",
     });
-    await deliverStripeEvent(subscriptionEvent("customer.subscription.updated", { ...base, status: "active", created: t0 + 5 }));
+    await deliverStripeEvent(
+      subscriptionEvent("customer.subscription.updated", { ...base, status: "active", created: t0 + 5 }),
+    );
     expect((await readOrganizationBilling(customer.organizationId)).plan_id).toBe("plan_professional");
   });
 });
@@ -163,7 +185,10 @@ describe("SEC-51 each event once, and never backwards", () => {
     });
     expect((await deliverStripeEvent(created)).body.result).toBe("applied");
     const applied = await readOrganizationBilling(customer.organizationId);
-    expect(await deliverStripeEvent(created)).toEqual({ status: 200, body: { received: true, result: "already_processed" } });
+    expect(await deliverStripeEvent(created)).toEqual({
+      status: 200,
+      body: { received: true, result: "already_processed" },
+    });
     expect(await readOrganizationBilling(customer.organizationId)).toEqual(applied);
 
     const upgraded = subscriptionEvent("customer.subscription.updated", {
@@ -205,8 +230,16 @@ describe("SEC-51 each event once, and never backwards", () => {
     const subscriptionId = stripeId("sub");
     const t0 = nowSeconds() - 300;
     const base = { customer: customer.customerId, subscriptionId };
-    const older = subscriptionEvent("customer.subscription.updated", { ...base, productId: PRODUCT.professional, created: t0 });
-    const newer = subscriptionEvent("customer.subscription.updated", { ...base, productId: PRODUCT.premium, created: t0 + 60 });
+    const older = subscriptionEvent("customer.subscription.updated", {
+      ...base,
+      productId: PRODUCT.professional,
+      created: t0,
+    });
+    const newer = subscriptionEvent("customer.subscription.updated", {
+      ...base,
+      productId: PRODUCT.premium,
+      created: t0 + 60,
+    });
 
     expect((await deliverStripeEvent(newer)).body.result).toBe("applied");
     const state = await readOrganizationBilling(customer.organizationId);
@@ -223,7 +256,12 @@ describe("SEC-51 each event once, and never backwards", () => {
     const first = stripeId("sub");
     const second = stripeId("sub");
     await deliverStripeEvent(
-      subscriptionEvent("customer.subscription.created", { customer: customer.customerId, subscriptionId: second, productId: PRODUCT.premium, created: t0 + 100 }),
+      subscriptionEvent("customer.subscription.created", {
+        customer: customer.customerId,
+        subscriptionId: second,
+        productId: PRODUCT.premium,
+        created: t0 + 100,
+      }),
     );
     // The first subscription's end, delivered late (and even if it were newer): not the one followed.
     const lateEnd = subscriptionEvent("customer.subscription.deleted", {
@@ -245,16 +283,30 @@ describe("SEC-51 each event once, and never backwards", () => {
     const subscriptionId = stripeId("sub");
     const second = nowSeconds() - 30;
     const base = { customer: customer.customerId, subscriptionId, created: second };
-    const created = subscriptionEvent("customer.subscription.created", { ...base, productId: PRODUCT.professional, status: "incomplete" });
-    const updated = subscriptionEvent("customer.subscription.updated", { ...base, productId: PRODUCT.professional, status: "active" });
+    const created = subscriptionEvent("customer.subscription.created", {
+      ...base,
+      productId: PRODUCT.professional,
+      status: "incomplete",
+    });
+    const updated = subscriptionEvent("customer.subscription.updated", {
+      ...base,
+      productId: PRODUCT.professional,
+      status: "active",
+    });
     const deleted = subscriptionEvent("customer.subscription.deleted", { ...base, productId: PRODUCT.professional });
 
     expect((await deliverStripeEvent(updated)).body.result).toBe("applied");
     expect((await deliverStripeEvent(created)).body.result).toBe("unchanged");
-    expect(await readOrganizationBilling(customer.organizationId)).toMatchObject({ plan_id: "plan_professional", subscription_status: "active" });
+    expect(await readOrganizationBilling(customer.organizationId)).toMatchObject({
+      plan_id: "plan_professional",
+      subscription_status: "active",
+    });
     expect((await deliverStripeEvent(deleted)).body.result).toBe("applied");
     expect((await deliverStripeEvent(updated)).body.result).toBe("already_processed");
-    expect(await readOrganizationBilling(customer.organizationId)).toMatchObject({ plan_id: null, subscription_status: "canceled" });
+    expect(await readOrganizationBilling(customer.organizationId)).toMatchObject({
+      plan_id: null,
+      subscription_status: "canceled",
+    });
   });
 });
 
@@ -304,7 +356,11 @@ describe("events that cannot be applied", () => {
     expect(JSON.parse(failure!.details!)).toMatchObject({ reason: "unknown_product", stripe_product_ids: [unmapped] });
 
     // The operator creates the plan for that product, then resends the event from the dashboard.
-    const created = await sysAdmin.client.post("/admin/plans", { name: "Team", stripe_product_id: unmapped, features: { max_notes: 500 } });
+    const created = await sysAdmin.client.post("/admin/plans", {
+      name: "Team",
+      stripe_product_id: unmapped,
+      features: { max_notes: 500 },
+    });
     expect(created.status, await created.clone().text()).toBe(201);
     const { id: teamPlanId } = (await created.json()) as { id: string };
     expect((await deliverStripeEvent(event)).body.result).toBe("applied");
@@ -322,7 +378,9 @@ describe("events that cannot be applied", () => {
     });
     expect((await deliverStripeEvent(event)).body.result).toBe("failed");
     const failures = await auditRows("stripe_webhook_failed", null);
-    expect(failures.some((row) => row.target === event.id && JSON.parse(row.details!).reason === "unknown_customer")).toBe(true);
+    expect(
+      failures.some((row) => row.target === event.id && JSON.parse(row.details!).reason === "unknown_customer"),
+    ).toBe(true);
     expect(await countStripeEvents(event.id)).toBe(0);
   });
 

@@ -82,7 +82,11 @@ describe("SEC-50 POST /webhooks/stripe signature", () => {
     const account = await signedInAccount();
     const event = harmlessEvent();
     const { body, signature } = await signStripeEvent(event);
-    const headers = { origin: "https://evil.example", "sec-fetch-site": "cross-site", cookie: account.client.cookieHeader() };
+    const headers = {
+      origin: "https://evil.example",
+      "sec-fetch-site": "cross-site",
+      cookie: account.client.cookieHeader(),
+    };
     // A session does not stand in for the signature...
     expect(await postToWebhook(body, headers)).toEqual(BAD_SIGNATURE);
     // ...and a foreign Origin does not stop a signed delivery.
@@ -97,7 +101,10 @@ describe("SEC-50 POST /webhooks/stripe signature", () => {
     expect(await deliverStripeEvent(large)).toEqual({ status: 200, body: { received: true, result: "ignored" } });
     const huge = harmlessEvent({ description: "x".repeat(520 * 1024) });
     const delivery = await deliverStripeEvent(huge);
-    expect(delivery).toEqual({ status: 413, body: { error: { code: "PAYLOAD_TOO_LARGE", message: expect.any(String) } } });
+    expect(delivery).toEqual({
+      status: 413,
+      body: { error: { code: "PAYLOAD_TOO_LARGE", message: expect.any(String) } },
+    });
   });
 
   it("answers 503 MISCONFIGURED naming STRIPE_WEBHOOK_SECRET while it is not set, so Stripe retries later", async () => {
@@ -106,7 +113,9 @@ describe("SEC-50 POST /webhooks/stripe signature", () => {
     const delivery = await deliverStripeEvent(event, { client });
     expect(delivery).toEqual({
       status: 503,
-      body: { error: { code: "MISCONFIGURED", message: expect.any(String), details: { settings: ["STRIPE_WEBHOOK_SECRET"] } } },
+      body: {
+        error: { code: "MISCONFIGURED", message: expect.any(String), details: { settings: ["STRIPE_WEBHOOK_SECRET"] } },
+      },
     });
     expect(await countStripeEvents(event.id)).toBe(0);
   });
@@ -124,7 +133,9 @@ describe("SEC-49 refused webhook deliveries are logged and audited", () => {
 
   it("writes a structured warning and a stripe_webhook_failed audit row with the IP, never the secret or signature", async () => {
     const before = (await auditRows("stripe_webhook_failed", null)).length;
-    const { body, signature } = await signStripeEvent(harmlessEvent(), { secret: "whsec_anotherEndpointsSecret0123456789" });
+    const { body, signature } = await signStripeEvent(harmlessEvent(), {
+      secret: "whsec_anotherEndpointsSecret0123456789",
+    });
     const client = createClient({ origin: null, ip: "203.0.113.77" });
     expect((await postToWebhook(body, { "stripe-signature": signature }, client)).status).toBe(400);
 
@@ -133,7 +144,12 @@ describe("SEC-49 refused webhook deliveries are logged and audited", () => {
     expect(JSON.parse(rows.at(-1)!.details!)).toMatchObject({ reason: "bad_signature" });
     const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logged).toContainEqual(
-      expect.objectContaining({ level: "warn", event: "audit.stripe_webhook_failed", ip: "203.0.113.77", reason: "bad_signature" }),
+      expect.objectContaining({
+        level: "warn",
+        event: "audit.stripe_webhook_failed",
+        ip: "203.0.113.77",
+        reason: "bad_signature",
+      }),
     );
     const all = lines.join("\n");
     expect(all).not.toContain(TEST_STRIPE_WEBHOOK_SECRET);
@@ -144,7 +160,9 @@ describe("SEC-49 refused webhook deliveries are logged and audited", () => {
     const client = createClient({ origin: null, ip: "203.0.113.78" });
     const before = (await auditRows("stripe_webhook_failed", null)).length;
     for (let attempt = 0; attempt < 25; attempt++) {
-      expect((await postToWebhook(`{"id":"evt_${attempt}"}`, { "stripe-signature": "t=1,v1=00" }, client)).status).toBe(400);
+      expect((await postToWebhook(`{"id":"evt_${attempt}"}`, { "stripe-signature": "t=1,v1=00" }, client)).status).toBe(
+        400,
+      );
     }
     expect((await auditRows("stripe_webhook_failed", null)).length).toBe(before + 20);
     expect(lines.filter((line) => line.includes("stripe_webhook_signature_refused"))).toHaveLength(5);

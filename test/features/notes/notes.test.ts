@@ -18,7 +18,9 @@ describe("notes", () => {
     const note = (await created.json()) as { id: string; title: string; created_by_user_id: string };
     expect(note).toMatchObject({ title: "Plan", created_by_user_id: org.members.member.id });
 
-    expect(await (await org.members.readonly.client.get(`/notes/${note.id}`)).json()).toMatchObject({ content: "Ship it" });
+    expect(await (await org.members.readonly.client.get(`/notes/${note.id}`)).json()).toMatchObject({
+      content: "Ship it",
+    });
     const replaced = await client.put(`/notes/${note.id}`, { title: "Plan v2" });
     expect(await replaced.json()).toMatchObject({ title: "Plan v2", content: "" });
     const list = (await (await client.get("/notes")).json()) as { items: { id: string }[] };
@@ -99,7 +101,11 @@ describe("the max_notes quota hook", () => {
     const { meter } = recordingMeter({ allowed: false, limit: 10, used: 10 });
     const error = await createNote(contextWith(meter), actor, { title: "t", content: "" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ status: 402, code: "QUOTA_EXCEEDED", details: { feature: "max_notes", limit: 10, used: 10 } });
+    expect(error).toMatchObject({
+      status: 402,
+      code: "QUOTA_EXCEEDED",
+      details: { feature: "max_notes", limit: 10, used: 10 },
+    });
     expect(await countRows("note", "organization_id = ?", user.organizationId)).toBe(0);
   });
 });

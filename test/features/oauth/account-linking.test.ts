@@ -8,7 +8,13 @@ import { GOOD_PASSWORD, uniqueEmail } from "../../helpers/accounts";
 import { auditActions, countRows, insertUser } from "../../helpers/factories";
 import { readDBState } from "../../helpers/db-state";
 import { signIn } from "../../helpers/orgs";
-import { WEB_BASE_URL, googleClient, loginErrorOf, registerGoogleAccount, signInWithGoogle } from "../../helpers/google";
+import {
+  WEB_BASE_URL,
+  googleClient,
+  loginErrorOf,
+  registerGoogleAccount,
+  signInWithGoogle,
+} from "../../helpers/google";
 
 interface Me {
   id: string;
@@ -19,7 +25,10 @@ interface Me {
   has_password: boolean;
 }
 
-async function signInAndReadMe(account: { subject: string; email: string }, options: { mode?: "b2b" } = {}): Promise<Me> {
+async function signInAndReadMe(
+  account: { subject: string; email: string },
+  options: { mode?: "b2b" } = {},
+): Promise<Me> {
   const client = googleClient(options.mode ? { env: { MODE: options.mode } } : {});
   const response = await signInWithGoogle(account, client);
   expect(response.headers.get("location"), await response.clone().text()).toBe(`${WEB_BASE_URL}/`);
@@ -41,7 +50,9 @@ describe("SEC-41: first sign-in", () => {
     const me = await signInAndReadMe(account);
     expect(me).toMatchObject({ email: account.email, role: "org_admin", email_verified: true, has_password: false });
     expect(await countRows("organization")).toBe(before + 1);
-    expect(await countRows("organization", "id = ? AND name = ?", me.organization_id, "Grace Hopper's organization")).toBe(1);
+    expect(
+      await countRows("organization", "id = ? AND name = ?", me.organization_id, "Grace Hopper's organization"),
+    ).toBe(1);
     expect(await auditActions(me.id)).toEqual(["signup", "oauth_login_succeeded"]);
   });
 
@@ -49,10 +60,29 @@ describe("SEC-41: first sign-in", () => {
     const existing = await insertUser({ role: "member" });
     const account = await registerGoogleAccount({ email: existing.email });
     const me = await signInAndReadMe(account);
-    expect(me).toMatchObject({ id: existing.id, organization_id: existing.organizationId, role: "member", has_password: true });
-    expect(await countRows("oauth_account", "user_id = ? AND subject = ? AND email = ?", existing.id, account.subject, existing.email)).toBe(1);
-    expect((await createClient().post("/auth/login", { email: existing.email, password: existing.password })).status).toBe(200);
-    expect(await auditActions(existing.id)).toEqual(["oauth_account_linked", "oauth_login_succeeded", "login_succeeded"]);
+    expect(me).toMatchObject({
+      id: existing.id,
+      organization_id: existing.organizationId,
+      role: "member",
+      has_password: true,
+    });
+    expect(
+      await countRows(
+        "oauth_account",
+        "user_id = ? AND subject = ? AND email = ?",
+        existing.id,
+        account.subject,
+        existing.email,
+      ),
+    ).toBe(1);
+    expect(
+      (await createClient().post("/auth/login", { email: existing.email, password: existing.password })).status,
+    ).toBe(200);
+    expect(await auditActions(existing.id)).toEqual([
+      "oauth_account_linked",
+      "oauth_login_succeeded",
+      "login_succeeded",
+    ]);
   });
 
   it("SEC-41: an existing unverified account is claimed in one batch: password removed, sessions revoked, email verified, link inserted", async () => {
@@ -110,7 +140,13 @@ describe("SEC-41: first sign-in", () => {
     const email = uniqueEmail("invited");
     expect((await (await signIn(owner)).post("/invitations", { email, role: "member" })).status).toBe(201);
     const me = await signInAndReadMe(await registerGoogleAccount({ email }), { mode: "b2b" });
-    expect(me).toMatchObject({ email, organization_id: owner.organizationId, role: "member", has_password: false, email_verified: true });
+    expect(me).toMatchObject({
+      email,
+      organization_id: owner.organizationId,
+      role: "member",
+      has_password: false,
+      email_verified: true,
+    });
     expect(await countRows("invitation", "email = ? AND accepted_at IS NOT NULL", email)).toBe(1);
     expect(await auditActions(me.id)).toEqual(["invitation_accepted", "oauth_login_succeeded"]);
   });
@@ -152,23 +188,34 @@ describe("SEC-24, SEC-41: suspended users and organizations", () => {
 
     const unlinked = await insertUser({ role: "member" });
     await env.DB.prepare(`UPDATE "user" SET suspended_at = ? WHERE id = ?`).bind(Date.now(), unlinked.id).run();
-    expect(loginErrorOf(await signInWithGoogle(await registerGoogleAccount({ email: unlinked.email })))).toBe("account_suspended");
+    expect(loginErrorOf(await signInWithGoogle(await registerGoogleAccount({ email: unlinked.email })))).toBe(
+      "account_suspended",
+    );
     expect(await countRows("session", "user_id = ?", user.id)).toBe(sessions);
     expect(await countRows("oauth_account", "user_id = ?", unlinked.id)).toBe(0);
   });
 
   it("a member of a suspended organization is refused (organization_suspended)", async () => {
     const user = await insertUser({ role: "member" });
-    await env.DB.prepare(`UPDATE organization SET suspended_at = ? WHERE id = ?`).bind(Date.now(), user.organizationId).run();
-    expect(loginErrorOf(await signInWithGoogle(await registerGoogleAccount({ email: user.email })))).toBe("organization_suspended");
+    await env.DB.prepare(`UPDATE organization SET suspended_at = ? WHERE id = ?`)
+      .bind(Date.now(), user.organizationId)
+      .run();
+    expect(loginErrorOf(await signInWithGoogle(await registerGoogleAccount({ email: user.email })))).toBe(
+      "organization_suspended",
+    );
   });
 
   it("B2B: an invitation into a suspended organization is refused (organization_suspended)", async () => {
     const owner = await insertUser({ role: "org_admin" });
     const email = uniqueEmail("invited");
     expect((await (await signIn(owner)).post("/invitations", { email, role: "member" })).status).toBe(201);
-    await env.DB.prepare(`UPDATE organization SET suspended_at = ? WHERE id = ?`).bind(Date.now(), owner.organizationId).run();
-    const response = await signInWithGoogle(await registerGoogleAccount({ email }), googleClient({ env: { MODE: "b2b" } }));
+    await env.DB.prepare(`UPDATE organization SET suspended_at = ? WHERE id = ?`)
+      .bind(Date.now(), owner.organizationId)
+      .run();
+    const response = await signInWithGoogle(
+      await registerGoogleAccount({ email }),
+      googleClient({ env: { MODE: "b2b" } }),
+    );
     expect(loginErrorOf(response)).toBe("organization_suspended");
     expect(await countRows("user", "email = ?", email)).toBe(0);
   });
@@ -179,8 +226,13 @@ describe("accounts without a password", () => {
     const account = await registerGoogleAccount();
     const client = googleClient();
     await signInWithGoogle(account, client);
-    const response = await client.post("/password/update", { current_password: GOOD_PASSWORD, new_password: `${GOOD_PASSWORD}!` });
+    const response = await client.post("/password/update", {
+      current_password: GOOD_PASSWORD,
+      new_password: `${GOOD_PASSWORD}!`,
+    });
     expect(response.status).toBe(409);
-    expect(await response.json()).toEqual({ error: { code: "CONFLICT", message: expect.stringContaining("signs in with Google and has no password") } });
+    expect(await response.json()).toEqual({
+      error: { code: "CONFLICT", message: expect.stringContaining("signs in with Google and has no password") },
+    });
   });
 });

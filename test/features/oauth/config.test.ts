@@ -15,7 +15,11 @@ const production: Partial<Env> = {
   JWT_SECRET: SECRET,
   CRON_SECRET: SECRET,
 };
-const google: Partial<Env> = { GOOGLE_CLIENT_ID: "id.apps.googleusercontent.com", GOOGLE_CLIENT_SECRET: "secret", API_BASE_URL: "https://api.example.com" };
+const google: Partial<Env> = {
+  GOOGLE_CLIENT_ID: "id.apps.googleusercontent.com",
+  GOOGLE_CLIENT_SECRET: "secret",
+  API_BASE_URL: "https://api.example.com",
+};
 
 function problemsOf(vars: Partial<Env>): string[] {
   const result = readConfig({ ...vars } as Env);
@@ -41,7 +45,13 @@ describe("Google sign-in configuration", () => {
   });
 
   it("in dev: API_BASE_URL defaults to http://localhost:8787 and another issuer is allowed", () => {
-    const result = readConfig({ ENVIRONMENT: "dev", ...google, API_BASE_URL: undefined, OIDC_ISSUER: "http://127.0.0.1:9999", JWT_SECRET: SECRET } as Env);
+    const result = readConfig({
+      ENVIRONMENT: "dev",
+      ...google,
+      API_BASE_URL: undefined,
+      OIDC_ISSUER: "http://127.0.0.1:9999",
+      JWT_SECRET: SECRET,
+    } as Env);
     expect(result.ok && result.config.google?.redirectURI).toBe("http://localhost:8787/auth/oauth/google/callback");
     expect(result.ok && result.config.google?.issuer).toBe("http://127.0.0.1:9999");
   });

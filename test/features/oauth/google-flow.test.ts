@@ -29,7 +29,9 @@ import {
 const CALLBACK_URI = `${PROVIDER.apiBaseURL}/auth/oauth/google/callback`;
 
 /** A browser that went through the provider and is about to follow its redirect back. */
-async function atCallback(options: GoogleAccountOptions = {}): Promise<{ client: TestClient; callbackURL: URL; email: string }> {
+async function atCallback(
+  options: GoogleAccountOptions = {},
+): Promise<{ client: TestClient; callbackURL: URL; email: string }> {
   const account = await registerGoogleAccount(options);
   const client = googleClient();
   const callbackURL = await authorizeAtProvider(await startSignIn(client), account.subject);
@@ -37,7 +39,9 @@ async function atCallback(options: GoogleAccountOptions = {}): Promise<{ client:
 }
 
 async function lastFailureReason(): Promise<{ code: string; reason: string }> {
-  const row = await env.DB.prepare(`SELECT details FROM audit_log WHERE action = 'oauth_login_failed' ORDER BY id DESC LIMIT 1`).first<{
+  const row = await env.DB.prepare(
+    `SELECT details FROM audit_log WHERE action = 'oauth_login_failed' ORDER BY id DESC LIMIT 1`,
+  ).first<{
     details: string;
   }>();
   return JSON.parse(row!.details) as { code: string; reason: string };
@@ -82,7 +86,13 @@ describe("SEC-39: GET /auth/oauth/google/authorize-url", () => {
     expect(cookies).toHaveLength(2);
     for (const name of ["oauth_state", "oauth_pkce"]) {
       const line = cookies.find((candidate) => candidate.startsWith(`${name}=`))!;
-      expect(line.split("; ").slice(1).sort()).toEqual(["HttpOnly", "Max-Age=600", "Path=/auth/oauth", "SameSite=Lax", "Secure"]);
+      expect(line.split("; ").slice(1).sort()).toEqual([
+        "HttpOnly",
+        "Max-Age=600",
+        "Path=/auth/oauth",
+        "SameSite=Lax",
+        "Secure",
+      ]);
     }
     // The cookie holds the very state of the URL; the verifier is in its cookie and in no URL.
     expect(client.cookies.get("oauth_state")).toBe(params.state);
@@ -114,7 +124,9 @@ describe("SEC-39: GET /auth/oauth/google/authorize-url", () => {
 
   it("refuses a discovery document that names another issuer than the one configured (OpenID Discovery §4.3)", async () => {
     const sameServerOtherName = PROVIDER.issuer.replace("127.0.0.1", "localhost");
-    const response = await googleClient({ env: { OIDC_ISSUER: sameServerOtherName } }).get("/auth/oauth/google/authorize-url");
+    const response = await googleClient({ env: { OIDC_ISSUER: sameServerOtherName } }).get(
+      "/auth/oauth/google/authorize-url",
+    );
     expect(response.status).toBe(502);
   });
 });
@@ -128,10 +140,14 @@ describe("the callback through the real provider", () => {
     expect(response.headers.get("location")).toBe(`${WEB_BASE_URL}/`);
     const cookies = response.headers.getSetCookie();
     expect(cookies.filter((line) => /^oauth_(state|pkce)=; Max-Age=0; Path=\/auth\/oauth/.test(line))).toHaveLength(2);
-    expect(cookies.find((line) => line.startsWith("session_id="))).toMatch(/^session_id=[A-Za-z0-9_-]{43}; Max-Age=86400; Path=\/; HttpOnly/);
+    expect(cookies.find((line) => line.startsWith("session_id="))).toMatch(
+      /^session_id=[A-Za-z0-9_-]{43}; Max-Age=86400; Path=\/; HttpOnly/,
+    );
     const me = (await (await client.get("/users/me")).json()) as Record<string, unknown>;
     expect(me).toMatchObject({ email: account.email, email_verified: true, has_password: false, role: "org_admin" });
-    expect(await countRows("oauth_account", "provider = 'google' AND subject = ? AND user_id = ?", account.subject, me.id)).toBe(1);
+    expect(
+      await countRows("oauth_account", "provider = 'google' AND subject = ? AND user_id = ?", account.subject, me.id),
+    ).toBe(1);
   });
 
   it("SEC-16: a session cookie the browser brought along is never adopted", async () => {
@@ -153,12 +169,15 @@ describe("the callback through the real provider", () => {
   it("SEC-42: redirects only to the configured web base URL, whatever the request says", async () => {
     const { client, callbackURL } = await atCallback();
     const hostile = new URL(callbackURL);
-    for (const name of ["redirect", "redirect_uri", "next", "return_to", "returnTo"]) hostile.searchParams.set(name, "https://evil.example/");
+    for (const name of ["redirect", "redirect_uri", "next", "return_to", "returnTo"])
+      hostile.searchParams.set(name, "https://evil.example/");
     const response = await client.get(`${hostile.pathname}${hostile.search}`, {
       headers: { "x-forwarded-host": "evil.example", referer: "https://evil.example/" },
     });
     expect(response.headers.get("location")).toBe(`${WEB_BASE_URL}/`);
-    const failure = await googleClient().get("/auth/oauth/google/callback?next=https://evil.example/", { headers: { "x-forwarded-host": "evil.example" } });
+    const failure = await googleClient().get("/auth/oauth/google/callback?next=https://evil.example/", {
+      headers: { "x-forwarded-host": "evil.example" },
+    });
     expect(failure.headers.get("location")).toBe(`${WEB_BASE_URL}/login?error=invalid_state`);
   });
 });
@@ -166,19 +185,34 @@ describe("the callback through the real provider", () => {
 describe("SEC-39: the state", () => {
   it("SEC-39: a callback without state is refused", async () => {
     const { client, callbackURL, email } = await atCallback();
-    await expectRefused(await followCallback(client, withParam(callbackURL, "state", null)), "invalid_state", "state_missing", email);
+    await expectRefused(
+      await followCallback(client, withParam(callbackURL, "state", null)),
+      "invalid_state",
+      "state_missing",
+      email,
+    );
   });
 
   it("SEC-39: a callback without the state cookie (another browser) is refused", async () => {
     const { callbackURL, email } = await atCallback();
-    await expectRefused(await followCallback(googleClient(), callbackURL), "invalid_state", "state_cookie_missing", email);
+    await expectRefused(
+      await followCallback(googleClient(), callbackURL),
+      "invalid_state",
+      "state_cookie_missing",
+      email,
+    );
   });
 
   it("SEC-39: a state that differs from this browser's cookie (login CSRF: the attacker's own state) is refused", async () => {
     const victim = await atCallback();
     const attacker = await atCallback();
     // The attacker's callback URL, followed by the victim's browser (which holds its own cookies).
-    await expectRefused(await followCallback(victim.client, attacker.callbackURL), "invalid_state", "state_cookie_mismatch", attacker.email);
+    await expectRefused(
+      await followCallback(victim.client, attacker.callbackURL),
+      "invalid_state",
+      "state_cookie_mismatch",
+      attacker.email,
+    );
   });
 
   it("SEC-39: a replayed state is refused, by a browser that kept the cookies as well as by one that did not", async () => {
@@ -197,10 +231,19 @@ describe("SEC-39: the state", () => {
     const { client, callbackURL, email } = await atCallback();
     const challenge = await computeCodeChallenge(client.cookies.get("oauth_pkce")!);
     const forged = (
-      await signState("attacker-secret-0123456789abcdef0123456789", { provider: "google", nonce: "n".repeat(43), codeChallenge: challenge })
+      await signState("attacker-secret-0123456789abcdef0123456789", {
+        provider: "google",
+        nonce: "n".repeat(43),
+        codeChallenge: challenge,
+      })
     ).token;
     client.cookies.set("oauth_state", forged);
-    await expectRefused(await followCallback(client, withParam(callbackURL, "state", forged)), "invalid_state", "state_forged", email);
+    await expectRefused(
+      await followCallback(client, withParam(callbackURL, "state", forged)),
+      "invalid_state",
+      "state_forged",
+      email,
+    );
   });
 
   it("SEC-39: an expired state is refused even when the cookie matches it", async () => {
@@ -208,18 +251,35 @@ describe("SEC-39: the state", () => {
     const challenge = await computeCodeChallenge(client.cookies.get("oauth_pkce")!);
     const nonce = "n".repeat(43);
     const elevenMinutesAgo = Date.now() - (STATE_TTL_SECONDS + 60) * 1000;
-    const expired = (await signState(env.JWT_SECRET!, { provider: "google", nonce, codeChallenge: challenge }, elevenMinutesAgo)).token;
+    const expired = (
+      await signState(env.JWT_SECRET!, { provider: "google", nonce, codeChallenge: challenge }, elevenMinutesAgo)
+    ).token;
     client.cookies.set("oauth_state", expired);
-    await expectRefused(await followCallback(client, withParam(callbackURL, "state", expired)), "invalid_state", "state_expired", email);
+    await expectRefused(
+      await followCallback(client, withParam(callbackURL, "state", expired)),
+      "invalid_state",
+      "state_expired",
+      email,
+    );
   });
 
   it("SEC-39: a missing or foreign PKCE verifier cookie is refused before the code is exchanged", async () => {
     const first = await atCallback();
     first.client.cookies.delete("oauth_pkce");
-    await expectRefused(await followCallback(first.client, first.callbackURL), "invalid_state", "pkce_verifier_mismatch", first.email);
+    await expectRefused(
+      await followCallback(first.client, first.callbackURL),
+      "invalid_state",
+      "pkce_verifier_mismatch",
+      first.email,
+    );
     const second = await atCallback();
     second.client.cookies.set("oauth_pkce", "v".repeat(43));
-    await expectRefused(await followCallback(second.client, second.callbackURL), "invalid_state", "pkce_verifier_mismatch", second.email);
+    await expectRefused(
+      await followCallback(second.client, second.callbackURL),
+      "invalid_state",
+      "pkce_verifier_mismatch",
+      second.email,
+    );
   });
 
   it("SEC-39: a refused callback changes no account, session or token", async () => {
@@ -236,25 +296,42 @@ describe("the provider's answer", () => {
     const client = googleClient();
     const callbackURL = await authorizeAtProvider(await startSignIn(client), account.subject, { decline: true });
     expect(callbackURL.searchParams.get("error")).toBe("access_denied");
-    await expectRefused(await followCallback(client, callbackURL), "access_denied", "provider_access_denied", account.email);
+    await expectRefused(
+      await followCallback(client, callbackURL),
+      "access_denied",
+      "provider_access_denied",
+      account.email,
+    );
   });
 
   it("any other provider error parameter is provider_error", async () => {
     const client = googleClient();
     const state = (await startSignIn(client)).searchParams.get("state")!;
-    const response = await client.get(`/auth/oauth/google/callback?error=temporarily_unavailable&state=${encodeURIComponent(state)}`);
+    const response = await client.get(
+      `/auth/oauth/google/callback?error=temporarily_unavailable&state=${encodeURIComponent(state)}`,
+    );
     await expectRefused(response, "provider_error", "provider_error_temporarily_unavailable");
   });
 
   it("RFC 9207: an iss parameter naming another issuer is refused (mix-up defence)", async () => {
     const { client, callbackURL, email } = await atCallback();
-    await expectRefused(await followCallback(client, withParam(callbackURL, "iss", "https://accounts.example.net")), "provider_error", "iss_mismatch", email);
+    await expectRefused(
+      await followCallback(client, withParam(callbackURL, "iss", "https://accounts.example.net")),
+      "provider_error",
+      "iss_mismatch",
+      email,
+    );
   });
 
   it("a code the provider refuses to exchange (already used) is provider_error", async () => {
     const { client, callbackURL, email } = await atCallback();
     const tampered = withParam(callbackURL, "code", `${callbackURL.searchParams.get("code")}x`);
-    await expectRefused(await followCallback(client, tampered), "provider_error", "token_rejected_invalid_grant", email);
+    await expectRefused(
+      await followCallback(client, tampered),
+      "provider_error",
+      "token_rejected_invalid_grant",
+      email,
+    );
   });
 
   it("the provider down at the callback (connection refused) is provider_unavailable", async () => {
@@ -268,7 +345,12 @@ describe("the provider's answer", () => {
 
   it("a token endpoint that fails (503) is provider_unavailable", async () => {
     const { client, callbackURL, email } = await atCallback({ fault: "token-endpoint-error" });
-    await expectRefused(await followCallback(client, callbackURL), "provider_unavailable", "token_endpoint_status_503", email);
+    await expectRefused(
+      await followCallback(client, callbackURL),
+      "provider_unavailable",
+      "token_endpoint_status_503",
+      email,
+    );
   });
 });
 
@@ -328,14 +410,21 @@ describe("SEC-47: hostile callbacks (the registry-driven hostile-input suite run
       for (const value of HOSTILE) {
         cases.push([`${name}=${JSON.stringify(value.slice(0, 20))}`, (valid) => query({ ...valid, [name]: value })]);
       }
-      cases.push([`${name} repeated`, (valid) => `${query(valid)}&${name}=${encodeHostileComponent(valid[name] ?? "x")}`]);
+      cases.push([
+        `${name} repeated`,
+        (valid) => `${query(valid)}&${name}=${encodeHostileComponent(valid[name] ?? "x")}`,
+      ]);
     }
     for (const [label, build] of cases) {
       const client = googleClient();
       const state = (await startSignIn(client)).searchParams.get("state")!;
-      const response = await client.get(`/auth/oauth/google/callback?${build({ state, code: "not-a-code", iss: PROVIDER.issuer })}`);
+      const response = await client.get(
+        `/auth/oauth/google/callback?${build({ state, code: "not-a-code", iss: PROVIDER.issuer })}`,
+      );
       const location = response.headers.get("location") ?? "";
-      const code = location.startsWith(`${WEB_BASE_URL}/login?error=`) ? new URL(location).searchParams.get("error") : null;
+      const code = location.startsWith(`${WEB_BASE_URL}/login?error=`)
+        ? new URL(location).searchParams.get("error")
+        : null;
       if (response.status !== 302 || !(OAUTH_ERROR_CODES as readonly (string | null)[]).includes(code)) {
         problems.push(`${label}: ${response.status} ${location}`);
       }

@@ -9,10 +9,20 @@ describe("sys_admin: organizations", () => {
   it("creates an organization and invites its first org_admin; the invitee runs it end to end", async () => {
     const admin = await createSysAdmin();
     const adminEmail = uniqueEmail("founder");
-    const response = await admin.client.post("/admin/organizations", { name: "Acme", admin_email: adminEmail, admin_full_name: "Ada Founder" });
+    const response = await admin.client.post("/admin/organizations", {
+      name: "Acme",
+      admin_email: adminEmail,
+      admin_full_name: "Ada Founder",
+    });
     expect(response.status).toBe(201);
-    const created = (await response.json()) as { organization: { id: string; name: string; member_count: number }; invitation: { role: string } };
-    expect(created).toMatchObject({ organization: { name: "Acme", member_count: 0 }, invitation: { role: "org_admin" } });
+    const created = (await response.json()) as {
+      organization: { id: string; name: string; member_count: number };
+      invitation: { role: string };
+    };
+    expect(created).toMatchObject({
+      organization: { name: "Acme", member_count: 0 },
+      invitation: { role: "org_admin" },
+    });
 
     const founder = createClient();
     const token = await readEmailedToken(founder, adminEmail, "/accept-invitation");
@@ -28,7 +38,9 @@ describe("sys_admin: organizations", () => {
     await admin.post("/auth/login", { email: user.email, password: user.password });
     const adminEmail = uniqueEmail("b2b");
     expect((await admin.post("/admin/organizations", { name: "B2B Co", admin_email: adminEmail })).status).toBe(201);
-    expect((await createClient({ env: b2b }).post("/auth/signup", { email: uniqueEmail(), password: GOOD_PASSWORD })).status).toBe(404);
+    expect(
+      (await createClient({ env: b2b }).post("/auth/signup", { email: uniqueEmail(), password: GOOD_PASSWORD })).status,
+    ).toBe(404);
 
     const founder = createClient({ env: b2b });
     const token = await readEmailedToken(founder, adminEmail, "/accept-invitation");
@@ -37,7 +49,9 @@ describe("sys_admin: organizations", () => {
     expect((await founder.post("/invitations", { email: memberEmail, role: "member" })).status).toBe(201);
     const member = createClient({ env: b2b });
     const memberToken = await readEmailedToken(member, memberEmail, "/accept-invitation");
-    expect((await member.post("/invitations/accept", { token: memberToken, password: GOOD_PASSWORD })).status).toBe(201);
+    expect((await member.post("/invitations/accept", { token: memberToken, password: GOOD_PASSWORD })).status).toBe(
+      201,
+    );
     expect((await member.post("/notes", { title: "hello" })).status).toBe(201);
   });
 
@@ -53,7 +67,10 @@ describe("sys_admin: organizations", () => {
   it("lists organizations with pagination", async () => {
     const admin = await createSysAdmin();
     await createOrganization();
-    const page = (await (await admin.client.get("/admin/organizations?limit=1")).json()) as { items: unknown[]; has_more: boolean };
+    const page = (await (await admin.client.get("/admin/organizations?limit=1")).json()) as {
+      items: unknown[];
+      has_more: boolean;
+    };
     expect(page.items).toHaveLength(1);
     expect(page.has_more).toBe(true);
   });
@@ -71,12 +88,16 @@ describe("sys_admin: organizations", () => {
     expect(await countRows("note", "organization_id = ?", org.id)).toBe(1);
 
     expect((await admin.client.post(`/admin/organizations/${org.id}/activate`)).status).toBe(204);
-    expect((await createClient().post("/auth/login", { email: org.admin.email, password: org.admin.password })).status).toBe(200);
+    expect(
+      (await createClient().post("/auth/login", { email: org.admin.email, password: org.admin.password })).status,
+    ).toBe(200);
   });
 
   it("cannot suspend its own organization; unknown ids are 404", async () => {
     const admin = await createSysAdmin();
-    const own = await env.DB.prepare(`SELECT organization_id FROM "user" WHERE id = ?`).bind(admin.id).first<{ organization_id: string }>();
+    const own = await env.DB.prepare(`SELECT organization_id FROM "user" WHERE id = ?`)
+      .bind(admin.id)
+      .first<{ organization_id: string }>();
     expect((await admin.client.post(`/admin/organizations/${own!.organization_id}/suspend`)).status).toBe(409);
     expect((await admin.client.post(`/admin/organizations/${crypto.randomUUID()}/suspend`)).status).toBe(404);
   });
@@ -84,7 +105,9 @@ describe("sys_admin: organizations", () => {
   it("is sys_admin only: an org_admin gets 403 and nothing is created", async () => {
     const org = await createOrganization();
     const before = await countRows("organization");
-    expect((await org.admin.client.post("/admin/organizations", { name: "Nope", admin_email: uniqueEmail() })).status).toBe(403);
+    expect(
+      (await org.admin.client.post("/admin/organizations", { name: "Nope", admin_email: uniqueEmail() })).status,
+    ).toBe(403);
     expect((await org.admin.client.get("/admin/organizations")).status).toBe(403);
     expect(await countRows("organization")).toBe(before);
   });
@@ -105,7 +128,10 @@ describe("sys_admin: users and the audit log", () => {
 
   it("lists all users with pagination and refuses to suspend itself", async () => {
     const admin = await createSysAdmin();
-    const page = (await (await admin.client.get("/users?limit=2")).json()) as { items: { id: string }[]; limit: number };
+    const page = (await (await admin.client.get("/users?limit=2")).json()) as {
+      items: { id: string }[];
+      limit: number;
+    };
     expect(page.items.length).toBeLessThanOrEqual(2);
     expect((await admin.client.post(`/users/${admin.id}/suspend`)).status).toBe(409);
     expect((await admin.client.post(`/users/${crypto.randomUUID()}/suspend`)).status).toBe(404);
@@ -115,7 +141,9 @@ describe("sys_admin: users and the audit log", () => {
     const admin = await createSysAdmin();
     const org = await createOrganization();
     await admin.client.post(`/users/${org.members.readonly.id}/suspend`);
-    const all = (await (await admin.client.get("/admin/audit-log?limit=100")).json()) as { items: { action: string }[] };
+    const all = (await (await admin.client.get("/admin/audit-log?limit=100")).json()) as {
+      items: { action: string }[];
+    };
     expect(all.items.map((e) => e.action)).toContain("user_suspended");
     const scoped = (await (await admin.client.get(`/admin/audit-log?organization_id=${org.id}&limit=100`)).json()) as {
       items: { organization_id: string; action: string; actor_user_id: string }[];
@@ -127,7 +155,9 @@ describe("sys_admin: users and the audit log", () => {
   it("an org_admin reads only its own organization's audit log", async () => {
     const org = await createOrganization();
     const other = await createOrganization();
-    const page = (await (await other.admin.client.get("/organization/audit-log?limit=100")).json()) as { items: { organization_id: string }[] };
+    const page = (await (await other.admin.client.get("/organization/audit-log?limit=100")).json()) as {
+      items: { organization_id: string }[];
+    };
     expect(page.items.length).toBeGreaterThan(0);
     expect(page.items.every((e) => e.organization_id === other.id)).toBe(true);
     expect(page.items.some((e) => e.organization_id === org.id)).toBe(false);

@@ -20,7 +20,13 @@ describe("invitations", () => {
     const token = await readEmailedToken(client, email, "/accept-invitation");
     const accepted = await client.post("/invitations/accept", { token, password: GOOD_PASSWORD, first_name: "Iris" });
     expect(accepted.status).toBe(201);
-    expect(await accepted.json()).toMatchObject({ email, role: "readonly", organization_id: org.id, email_verified: true, first_name: "Iris" });
+    expect(await accepted.json()).toMatchObject({
+      email,
+      role: "readonly",
+      organization_id: org.id,
+      email_verified: true,
+      first_name: "Iris",
+    });
     expect(client.cookies.get("session_id")).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await client.get("/users/me")).status).toBe(200);
   });
@@ -64,7 +70,9 @@ describe("invitations", () => {
 
     const expiredInvite = await invite(org.admin.client);
     const expiredToken = await readEmailedToken(createClient(), expiredInvite.email, "/accept-invitation");
-    await env.DB.prepare("UPDATE invitation SET expires_at = ? WHERE token_hash = ?").bind(Date.now() - 1, await hashToken(expiredToken)).run();
+    await env.DB.prepare("UPDATE invitation SET expires_at = ? WHERE token_hash = ?")
+      .bind(Date.now() - 1, await hashToken(expiredToken))
+      .run();
 
     const bodies = await Promise.all(
       [usedToken, revokedToken, expiredToken, "F".repeat(43)].map(async (token) => {
@@ -111,7 +119,9 @@ describe("invitations", () => {
     const first = await readEmailedToken(createClient(), email, "/accept-invitation");
     await invite(org.admin.client, "readonly", email);
     const second = await readEmailedToken(createClient(), email, "/accept-invitation");
-    expect((await createClient().post("/invitations/accept", { token: first, password: GOOD_PASSWORD })).status).toBe(400);
+    expect((await createClient().post("/invitations/accept", { token: first, password: GOOD_PASSWORD })).status).toBe(
+      400,
+    );
     const accepted = await createClient().post("/invitations/accept", { token: second, password: GOOD_PASSWORD });
     expect(await accepted.json()).toMatchObject({ role: "readonly" });
   });
@@ -121,7 +131,9 @@ describe("invitations", () => {
     const other = await createOrganization();
     const { email } = await invite(org.admin.client);
     await invite(other.admin.client);
-    const { invitations } = (await (await org.admin.client.get("/invitations")).json()) as { invitations: { email: string }[] };
+    const { invitations } = (await (await org.admin.client.get("/invitations")).json()) as {
+      invitations: { email: string }[];
+    };
     expect(invitations.map((i) => i.email)).toEqual([email]);
   });
 

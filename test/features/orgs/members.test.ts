@@ -7,7 +7,9 @@ describe("organization members", () => {
     const org = await createOrganization();
     const organization = await (await org.members.readonly.client.get("/organization")).json();
     expect(organization).toMatchObject({ id: org.id, member_count: 4 });
-    const { members } = (await (await org.admin.client.get("/organization/users")).json()) as { members: { id: string; role: string }[] };
+    const { members } = (await (await org.admin.client.get("/organization/users")).json()) as {
+      members: { id: string; role: string }[];
+    };
     expect(members.map((m) => m.role).sort()).toEqual(["member", "org_admin", "org_admin", "readonly"]);
   });
 
@@ -30,14 +32,18 @@ describe("organization members", () => {
 
   it("SEC-34 nobody grants sys_admin through these routes (422) and nothing changes", async () => {
     const org = await createOrganization();
-    const response = await org.admin.client.patch(`/organization/users/${org.members.member.id}`, { role: "sys_admin" });
+    const response = await org.admin.client.patch(`/organization/users/${org.members.member.id}`, {
+      role: "sys_admin",
+    });
     expect(response.status).toBe(422);
     expect(await roleOf(org.members.member.id)).toBe("member");
   });
 
   it("SEC-34 a member cannot manage members", async () => {
     const org = await createOrganization();
-    const response = await org.members.member.client.patch(`/organization/users/${org.members.readonly.id}`, { role: "member" });
+    const response = await org.members.member.client.patch(`/organization/users/${org.members.readonly.id}`, {
+      role: "member",
+    });
     expect(response.status).toBe(403);
     expect(await roleOf(org.members.readonly.id)).toBe("readonly");
   });
@@ -94,7 +100,9 @@ describe("organization members", () => {
       has_more: boolean;
     };
     expect(page.items.every((entry) => entry.organization_id === org.id)).toBe(true);
-    expect(page.items.map((entry) => entry.action)).toEqual(expect.arrayContaining(["member_role_changed", "member_removed"]));
+    expect(page.items.map((entry) => entry.action)).toEqual(
+      expect.arrayContaining(["member_role_changed", "member_removed"]),
+    );
     expect(page.items.find((entry) => entry.action === "member_removed")?.ip).toBe(org.admin.client.ip);
   });
 
@@ -103,7 +111,9 @@ describe("organization members", () => {
     const before = await countRows("audit_log", "action = 'member_removed'");
     await org.members.org_admin.client.delete(`/organization/users/${org.admin.id}`);
     // org_admin #2 removed the owner; now the owner's client is gone and #2 is the last admin
-    expect((await org.members.org_admin.client.delete(`/organization/users/${org.members.org_admin.id}`)).status).toBe(409);
+    expect((await org.members.org_admin.client.delete(`/organization/users/${org.members.org_admin.id}`)).status).toBe(
+      409,
+    );
     expect(await countRows("audit_log", "action = 'member_removed'")).toBe(before + 1);
   });
 });

@@ -40,8 +40,12 @@ describe("password reset", () => {
     expect(response.headers.get("set-cookie")).toBeNull();
     expect((await account.client.get("/users/me")).status).toBe(401);
 
-    expect((await createClient().post("/auth/login", { email: account.email, password: account.password })).status).toBe(401);
-    expect((await createClient().post("/auth/login", { email: account.email, password: NEW_PASSWORD })).status).toBe(200);
+    expect(
+      (await createClient().post("/auth/login", { email: account.email, password: account.password })).status,
+    ).toBe(401);
+    expect((await createClient().post("/auth/login", { email: account.email, password: NEW_PASSWORD })).status).toBe(
+      200,
+    );
     const subjects = (await readOutbox(client, account.email)).map((message) => message.subject);
     expect(subjects[0]).toBe("Your password was changed");
   });
@@ -50,7 +54,9 @@ describe("password reset", () => {
     const user = await insertUser();
     const { token } = await requestReset(user.email);
     const responses = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => createClient().post("/password/reset", { token, new_password: `${NEW_PASSWORD} ${i}` })),
+      Array.from({ length: 10 }, (_, i) =>
+        createClient().post("/password/reset", { token, new_password: `${NEW_PASSWORD} ${i}` }),
+      ),
     );
     expect(responses.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(400)]);
   });
@@ -59,8 +65,12 @@ describe("password reset", () => {
     const user = await insertUser();
     const first = (await requestReset(user.email)).token;
     const second = (await requestReset(user.email)).token;
-    expect((await createClient().post("/password/reset", { token: first, new_password: NEW_PASSWORD })).status).toBe(400);
-    expect((await createClient().post("/password/reset", { token: second, new_password: NEW_PASSWORD })).status).toBe(200);
+    expect((await createClient().post("/password/reset", { token: first, new_password: NEW_PASSWORD })).status).toBe(
+      400,
+    );
+    expect((await createClient().post("/password/reset", { token: second, new_password: NEW_PASSWORD })).status).toBe(
+      200,
+    );
   });
 
   it("SEC-3 refuses a common new password and keeps the token usable", async () => {
@@ -73,7 +83,9 @@ describe("password reset", () => {
   it("refuses an expired token like an unknown one and changes nothing", async () => {
     const user = await insertUser();
     const { token } = await requestReset(user.email);
-    await env.DB.prepare("UPDATE email_token SET expires_at = ? WHERE token_hash = ?").bind(Date.now() - 1, await hashToken(token)).run();
+    await env.DB.prepare("UPDATE email_token SET expires_at = ? WHERE token_hash = ?")
+      .bind(Date.now() - 1, await hashToken(token))
+      .run();
     const expired = await createClient().post("/password/reset", { token, new_password: NEW_PASSWORD });
     const unknown = await createClient().post("/password/reset", { token: "E".repeat(43), new_password: NEW_PASSWORD });
     expect(expired.status).toBe(400);
@@ -95,12 +107,19 @@ describe("POST /password/update", () => {
     const other = createClient();
     await other.post("/auth/login", { email: account.email, password: account.password });
 
-    const response = await account.client.post("/password/update", { current_password: account.password, new_password: NEW_PASSWORD });
+    const response = await account.client.post("/password/update", {
+      current_password: account.password,
+      new_password: NEW_PASSWORD,
+    });
     expect(response.status).toBe(200);
     expect((await account.client.get("/users/me")).status).toBe(200);
     expect((await other.get("/users/me")).status).toBe(401);
-    expect((await createClient().post("/auth/login", { email: account.email, password: NEW_PASSWORD })).status).toBe(200);
-    const user = await env.DB.prepare(`SELECT id FROM "user" WHERE email = ?`).bind(account.email).first<{ id: string }>();
+    expect((await createClient().post("/auth/login", { email: account.email, password: NEW_PASSWORD })).status).toBe(
+      200,
+    );
+    const user = await env.DB.prepare(`SELECT id FROM "user" WHERE email = ?`)
+      .bind(account.email)
+      .first<{ id: string }>();
     expect(await auditActions(user!.id)).toContain("password_changed");
   });
 
@@ -108,15 +127,22 @@ describe("POST /password/update", () => {
     const account = await signedInAccount();
     const other = createClient();
     await other.post("/auth/login", { email: account.email, password: account.password });
-    const hashBefore = await env.DB.prepare(`SELECT password_hash FROM "user" WHERE email = ?`).bind(account.email).first();
+    const hashBefore = await env.DB.prepare(`SELECT password_hash FROM "user" WHERE email = ?`)
+      .bind(account.email)
+      .first();
 
-    const response = await account.client.post("/password/update", { current_password: "not my password", new_password: NEW_PASSWORD });
+    const response = await account.client.post("/password/update", {
+      current_password: "not my password",
+      new_password: NEW_PASSWORD,
+    });
     expect(response.status).toBe(422);
     expect(await response.json()).toMatchObject({
       error: { code: "VALIDATION_ERROR", details: { fields: [{ field: "current_password" }] } },
     });
     expect((await other.get("/users/me")).status).toBe(200);
-    expect(await env.DB.prepare(`SELECT password_hash FROM "user" WHERE email = ?`).bind(account.email).first()).toEqual(hashBefore);
+    expect(
+      await env.DB.prepare(`SELECT password_hash FROM "user" WHERE email = ?`).bind(account.email).first(),
+    ).toEqual(hashBefore);
   });
 
   it("SEC-13 throttles current-password guesses per account, even from many IPs", async () => {
@@ -140,13 +166,19 @@ describe("POST /password/update", () => {
     const client = createClient();
     await client.post("/auth/login", { email: user.email, password: user.password });
     await env.DB.prepare(`UPDATE "user" SET password_hash = NULL WHERE id = ?`).bind(user.id).run();
-    const response = await client.post("/password/update", { current_password: "anything at all", new_password: NEW_PASSWORD });
+    const response = await client.post("/password/update", {
+      current_password: "anything at all",
+      new_password: NEW_PASSWORD,
+    });
     expect(response.status).toBe(409);
     expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/no password/);
   });
 
   it("is 401 without a session", async () => {
-    const response = await createClient().post("/password/update", { current_password: "x".repeat(8), new_password: NEW_PASSWORD });
+    const response = await createClient().post("/password/update", {
+      current_password: "x".repeat(8),
+      new_password: NEW_PASSWORD,
+    });
     expect(response.status).toBe(401);
     expect(await countRows("audit_log", "action = 'password_changed' AND ip IS NULL")).toBe(0);
   });

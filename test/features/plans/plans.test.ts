@@ -8,7 +8,9 @@ import { calendarMonthOf, currentBillingPeriod } from "../../../src/features/pla
 async function setOrganizationPlanFeatures(organizationId: string, features: Record<string, unknown>): Promise<string> {
   const planId = `plan_test_${crypto.randomUUID()}`;
   await env.DB.batch([
-    env.DB.prepare("INSERT INTO plan (id, name, is_default, features, created_at, updated_at) VALUES (?, 'Test', 0, ?, 0, 0)").bind(planId, JSON.stringify(features)),
+    env.DB.prepare(
+      "INSERT INTO plan (id, name, is_default, features, created_at, updated_at) VALUES (?, 'Test', 0, ?, 0, 0)",
+    ).bind(planId, JSON.stringify(features)),
     env.DB.prepare("UPDATE organization SET plan_id = ? WHERE id = ?").bind(planId, organizationId),
   ]);
   return planId;
@@ -22,23 +24,36 @@ describe("PlanFeatures", () => {
   });
 
   it("drift never breaks a read: missing keys default, wrong types are ignored, extra keys are listed", () => {
-    const { features, warnings } = resolveFeatures('{"max_notes":"ten","enable_ai":true,"legacy_seats":5}', { planId: "p" });
+    const { features, warnings } = resolveFeatures('{"max_notes":"ten","enable_ai":true,"legacy_seats":5}', {
+      planId: "p",
+    });
     expect(features).toEqual({ max_notes: 10, token_limit: 50_000, enable_ai: true });
     expect(warnings).toEqual([
       expect.stringContaining("max_notes has the wrong type"),
       expect.stringContaining("token_limit is missing"),
       expect.stringContaining("legacy_seats is not a declared feature"),
     ]);
-    expect(resolveFeatures("not json", { planId: "p" }).features).toEqual({ max_notes: 10, token_limit: 50_000, enable_ai: false });
+    expect(resolveFeatures("not json", { planId: "p" }).features).toEqual({
+      max_notes: 10,
+      token_limit: 50_000,
+      enable_ai: false,
+    });
   });
 });
 
 describe("billing periods", () => {
   it("use the subscription's current period while inside it, else the UTC calendar month", () => {
     const now = Date.UTC(2026, 10, 27, 12);
-    expect(calendarMonthOf(now)).toEqual({ start: Date.UTC(2026, 10, 1), end: Date.UTC(2026, 11, 1), source: "calendar_month" });
+    expect(calendarMonthOf(now)).toEqual({
+      start: Date.UTC(2026, 10, 1),
+      end: Date.UTC(2026, 11, 1),
+      source: "calendar_month",
+    });
     const subscription = { periodStart: Date.UTC(2026, 10, 15), periodEnd: Date.UTC(2026, 11, 15) };
-    expect(currentBillingPeriod(subscription, now)).toMatchObject({ start: subscription.periodStart, source: "subscription" });
+    expect(currentBillingPeriod(subscription, now)).toMatchObject({
+      start: subscription.periodStart,
+      source: "subscription",
+    });
     expect(currentBillingPeriod(subscription, Date.UTC(2026, 11, 20))).toMatchObject({ source: "calendar_month" });
   });
 });
@@ -46,7 +61,9 @@ describe("billing periods", () => {
 describe("GET /plans and GET /plan", () => {
   it("lists the seeded catalogue and puts a new organization on the default plan", async () => {
     const org = await createOrganization();
-    const { plans } = (await (await org.members.readonly.client.get("/plans")).json()) as { plans: { id: string; is_default: boolean }[] };
+    const { plans } = (await (await org.members.readonly.client.get("/plans")).json()) as {
+      plans: { id: string; is_default: boolean }[];
+    };
     expect(plans.map((p) => p.id)).toEqual(expect.arrayContaining(["plan_free", "plan_professional", "plan_premium"]));
     const current = (await (await org.members.readonly.client.get("/plan")).json()) as {
       plan: { id: string };
@@ -64,13 +81,17 @@ describe("the max_notes quota", () => {
     const org = await createOrganization();
     await setOrganizationPlanFeatures(org.id, { max_notes: 10, token_limit: 0, enable_ai: false });
     const client = org.members.member.client;
-    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => client.post("/notes", { title: `note ${i}` })));
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => client.post("/notes", { title: `note ${i}` })),
+    );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(10);
     expect(statuses.filter((s) => s === 402)).toHaveLength(20);
     expect(await countRows("note", "organization_id = ?", org.id)).toBe(10);
     const refused = responses.find((r) => r.status === 402)!;
-    expect(await refused.json()).toMatchObject({ error: { code: "QUOTA_EXCEEDED", details: { feature: "max_notes", limit: 10 } } });
+    expect(await refused.json()).toMatchObject({
+      error: { code: "QUOTA_EXCEEDED", details: { feature: "max_notes", limit: 10 } },
+    });
     const plan = (await (await client.get("/plan")).json()) as { usage: Record<string, { used: number }> };
     expect(plan.usage.max_notes!.used).toBe(10);
   });
@@ -89,14 +110,20 @@ describe("the max_notes quota", () => {
     const org = await createOrganization();
     await setOrganizationPlanFeatures(org.id, { max_notes: 1, token_limit: 0, enable_ai: false });
     const lastMonth = calendarMonthOf(calendarMonthOf(Date.now()).start - 1).start;
-    await env.DB.prepare("INSERT INTO usage_counter (organization_id, feature, period_start, used) VALUES (?, 'max_notes', ?, 1)").bind(org.id, lastMonth).run();
+    await env.DB.prepare(
+      "INSERT INTO usage_counter (organization_id, feature, period_start, used) VALUES (?, 'max_notes', ?, 1)",
+    )
+      .bind(org.id, lastMonth)
+      .run();
     expect((await org.members.member.client.post("/notes", { title: "new month" })).status).toBe(201);
   });
 
   it("an unlimited quota (-1) never refuses", async () => {
     const org = await createOrganization();
     await setOrganizationPlanFeatures(org.id, { max_notes: -1, token_limit: 0, enable_ai: false });
-    const responses = await Promise.all(Array.from({ length: 12 }, () => org.members.member.client.post("/notes", { title: "n" })));
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, () => org.members.member.client.post("/notes", { title: "n" })),
+    );
     expect(responses.every((r) => r.status === 201)).toBe(true);
   });
 
@@ -110,19 +137,37 @@ describe("the max_notes quota", () => {
 describe("/admin/plans", () => {
   it("creates, reads, replaces, sets default and deletes plans, listing drift warnings", async () => {
     const admin = await createSysAdmin();
-    const created = await admin.client.post("/admin/plans", { name: "Team", stripe_product_id: "prod_Team123", features: { max_notes: 50 } });
+    const created = await admin.client.post("/admin/plans", {
+      name: "Team",
+      stripe_product_id: "prod_Team123",
+      features: { max_notes: 50 },
+    });
     expect(created.status).toBe(201);
     const plan = (await created.json()) as { id: string; features: Record<string, unknown>; warnings: string[] };
     expect(plan.features).toEqual({ max_notes: 50, token_limit: 50_000, enable_ai: false });
     expect(plan.warnings).toEqual([]);
 
-    await env.DB.prepare("UPDATE plan SET features = ? WHERE id = ?").bind('{"max_notes":"lots","extra":1}', plan.id).run();
-    const drifted = (await (await admin.client.get(`/admin/plans/${plan.id}`)).json()) as { warnings: string[]; features: { max_notes: number } };
+    await env.DB.prepare("UPDATE plan SET features = ? WHERE id = ?")
+      .bind('{"max_notes":"lots","extra":1}', plan.id)
+      .run();
+    const drifted = (await (await admin.client.get(`/admin/plans/${plan.id}`)).json()) as {
+      warnings: string[];
+      features: { max_notes: number };
+    };
     expect(drifted.features.max_notes).toBe(10);
     expect(drifted.warnings.length).toBeGreaterThanOrEqual(2);
 
-    const replaced = await admin.client.put(`/admin/plans/${plan.id}`, { name: "Team+", stripe_product_id: null, features: { max_notes: 60, enable_ai: true } });
-    expect(await replaced.json()).toMatchObject({ name: "Team+", stripe_product_id: null, features: { max_notes: 60, enable_ai: true }, warnings: [] });
+    const replaced = await admin.client.put(`/admin/plans/${plan.id}`, {
+      name: "Team+",
+      stripe_product_id: null,
+      features: { max_notes: 60, enable_ai: true },
+    });
+    expect(await replaced.json()).toMatchObject({
+      name: "Team+",
+      stripe_product_id: null,
+      features: { max_notes: 60, enable_ai: true },
+      warnings: [],
+    });
 
     expect((await admin.client.post(`/admin/plans/${plan.id}/default`)).status).toBe(200);
     expect(await countRows("plan", "is_default = 1")).toBe(1);
@@ -133,7 +178,13 @@ describe("/admin/plans", () => {
 
   it("validates features against the declaration: unknown features and wrong types are 422", async () => {
     const admin = await createSysAdmin();
-    for (const features of [{ seats: 3 }, { max_notes: "10" }, { enable_ai: 1 }, { max_notes: -2 }, { max_notes: 1.5 }]) {
+    for (const features of [
+      { seats: 3 },
+      { max_notes: "10" },
+      { enable_ai: 1 },
+      { max_notes: -2 },
+      { max_notes: 1.5 },
+    ]) {
       const response = await admin.client.post("/admin/plans", { name: "Bad", features });
       expect(response.status).toBe(422);
     }
@@ -142,7 +193,9 @@ describe("/admin/plans", () => {
   it("refuses a Stripe product id another plan uses (409)", async () => {
     const admin = await createSysAdmin();
     await admin.client.post("/admin/plans", { name: "A", stripe_product_id: "prod_Dup1", features: {} });
-    expect((await admin.client.post("/admin/plans", { name: "B", stripe_product_id: "prod_Dup1", features: {} })).status).toBe(409);
+    expect(
+      (await admin.client.post("/admin/plans", { name: "B", stripe_product_id: "prod_Dup1", features: {} })).status,
+    ).toBe(409);
   });
 
   it("is sys_admin only", async () => {

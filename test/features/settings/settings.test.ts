@@ -15,7 +15,9 @@ interface SignedIn {
 async function signIn(role: Role, options: { organizationId?: string } = {}): Promise<SignedIn> {
   const user = await insertUser({ role });
   if (options.organizationId) {
-    await env.DB.prepare(`UPDATE "user" SET organization_id = ? WHERE id = ?`).bind(options.organizationId, user.id).run();
+    await env.DB.prepare(`UPDATE "user" SET organization_id = ? WHERE id = ?`)
+      .bind(options.organizationId, user.id)
+      .run();
     user.organizationId = options.organizationId;
   }
   const client = createClient();
@@ -33,7 +35,9 @@ interface StoredRow {
 }
 
 async function storedRows(where = "1 = 1", ...params: unknown[]): Promise<StoredRow[]> {
-  const { results } = await env.DB.prepare(`SELECT scope, scope_id, key, value, updated_by_user_id FROM setting WHERE ${where}`)
+  const { results } = await env.DB.prepare(
+    `SELECT scope, scope_id, key, value, updated_by_user_id FROM setting WHERE ${where}`,
+  )
     .bind(...params)
     .all<StoredRow>();
   return results;
@@ -44,9 +48,15 @@ async function writtenState(): Promise<{ settings: number; audit: number }> {
   return { settings: await countRows("setting"), audit: await countRows("audit_log", "action = 'setting_changed'") };
 }
 
-async function expectError(response: Response, status: number, code: string): Promise<{ error: { details?: { fields?: { field: string; message: string }[] } } }> {
+async function expectError(
+  response: Response,
+  status: number,
+  code: string,
+): Promise<{ error: { details?: { fields?: { field: string; message: string }[] } } }> {
   expect(response.status).toBe(status);
-  const body = (await response.json()) as { error: { code: string; details?: { fields?: { field: string; message: string }[] } } };
+  const body = (await response.json()) as {
+    error: { code: string; details?: { fields?: { field: string; message: string }[] } };
+  };
   expect(body.error.code).toBe(code);
   return body;
 }
@@ -127,7 +137,8 @@ describe("PUT /settings/{scope}/{key}", () => {
 
   it("overwrites a key in place: one row per (scope, owner, key), with the last value and who set it", async () => {
     const { client, user } = await signIn("readonly");
-    for (const value of ["dark", "light", "dark"]) expect((await client.put("/settings/user/theme", { value })).status).toBe(200);
+    for (const value of ["dark", "light", "dark"])
+      expect((await client.put("/settings/user/theme", { value })).status).toBe(200);
     expect(await storedRows("scope = 'user' AND scope_id = ?", user.id)).toEqual([
       { scope: "user", scope_id: user.id, key: "theme", value: '"dark"', updated_by_user_id: user.id },
     ]);
@@ -144,7 +155,10 @@ describe("PUT /settings/{scope}/{key}", () => {
     const first = await signIn("member");
     const second = await signIn("member", { organizationId: first.user.organizationId });
     expect((await first.client.put("/settings/user/theme", { value: "dark" })).status).toBe(200);
-    expect(await (await second.client.get("/settings/user/theme")).json()).toMatchObject({ value: "system", updated_at: null });
+    expect(await (await second.client.get("/settings/user/theme")).json()).toMatchObject({
+      value: "system",
+      updated_at: null,
+    });
   });
 });
 
@@ -196,7 +210,12 @@ describe("values of the wrong type", () => {
     ];
     for (const [client, path, value] of cases) {
       const body = await expectError(await client.put(path, { value }), 422, "VALIDATION_ERROR");
-      expect.soft(body.error.details?.fields?.map((field) => field.field), `${path} = ${JSON.stringify(value)}`).toEqual(["value"]);
+      expect
+        .soft(
+          body.error.details?.fields?.map((field) => field.field),
+          `${path} = ${JSON.stringify(value)}`,
+        )
+        .toEqual(["value"]);
     }
     expect(await writtenState()).toEqual(before);
   });
@@ -204,10 +223,18 @@ describe("values of the wrong type", () => {
   it("are 422 for a body without value, and for unknown body fields naming each one (SEC-47)", async () => {
     const { client } = await signIn("org_admin");
     const before = await writtenState();
-    const missing = await expectError(await client.put("/settings/organization/overage_enabled", {}), 422, "VALIDATION_ERROR");
+    const missing = await expectError(
+      await client.put("/settings/organization/overage_enabled", {}),
+      422,
+      "VALIDATION_ERROR",
+    );
     expect(missing.error.details?.fields?.map((field) => field.field)).toEqual(["value"]);
     const extra = await expectError(
-      await client.put("/settings/organization/overage_enabled", { value: true, key: "ai_overage_ceiling_tokens", scope: "system" }),
+      await client.put("/settings/organization/overage_enabled", {
+        value: true,
+        key: "ai_overage_ceiling_tokens",
+        scope: "system",
+      }),
       422,
       "VALIDATION_ERROR",
     );
@@ -220,13 +247,22 @@ describe("values of the wrong type", () => {
   it("are 422 for hostile JSON against a declared key (overflow, huge integers, deep nesting), never a 500", async () => {
     const { client } = await signIn("org_admin");
     const before = await writtenState();
-    const values = ["1e999", "123456789012345678901234567890", "9007199254740993", `${"[".repeat(5000)}${"]".repeat(5000)}`, `{"__proto__":true}`, '"\\u0000"'];
+    const values = [
+      "1e999",
+      "123456789012345678901234567890",
+      "9007199254740993",
+      `${"[".repeat(5000)}${"]".repeat(5000)}`,
+      `{"__proto__":true}`,
+      '"\\u0000"',
+    ];
     for (const value of values) {
       const response = await client.request("PUT", "/settings/organization/ai_overage_ceiling_tokens", {
         headers: { "content-type": "application/json" },
         body: `{"value":${value}}`,
       });
-      expect.soft({ value: value.slice(0, 20), status: response.status }).toEqual({ value: value.slice(0, 20), status: 422 });
+      expect
+        .soft({ value: value.slice(0, 20), status: response.status })
+        .toEqual({ value: value.slice(0, 20), status: 422 });
     }
     expect(await writtenState()).toEqual(before);
   });
@@ -278,13 +314,20 @@ describe("organization settings are the caller's own organization's", () => {
     const b = await signIn("org_admin");
     expect((await b.client.put("/settings/organization/overage_enabled", { value: true })).status).toBe(200);
     expect(await (await b.client.get("/settings/organization/overage_enabled")).json()).toMatchObject({ value: true });
-    expect(await (await a.client.get("/settings/organization/overage_enabled")).json()).toMatchObject({ value: false, updated_at: null });
+    expect(await (await a.client.get("/settings/organization/overage_enabled")).json()).toMatchObject({
+      value: false,
+      updated_at: null,
+    });
     const db = createDB(env.DB);
     expect(await readSetting(db, "organization", a.user.organizationId, "overage_enabled")).toBe(false);
     expect(await readSetting(db, "organization", b.user.organizationId, "overage_enabled")).toBe(true);
-    expect(await storedRows("scope = 'organization' AND key = 'overage_enabled' AND scope_id IN (?, ?)", a.user.organizationId, b.user.organizationId)).toEqual([
-      expect.objectContaining({ scope_id: b.user.organizationId, value: "true" }),
-    ]);
+    expect(
+      await storedRows(
+        "scope = 'organization' AND key = 'overage_enabled' AND scope_id IN (?, ?)",
+        a.user.organizationId,
+        b.user.organizationId,
+      ),
+    ).toEqual([expect.objectContaining({ scope_id: b.user.organizationId, value: "true" })]);
   });
 
   it("SEC-35, SEC-37: organization_id in the body is 422 and changes no organization's setting", async () => {
@@ -292,7 +335,10 @@ describe("organization settings are the caller's own organization's", () => {
     const b = await signIn("org_admin");
     const before = await writtenState();
     const body = await expectError(
-      await b.client.put("/settings/organization/overage_enabled", { value: true, organization_id: a.user.organizationId }),
+      await b.client.put("/settings/organization/overage_enabled", {
+        value: true,
+        organization_id: a.user.organizationId,
+      }),
       422,
       "VALIDATION_ERROR",
     );
@@ -312,7 +358,9 @@ describe("organization settings are the caller's own organization's", () => {
     const put = await b.client.put(path, { value: 5000 }, { headers });
     expect(put.status).toBe(200);
     expect(await (await b.client.get(path, { headers })).json()).toMatchObject({ value: 5000 });
-    expect(await (await a.client.get("/settings/organization/ai_overage_ceiling_tokens")).json()).toMatchObject({ value: 0 });
+    expect(await (await a.client.get("/settings/organization/ai_overage_ceiling_tokens")).json()).toMatchObject({
+      value: 0,
+    });
     expect(await storedRows("scope = 'organization' AND scope_id = ?", foreign)).toEqual([]);
     expect(await storedRows("scope = 'organization' AND scope_id = ?", b.user.organizationId)).toHaveLength(1);
   });
@@ -342,8 +390,20 @@ describe("the audit log", () => {
     expect((await client.put("/settings/user/theme", { value: "light" })).status).toBe(200);
     const rows = await settingAudits(user.id);
     expect(rows).toEqual([
-      { organization_id: user.organizationId, actor_user_id: user.id, target: "organization:overage_enabled", ip: client.ip, details: expect.any(String) },
-      { organization_id: user.organizationId, actor_user_id: user.id, target: "user:theme", ip: client.ip, details: expect.any(String) },
+      {
+        organization_id: user.organizationId,
+        actor_user_id: user.id,
+        target: "organization:overage_enabled",
+        ip: client.ip,
+        details: expect.any(String),
+      },
+      {
+        organization_id: user.organizationId,
+        actor_user_id: user.id,
+        target: "user:theme",
+        ip: client.ip,
+        details: expect.any(String),
+      },
     ]);
     expect(JSON.parse(rows[0]!.details)).toEqual({ key: "overage_enabled", scope: "organization", value: true });
     expect(JSON.parse(rows[1]!.details)).toEqual({ key: "theme", scope: "user", value: "light" });
@@ -352,13 +412,18 @@ describe("the audit log", () => {
   it("SEC-49: records a system change under no organization", async () => {
     const { client, user } = await signIn("sys_admin");
     expect((await client.put("/settings/system/ai_overage_enabled", { value: true })).status).toBe(200);
-    expect(await settingAudits(user.id)).toEqual([expect.objectContaining({ organization_id: null, target: "system:ai_overage_enabled" })]);
+    expect(await settingAudits(user.id)).toEqual([
+      expect.objectContaining({ organization_id: null, target: "system:ai_overage_enabled" }),
+    ]);
     expect((await client.put("/settings/system/ai_overage_enabled", { value: false })).status).toBe(200);
   });
 
   it("SEC-49: never records the value of a key declared secret", () => {
     const secret: SettingDefinition = { ...SETTING_DEFINITIONS.system.ai_overage_enabled, isSecret: true };
-    expect(describeSettingChange("system", "api_key", secret, "sk_live_x")).toEqual({ key: "api_key", scope: "system" });
+    expect(describeSettingChange("system", "api_key", secret, "sk_live_x")).toEqual({
+      key: "api_key",
+      scope: "system",
+    });
   });
 });
 
@@ -383,13 +448,18 @@ describe("a stored value that no longer matches its declaration (drift)", () => 
     vi.spyOn(console, "warn").mockImplementation((line: unknown) => void warnings.push(String(line)));
     const { client, user } = await signIn("org_admin");
     const orgId = user.organizationId;
-    const insert = env.DB.prepare("INSERT INTO setting (scope, scope_id, key, value, updated_at) VALUES ('organization', ?, ?, ?, ?)");
+    const insert = env.DB.prepare(
+      "INSERT INTO setting (scope, scope_id, key, value, updated_at) VALUES ('organization', ?, ?, ?, ?)",
+    );
     await env.DB.batch([
       insert.bind(orgId, "overage_enabled", '"yes"', Date.now()),
       insert.bind(orgId, "ai_overage_ceiling_tokens", "not json at all", Date.now()),
     ]);
 
-    for (const [key, fallback] of [["overage_enabled", false], ["ai_overage_ceiling_tokens", 0]] as const) {
+    for (const [key, fallback] of [
+      ["overage_enabled", false],
+      ["ai_overage_ceiling_tokens", 0],
+    ] as const) {
       const response = await client.get(`/settings/organization/${key}`);
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ key, value: fallback, updated_at: null });
@@ -398,8 +468,12 @@ describe("a stored value that no longer matches its declaration (drift)", () => 
     expect(await readSetting(db, "organization", orgId, "overage_enabled")).toBe(false);
     expect(await readSetting(db, "organization", orgId, "ai_overage_ceiling_tokens")).toBe(0);
 
-    const drifts = warnings.filter((line) => line.includes('"setting_drift"')).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(drifts).toContainEqual(expect.objectContaining({ level: "warn", scope: "organization", scope_id: orgId, key: "overage_enabled" }));
+    const drifts = warnings
+      .filter((line) => line.includes('"setting_drift"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(drifts).toContainEqual(
+      expect.objectContaining({ level: "warn", scope: "organization", scope_id: orgId, key: "overage_enabled" }),
+    );
     expect(drifts).toContainEqual(expect.objectContaining({ key: "ai_overage_ceiling_tokens" }));
     // The warning names the row, not what is in it.
     expect(warnings.join("\n")).not.toContain("not json at all");

@@ -9,9 +9,26 @@ describe("/users/me", () => {
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(Object.keys(body as object).sort()).toEqual(
-      ["created_at", "email", "email_verified", "first_name", "has_password", "id", "last_name", "organization_id", "role"].sort(),
+      [
+        "created_at",
+        "email",
+        "email_verified",
+        "first_name",
+        "has_password",
+        "id",
+        "last_name",
+        "organization_id",
+        "role",
+      ].sort(),
     );
-    expect(body).toMatchObject({ email, first_name: "Ada", last_name: "Lovelace", role: "org_admin", email_verified: true, has_password: true });
+    expect(body).toMatchObject({
+      email,
+      first_name: "Ada",
+      last_name: "Lovelace",
+      role: "org_admin",
+      email_verified: true,
+      has_password: true,
+    });
   });
 
   it("is 401 UNAUTHENTICATED without a session", async () => {
@@ -25,7 +42,10 @@ describe("/users/me", () => {
     const response = await client.patch("/users/me", { first_name: "  Augusta  ", last_name: null });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ first_name: "Augusta", last_name: null });
-    expect(await (await client.patch("/users/me", { last_name: "King" })).json()).toMatchObject({ first_name: "Augusta", last_name: "King" });
+    expect(await (await client.patch("/users/me", { last_name: "King" })).json()).toMatchObject({
+      first_name: "Augusta",
+      last_name: "King",
+    });
     expect(await (await client.get("/users/me")).json()).toMatchObject({ first_name: "Augusta", last_name: "King" });
   });
 
@@ -33,9 +53,14 @@ describe("/users/me", () => {
     const { client } = await signedInAccount();
     const before = await (await client.get("/users/me")).json();
     for (const field of ["role", "email", "organization_id", "email_verified", "id"]) {
-      const response = await client.patch("/users/me", { first_name: "Mallory", [field]: field === "email_verified" ? true : "sys_admin" });
+      const response = await client.patch("/users/me", {
+        first_name: "Mallory",
+        [field]: field === "email_verified" ? true : "sys_admin",
+      });
       expect(response.status).toBe(422);
-      expect(await response.json()).toMatchObject({ error: { details: { fields: [{ field, message: "Unknown field." }] } } });
+      expect(await response.json()).toMatchObject({
+        error: { details: { fields: [{ field, message: "Unknown field." }] } },
+      });
     }
     expect(await (await client.get("/users/me")).json()).toEqual(before);
   });

@@ -73,7 +73,11 @@ export function createFakeLLMClient(options: FakeLLMOptions): LLMClient {
         let text = "";
         let chunks = 0;
         for (let index = 0; index < words.length; index += WORDS_PER_CHUNK) {
-          if (options.failAfterChunks !== undefined && options.failAfterChunks !== null && chunks >= options.failAfterChunks) {
+          if (
+            options.failAfterChunks !== undefined &&
+            options.failAfterChunks !== null &&
+            chunks >= options.failAfterChunks
+          ) {
             throw new LLMProviderError("Injected fake provider failure.", { provider: "fake", status: 500 });
           }
           if (chunkDelayMs > 0) await sleep(chunkDelayMs, call.signal);
@@ -86,12 +90,21 @@ export function createFakeLLMClient(options: FakeLLMOptions): LLMClient {
           stats.chunks++;
           yield { type: "text", text: chunk };
         }
-        if (options.failAfterChunks !== undefined && options.failAfterChunks !== null && chunks >= options.failAfterChunks) {
+        if (
+          options.failAfterChunks !== undefined &&
+          options.failAfterChunks !== null &&
+          chunks >= options.failAfterChunks
+        ) {
           throw new LLMProviderError("Injected fake provider failure.", { provider: "fake", status: 500 });
         }
         yield {
           type: "usage",
-          usage: { provider: "fake", model: options.model, inputTokens: estimateInputTokens(messages), outputTokens: estimateTokens(text) },
+          usage: {
+            provider: "fake",
+            model: options.model,
+            inputTokens: estimateInputTokens(messages),
+            outputTokens: estimateTokens(text),
+          },
         };
       } finally {
         stats.inFlight--;

@@ -46,7 +46,10 @@ function parseEvent(data: string): ResponsesEvent | null {
   }
 }
 
-function toUsage(model: string, usage: { input_tokens?: number; output_tokens?: number } | null | undefined): LLMUsage | null {
+function toUsage(
+  model: string,
+  usage: { input_tokens?: number; output_tokens?: number } | null | undefined,
+): LLMUsage | null {
   if (!usage || !Number.isInteger(usage.input_tokens) || !Number.isInteger(usage.output_tokens)) return null;
   return { provider: "openai", model, inputTokens: usage.input_tokens!, outputTokens: usage.output_tokens! };
 }
