@@ -93,10 +93,10 @@ try {
   throw error;
 }
 
-async function readInput(argv: string[]): Promise<Input> {
-  let values;
+/** The command line, parsed strictly: an unknown or malformed option is a usage error. */
+function parseOptions(argv: string[]) {
   try {
-    ({ values } = parseArgs({
+    return parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
@@ -113,10 +113,14 @@ async function readInput(argv: string[]): Promise<Input> {
         "persist-to": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-    }));
+    }).values;
   } catch (error) {
     throw new Refusal(`${(error as Error).message}\n\n${USAGE}`, 2);
   }
+}
+
+async function readInput(argv: string[]): Promise<Input> {
+  const values = parseOptions(argv);
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
