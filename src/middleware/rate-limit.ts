@@ -58,7 +58,12 @@ export async function consumeRateLimit(env: Env, key: string, policy: RateLimitP
   const result = await callLimiter<ConsumeResult>(env, key, policy.name, (limiter) =>
     limiter.consume(policy.limit, policy.windowSeconds),
   );
-  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
+  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds, describePolicy(policy));
+}
+
+/** The policy as the server log names it; never the key, which holds an IP or an email hash. */
+function describePolicy(policy: RateLimitPolicy): string {
+  return `${policy.name}: ${policy.limit} per ${policy.windowSeconds} s`;
 }
 
 /**
@@ -70,7 +75,7 @@ export async function consumeRateLimit(env: Env, key: string, policy: RateLimitP
 export async function checkLoginBackoff(env: Env, normalizedEmail: string): Promise<void> {
   const key = await accountKey(normalizedEmail);
   const result = await callLimiter<BackoffResult>(env, key, LOGIN_ACCOUNT_PREFIX, (limiter) => limiter.checkBackoff());
-  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
+  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds, "login back-off of the account (SEC-12)");
 }
 
 export async function recordLoginFailure(env: Env, normalizedEmail: string): Promise<void> {
@@ -121,6 +126,6 @@ async function callLimiter<T>(
       policy: policyName,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     });
-    throw new RateLimitedError(1);
+    throw new RateLimitedError(1, `${policyName}: the rate limiter is unavailable (fail closed)`);
   }
 }
