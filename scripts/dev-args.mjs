@@ -73,8 +73,10 @@ function assertPort(port, source) {
  * - `--test-scheduled`: GET /__scheduled runs the Cron handler locally, which also replaces
  *   wrangler's six-line "Scheduled Workers are not automatically triggered" warning;
  * - then the caller's own arguments, unchanged.
+ * `migrateArgs` applies the migrations to the database that wrangler dev will use: the default
+ * local state, or the caller's `--persist-to`.
  * @param {{ argv: readonly string[]; env: Readonly<Record<string, string | undefined>>; devVars: string | null }} input
- * @returns {{ port: string; origin: string; apiBaseURL: string | null; args: string[] }}
+ * @returns {{ port: string; origin: string; apiBaseURL: string | null; args: string[]; migrateArgs: string[] }}
  */
 export function planWranglerDev({ argv, env, devVars }) {
   const portArg = readOption(argv, "--port");
@@ -93,5 +95,9 @@ export function planWranglerDev({ argv, env, devVars }) {
   if (readOption(argv, "--log-level") === undefined) args.push("--log-level", "info");
   if (!argv.some((arg) => /^--(no-)?test-scheduled(=|$)/.test(arg))) args.push("--test-scheduled");
   args.push(...argv);
-  return { port, origin, apiBaseURL, args };
+
+  const persistTo = readOption(argv, "--persist-to");
+  const migrateArgs = ["d1", "migrations", "apply", "DB", "--local"];
+  if (persistTo !== undefined) migrateArgs.push("--persist-to", persistTo);
+  return { port, origin, apiBaseURL, args, migrateArgs };
 }

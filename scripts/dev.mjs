@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertNodeVersion } from "./check-node-version.mjs";
-import { planWranglerDev } from "./dev-args.mjs";
+import { planWranglerDev, readOption } from "./dev-args.mjs";
 
 assertNodeVersion();
 
@@ -51,7 +51,7 @@ try {
 // wrangler prints a table of every migration after each one it applies (7 tables for 6 files):
 // its output is kept and shown only when it fails. CI=true applies without the confirmation prompt.
 const migrationFiles = readdirSync(path.join(root, "migrations")).filter((name) => name.endsWith(".sql")).length;
-const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local"], {
+const migrate = spawnSync(wrangler, plan.migrateArgs, {
   cwd: root,
   env: { ...process.env, CI: "true" },
   encoding: "utf8",
@@ -64,7 +64,9 @@ if (migrate.status !== 0) {
   );
   process.exit(migrate.status ?? 1);
 }
-console.log(`Local D1 (.wrangler/state): all ${migrationFiles} migrations applied.`);
+console.log(
+  `Local D1 (${readOption(process.argv.slice(2), "--persist-to") ?? ".wrangler/state"}): all ${migrationFiles} migrations applied.`,
+);
 console.log(
   `Starting Rampart on ${plan.origin} (ENVIRONMENT=dev: stub email outbox at /dev/emails, fake AI;` +
     ` API_BASE_URL=${plan.apiBaseURL ?? "from .dev.vars or --var"}).`,

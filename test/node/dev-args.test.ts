@@ -77,6 +77,20 @@ describe("npm run dev arguments", () => {
     ]);
   });
 
+  it("applies the migrations to the database wrangler dev will use, --persist-to included", () => {
+    expect(plan([]).migrateArgs).toEqual(["d1", "migrations", "apply", "DB", "--local"]);
+    expect(plan(["--persist-to", "/tmp/state"]).migrateArgs).toEqual([
+      "d1",
+      "migrations",
+      "apply",
+      "DB",
+      "--local",
+      "--persist-to",
+      "/tmp/state",
+    ]);
+    expect(plan(["--persist-to=/tmp/other"]).migrateArgs.slice(-2)).toEqual(["--persist-to", "/tmp/other"]);
+  });
+
   it("a commented or empty API_BASE_URL in .dev.vars does not count as set", () => {
     expect(devVarsSets("# API_BASE_URL=http://localhost:8787\nAPI_BASE_URL=\n", "API_BASE_URL")).toBe(false);
     expect(devVarsSets('API_BASE_URL="http://localhost:9000"', "API_BASE_URL")).toBe(true);
