@@ -42,6 +42,8 @@ export function errorResponses(
     add(401, "UNAUTHENTICATED: no valid session (or cron secret)");
   }
   if (options.access.kind === "role") add(403, `FORBIDDEN: the caller's role is below ${options.access.minRole}`);
+  if (options.onlyInEnvironment)
+    add(404, `NOT_FOUND: the route does not exist outside ENVIRONMENT=${options.onlyInEnvironment}`);
   if (options.onlyInMode)
     add(404, `NOT_FOUND: the route does not exist outside ${options.onlyInMode.toUpperCase()} mode`);
   if (options.rateLimit) {

@@ -12,7 +12,6 @@ import { toISOString } from "../../lib/time";
 import { EMAIL_MAX_LENGTH, normalizeEmail } from "../../lib/email-address";
 import { logEvent } from "../../lib/log";
 import { clearClientRateLimits, clearLoginFailures } from "../../middleware/rate-limit";
-import type { Config } from "../../config";
 import { jsonBody, jsonResponse } from "../route-helpers";
 
 const OUTBOX_PAGE_SIZE = 50;
@@ -28,7 +27,11 @@ const DevEmailSchema = z
   .openapi("DevEmail");
 
 const outbox = defineRoute(
-  { access: PUBLIC, errors: { 404: "NOT_FOUND: outside ENVIRONMENT=dev with EMAIL_PROVIDER=stub" } },
+  {
+    access: PUBLIC,
+    onlyInEnvironment: "dev",
+    errors: { 404: "NOT_FOUND: outside ENVIRONMENT=dev with EMAIL_PROVIDER=stub" },
+  },
   {
     method: "get",
     path: "/emails",
@@ -64,7 +67,7 @@ const ResetLimitsResultSchema = z
   .openapi("DevRateLimitResetResult");
 
 const resetLimits = defineRoute(
-  { access: PUBLIC, errors: { 404: "NOT_FOUND: outside ENVIRONMENT=dev" } },
+  { access: PUBLIC, onlyInEnvironment: "dev" },
   {
     method: "post",
     path: "/rate-limits/reset",
@@ -79,14 +82,8 @@ const resetLimits = defineRoute(
   },
 );
 
-/** Development only: outside it these routes answer exactly as a path that does not exist. */
-function requireDev(config: Config): void {
-  if (config.environment !== "dev") throw new AppError(404, "NOT_FOUND", "Not found.");
-}
-
 export const devRoutes = createRouter()
   .openapi(resetLimits, async (c) => {
-    requireDev(c.get("config"));
     const { email } = c.req.valid("json");
     const policies = await clearClientRateLimits(c.env, [c.get("clientIP"), ...LOOPBACK_CLIENT_IPS]);
     if (email !== undefined) await clearLoginFailures(c.env, normalizeEmail(email));
@@ -94,9 +91,7 @@ export const devRoutes = createRouter()
     return c.json({ policies, account_backoff_cleared: email !== undefined }, 200);
   })
   .openapi(outbox, async (c) => {
-    const config = c.get("config");
-    requireDev(config);
-    if (config.email.provider !== "stub") throw new AppError(404, "NOT_FOUND", "Not found.");
+    if (c.get("config").email.provider !== "stub") throw new AppError(404, "NOT_FOUND", "Not found.");
     const { to } = c.req.valid("query");
     const rows = await c
       .get("db")

@@ -64,10 +64,15 @@ describe("POST /dev/rate-limits/reset", () => {
     for (const ENVIRONMENT of ["staging", "prod"]) {
       const client = createClient({ env: { ...DEPLOYED_ENV, ENVIRONMENT }, origin: PROD_ORIGIN, ip: randomIP() });
       await lockOutWithTypos(client);
-      const reset = await client.post("/dev/rate-limits/reset", {});
-      const unknown = await client.post("/dev/no-such-route", {});
-      expect(reset.status, ENVIRONMENT).toBe(404);
-      expect(await reset.json(), ENVIRONMENT).toEqual(await unknown.json());
+      const unknown = await (await client.post("/dev/no-such-route", {})).json();
+      // Whatever the body: a route that validated first would answer 422 and so show it exists.
+      for (const body of [{}, { email: "ada@example.com" }, { everything: true }, [1, 2]]) {
+        const reset = await client.post("/dev/rate-limits/reset", body);
+        expect(reset.status, ENVIRONMENT).toBe(404);
+        expect(await reset.json(), ENVIRONMENT).toEqual(unknown);
+      }
+      const outbox = await client.get("/dev/emails?to=x".padEnd(400, "x"));
+      expect(outbox.status, ENVIRONMENT).toBe(404);
       expect(
         (await client.post("/auth/login", { email: "ada@example.com", password: GOOD_PASSWORD })).status,
         ENVIRONMENT,
