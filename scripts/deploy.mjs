@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { readOption } from "./dev-args.mjs";
 
-export const USAGE = "Usage: npm run deploy -- --env <staging|production> [wrangler deploy flags, e.g. --dry-run]";
+const USAGE = "Usage: npm run deploy -- --env <staging|production> [wrangler deploy flags, e.g. --dry-run]";
 
 /**
  * @typedef {{ name?: string; vars?: Record<string, unknown>; env?: Record<string, { name?: string; vars?: Record<string, unknown> }> }} RawWranglerConfig

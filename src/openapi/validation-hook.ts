@@ -95,7 +95,7 @@ export function listFieldErrors(error: z.ZodError): FieldError[] {
 }
 
 /** "The request is not valid: email is required; password must be at least 8 characters." */
-export function summarizeFieldErrors(fields: FieldError[]): string {
+function summarizeFieldErrors(fields: FieldError[]): string {
   // A phrase ("is required") reads after the name; a sentence a schema wrote ("Use at least 8
   // characters.") after a colon.
   const listed = fields

@@ -59,7 +59,7 @@ const summarize = defineCopilotRoute("summarize");
  * (https://github.com/cloudflare/workers-sdk/issues/6577, #8004); an encoding already set is left
  * alone. The answer is a few KiB of text, so compressing it saves little.
  */
-export const STREAMED_TEXT_HEADERS = {
+const STREAMED_TEXT_HEADERS = {
   "Content-Type": "text/plain; charset=utf-8",
   "Content-Encoding": "identity",
 } as const;
