@@ -48,7 +48,7 @@ function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
   return bodyLimit({
     maxSize,
     onError: () => {
-      throw new AppError(413, "PAYLOAD_TOO_LARGE", `The request body is over ${maxSize} bytes.`);
+      throw new AppError("PAYLOAD_TOO_LARGE", `The request body is over ${maxSize} bytes.`);
     },
   });
 }

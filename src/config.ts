@@ -92,7 +92,7 @@ export function readConfig(env: Env): ConfigResult {
 export function requireConfig(env: Env): Config {
   const result = readConfig(env);
   if (!result.ok) {
-    throw new AppError(503, "MISCONFIGURED", "The service is not configured correctly.", {
+    throw new AppError("MISCONFIGURED", "The service is not configured correctly.", {
       settings: result.problems,
     });
   }

@@ -20,13 +20,13 @@ export const originCheck = createMiddleware<AppEnv>(async function originCheck(c
   const trusted = new Set([new URL(c.req.url).origin, new URL(config.webBaseURL).origin, ...config.corsOrigins]);
 
   if (c.req.header("sec-fetch-site") === "cross-site") {
-    throw new AppError(403, "FORBIDDEN", "Cross-site requests are not allowed.");
+    throw new AppError("FORBIDDEN", "Cross-site requests are not allowed.");
   }
   if (origin !== undefined && !trusted.has(origin)) {
-    throw new AppError(403, "FORBIDDEN", "Requests from this origin are not allowed.");
+    throw new AppError("FORBIDDEN", "Requests from this origin are not allowed.");
   }
   if (origin === undefined && c.req.header("cookie")) {
-    throw new AppError(403, "FORBIDDEN", "Requests that carry cookies must send an Origin header.");
+    throw new AppError("FORBIDDEN", "Requests that carry cookies must send an Origin header.");
   }
   await next();
 });

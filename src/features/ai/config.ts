@@ -73,7 +73,7 @@ export function readAIConfig(env: WorkerEnv): AIConfigResult {
 export function requireAIConfig(env: WorkerEnv): AIConfig {
   const result = readAIConfig(env);
   if (!result.ok) {
-    throw new AppError(503, "MISCONFIGURED", "AI is not configured for this deployment.", {
+    throw new AppError("MISCONFIGURED", "AI is not configured for this deployment.", {
       settings: result.problems,
     });
   }

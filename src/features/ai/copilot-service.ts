@@ -56,7 +56,7 @@ export async function runCopilot(
 ): Promise<ReadableStream<Uint8Array>> {
   const policy = await loadLedgerPolicy(ctx.db, actor.organizationId);
   if (!policy.features.enable_ai) {
-    throw new AppError(403, "FEATURE_DISABLED", "AI features are not part of your organization's plan.", {
+    throw new AppError("FEATURE_DISABLED", "AI features are not part of your organization's plan.", {
       feature: "enable_ai",
     });
   }
@@ -68,7 +68,7 @@ export async function runCopilot(
   if (!price) {
     // Never a free call: a model without a price is a configuration error.
     logEvent("error", "ai_model_unpriced", { provider: client.provider, model: client.model });
-    throw new AppError(503, "MISCONFIGURED", "The configured AI model has no price.", { settings: ["AI_MODEL"] });
+    throw new AppError("MISCONFIGURED", "The configured AI model has no price.", { settings: ["AI_MODEL"] });
   }
   const messages = buildCopilotMessages(request.action, note, request.tone);
   const reservation = await reserveAITokens(

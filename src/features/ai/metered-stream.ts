@@ -35,12 +35,11 @@ function toProviderAppError(error: unknown): AppError {
   const status = error instanceof LLMProviderError ? error.details.status : undefined;
   if (status === 401 || status === 403 || status === 404) {
     // The key or the model is refused: an operator must fix the configuration.
-    return new AppError(503, "MISCONFIGURED", "The AI provider refused the configured key or model.", {
+    return new AppError("MISCONFIGURED", "The AI provider refused the configured key or model.", {
       settings: ["OPENAI_API_KEY", "AI_MODEL"],
     });
   }
   return new AppError(
-    503,
     "UPSTREAM_UNAVAILABLE",
     "The AI provider is unavailable right now. Nothing was charged; try again in a moment.",
   );

@@ -33,8 +33,8 @@ function defineCopilotRoute(action: CopilotAction) {
       description: [
         "The worst case is reserved before the provider is called (SEC-52); when the call ends the real usage is charged",
         "(allotment, then credits, then overage if enabled) and the rest released. Every refusal comes before the first byte,",
-        "as the usual JSON error body: 402, 403, 404, and 503 (MISCONFIGURED: no AI provider, key or model price;",
-        "UPSTREAM_UNAVAILABLE: the provider failed before writing anything, nothing is charged).",
+        "as the usual JSON error body: 402, 403, 404, 503 MISCONFIGURED (no AI provider, key or model price),",
+        "and 502 UPSTREAM_UNAVAILABLE (the provider failed before writing anything, nothing is charged).",
         "Once streaming has begun the status is 200: a provider failure mid-stream ends the body early (a broken chunked",
         "response), and what was produced is charged, as it is when the client disconnects.",
       ].join(" "),

@@ -204,7 +204,7 @@ export const authRoutes = createRouter()
     const { session, user } = requireSessionContext(c);
     const { id } = c.req.valid("param");
     if (!(await revokeSession(c.get("db"), user.id, id))) {
-      throw new AppError(404, "NOT_FOUND", "No such session.");
+      throw new AppError("NOT_FOUND", "No such session.");
     }
     await recordAuditEvent(c.get("db"), {
       action: "session_revoked",

@@ -41,7 +41,6 @@ export async function listCreditPacks(ctx: ServiceContext, actor: Actor): Promis
   const packs = parseCreditPacksVar(json);
   if (!packs) {
     throw new AppError(
-      503,
       "MISCONFIGURED",
       "Billing is not configured correctly: CREDIT_PACKS_JSON is not a valid pack list.",
       {
@@ -54,6 +53,6 @@ export async function listCreditPacks(ctx: ServiceContext, actor: Actor): Promis
 
 export async function findCreditPack(ctx: ServiceContext, actor: Actor, packId: string): Promise<CreditPack> {
   const pack = (await listCreditPacks(ctx, actor)).find((candidate) => candidate.id === packId);
-  if (!pack) throw new AppError(404, "NOT_FOUND", "No such credit pack.");
+  if (!pack) throw new AppError("NOT_FOUND", "No such credit pack.");
   return pack;
 }

@@ -23,7 +23,7 @@ export async function ensureStripeCustomer(
   organizationId: string,
 ): Promise<string> {
   const organization = await findOrganizationCustomer(ctx.db, organizationId);
-  if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
+  if (!organization) throw new AppError("NOT_FOUND", "Organization not found.");
   if (organization.stripeCustomerId) return organization.stripeCustomerId;
 
   const customer = await callStripe("customers.create", () =>

@@ -19,7 +19,7 @@ import {
 } from "./schemas";
 
 const UNAVAILABLE =
-  "Also 503 UPSTREAM_UNAVAILABLE when Stripe cannot be reached (try again), and 503 MISCONFIGURED when STRIPE_SECRET_KEY is not set.";
+  "Also 502 UPSTREAM_UNAVAILABLE when Stripe cannot be reached (try again), and 503 MISCONFIGURED when STRIPE_SECRET_KEY is not set.";
 
 const manageSubscription = defineRoute(
   {

@@ -58,7 +58,6 @@ export function requireStripeClient(config: Config): Stripe {
     ...new Set([...config.billing.problems, ...(config.billing.stripeSecretKey ? [] : ["STRIPE_SECRET_KEY"])]),
   ];
   throw new AppError(
-    503,
     "MISCONFIGURED",
     "Billing is not configured: set STRIPE_SECRET_KEY (see README, Stripe billing).",
     {

@@ -22,7 +22,7 @@ const verifyStripeSignature = createMiddleware<AppEnv>(async function verifyStri
   const secret = c.get("config").billing.stripeWebhookSecret;
   if (!secret) {
     // 503, so Stripe keeps retrying until the secret is set, instead of dropping the events.
-    throw new AppError(503, "MISCONFIGURED", "Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET.", {
+    throw new AppError("MISCONFIGURED", "Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET.", {
       settings: ["STRIPE_WEBHOOK_SECRET"],
     });
   }
@@ -42,7 +42,7 @@ const verifyStripeSignature = createMiddleware<AppEnv>(async function verifyStri
     }
   } catch (error) {
     await recordSignatureFailure(c, error);
-    throw new AppError(400, "BAD_REQUEST", "The Stripe-Signature header is missing, invalid or too old.");
+    throw new AppError("BAD_REQUEST", "The Stripe-Signature header is missing, invalid or too old.");
   }
   verifiedEvents.set(c, event);
   await next();

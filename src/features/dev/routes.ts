@@ -37,7 +37,7 @@ const outbox = defineRoute(
 export const devRoutes = createRouter().openapi(outbox, async (c) => {
   const config = c.get("config");
   if (config.environment !== "dev" || config.email.provider !== "stub") {
-    throw new AppError(404, "NOT_FOUND", "Not found.");
+    throw new AppError("NOT_FOUND", "Not found.");
   }
   const { to } = c.req.valid("query");
   const rows = await c

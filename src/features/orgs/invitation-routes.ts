@@ -120,7 +120,7 @@ export const invitationRoutes = createRouter()
     });
     writeSessionCookie(c, session.token);
     const user = await findUserById(ctx.db, userId);
-    if (!user) throw new AppError(404, "NOT_FOUND", "Account not found.");
+    if (!user) throw new AppError("NOT_FOUND", "Account not found.");
     return c.json(
       toUserResponse({
         id: user.id,

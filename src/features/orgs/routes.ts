@@ -90,7 +90,7 @@ const organizationAuditLog = defineRoute(
 export const organizationRoutes = createRouter()
   .openapi(getOrganization, async (c) => {
     const organization = await findOrganization(c.get("db"), requireActor(c).organizationId);
-    if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
+    if (!organization) throw new AppError("NOT_FOUND", "Organization not found.");
     return c.json(
       {
         id: organization.id,

@@ -218,7 +218,7 @@ describe("fulfilment: exactly one credit per paid Checkout Session", () => {
     expect(await auditRows("credits_purchased", buyer.organizationId)).toHaveLength(1);
   });
 
-  it("Stripe API down during verify: 503 UPSTREAM_UNAVAILABLE, nothing credited; verify succeeds once Stripe is back", async () => {
+  it("Stripe API down during verify: 502 UPSTREAM_UNAVAILABLE, nothing credited; verify succeeds once Stripe is back", async () => {
     const buyer = await newBuyer();
     const sessionId = await startCheckout(buyer);
     fakeStripe.payCheckoutSession(sessionId);
@@ -227,7 +227,7 @@ describe("fulfilment: exactly one credit per paid Checkout Session", () => {
       const response = await verify(buyer, sessionId);
       expect
         .soft(response, outage)
-        .toEqual({ status: 503, body: { error: { code: "UPSTREAM_UNAVAILABLE", message: expect.any(String) } } });
+        .toEqual({ status: 502, body: { error: { code: "UPSTREAM_UNAVAILABLE", message: expect.any(String) } } });
     }
     expect(await readLedger(buyer.organizationId)).toEqual([]);
     fakeStripe.outage = "up";

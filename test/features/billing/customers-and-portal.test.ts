@@ -184,11 +184,11 @@ describe("POST /subscription/manage", () => {
     expect(fakeStripe.portalSessions.size).toBe(before);
   });
 
-  it("Stripe down: 503 UPSTREAM_UNAVAILABLE", async () => {
+  it("Stripe down: 502 UPSTREAM_UNAVAILABLE", async () => {
     const account = await signedInAccount();
     fakeStripe.outage = "error";
     const response = await account.client.post("/subscription/manage", { return_url: "/billing" });
-    expect(response.status).toBe(503);
+    expect(response.status).toBe(502);
     expect(await response.json()).toEqual({ error: { code: "UPSTREAM_UNAVAILABLE", message: expect.any(String) } });
   });
 });
