@@ -6,11 +6,12 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
+import { CRON_RUN_PATH, STRIPE_WEBHOOK_PATH } from "../platform/server-routes";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** Server-to-server routes: no cookie, authenticated by signature or bearer secret. */
-const EXEMPT_PATHS = new Set(["/webhooks/stripe", "/cron/run"]);
+const EXEMPT_PATHS = new Set([STRIPE_WEBHOOK_PATH, CRON_RUN_PATH]);
 
 export const originCheck = createMiddleware<AppEnv>(async function originCheck(c, next) {
   if (SAFE_METHODS.has(c.req.method) || EXEMPT_PATHS.has(c.req.path)) return next();

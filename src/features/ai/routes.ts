@@ -20,9 +20,10 @@ function defineCopilotRoute(action: CopilotAction) {
     {
       access: minRole("member"),
       errors: {
-        402: "QUOTA_EXCEEDED: the allotment, credits and allowed overage cannot cover this call's worst case (input estimate + max output tokens); the provider was not contacted",
-        403: "FEATURE_DISABLED: the plan has enable_ai off (checked before anything else)",
-        404: "NOT_FOUND: no such note in your organization (checked before anything is reserved)",
+        QUOTA_EXCEEDED:
+          "the allotment, credits and allowed overage cannot cover this call's worst case (input estimate + max output tokens); the provider was not contacted",
+        FEATURE_DISABLED: "the plan has enable_ai off (checked before anything else)",
+        NOT_FOUND: "no such note in your organization (checked before anything is reserved)",
       },
     },
     {

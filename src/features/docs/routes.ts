@@ -108,7 +108,7 @@ const page = defineRoute(
 );
 
 const asset = defineRoute(
-  { access: PUBLIC, errors: { 404: "NOT_FOUND: no such file" } },
+  { access: PUBLIC, errors: { NOT_FOUND: "no such file" } },
   {
     method: "get",
     path: "/assets/{file}",
