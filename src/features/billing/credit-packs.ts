@@ -1,4 +1,5 @@
 // Credit packs on sale: which configuration is in effect (setting, var or default).
+import { misconfiguredError, requireSubsystemConfig } from "../../config";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 import type { ServiceContext } from "../service-context";
@@ -36,17 +37,11 @@ export async function listCreditPacks(ctx: ServiceContext, actor: Actor): Promis
     { scope: "system", key: "credit_packs" },
   );
   if (stored.updatedAt !== null) return stored.value as CreditPack[];
-  const json = ctx.config.billing.creditPacksJSON;
+  const json = requireSubsystemConfig(ctx.config, "billing").creditPacksJSON;
   if (json === null) return DEFAULT_CREDIT_PACKS;
   const packs = parseCreditPacksVar(json);
   if (!packs) {
-    throw new AppError(
-      "MISCONFIGURED",
-      "Billing is not configured correctly: CREDIT_PACKS_JSON is not a valid pack list.",
-      {
-        settings: ["CREDIT_PACKS_JSON"],
-      },
-    );
+    throw misconfiguredError(["CREDIT_PACKS_JSON"], "CREDIT_PACKS_JSON is not a valid pack list.");
   }
   return packs;
 }

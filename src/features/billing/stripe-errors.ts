@@ -1,5 +1,6 @@
 // What a failed Stripe API call means for our caller: Stripe's errors mapped to the API's codes.
 import Stripe from "stripe";
+import { misconfiguredError } from "../../config";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 
@@ -46,9 +47,10 @@ function toAppError(operation: string, error: unknown, options: { notFound?: str
     error instanceof Stripe.errors.StripePermissionError
   ) {
     logEvent("error", "stripe_key_refused", fields);
-    return new AppError("MISCONFIGURED", "Billing is not configured correctly: Stripe refused the API key.", {
-      settings: ["STRIPE_SECRET_KEY"],
-    });
+    return misconfiguredError(
+      ["STRIPE_SECRET_KEY"],
+      "Billing is not configured correctly: Stripe refused the API key.",
+    );
   }
   if (
     error instanceof Stripe.errors.StripeConnectionError ||

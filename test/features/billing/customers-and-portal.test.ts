@@ -27,7 +27,7 @@ async function organizationIdOf(client: TestClient): Promise<string> {
 
 function serviceContext(): ServiceContext {
   const result = readConfig(env);
-  if (!result.ok) throw new Error("test config invalid");
+  if (!("config" in result)) throw new Error("test config invalid");
   const db = createDB(env.DB);
   return {
     env,
@@ -35,7 +35,7 @@ function serviceContext(): ServiceContext {
     config: result.config,
     email: { async send() {} },
     quota: createQuotaMeter(db),
-    stripe: () => findStripeClient(result.config.billing)!,
+    stripe: () => findStripeClient(result.config)!,
     ip: null,
     userAgent: null,
     defer: () => {},
