@@ -150,16 +150,15 @@ function readCoreConfig(env: Env, environment: Environment): ConfigResult<CoreCo
     cronSecret: env.CRON_SECRET || undefined,
     apiBaseURL: devDefault(env, env.API_BASE_URL, DEV_API_BASE_URL),
   });
-  if (!parsed.success) return { problems: parsed.error.issues.map((issue) => settingName(issue.path)) };
-  const config = { ...parsed.data, environment };
-  const problems: string[] = [];
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => settingName(issue.path));
   if (!isDev) {
     // Outside dev, secrets are mandatory and links in emails must point at an https web app.
-    if (!config.jwtSecret) problems.push("JWT_SECRET");
-    if (!config.cronSecret) problems.push("CRON_SECRET");
-    if (!config.webBaseURL.startsWith("https://")) problems.push("WEB_BASE_URL");
+    if (!env.JWT_SECRET) problems.push("JWT_SECRET");
+    if (!env.CRON_SECRET) problems.push("CRON_SECRET");
+    if (!env.WEB_BASE_URL?.startsWith("https://")) problems.push("WEB_BASE_URL");
   }
-  return problems.length > 0 ? { problems } : { config };
+  if (!parsed.success || problems.length > 0) return { problems: [...new Set(problems)] };
+  return { config: { ...parsed.data, environment } };
 }
 
 const SETTING_NAMES: Record<string, string> = {

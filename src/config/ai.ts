@@ -4,16 +4,16 @@ import { z } from "zod";
 import type { Env } from "../env";
 import { type ConfigResult, readEnvironment } from "./contract";
 
-export const AI_PROVIDER_NAMES = ["fake", "openai", "workers-ai"] as const;
+const AI_PROVIDER_NAMES = ["fake", "openai", "workers-ai"] as const;
 export type AIProviderName = (typeof AI_PROVIDER_NAMES)[number];
 
-export const DEFAULT_MODELS: Record<AIProviderName, string> = {
+const DEFAULT_MODELS: Record<AIProviderName, string> = {
   fake: "fake-copilot-1",
   openai: "gpt-4.1-mini",
   "workers-ai": "@cf/meta/llama-3.1-8b-instruct-fp8-fast",
 };
 
-export interface FakeProviderSettings {
+interface FakeProviderSettings {
   chunkDelayMs: number;
   /** Fail after this many chunks (0: before any output); null never fails. */
   failAfterChunks: number | null;

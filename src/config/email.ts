@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Env } from "../env";
 import { type ConfigResult, devDefault, readEnvironment } from "./contract";
 
-export type EmailConfig = { provider: "stub"; from: string } | { provider: "resend"; from: string; apiKey: string };
+type EmailConfig = { provider: "stub"; from: string } | { provider: "resend"; from: string; apiKey: string };
 
 const emailSchema = z.discriminatedUnion("provider", [
   z.object({ provider: z.literal("stub"), from: z.string().min(3) }),

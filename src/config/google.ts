@@ -8,7 +8,7 @@ import { type ConfigResult, DEV_API_BASE_URL, devDefault, readEnvironment } from
 /** Google's issuer, the only one production accepts (the discovery document is fetched from it). */
 export const GOOGLE_ISSUER = "https://accounts.google.com";
 
-export interface GoogleConfig {
+interface GoogleConfig {
   clientId: string;
   clientSecret: string;
   issuer: string;

@@ -7,7 +7,7 @@ import type { RouteOptions } from "./define-route";
 
 const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
 
-export const ErrorBodySchema = z
+const ErrorBodySchema = z
   .object({
     error: z.object({
       code: z.enum(ERROR_CODES).openapi({ example: "VALIDATION_ERROR" }),
