@@ -103,13 +103,11 @@ export function requireSubsystemConfig<K extends keyof OwnRouteValues>(config: C
 
 /**
  * The one shape of a configuration problem: 503 MISCONFIGURED with the names of the settings at
- * fault in details.settings, never their values. `message` is for problems found at call time
+ * fault in details.settings, never their values. `options.message` is for problems found at call time
  * (a key the provider refuses) rather than by reading the settings.
  */
-export function misconfiguredError(
-  settings: string[],
-  message = "The service is not configured correctly for this request.",
-): AppError {
+export function misconfiguredError(settings: string[], options: { message?: string } = {}): AppError {
+  const message = options.message ?? "The service is not configured correctly for this request.";
   return new AppError("MISCONFIGURED", message, { settings });
 }
 

@@ -71,7 +71,7 @@ function requireRole(minimum: Role): MiddlewareHandler<AppEnv> {
 
 const requireCronSecret = createMiddleware<AppEnv>(async function requireCronSecret(c, next) {
   const secret = c.get("config").cronSecret;
-  if (!secret) throw misconfiguredError(["CRON_SECRET"], "CRON_SECRET is not set.");
+  if (!secret) throw misconfiguredError(["CRON_SECRET"], { message: "CRON_SECRET is not set." });
   const header = c.req.header("authorization") ?? "";
   if (!timingSafeEqual(header, `Bearer ${secret}`)) {
     throw new AppError("UNAUTHENTICATED", "A valid cron bearer token is required.");

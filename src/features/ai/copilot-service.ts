@@ -68,7 +68,7 @@ export async function runCopilot(
   if (!price) {
     // Never a free call: a model without a price is a configuration error.
     logEvent("error", "ai_model_unpriced", { provider: client.provider, model: client.model });
-    throw misconfiguredError(["AI_MODEL"], "The configured AI model has no price.");
+    throw misconfiguredError(["AI_MODEL"], { message: "The configured AI model has no price." });
   }
   const messages = buildCopilotMessages(request.action, note, request.tone);
   const reservation = await reserveAITokens(

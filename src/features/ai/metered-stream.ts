@@ -36,7 +36,9 @@ function toProviderAppError(error: unknown): AppError {
   const status = error instanceof LLMProviderError ? error.details.status : undefined;
   if (status === 401 || status === 403 || status === 404) {
     // The key or the model is refused: an operator must fix the configuration.
-    return misconfiguredError(["OPENAI_API_KEY", "AI_MODEL"], "The AI provider refused the configured key or model.");
+    return misconfiguredError(["OPENAI_API_KEY", "AI_MODEL"], {
+      message: "The AI provider refused the configured key or model.",
+    });
   }
   return new AppError(
     "UPSTREAM_UNAVAILABLE",

@@ -41,7 +41,7 @@ export async function listCreditPacks(ctx: ServiceContext, actor: Actor): Promis
   if (json === null) return DEFAULT_CREDIT_PACKS;
   const packs = parseCreditPacksVar(json);
   if (!packs) {
-    throw misconfiguredError(["CREDIT_PACKS_JSON"], "CREDIT_PACKS_JSON is not a valid pack list.");
+    throw misconfiguredError(["CREDIT_PACKS_JSON"], { message: "CREDIT_PACKS_JSON is not a valid pack list." });
   }
   return packs;
 }

@@ -56,6 +56,6 @@ export function isStripeConfigured(config: Config): boolean {
 export function requireStripeClient(config: Config): Stripe {
   requireSubsystemConfig(config, "billing");
   const client = findStripeClient(config);
-  if (!client) throw misconfiguredError(["STRIPE_SECRET_KEY"], "Billing is off: set STRIPE_SECRET_KEY.");
+  if (!client) throw misconfiguredError(["STRIPE_SECRET_KEY"], { message: "Billing is off: set STRIPE_SECRET_KEY." });
   return client;
 }

@@ -47,10 +47,7 @@ function toAppError(operation: string, error: unknown, options: { notFound?: str
     error instanceof Stripe.errors.StripePermissionError
   ) {
     logEvent("error", "stripe_key_refused", fields);
-    return misconfiguredError(
-      ["STRIPE_SECRET_KEY"],
-      "Billing is not configured correctly: Stripe refused the API key.",
-    );
+    return misconfiguredError(["STRIPE_SECRET_KEY"], { message: "Stripe refused the API key." });
   }
   if (
     error instanceof Stripe.errors.StripeConnectionError ||

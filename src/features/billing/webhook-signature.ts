@@ -23,7 +23,9 @@ const verifyStripeSignature = createMiddleware<AppEnv>(async function verifyStri
   const secret = requireSubsystemConfig(c.get("config"), "billing").stripeWebhookSecret;
   if (!secret) {
     // 503, so Stripe keeps retrying until the secret is set, instead of dropping the events.
-    throw misconfiguredError(["STRIPE_WEBHOOK_SECRET"], "Stripe webhooks are off: set STRIPE_WEBHOOK_SECRET.");
+    throw misconfiguredError(["STRIPE_WEBHOOK_SECRET"], {
+      message: "Stripe webhooks are off: set STRIPE_WEBHOOK_SECRET.",
+    });
   }
   // The signature covers the exact bytes Stripe sent, so nothing may parse or re-encode them first.
   const payload = await c.req.text();
