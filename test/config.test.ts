@@ -107,6 +107,7 @@ describe("the subsystems' config contract", () => {
       STRIPE_SECRET_KEY: "pk_test_51NotASecretKey000000",
       STRIPE_WEBHOOK_SECRET: "not-a-webhook-secret",
       STRIPE_API_BASE: "http://localhost:12111",
+      CREDIT_PACKS_JSON: '[{"id":"free","tokens":-5}]',
       AI_PROVIDER: "openai",
       OPENAI_BASE_URL: "http://gateway.example",
     };
@@ -117,7 +118,7 @@ describe("the subsystems' config contract", () => {
       body: { error: { code: "MISCONFIGURED", message: expect.any(String), details: { settings } } },
     });
     expect(requireOrError(broken, "billing")).toEqual(
-      misconfigured(["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"]),
+      misconfigured(["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "CREDIT_PACKS_JSON"]),
     );
     expect(requireOrError(broken, "ai")).toEqual(misconfigured(["OPENAI_API_KEY", "OPENAI_BASE_URL"]));
   });
@@ -137,7 +138,7 @@ describe("the subsystems' config contract", () => {
 
   it("reads billing as off, not broken, when no Stripe setting is given", () => {
     expect(requireOrError(production, "billing")).toEqual({
-      config: { stripeSecretKey: null, stripeWebhookSecret: null, stripeAPIBase: null, creditPacksJSON: null },
+      config: { stripeSecretKey: null, stripeWebhookSecret: null, stripeAPIBase: null, creditPacks: null },
     });
   });
 

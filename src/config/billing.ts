@@ -3,6 +3,7 @@
 // so that it never takes the rest of the API down.
 import type { Env } from "../env";
 import { type ConfigResult, readEnvironment } from "./contract";
+import { type CreditPack, CreditPackListSchema } from "./credit-packs";
 
 export interface BillingConfig {
   /** null: billing is off; the billing routes answer 503 MISCONFIGURED naming STRIPE_SECRET_KEY. */
@@ -11,8 +12,8 @@ export interface BillingConfig {
   stripeWebhookSecret: string | null;
   /** STRIPE_API_BASE (dev only): where the SDK sends API calls instead of https://api.stripe.com. */
   stripeAPIBase: { protocol: "http" | "https"; host: string; port: string } | null;
-  /** CREDIT_PACKS_JSON as given; features/billing checks it against the pack declaration. */
-  creditPacksJSON: string | null;
+  /** CREDIT_PACKS_JSON: the packs on sale unless a sys_admin stored the credit_packs setting. */
+  creditPacks: CreditPack[] | null;
 }
 
 // A publishable key (pk_) where the secret key belongs is the usual mistake these catch.
@@ -41,13 +42,21 @@ export function readBillingConfig(env: Env): ConfigResult<BillingConfig> {
       problems.push("STRIPE_API_BASE");
     }
   }
+  const creditPacks = readCreditPacks(env.CREDIT_PACKS_JSON);
+  if (creditPacks === undefined) problems.push("CREDIT_PACKS_JSON");
   if (problems.length > 0) return { problems };
-  return {
-    config: {
-      stripeSecretKey,
-      stripeWebhookSecret,
-      stripeAPIBase,
-      creditPacksJSON: env.CREDIT_PACKS_JSON?.trim() || null,
-    },
-  };
+  return { config: { stripeSecretKey, stripeWebhookSecret, stripeAPIBase, creditPacks: creditPacks ?? null } };
+}
+
+/** The packs of CREDIT_PACKS_JSON; null when unset, undefined when it is not a valid pack list. */
+function readCreditPacks(json: string | undefined): CreditPack[] | null | undefined {
+  if (!json?.trim()) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const parsed = CreditPackListSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -144,13 +144,18 @@ describe("GET /billing/credit-packs and POST /billing/credit-packs/checkout", ()
   });
 
   it("an invalid CREDIT_PACKS_JSON is 503 MISCONFIGURED naming it, on the billing routes only", async () => {
-    const buyer = await newBuyer({ env: { CREDIT_PACKS_JSON: '[{"id":"free","tokens":-5}]' } });
-    const response = await buyer.account.client.get("/billing/credit-packs");
-    expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({
-      error: { code: "MISCONFIGURED", details: { settings: ["CREDIT_PACKS_JSON"] } },
-    });
-    expect((await buyer.account.client.get("/users/me")).status).toBe(200);
+    // A billing problem turns billing off until it is fixed: no Stripe customer is created either.
+    const { client } = await signedInAccount({ client: { env: { CREDIT_PACKS_JSON: '[{"id":"free","tokens":-5}]' } } });
+    for (const response of [
+      await client.get("/billing/credit-packs"),
+      await client.post("/subscription/manage", { return_url: "/billing" }),
+    ]) {
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({
+        error: { code: "MISCONFIGURED", details: { settings: ["CREDIT_PACKS_JSON"] } },
+      });
+    }
+    expect((await client.get("/users/me")).status).toBe(200);
   });
 });
 
