@@ -2,8 +2,8 @@
 // drift from the code: test/node/errors-doc.test.ts compares them and rewrites the page with -u.
 import { ERRORS, type ErrorCode } from "../../src/errors.ts";
 
-export const TABLE_START = "<!-- error-table:start (generated from src/errors.ts; do not edit by hand) -->";
-export const TABLE_END = "<!-- error-table:end -->";
+const TABLE_START = "<!-- error-table:start (generated from src/errors.ts; do not edit by hand) -->";
+const TABLE_END = "<!-- error-table:end -->";
 
 /** One row per code, by status then in the table's order: `| status | code | meaning |`. */
 export function renderErrorTable(): string {
