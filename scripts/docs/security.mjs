@@ -30,7 +30,7 @@ function listTypeScriptFiles(root, dir) {
 }
 
 /** @param {string} root @returns {ProvingTest[]} every test title in test/ that names a SEC id */
-export function collectProvingTests(root) {
+function collectProvingTests(root) {
   return listTypeScriptFiles(root, "test").flatMap((file) =>
     readTestTitles(readFileSync(path.join(root, file), "utf8"))
       .filter((title) => findIds(title.title).length > 0)
@@ -39,7 +39,7 @@ export function collectProvingTests(root) {
 }
 
 /** @param {string} root @returns {Citation[]} every SEC id cited in src/ (comments and code alike) */
-export function collectSourceCitations(root) {
+function collectSourceCitations(root) {
   return listTypeScriptFiles(root, "src").flatMap((file) =>
     readFileSync(path.join(root, file), "utf8")
       .split("\n")

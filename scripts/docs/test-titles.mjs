@@ -113,7 +113,7 @@ function lex(source, start, untilUnmatchedBrace) {
  * @param {string} source
  * @returns {Token[]}
  */
-export function tokenize(source) {
+function tokenize(source) {
   return lex(source, 0, false).tokens;
 }
 
