@@ -61,7 +61,7 @@ const HOSTILE_STRINGS: HostileValue[] = [
   { label: "RTL override", value: "\u202egpj.exe\u202c invoice" },
   { label: "zero-width characters only", value: "\u200b\u200c\u200d\u2060\ufeff" },
   { label: "zero-width inside an email", value: "ada\u200b@example.com" },
-  { label: "stacked combining marks", value: "Z" + "\u0336\u0301\u0327".repeat(100) },
+  { label: "stacked combining marks", value: `Z${"\u0336\u0301\u0327".repeat(100)}` },
   { label: "emoji ZWJ sequences", value: "👩‍👩‍👧‍👦🏳️‍🌈 family" },
   { label: "fullwidth look-alike email", value: "ａｄａ@ｅｘａｍｐｌｅ.ｃｏｍ" },
   { label: "Cyrillic look-alike email", value: "аda@example.com" },
@@ -69,6 +69,7 @@ const HOSTILE_STRINGS: HostileValue[] = [
   { label: "whitespace only", value: " \t\n\r " },
   { label: "CRLF header injection", value: "x\r\nSet-Cookie: session_id=evil" },
   { label: "HTML", value: "<script>alert(1)</script>" },
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the payload is the literal text an injection probe sends
   { label: "template expressions", value: "${7*7}{{7*7}}#{7*7}" },
   { label: "path traversal", value: "../../../etc/passwd" },
   { label: "the word __proto__", value: "__proto__" },

@@ -131,8 +131,8 @@ function parseAIConfig(env: WorkerEnv): AIConfigResult {
       break;
     }
     case "workers-ai": {
-      if (!env.AI || typeof env.AI.run !== "function") problems.push("AI (binding)");
-      config = { ...common, provider, binding: env.AI! };
+      if (env.AI && typeof env.AI.run === "function") config = { ...common, provider, binding: env.AI };
+      else problems.push("AI (binding)");
       break;
     }
     default:

@@ -21,7 +21,7 @@ function parseCreditPacksVar(json: string): CreditPack[] | null {
     if (!result.success) logEvent("error", "credit_packs_var_invalid", { setting: "CREDIT_PACKS_JSON" });
     parsedVars.set(json, result.success ? result.data : null);
   }
-  return parsedVars.get(json)!;
+  return parsedVars.get(json) ?? null;
 }
 
 /**

@@ -77,7 +77,7 @@ async function loadSettingView(db: Database, scope: SettingScope, scopeId: strin
     value: decoded ? decoded.value : definition.default,
     default: definition.default,
     description: definition.description,
-    updatedAt: decoded ? stored!.updatedAt : null,
+    updatedAt: decoded && stored ? stored.updatedAt : null,
   };
 }
 
