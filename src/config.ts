@@ -5,7 +5,6 @@ import { AppError } from "./errors";
 import { DEFAULT_ARGON2_PARAMS, MAX_ARGON2_PARAMS } from "./lib/password";
 
 const environmentSchema = z.enum(["dev", "staging", "prod"]);
-export type Environment = z.infer<typeof environmentSchema>;
 
 const modeSchema = z.enum(["b2c", "b2b"]);
 export type Mode = z.infer<typeof modeSchema>;

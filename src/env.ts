@@ -36,7 +36,7 @@ export interface Env {
   GOOGLE_CLIENT_SECRET?: string;
 }
 
-export interface AppVariables {
+interface AppVariables {
   requestId: string;
   config: Config;
   db: Database;

@@ -22,8 +22,8 @@ import {
   rollOverPeriods,
 } from "../features/ai/maintenance-repo";
 
-export const AI_RECLAIM_BATCH = 100;
-export const AI_RECLAIM_MAX_BATCHES = 5;
+const AI_RECLAIM_BATCH = 100;
+const AI_RECLAIM_MAX_BATCHES = 5;
 const ROLLOVER_LIMIT = 1000;
 const DRIFT_LIMIT = 200;
 

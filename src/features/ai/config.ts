@@ -11,7 +11,7 @@ export interface WorkersAIBinding {
 }
 
 /** The AI vars, secret and binding (README, "AI"). Kept here so the AI feature owns its settings. */
-export interface AIEnv {
+interface AIEnv {
   AI_PROVIDER?: string;
   AI_MODEL?: string;
   AI_MAX_OUTPUT_TOKENS?: string;
@@ -28,13 +28,13 @@ export interface AIEnv {
 
 export type WorkerEnv = Env & AIEnv;
 
-export const DEFAULT_MODELS: Record<LLMProviderName, string> = {
+const DEFAULT_MODELS: Record<LLMProviderName, string> = {
   fake: "fake-copilot-1",
   openai: "gpt-4.1-mini",
   "workers-ai": "@cf/meta/llama-3.1-8b-instruct-fp8-fast",
 };
 
-export interface FakeProviderSettings {
+interface FakeProviderSettings {
   chunkDelayMs: number;
   /** Fail after this many chunks (0: before any output); null never fails. */
   failAfterChunks: number | null;

@@ -13,7 +13,7 @@ import {
   type LLMUsage,
 } from "./llm/types";
 
-export interface Usage {
+interface Usage {
   inputTokens: number;
   outputTokens: number;
 }

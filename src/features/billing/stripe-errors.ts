@@ -3,7 +3,7 @@ import Stripe from "stripe";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 
-export const STRIPE_UNAVAILABLE_MESSAGE = "The payment provider cannot be reached right now. Try again in a moment.";
+const STRIPE_UNAVAILABLE_MESSAGE = "The payment provider cannot be reached right now. Try again in a moment.";
 
 /**
  * Runs one Stripe call. Stripe being down, slow or rate limiting us is 503 UPSTREAM_UNAVAILABLE

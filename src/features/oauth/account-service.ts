@@ -22,7 +22,7 @@ import {
 import { buildInvitationConsume, buildUserInsertFromInvitation } from "../orgs/invitations-repo";
 
 /** How the identity found its account: already linked, linked now, claimed, created, or invited. */
-export type SignInOutcome = "existing" | "linked" | "claimed" | "created" | "invited";
+type SignInOutcome = "existing" | "linked" | "claimed" | "created" | "invited";
 
 export interface OAuthSignIn {
   userId: string;
