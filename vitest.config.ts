@@ -58,7 +58,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      globalSetup: ["./test/node/oidc-provider.setup.ts"],
+      globalSetup: ["./test/node/oidc-provider.setup.ts", "./test/node/fast-check-seed.setup.ts"],
       exclude: [...defaultExclude, "test/node/**"], // Node-side tests: vitest.node.config.ts
       setupFiles: ["./test/apply-migrations.ts", "./test/helpers/fake-stripe.setup.ts"],
       silent: "passed-only" as const,
