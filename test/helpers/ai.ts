@@ -12,7 +12,7 @@ import { signIn } from "./orgs";
 /** Fake provider, short answers: output stops at AI_MAX_OUTPUT_TOKENS, so a call uses about its worst case. */
 export const AI_MAX_OUTPUT_TOKENS = 64;
 
-export function aiEnv(overrides: Partial<Env> = {}): Partial<Env> {
+function aiEnv(overrides: Partial<Env> = {}): Partial<Env> {
   return {
     AI_PROVIDER: "fake",
     AI_MAX_OUTPUT_TOKENS: String(AI_MAX_OUTPUT_TOKENS),

@@ -15,7 +15,7 @@ import { findModelPrice } from "./account-repo";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservationWithRetry } from "./ledger";
 import { openMeteredStream } from "./metered-stream";
 
-export const COPILOT_ACTIONS = ["improve", "summarize"] as const;
+const COPILOT_ACTIONS = ["improve", "summarize"] as const;
 export type CopilotAction = (typeof COPILOT_ACTIONS)[number];
 
 export const COPILOT_TONES = ["neutral", "formal", "friendly", "concise"] as const;

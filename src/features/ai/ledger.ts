@@ -169,7 +169,7 @@ export async function settleAIReservation(
     },
     policy.limits,
   );
-  const isSettled = settledBy !== null && settledBy.startsWith(`${series}.`);
+  const isSettled = settledBy?.startsWith(`${series}.`) === true;
   const rows = isSettled ? winnerRows : [];
   const charged = rows.filter((row) => row.bucket !== "absorbed").reduce((sum, row) => sum + row.tokens, 0);
   const absorbed = rows.filter((row) => row.bucket === "absorbed").reduce((sum, row) => sum + row.tokens, 0);

@@ -14,7 +14,7 @@ import {
   type LLMUsage,
 } from "./llm/types";
 
-export interface Usage {
+interface Usage {
   inputTokens: number;
   outputTokens: number;
 }

@@ -16,13 +16,13 @@ import { createPKCEPair, matchesCodeChallenge } from "./pkce";
 import { MAX_STATE_LENGTH, STATE_TTL_SECONDS, signState, verifyState } from "./state";
 import { exchangeAuthorizationCode } from "./token-exchange";
 
-export const GOOGLE_PROVIDER = "google";
+const GOOGLE_PROVIDER = "google";
 
 /** What Google is asked for: the ID token's identity claims, nothing to act on the user's behalf. */
 const SCOPE = "openid email profile";
 
 /** Callbacks per client IP: a person needs one per sign-in; each one may cost three provider calls. */
-export const CALLBACK_RATE_LIMIT: RateLimitPolicy = { name: "oauth-callback", limit: 20, windowSeconds: 15 * 60 };
+const CALLBACK_RATE_LIMIT: RateLimitPolicy = { name: "oauth-callback", limit: 20, windowSeconds: 15 * 60 };
 
 /** Each state is accepted once, globally: its id is consumed in the rate-limiter object (limit 1). */
 const STATE_USE: RateLimitPolicy = { name: "oauth-state", limit: 1, windowSeconds: STATE_TTL_SECONDS };

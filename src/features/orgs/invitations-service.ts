@@ -24,7 +24,7 @@ import {
 } from "./invitations-repo";
 import { findOrganization } from "./members-repo";
 
-export const INVITATION_LIFETIME_MS = 7 * DAY_MS;
+const INVITATION_LIFETIME_MS = 7 * DAY_MS;
 
 export const ACCOUNT_EXISTS_MESSAGE =
   "This email already has an account. A user belongs to one organization; ask them to use their account.";

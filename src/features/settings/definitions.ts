@@ -74,7 +74,7 @@ export type SettingValue<S extends SettingScope, K extends SettingKey<S>> =
  */
 export function findSettingDefinition(scope: SettingScope, key: string): SettingDefinition | null {
   const declared: Record<string, SettingDefinition> = SETTING_DEFINITIONS[scope];
-  return Object.hasOwn(declared, key) ? declared[key]! : null;
+  return Object.hasOwn(declared, key) ? (declared[key] ?? null) : null;
 }
 
 export function listSettingKeys(scope: SettingScope): string[] {

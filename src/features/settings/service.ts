@@ -29,7 +29,7 @@ export interface SettingActor {
  * Whose setting a request means: the caller's own user or organization, never an id from the
  * request (SEC-35); system settings have the one scope id "".
  */
-export function resolveScopeId(scope: SettingScope, actor: SettingActor): string {
+function resolveScopeId(scope: SettingScope, actor: SettingActor): string {
   switch (scope) {
     case "user":
       return actor.id;
@@ -77,7 +77,7 @@ async function loadSettingView(db: Database, scope: SettingScope, scopeId: strin
     value: decoded ? decoded.value : definition.default,
     default: definition.default,
     description: definition.description,
-    updatedAt: decoded ? stored!.updatedAt : null,
+    updatedAt: decoded && stored ? stored.updatedAt : null,
   };
 }
 

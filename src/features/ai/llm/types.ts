@@ -15,6 +15,11 @@ export interface LLMUsage {
   outputTokens: number;
 }
 
+/** A provider's token count is trusted only when it is an integer (the JSON could hold anything). */
+export function isTokenCount(value: unknown): value is number {
+  return Number.isInteger(value);
+}
+
 /** A stream yields text chunks and ends with exactly one usage event (what the provider counted). */
 export type LLMStreamEvent = { type: "text"; text: string } | { type: "usage"; usage: LLMUsage };
 

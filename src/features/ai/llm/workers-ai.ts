@@ -6,6 +6,7 @@ import {
   collectStream,
   estimateInputTokens,
   estimateTokens,
+  isTokenCount,
   LLMProviderError,
   type LLMCallOptions,
   type LLMClient,
@@ -59,14 +60,16 @@ export function createWorkersAIClient(options: { binding: WorkersAIBinding; mode
         if (event.usage) usage = event.usage;
       }
       // Older models send no usage: count it the way the reservation estimated it.
-      const hasUsage = Number.isInteger(usage?.prompt_tokens) && Number.isInteger(usage?.completion_tokens);
+      const inputTokens = usage?.prompt_tokens;
+      const outputTokens = usage?.completion_tokens;
+      const hasUsage = isTokenCount(inputTokens) && isTokenCount(outputTokens);
       yield {
         type: "usage",
         usage: {
           provider: "workers-ai",
           model: options.model,
-          inputTokens: hasUsage ? usage!.prompt_tokens! : estimateInputTokens(messages),
-          outputTokens: hasUsage ? usage!.completion_tokens! : estimateTokens(text),
+          inputTokens: hasUsage ? inputTokens : estimateInputTokens(messages),
+          outputTokens: hasUsage ? outputTokens : estimateTokens(text),
         },
       };
     },
