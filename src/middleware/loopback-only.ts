@@ -8,7 +8,7 @@
 // 127.0.0.1 still sends `Host: evil.example`) and a `wrangler dev --tunnel` hostname.
 // https://developers.cloudflare.com/workers/wrangler/configuration/#environments
 import { createMiddleware } from "hono/factory";
-import { readConfig } from "../config";
+import { readEnvironment } from "../config/contract";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { logEvent } from "../lib/log";
@@ -25,14 +25,13 @@ export function isLoopbackHostname(hostname: string): boolean {
 }
 
 export const loopbackOnlyInDev = createMiddleware<AppEnv>(async function loopbackOnlyInDev(c, next) {
-  // A broken config is refused by requestContext with its own 503; only a dev one is checked here.
-  const result = readConfig(c.env);
-  if (result.ok && result.config.environment === "dev") {
+  // ENVIRONMENT alone decides, read the way the config reads it (unset is prod); the rest of a
+  // broken config is refused by requestContext with its own 503.
+  if (readEnvironment(c.env) === "dev") {
     const hostname = new URL(c.req.url).hostname;
     if (!isLoopbackHostname(hostname)) {
       logEvent("warn", "dev_worker_non_loopback_host", { host: hostname.slice(0, 253), path: c.req.path });
       throw new AppError(
-        503,
         "MISCONFIGURED",
         "This worker runs with ENVIRONMENT=dev and answers on localhost only; deploy with `npm run deploy -- --env production`.",
         { settings: ["ENVIRONMENT"] },

@@ -4,14 +4,15 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { describeAccess, requireAccess, type Access } from "../middleware/access";
 import { rateLimit, type RateLimitPolicy } from "../middleware/rate-limit";
-import { errorResponses } from "./error-responses";
-import type { Environment, Mode } from "../config";
+import { errorResponses, type RouteErrors } from "./error-responses";
+import type { Mode } from "../config";
+import type { Environment } from "../config/contract";
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../errors";
 
 function requireMode(mode: Mode): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async function requireMode(c, next) {
-    if (c.get("config").mode !== mode) throw new AppError(404, "NOT_FOUND", "Not found.");
+    if (c.get("config").mode !== mode) throw new AppError("NOT_FOUND", "Not found.");
     await next();
   });
 }
@@ -22,7 +23,7 @@ function requireMode(mode: Mode): MiddlewareHandler<AppEnv> {
  */
 function requireEnvironment(environment: Environment): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async function requireEnvironment(c, next) {
-    if (c.get("config").environment !== environment) throw new AppError(404, "NOT_FOUND", "Not found.");
+    if (c.get("config").environment !== environment) throw new AppError("NOT_FOUND", "Not found.");
     await next();
   });
 }
@@ -34,8 +35,8 @@ export interface RouteOptions {
   onlyInMode?: Mode;
   /** The route exists only with this ENVIRONMENT; elsewhere it is 404 before anything else runs. */
   onlyInEnvironment?: Environment;
-  /** The route's own error outcomes, by status: "CODE: when". Shared ones are added for it. */
-  errors?: Partial<Record<400 | 401 | 402 | 403 | 404 | 409 | 422, string>>;
+  /** The route's own error outcomes, by code: when it happens. Shared ones are added for it. */
+  errors?: RouteErrors;
 }
 
 /** The OpenAPI extension that carries a route's access rule (read back by the route table). */

@@ -111,6 +111,6 @@ function summarizeFieldErrors(fields: FieldError[]): string {
 export const validationHook: Hook<unknown, AppEnv, string, void> = (result) => {
   if (!result.success) {
     const fields = listFieldErrors(result.error as z.ZodError);
-    throw new AppError(422, "VALIDATION_ERROR", summarizeFieldErrors(fields), { fields });
+    throw new AppError("VALIDATION_ERROR", summarizeFieldErrors(fields), { fields });
   }
 };

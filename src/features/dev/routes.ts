@@ -30,7 +30,7 @@ const outbox = defineRoute(
   {
     access: PUBLIC,
     onlyInEnvironment: "dev",
-    errors: { 404: "NOT_FOUND: outside ENVIRONMENT=dev with EMAIL_PROVIDER=stub" },
+    errors: { NOT_FOUND: "outside ENVIRONMENT=dev with EMAIL_PROVIDER=stub" },
   },
   {
     method: "get",
@@ -91,7 +91,7 @@ export const devRoutes = createRouter()
     return c.json({ policies, account_backoff_cleared: email !== undefined }, 200);
   })
   .openapi(outbox, async (c) => {
-    if (c.get("config").email.provider !== "stub") throw new AppError(404, "NOT_FOUND", "Not found.");
+    if (c.get("config").email.provider !== "stub") throw new AppError("NOT_FOUND", "Not found.");
     const { to } = c.req.valid("query");
     const rows = await c
       .get("db")
