@@ -5,8 +5,8 @@ import type { WorkersAIBinding } from "../config";
 import { parseSSE } from "./sse";
 import {
   collectStream,
-  estimateInputTokens,
-  estimateTokens,
+  boundInputTokens,
+  boundOutputTokens,
   LLMProviderError,
   type LLMCallOptions,
   type LLMClient,
@@ -54,15 +54,16 @@ export function createWorkersAIClient(options: { binding: WorkersAIBinding; mode
         }
         if (event.usage) usage = event.usage;
       }
-      // Older models send no usage: count it the way the reservation estimated it.
+      // Older models send no usage: bill the upper bounds the reservation was made of (SEC-59), never
+      // a guess below what Cloudflare may bill.
       const hasUsage = Number.isInteger(usage?.prompt_tokens) && Number.isInteger(usage?.completion_tokens);
       yield {
         type: "usage",
         usage: {
           provider: "workers-ai",
           model: options.model,
-          inputTokens: hasUsage ? usage!.prompt_tokens! : estimateInputTokens(messages),
-          outputTokens: hasUsage ? usage!.completion_tokens! : estimateTokens(text),
+          inputTokens: hasUsage ? usage!.prompt_tokens! : boundInputTokens(messages),
+          outputTokens: hasUsage ? usage!.completion_tokens! : boundOutputTokens(text, call.maxOutputTokens),
         },
       };
     },
