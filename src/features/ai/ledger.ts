@@ -1,6 +1,7 @@
 // The AI spend ledger's rules (SEC-52): what bounds an organization's spend, reserving the worst
 // case before a provider is called, and settling what a call really used exactly once.
 import type { Database } from "../../db/client";
+import { summarizeError } from "../../db/error-summary";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 import { buildAuditInsert } from "../audit/service";
@@ -229,7 +230,7 @@ export async function settleAIReservationWithRetry(
         organization_id: reservation.organizationId,
         attempt: attempt + 1,
         will_retry: delay !== undefined,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        ...summarizeError(error),
       });
       if (delay === undefined) return null;
       await new Promise((resolve) => setTimeout(resolve, delay));
