@@ -53,7 +53,7 @@ export function utf8ByteLength(text: string): number {
 // token stands for at least one byte of UTF-8 and merges only ever join bytes, so a text never
 // has more tokens than bytes (digits "0 1 2 3 …" reach that: one token per byte in o200k_base).
 // On top of the text, a chat template wraps each message in special tokens and adds a fixed part
-// per call; both are bounded by the constants below. test/node/token-bound.test.ts proves the
+// per call; both are bounded by the constants below. test/features/ai/token-bound.test.ts proves the
 // bound against o200k_base (gpt-4.1-mini's encoding) on adversarial text.
 
 /**
