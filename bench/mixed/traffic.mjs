@@ -16,7 +16,7 @@ import { median, percentile } from "../http/benches.mjs";
  * that fits five copilot reservations at once (~1,500 tokens each) while a call really uses ~150,
  * so the copilot organizations run into their cap during the run and are refused from then on.
  */
-export const MIXED_PLAN = { max_notes: 8, token_limit: 8_000, enable_ai: true };
+const MIXED_PLAN = { max_notes: 8, token_limit: 8_000, enable_ai: true };
 /** Concurrent loops per kind. One signup and one login loop: Argon2 would otherwise take the isolate. */
 const ACTORS = { signup: 1, login: 1, me: 4, notes: 3, copilot: 4, logout: 1, suspend: 1, cron: 1 };
 /** The copilot calls go to the first few seed organizations only, so each meets its cap. */

@@ -8,7 +8,7 @@ import { adjustUsage, incrementWithinLimit, readUsage } from "./usage-repo";
 export type QuotaFeature = QuotaFeatureName;
 
 /** An allowed decision names the period the units were counted in, for giving them back (SEC-60). */
-export type QuotaDecision = { allowed: true; periodStart: number } | { allowed: false; limit: number; used: number };
+type QuotaDecision = { allowed: true; periodStart: number } | { allowed: false; limit: number; used: number };
 
 export interface QuotaMeter {
   /**

@@ -1,18 +1,23 @@
 // Cloudflare Workers AI through the AI binding, streamed: env.AI.run(model, {messages, stream: true})
 // returns SSE lines `data: {"response": "..."}`, the last ones with `usage`, then `data: [DONE]`.
 // Models in the OpenAI chat format send `choices[0].delta.content` instead; both are read.
-import type { WorkersAIBinding } from "../config";
 import { parseSSE } from "./sse";
 import {
   collectStream,
   boundInputTokens,
   boundOutputTokens,
+  isTokenCount,
   LLMProviderError,
   type LLMCallOptions,
   type LLMClient,
   type LLMMessage,
   type LLMStreamEvent,
 } from "./types";
+
+/** What the client uses of the Workers AI binding (`Ai`): one call, with the configured model name. */
+export interface WorkersAIBinding {
+  run(model: string, inputs: Record<string, unknown>, options?: Record<string, unknown>): Promise<unknown>;
+}
 
 interface WorkersAIEvent {
   response?: string;
@@ -56,14 +61,16 @@ export function createWorkersAIClient(options: { binding: WorkersAIBinding; mode
       }
       // Older models send no usage: bill the upper bounds the reservation was made of (SEC-59), never
       // a guess below what Cloudflare may bill.
-      const hasUsage = Number.isInteger(usage?.prompt_tokens) && Number.isInteger(usage?.completion_tokens);
+      const inputTokens = usage?.prompt_tokens;
+      const outputTokens = usage?.completion_tokens;
+      const hasUsage = isTokenCount(inputTokens) && isTokenCount(outputTokens);
       yield {
         type: "usage",
         usage: {
           provider: "workers-ai",
           model: options.model,
-          inputTokens: hasUsage ? usage!.prompt_tokens! : boundInputTokens(messages),
-          outputTokens: hasUsage ? usage!.completion_tokens! : boundOutputTokens(text, call.maxOutputTokens),
+          inputTokens: hasUsage ? inputTokens : boundInputTokens(messages),
+          outputTokens: hasUsage ? outputTokens : boundOutputTokens(text, call.maxOutputTokens),
         },
       };
     },
