@@ -6,6 +6,7 @@ import { RateLimitedError } from "../errors";
 import { hashToken } from "../lib/crypto";
 import { logEvent } from "../lib/log";
 import type { BackoffResult, ConsumeResult, RateLimiter } from "../rate-limit/rate-limiter";
+import { toIPBucket } from "./ip-bucket";
 
 export interface RateLimitPolicy {
   name: string;
@@ -36,8 +37,23 @@ export const RATE_LIMITS = {
   passwordUpdate: { name: "password-update", limit: 5, windowSeconds: 15 * MINUTE_SECONDS },
 } as const satisfies Record<string, RateLimitPolicy>;
 
+/**
+ * Per recipient address, for routes that send email (SEC-56): however many IPs ask, one mailbox
+ * gets at most this many of each kind of email. Over the limit the route answers exactly as
+ * before and the email is simply not sent, so the limit reveals nothing about the address.
+ */
+export const RECIPIENT_LIMITS = {
+  passwordReset: { name: "forgot-password-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
+  verification: { name: "resend-verification-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
+} as const satisfies Record<string, RateLimitPolicy>;
+
 /** Every request without a client IP shares this one bucket per policy (SEC-10, fail closed). */
 const NO_IP_BUCKET = "no-ip";
+
+/** The part of a per-IP key that names the client: its IPv6 /64 or IPv4 address (SEC-56), or the shared bucket. */
+export function clientIPKey(ip: string | null): string {
+  return ip === null ? NO_IP_BUCKET : toIPBucket(ip);
+}
 
 /** Prefix of the per-account back-off objects; the rest of the name is SHA-256 of the email. */
 const LOGIN_ACCOUNT_PREFIX = "login-account";
@@ -46,8 +62,7 @@ const LOGIN_ACCOUNT_PREFIX = "login-account";
 export function rateLimit(policy: RateLimitPolicy): MiddlewareHandler<AppEnv> {
   assertValidPolicy(policy);
   return createMiddleware<AppEnv>(async function rateLimit(c, next) {
-    const clientIP = c.get("clientIP") ?? NO_IP_BUCKET;
-    await consumeRateLimit(c.env, `${policy.name}:${clientIP}`, policy);
+    await consumeRateLimit(c.env, `${policy.name}:${clientIPKey(c.get("clientIP"))}`, policy);
     await next();
   });
 }
@@ -59,6 +74,27 @@ export async function consumeRateLimit(env: Env, key: string, policy: RateLimitP
     limiter.consume(policy.limit, policy.windowSeconds),
   );
   if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
+}
+
+/**
+ * Counts one email to `normalizedEmail` under `policy` and answers whether it may be sent (SEC-56).
+ * Call it for every request, whether or not the address has an account, and after the response
+ * (ctx.defer), so neither the count nor its cost says anything about the address. The object is
+ * named by the SHA-256 of the address, never the address itself. If the limiter is unavailable the
+ * email is not sent (fail closed, as callLimiter explains).
+ */
+export async function consumeRecipientLimit(
+  env: Env,
+  policy: RateLimitPolicy,
+  normalizedEmail: string,
+): Promise<boolean> {
+  try {
+    await consumeRateLimit(env, `${policy.name}:${await hashToken(normalizedEmail)}`, policy);
+    return true;
+  } catch (error) {
+    if (error instanceof RateLimitedError) return false;
+    throw error;
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   recordLoginFailure,
   type RateLimitPolicy,
 } from "../../src/middleware/rate-limit";
+import { toIPBucket } from "../../src/middleware/ip-bucket";
 import { readClientIP } from "../../src/middleware/request-context";
 import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
 
@@ -24,9 +25,9 @@ function freshPolicy(limit: number, windowSeconds = 60): RateLimitPolicy {
   return { name: `test-${crypto.randomUUID()}`, limit, windowSeconds };
 }
 
-/** A documentation-range IPv6 address no other test uses. */
+/** A documentation-range IPv6 address in a /64 no other test uses (limits count per /64, SEC-56). */
 function freshIP(): string {
-  return `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
+  return `2001:db8:${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}::1`;
 }
 
 /** A tiny app: client IP as requestContext reads it, the limiter, a handler that counts its calls. */
@@ -127,6 +128,45 @@ describe("rateLimit middleware", () => {
     expect((await send({ "CF-Connecting-IP": freshIP() })).status).toBe(200);
   });
 
+  it("SEC-56 counts every address of one IPv6 /64 in one bucket, and another /64 apart", async () => {
+    const { calls, send } = buildApp(freshPolicy(2));
+    const prefix = `2001:db8:${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
+
+    const statuses = [];
+    for (const address of [`${prefix}::1`, `${prefix}:ffff:ffff:ffff:ffff`, `${prefix.toUpperCase()}:0:0:0:7`]) {
+      statuses.push((await send({ "CF-Connecting-IP": address })).status);
+    }
+
+    expect(statuses).toEqual([200, 200, 429]);
+    expect((await send({ "CF-Connecting-IP": `${prefix}:1::1` })).status).toBe(429);
+    expect((await send({ "CF-Connecting-IP": freshIP() })).status).toBe(200);
+    expect(calls.count).toBe(3);
+  });
+
+  it("SEC-56 keeps IPv4 per address and counts an IPv4-mapped IPv6 address as its IPv4 client", async () => {
+    const { calls, send } = buildApp(freshPolicy(2));
+    const octets = crypto.getRandomValues(new Uint8Array(2));
+    const ipv4 = `198.18.${octets[0]}.${octets[1]}`;
+
+    expect((await send({ "CF-Connecting-IP": ipv4 })).status).toBe(200);
+    expect((await send({ "CF-Connecting-IP": `::ffff:${ipv4}` })).status).toBe(200);
+    expect((await send({ "CF-Connecting-IP": ipv4 })).status).toBe(429);
+    // Its neighbour in the same /24 is another client.
+    expect((await send({ "CF-Connecting-IP": `198.18.${octets[0]}.${(octets[1]! + 1) % 256}` })).status).toBe(200);
+    expect(calls.count).toBe(3);
+  });
+
+  it("SEC-56 normalizes addresses to their bucket", () => {
+    expect(toIPBucket("2001:DB8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(toIPBucket("2001:db8:1:2::9")).toBe("2001:db8:1:2::/64");
+    expect(toIPBucket("2001:0db8:0001:0002:ffff::")).toBe("2001:db8:1:2::/64");
+    expect(toIPBucket("2001:db8::")).toBe("2001:db8::/64");
+    expect(toIPBucket("192.0.2.1")).toBe("192.0.2.1");
+    expect(toIPBucket("::ffff:192.0.2.1")).toBe("192.0.2.1");
+    expect(toIPBucket("::ffff:c000:201")).toBe("192.0.2.1");
+    expect(toIPBucket("not an address")).toBe("not an address");
+  });
+
   it("lets the client in again once the window has passed", async () => {
     const policy = freshPolicy(1, 900);
     const { calls, send } = buildApp(policy);
@@ -134,7 +174,7 @@ describe("rateLimit middleware", () => {
     expect((await send({ "CF-Connecting-IP": ip })).status).toBe(200);
     expect((await send({ "CF-Connecting-IP": ip })).status).toBe(429);
 
-    const stub = bindings.RATE_LIMITER.get(bindings.RATE_LIMITER.idFromName(`${policy.name}:${ip}`));
+    const stub = bindings.RATE_LIMITER.get(bindings.RATE_LIMITER.idFromName(`${policy.name}:${toIPBucket(ip)}`));
     await runInDurableObject(stub, (_instance: RateLimiter, state) => {
       state.storage.sql.exec("UPDATE hits SET expires_at = 0");
     });

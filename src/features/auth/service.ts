@@ -2,7 +2,13 @@
 import { AppError } from "../../errors";
 import { hashPassword, needsRehash, verifyAgainstDummyHash, verifyPassword } from "../../lib/password";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
-import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from "../../middleware/rate-limit";
+import {
+  RECIPIENT_LIMITS,
+  checkLoginBackoff,
+  clearLoginFailures,
+  consumeRecipientLimit,
+  recordLoginFailure,
+} from "../../middleware/rate-limit";
 import { alreadyRegisteredEmail, verificationEmail } from "../../email/templates";
 import type { ServiceContext } from "../service-context";
 import type { UserProfile } from "../users/schemas";
@@ -218,10 +224,12 @@ export async function verifyEmail(ctx: ServiceContext, token: string): Promise<v
 
 /**
  * Always the same answer; the lookup and the email happen after the response (SEC-29). Only an
- * unverified account gets a new link, which invalidates the earlier ones (SEC-28).
+ * unverified account gets a new link, which invalidates the earlier ones (SEC-28), and at most a
+ * bounded number per address however many IPs ask (SEC-56).
  */
 export function resendVerification(ctx: ServiceContext, email: string): void {
   ctx.defer(async () => {
+    if (!(await consumeRecipientLimit(ctx.env, RECIPIENT_LIMITS.verification, email))) return;
     const user = await findUserByEmail(ctx.db, email);
     if (!user || user.emailVerifiedAt !== null) return;
     const verification = await prepareEmailToken(ctx.db, user.id, "verify_email");

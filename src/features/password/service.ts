@@ -2,7 +2,7 @@
 import { AppError } from "../../errors";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
 import { hashPassword, verifyPassword } from "../../lib/password";
-import { RATE_LIMITS, consumeRateLimit } from "../../middleware/rate-limit";
+import { RATE_LIMITS, RECIPIENT_LIMITS, consumeRateLimit, consumeRecipientLimit } from "../../middleware/rate-limit";
 import { passwordChangedEmail, passwordResetEmail } from "../../email/templates";
 import type { ServiceContext } from "../service-context";
 import { buildAuditInsert } from "../audit/service";
@@ -15,10 +15,12 @@ import { buildPasswordResetByToken, buildSessionsDeletionByToken } from "./repo"
 
 /**
  * The same 202 for every address; lookup, token and email happen after the response (SEC-29).
- * A new reset token invalidates the earlier ones (SEC-28).
+ * A new reset token invalidates the earlier ones (SEC-28). Each address gets a bounded number of
+ * reset emails however many IPs ask (SEC-56); over that, nothing is issued or sent.
  */
 export function requestPasswordReset(ctx: ServiceContext, email: string): void {
   ctx.defer(async () => {
+    if (!(await consumeRecipientLimit(ctx.env, RECIPIENT_LIMITS.passwordReset, email))) return;
     const user = await findUserByEmail(ctx.db, email);
     if (!user || user.suspendedAt !== null) return;
     const reset = await prepareEmailToken(ctx.db, user.id, "reset_password");
