@@ -45,6 +45,7 @@ export const RATE_LIMITS = {
 export const RECIPIENT_LIMITS = {
   passwordReset: { name: "forgot-password-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
   verification: { name: "resend-verification-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
+  alreadyRegistered: { name: "signup-taken-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 /** Every request without a client IP shares this one bucket per policy (SEC-10, fail closed). */

@@ -37,17 +37,29 @@ export interface SignupInput {
 }
 
 /**
- * Creates the organization, its first org_admin and a verification token in one batch, then
- * emails the link. An existing address gets a "you already have an account" email instead, and
- * the caller cannot tell the two apart: same response, same work (the hash runs either way).
+ * Signup answers after exactly one Argon2id hash, whether the address is free or taken, and does
+ * everything else after the response (SEC-7, SEC-57): the lookup, then either the organization,
+ * its first org_admin and a verification token in one batch plus the verification email, or a
+ * "you already have an account" email to the owner. Creating the account takes a D1 write that
+ * the taken path does not, so doing it before answering would let the response time tell the two
+ * apart. The cost: a database failure while creating is logged, not answered with a 500; the
+ * person sees no email and signs up again.
  */
 export async function signUp(ctx: ServiceContext, input: SignupInput): Promise<void> {
   const passwordHash = await hashPassword(input.password, ctx.config.argon2, {
     maxConcurrent: ctx.config.argon2.maxConcurrent,
   });
+  ctx.defer(() => createAccountOrNotifyOwner(ctx, input, passwordHash));
+}
+
+async function createAccountOrNotifyOwner(
+  ctx: ServiceContext,
+  input: SignupInput,
+  passwordHash: string,
+): Promise<void> {
   const existing = await findUserByEmail(ctx.db, input.email);
   if (existing) {
-    sendAlreadyRegistered(ctx, input.email);
+    await sendAlreadyRegistered(ctx, input.email);
     return;
   }
 
@@ -83,19 +95,24 @@ export async function signUp(ctx: ServiceContext, input: SignupInput): Promise<v
       }),
     ]);
   } catch (error) {
-    // Two signups for one address raced and the other won the UNIQUE(email): same answer as above.
+    // Two signups for one address raced and the other won the UNIQUE(email): the address is taken.
     if (isUniqueViolation(error)) {
-      sendAlreadyRegistered(ctx, input.email);
+      await sendAlreadyRegistered(ctx, input.email);
       return;
     }
     throw error;
   }
-  ctx.defer(() => ctx.email.send(verificationEmail(input.email, ctx.config.webBaseURL, verification.token)));
   onOrganizationCreated(ctx, organizationId);
+  await ctx.email.send(verificationEmail(input.email, ctx.config.webBaseURL, verification.token));
 }
 
-function sendAlreadyRegistered(ctx: ServiceContext, email: string): void {
-  ctx.defer(() => ctx.email.send(alreadyRegisteredEmail(email, ctx.config.webBaseURL)));
+/**
+ * Signups for a taken address come from anyone, from any IP: the owner gets a bounded number of
+ * these emails (SEC-56), so the route cannot be used to flood a mailbox.
+ */
+async function sendAlreadyRegistered(ctx: ServiceContext, email: string): Promise<void> {
+  if (!(await consumeRecipientLimit(ctx.env, RECIPIENT_LIMITS.alreadyRegistered, email))) return;
+  await ctx.email.send(alreadyRegisteredEmail(email, ctx.config.webBaseURL));
 }
 
 function personalOrganizationName(input: SignupInput): string {
