@@ -19,6 +19,16 @@ export function hostCookieName(environment: Environment, name: string): string {
   return environment === "dev" ? name : `${HOST_PREFIX}${name}`;
 }
 
+/**
+ * Attributes of a cookie that carries a credential (session, device): HttpOnly; Secure and
+ * SameSite=Strict outside dev, Lax in dev so a local frontend on another port still sends it;
+ * Path=/ (SEC-15).
+ */
+export function credentialCookieAttributes(environment: Environment) {
+  const isDev = environment === "dev";
+  return { httpOnly: true, secure: !isDev, sameSite: isDev ? "Lax" : "Strict", path: "/" } as const;
+}
+
 /** The cookie's value, or null when it is absent, empty, longer than `maxLength`, malformed or present twice. */
 export function readUniqueCookie(c: Context, name: string, maxLength: number): string | null {
   const header = c.req.header("cookie");

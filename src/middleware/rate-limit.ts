@@ -1,11 +1,11 @@
-// Global per-IP rate limits and per-account login back-off, both kept by the RateLimiter object.
+// Global per-IP and per-recipient rate limits, kept by the RateLimiter object (SEC-9..11, SEC-56).
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Env } from "../env";
 import { RateLimitedError } from "../errors";
 import { hashToken } from "../lib/crypto";
 import { logEvent } from "../lib/log";
-import type { BackoffResult, ConsumeResult, RateLimiter } from "../rate-limit/rate-limiter";
+import type { ConsumeResult, RateLimiter } from "../rate-limit/rate-limiter";
 import { toIPBucket } from "./ip-bucket";
 
 export interface RateLimitPolicy {
@@ -56,9 +56,6 @@ export function clientIPKey(ip: string | null): string {
   return ip === null ? NO_IP_BUCKET : toIPBucket(ip);
 }
 
-/** Prefix of the per-account back-off objects; the rest of the name is SHA-256 of the email. */
-const LOGIN_ACCOUNT_PREFIX = "login-account";
-
 /** Counts the request against `policy` for its client IP before the route (and any hashing) runs. */
 export function rateLimit(policy: RateLimitPolicy): MiddlewareHandler<AppEnv> {
   assertValidPolicy(policy);
@@ -99,28 +96,6 @@ export async function consumeRecipientLimit(
 }
 
 /**
- * Admits one login attempt for the account unless it is backed off (SEC-12). The attempt counts
- * as a failure until clearLoginFailures() forgives it, so call this once per real attempt, right
- * before the password check. `normalizedEmail` must already be normalized by the caller, so that
- * case variants share one account.
- */
-export async function checkLoginBackoff(env: Env, normalizedEmail: string): Promise<void> {
-  const key = await accountKey(normalizedEmail);
-  const result = await callLimiter<BackoffResult>(env, key, LOGIN_ACCOUNT_PREFIX, (limiter) => limiter.checkBackoff());
-  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
-}
-
-export async function recordLoginFailure(env: Env, normalizedEmail: string): Promise<void> {
-  const key = await accountKey(normalizedEmail);
-  await callLimiter(env, key, LOGIN_ACCOUNT_PREFIX, (limiter) => limiter.recordFailure());
-}
-
-export async function clearLoginFailures(env: Env, normalizedEmail: string): Promise<void> {
-  const key = await accountKey(normalizedEmail);
-  await callLimiter(env, key, LOGIN_ACCOUNT_PREFIX, (limiter) => limiter.reset());
-}
-
-/**
  * A policy that could admit everything (limit 0 or NaN, window 0) is a programming error: it
  * fails when the route is defined, not silently at request time.
  */
@@ -129,11 +104,6 @@ function assertValidPolicy(policy: RateLimitPolicy): void {
   if (!Number.isInteger(limit) || limit < 1 || !Number.isFinite(windowSeconds) || windowSeconds <= 0) {
     throw new RangeError(`Rate limit "${policy.name}" needs an integer limit >= 1 and a positive window.`);
   }
-}
-
-/** Object names can surface in dashboards and logs, so the email goes in only as its SHA-256. */
-async function accountKey(normalizedEmail: string): Promise<string> {
-  return `${LOGIN_ACCOUNT_PREFIX}:${await hashToken(normalizedEmail)}`;
 }
 
 /**
@@ -145,7 +115,7 @@ async function accountKey(normalizedEmail: string): Promise<string> {
  * error, which a transient object failure is not. The error is logged for operators without the
  * key, which may hold a client IP.
  */
-async function callLimiter<T>(
+export async function callLimiter<T>(
   env: Env,
   key: string,
   policyName: string,

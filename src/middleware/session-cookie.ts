@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../env";
-import { hostCookieName, readUniqueCookie } from "./cookies";
+import { credentialCookieAttributes, hostCookieName, readUniqueCookie } from "./cookies";
 
 /** Longest cookie value worth looking at; a token is 43 characters. */
 const MAX_COOKIE_VALUE_LENGTH = 256;
@@ -15,14 +15,7 @@ export function sessionCookieName(c: Context<AppEnv>): string {
 }
 
 function cookieAttributes(c: Context<AppEnv>) {
-  const isDev = c.get("config").environment === "dev";
-  return {
-    httpOnly: true,
-    // Strict outside dev; Lax in dev so a local frontend on another port still sends it.
-    secure: !isDev,
-    sameSite: isDev ? "Lax" : "Strict",
-    path: "/",
-  } as const;
+  return credentialCookieAttributes(c.get("config").environment);
 }
 
 export function readSessionCookie(c: Context<AppEnv>): string | null {

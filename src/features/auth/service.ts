@@ -2,13 +2,14 @@
 import { AppError } from "../../errors";
 import { hashPassword, needsRehash, verifyAgainstDummyHash, verifyPassword } from "../../lib/password";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
+import { RECIPIENT_LIMITS, consumeRecipientLimit } from "../../middleware/rate-limit";
 import {
-  RECIPIENT_LIMITS,
-  checkLoginBackoff,
-  clearLoginFailures,
-  consumeRecipientLimit,
+  type LoginAttempt,
+  admitLoginAttempt,
   recordLoginFailure,
-} from "../../middleware/rate-limit";
+  recordLoginSuccess,
+} from "../../middleware/login-backoff";
+import { signDeviceToken, verifyDeviceToken } from "./device-token";
 import { alreadyRegisteredEmail, verificationEmail } from "../../email/templates";
 import type { ServiceContext } from "../service-context";
 import type { UserProfile } from "../users/schemas";
@@ -125,27 +126,43 @@ export function isUniqueViolation(error: unknown): boolean {
   return text.includes("UNIQUE constraint failed");
 }
 
+export interface LoginInput {
+  email: string;
+  password: string;
+  /** The device cookie the browser sent, if any (SEC-55). */
+  deviceToken: string | null;
+}
+
 export interface LoginResult {
   user: UserProfile;
   session: IssuedSession;
+  /** A fresh device token for the device cookie; null when device cookies are off (no JWT_SECRET). */
+  deviceToken: string | null;
 }
 
 const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect.";
 
 /**
- * Unknown email, password-less account and wrong password take the same path: one Argon2id
- * verify, one failure recorded, one identical 401 (SEC-5, SEC-6). Verification and suspension
- * are only revealed to someone who proved the password (SEC-8).
+ * Unknown email, password-less account and wrong password take the same path: one device-token
+ * check, one Argon2id verify, one failure recorded, one identical 401 (SEC-5, SEC-6). Verification
+ * and suspension are only revealed to someone who proved the password (SEC-8). The back-off
+ * (SEC-12, SEC-55) counts this attempt against this client, and against the account as a whole
+ * unless the browser holds a device cookie of this account from an earlier sign-in.
  */
-export async function logIn(ctx: ServiceContext, input: { email: string; password: string }): Promise<LoginResult> {
-  await checkLoginBackoff(ctx.env, input.email);
+export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<LoginResult> {
   const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
   const user = await findUserByEmail(ctx.db, input.email);
+  const deviceId = await recognizeDevice(ctx, input.deviceToken, user?.id ?? null);
+  const attempt: LoginAttempt = {
+    normalizedEmail: input.email,
+    client: deviceId ? { kind: "device", deviceId } : { kind: "ip", ip: ctx.ip },
+  };
+  await admitLoginAttempt(ctx.env, attempt);
 
   const isPasswordCorrect = await checkPassword(ctx, user?.passwordHash ?? null, input.password);
 
   if (!user || !isPasswordCorrect) {
-    await recordLoginFailure(ctx.env, input.email);
+    await recordLoginFailure(ctx.env, attempt);
     await recordAuditEvent(ctx.db, {
       action: "login_failed",
       organizationId: user?.organizationId ?? null,
@@ -155,7 +172,7 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
     });
     throw new AppError(401, "INVALID_CREDENTIALS", INVALID_CREDENTIALS_MESSAGE);
   }
-  await clearLoginFailures(ctx.env, input.email);
+  await recordLoginSuccess(ctx.env, attempt);
 
   if (user.emailVerifiedAt === null) {
     throw new AppError(403, "EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
@@ -201,7 +218,18 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
       createdAt: user.createdAt,
     },
     session: issued,
+    deviceToken: ctx.config.jwtSecret ? await signDeviceToken(ctx.config.jwtSecret, user.id, now) : null,
   };
+}
+
+/** The device id of a valid device token of this user, or null; without JWT_SECRET device cookies are off. */
+async function recognizeDevice(
+  ctx: ServiceContext,
+  token: string | null,
+  userId: string | null,
+): Promise<string | null> {
+  if (!token || !ctx.config.jwtSecret) return null;
+  return verifyDeviceToken(ctx.config.jwtSecret, token, userId);
 }
 
 /** One Argon2id verify whether or not there is a hash to verify against (SEC-6). */

@@ -3,6 +3,7 @@ import { AppError } from "../../errors";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
 import { hashPassword, verifyPassword } from "../../lib/password";
 import { RATE_LIMITS, RECIPIENT_LIMITS, consumeRateLimit, consumeRecipientLimit } from "../../middleware/rate-limit";
+import { liftLoginBackoff } from "../../middleware/login-backoff";
 import { passwordChangedEmail, passwordResetEmail } from "../../email/templates";
 import type { ServiceContext } from "../service-context";
 import { buildAuditInsert } from "../audit/service";
@@ -41,7 +42,8 @@ export function requestPasswordReset(ctx: ServiceContext, email: string): void {
  * Sets the new password, revokes every session and consumes the token in one batch (SEC-23,
  * SEC-27). Each effect is conditional on the token still being valid and runs before the
  * consume, so of parallel submissions only the one whose consume returns a row changed anything.
- * The reset proves control of the mailbox, so an unverified email becomes verified.
+ * The reset proves control of the mailbox, so an unverified email becomes verified, and it lifts
+ * the login back-off on the account.
  */
 export async function resetPassword(ctx: ServiceContext, input: { token: string; newPassword: string }): Promise<void> {
   if (!isWellFormedToken(input.token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
@@ -66,6 +68,8 @@ export async function resetPassword(ctx: ServiceContext, input: { token: string;
 
   const user = await findUserById(ctx.db, userId);
   if (!user) return;
+  // Whoever was guessing, the owner now holds a password nobody has tried (SEC-55).
+  await liftLoginBackoff(ctx.env, user.email);
   await buildAuditInsert(ctx.db, {
     action: "password_reset",
     organizationId: user.organizationId,
