@@ -60,6 +60,31 @@ describe("SEC-58 __Host- cookies outside dev", () => {
     });
   }
 
+  it("SEC-58: outside dev the device cookie is __Host-login_device, and under the bare name it is not read", async () => {
+    const { user, response } = await signInDeployed("prod");
+    const cookie = response.headers.getSetCookie().find((line) => line.startsWith("__Host-login_device="))!;
+    expect(cookie).toContain("Secure");
+    expect(cookie).toContain("Path=/;");
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("SameSite=Strict");
+    expect(cookie).not.toMatch(/Domain=/i);
+    const token = cookie.slice("__Host-login_device=".length, cookie.indexOf(";"));
+
+    // Slow the account down, then only the prefixed cookie lets the owner's browser through (SEC-55).
+    for (let i = 0; i < 6; i++) {
+      const stranger = createClient({ env: deployedEnv("prod"), origin: WEB });
+      expect((await stranger.post("/auth/login", { email: user.email, password: "wrong password 1" })).status).toBe(
+        401,
+      );
+    }
+    const login = { email: user.email, password: user.password };
+    const bare = createClient({ env: deployedEnv("prod"), origin: WEB });
+    expect((await bare.post("/auth/login", login, { headers: { cookie: `login_device=${token}` } })).status).toBe(429);
+    const prefixed = createClient({ env: deployedEnv("prod"), origin: WEB });
+    const headers = { cookie: `__Host-login_device=${token}` };
+    expect((await prefixed.post("/auth/login", login, { headers })).status).toBe(200);
+  });
+
   it("SEC-58: outside dev a session token under the bare name (a planted cookie) is not accepted", async () => {
     const { client } = await signInDeployed("prod");
     const token = client.cookies.get("__Host-session_id")!;
