@@ -9,7 +9,7 @@ import { credentialCookieAttributes, hostCookieName, readUniqueCookie } from "./
 const MAX_COOKIE_VALUE_LENGTH = 256;
 
 /** `__Host-` + the configured name outside dev (SEC-58); the configured name in dev. */
-export function sessionCookieName(c: Context<AppEnv>): string {
+function sessionCookieName(c: Context<AppEnv>): string {
   const config = c.get("config");
   return hostCookieName(config.environment, config.session.cookieName);
 }
