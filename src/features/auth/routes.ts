@@ -19,7 +19,8 @@ import {
   SignupSchema,
   TokenBodySchema,
 } from "./schemas";
-import { logIn, logOut, resendVerification, signUp, verifyEmail } from "./service";
+import { logIn, logOut, resendVerification, verifyEmail } from "./service";
+import { signUp } from "./signup-service";
 import { readDeviceCookie, writeDeviceCookie } from "./device-cookie";
 import { listSessions, revokeSession } from "../../sessions/service";
 import { recordAuditEvent } from "../audit/service";
