@@ -1,7 +1,9 @@
 // Cookie names per environment and the one way a request's cookie is read (SEC-20, SEC-58).
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import type { Environment } from "../config";
+import type { Config } from "../config";
+
+type Environment = Config["environment"];
 
 /** Longest Cookie header worth parsing; browsers send at most a few KB. */
 const MAX_COOKIE_HEADER_LENGTH = 8192;
