@@ -140,6 +140,22 @@ describe("SEC-55 device cookies", () => {
     expect((await ownerBrowser().post("/auth/login", { email: user.email, password: newPassword })).status).toBe(200);
   });
 
+  it("SEC-55: the browser that completed a reset gets a device cookie, so strangers who keep guessing do not hold it back", async () => {
+    const user = await insertUser();
+    const owner = createClient();
+    expect((await owner.post("/password/forgot", { email: user.email })).status).toBe(202);
+    const token = await readEmailedToken(owner, user.email, "/reset-password");
+    const newPassword = "a fresh passphrase nobody guessed";
+    expect((await owner.post("/password/reset", { token, new_password: newPassword })).status).toBe(200);
+    const deviceToken = owner.cookies.get(DEVICE_COOKIE);
+    expect(deviceToken).toBeTruthy();
+
+    await attackAccount(user.email);
+    expect((await ownerBrowser().post("/auth/login", { email: user.email, password: newPassword })).status).toBe(429);
+    const login = await ownerBrowser(deviceToken).post("/auth/login", { email: user.email, password: newPassword });
+    expect(login.status).toBe(200);
+  });
+
   it("SEC-6: an unknown email, a wrong password and an empty password each run one Argon2id verify, with a device cookie or without", async () => {
     const user = await insertUser();
     const deviceToken = await deviceTokenOf(user);

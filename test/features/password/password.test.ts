@@ -37,7 +37,10 @@ describe("password reset", () => {
     const { client, token } = await requestReset(account.email);
     const response = await client.post("/password/reset", { token, new_password: NEW_PASSWORD });
     expect(response.status).toBe(200);
-    expect(response.headers.get("set-cookie")).toBeNull();
+    // No session: only the device cookie of SEC-55, which signs nobody in.
+    const cookies = response.headers.getSetCookie().map((line) => line.slice(0, line.indexOf("=")));
+    expect(cookies).toEqual(["login_device"]);
+    expect((await client.get("/users/me")).status).toBe(401);
     expect((await account.client.get("/users/me")).status).toBe(401);
 
     expect(
