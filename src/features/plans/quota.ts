@@ -6,7 +6,7 @@ import { adjustUsage, incrementWithinLimit, readUsage } from "./usage-repo";
 
 export type QuotaFeature = QuotaFeatureName;
 
-export type QuotaDecision = { allowed: true } | { allowed: false; limit: number; used: number };
+type QuotaDecision = { allowed: true } | { allowed: false; limit: number; used: number };
 
 export interface QuotaMeter {
   /**
