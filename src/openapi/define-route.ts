@@ -22,7 +22,7 @@ export interface RouteOptions {
   /** The route exists only in this mode; in the other it is 404 before anything else runs. */
   onlyInMode?: Mode;
   /** The route's own error outcomes, by status: "CODE: when". Shared ones are added for it. */
-  errors?: Partial<Record<400 | 401 | 402 | 403 | 404 | 409 | 422, string>>;
+  errors?: Partial<Record<400 | 401 | 402 | 403 | 404 | 409 | 422 | 429, string>>;
 }
 
 /** The OpenAPI extension that carries a route's access rule (read back by the route table). */

@@ -9,6 +9,7 @@ import type { Actor } from "./members-service";
 import { onOrganizationCreated } from "../billing/customer-service";
 import { ACCOUNT_EXISTS_MESSAGE, prepareInvitation, sendInvitationEmail } from "./invitations-service";
 import { buildInvitationInsert, type NewInvitationRow } from "./invitations-repo";
+import { consumeInvitationRecipientLimit } from "./invitation-limits";
 import {
   buildOrganizationSessionsDeletion,
   buildOrganizationSuspension,
@@ -38,7 +39,9 @@ export async function createOrganization(
   actor: Actor,
   input: { name: string; adminEmail: string; adminFullName?: string },
 ): Promise<{ organizationId: string; invitation: NewInvitationRow }> {
+  // A sys_admin can list every account, so this 409 tells them nothing new (unlike POST /invitations).
   if (await findUserByEmail(ctx.db, input.adminEmail)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  await consumeInvitationRecipientLimit(ctx, input.adminEmail);
   const now = Date.now();
   const organizationId = crypto.randomUUID();
   const invitation = await prepareInvitation(
