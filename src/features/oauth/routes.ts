@@ -8,7 +8,13 @@ import type { RateLimitPolicy } from "../../middleware/rate-limit";
 import { writeSessionCookie } from "../../middleware/session-cookie";
 import { serviceContextFrom } from "../service-context";
 import { jsonResponse } from "../route-helpers";
-import { CALLBACK_REDIRECT_DESCRIPTION, AuthorizeURLSchema, CallbackQuerySchema, singleParam } from "./schemas";
+import {
+  AuthorizeURLQuerySchema,
+  AuthorizeURLSchema,
+  CALLBACK_REDIRECT_DESCRIPTION,
+  CallbackQuerySchema,
+  singleParam,
+} from "./schemas";
 import { OAuthFailure } from "./errors";
 import { completeGoogleSignIn, requireGoogle, startGoogleSignIn } from "./service";
 import { clearStateCookies, readStateCookies, writeStateCookies } from "./state-cookie";
@@ -19,14 +25,24 @@ const AUTHORIZE_RATE_LIMIT: RateLimitPolicy = { name: "oauth-authorize", limit: 
 const NOT_ENABLED = "NOT_FOUND: Google sign-in is not configured (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET unset)";
 
 const authorizeURL = defineRoute(
-  { access: PUBLIC, rateLimit: AUTHORIZE_RATE_LIMIT, errors: { 404: NOT_ENABLED } },
+  {
+    access: PUBLIC,
+    rateLimit: AUTHORIZE_RATE_LIMIT,
+    errors: {
+      400: "INVALID_TOKEN: invitation_token names no pending invitation (unknown, used, revoked and expired look the same)",
+      404: NOT_ENABLED,
+    },
+  },
   {
     method: "get",
     path: "/google/authorize-url",
     tags: ["Authentication"],
     summary: "Start Google sign-in: the URL to send the browser to",
-    description:
+    description: [
       "Sets the one-time state and PKCE cookies (HttpOnly; Secure; SameSite=Lax; Path=/auth/oauth, 10 minutes), so call it with credentials from the page that then navigates to `url`.",
+      "From an invitation link, pass its token as `invitation_token`: the signed state binds that invitation, and the callback accepts it (and only it) when the Google account's verified email is the invited one and has no account yet.",
+    ].join(" "),
+    request: { query: AuthorizeURLQuerySchema },
     responses: {
       200: jsonResponse(
         AuthorizeURLSchema,
@@ -62,7 +78,8 @@ const callback = defineRoute(
 
 export const oauthRoutes = createRouter()
   .openapi(authorizeURL, async (c) => {
-    const request = await startGoogleSignIn(serviceContextFrom(c));
+    const { invitation_token: invitationToken } = c.req.valid("query");
+    const request = await startGoogleSignIn(serviceContextFrom(c), { invitationToken });
     writeStateCookies(c, { state: request.state, codeVerifier: request.codeVerifier });
     return c.json({ url: request.url }, 200);
   })

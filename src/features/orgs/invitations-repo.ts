@@ -5,11 +5,17 @@ import { invitations, users } from "../../db/schema";
 import { ROLES } from "../../lib/roles";
 import type { AssignableRole } from "./schemas";
 
-/** An invitation is named by its emailed token (accept link) or by its id (Google sign-in). */
-export type InvitationSelector = { tokenHash: string } | { id: string };
+/**
+ * An invitation is named by its emailed token (accept link), or by its id together with the email
+ * the identity provider verified (Google sign-in: the id comes from the signed state, and only
+ * that address may use it).
+ */
+export type InvitationSelector = { tokenHash: string } | { id: string; email: string };
 
 function matchInvitation(selector: InvitationSelector) {
-  return "tokenHash" in selector ? eq(invitations.tokenHash, selector.tokenHash) : eq(invitations.id, selector.id);
+  return "tokenHash" in selector
+    ? eq(invitations.tokenHash, selector.tokenHash)
+    : and(eq(invitations.id, selector.id), eq(invitations.email, selector.email));
 }
 
 export function isPending(now: number) {

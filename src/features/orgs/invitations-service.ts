@@ -133,6 +133,17 @@ export async function revokeInvitation(ctx: ServiceContext, actor: Actor, invita
   logAuditEvent(event);
 }
 
+/**
+ * The pending invitation an emailed link's token names. Unknown, used, revoked and expired tokens
+ * all get the same 400 (SEC-38), as does anything that is not a token at all.
+ */
+export async function requirePendingInvitation(ctx: ServiceContext, token: string) {
+  if (!isWellFormedToken(token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  const pending = await findPendingInvitationByToken(ctx.db, await hashToken(token), Date.now());
+  if (!pending) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  return pending;
+}
+
 export interface AcceptedInvitation {
   userId: string;
   session: IssuedSession;
@@ -152,10 +163,8 @@ export async function acceptInvitation(
   ctx: ServiceContext,
   input: { token: string; password: string; firstName: string | null; lastName: string | null },
 ): Promise<AcceptedInvitation> {
-  if (!isWellFormedToken(input.token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
-  const tokenHash = await hashToken(input.token);
-  const pending = await findPendingInvitationByToken(ctx.db, tokenHash, Date.now());
-  if (!pending) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  const pending = await requirePendingInvitation(ctx, input.token);
+  const { tokenHash } = pending;
   if (await findUserByEmail(ctx.db, pending.email)) throw new AppError(409, "CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
 
   const passwordHash = await hashPassword(input.password, ctx.config.argon2, ctx.config.argon2);
