@@ -2,12 +2,14 @@
 // only on email_verified: true, unverified accounts claimed in one batch, B2B only by invitation,
 // suspended users and organizations refused. Every sign-in goes through the real provider.
 import { env } from "cloudflare:test";
+import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { createClient } from "../../helpers/client";
 import { GOOD_PASSWORD, readEmailedToken, uniqueEmail } from "../../helpers/accounts";
 import { auditActions, countRows, insertUser } from "../../helpers/factories";
 import { readDBState } from "../../helpers/db-state";
 import { signIn } from "../../helpers/orgs";
+import { hashToken } from "../../../src/lib/crypto";
 import {
   WEB_BASE_URL,
   authorizeAtProvider,
@@ -320,6 +322,19 @@ describe("SEC-62: Google sign-in accepts the invitation the person clicked, carr
       "not_invited",
     );
     expect(await readDBState()).toEqual(before);
+  });
+
+  it("SEC-62: the signed state carries the invitation's id, never the link's token, and nothing of the token reaches the provider's URL", async () => {
+    const owner = await insertUser({ role: "org_admin" });
+    const invitationToken = await invite(owner, uniqueEmail("bound"));
+    const row = await env.DB.prepare("SELECT id FROM invitation WHERE token_hash = ?")
+      .bind(await hashToken(invitationToken))
+      .first<{ id: string }>();
+    const authorizeURL = await startSignIn(b2b(), { invitationToken });
+    expect(decodeJwt(authorizeURL.searchParams.get("state")!).inv).toBe(row!.id);
+    expect(authorizeURL.toString()).not.toContain(invitationToken);
+    // Without a link, the state binds nothing.
+    expect(decodeJwt((await startSignIn(b2b())).searchParams.get("state")!)).not.toHaveProperty("inv");
   });
 
   it("SEC-62: the start route refuses an invitation token that names no pending invitation (400 INVALID_TOKEN) and sets no cookie", async () => {
