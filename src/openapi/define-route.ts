@@ -4,14 +4,14 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { describeAccess, requireAccess, type Access } from "../middleware/access";
 import { rateLimit, type RateLimitPolicy } from "../middleware/rate-limit";
-import { errorResponses } from "./error-responses";
+import { errorResponses, type RouteErrors } from "./error-responses";
 import type { Mode } from "../config";
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../errors";
 
 function requireMode(mode: Mode): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async function requireMode(c, next) {
-    if (c.get("config").mode !== mode) throw new AppError(404, "NOT_FOUND", "Not found.");
+    if (c.get("config").mode !== mode) throw new AppError("NOT_FOUND", "Not found.");
     await next();
   });
 }
@@ -21,8 +21,8 @@ export interface RouteOptions {
   rateLimit?: RateLimitPolicy;
   /** The route exists only in this mode; in the other it is 404 before anything else runs. */
   onlyInMode?: Mode;
-  /** The route's own error outcomes, by status: "CODE: when". Shared ones are added for it. */
-  errors?: Partial<Record<400 | 401 | 402 | 403 | 404 | 409 | 422 | 429, string>>;
+  /** The route's own error outcomes, by code: when it happens. Shared ones are added for it. */
+  errors?: RouteErrors;
 }
 
 /** The OpenAPI extension that carries a route's access rule (read back by the route table). */

@@ -8,7 +8,7 @@
 // the access gate lets the request through and the hostile values meet validation and the service.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BODY_LIMIT_BYTES, BODY_LIMIT_OVERRIDES } from "../../src/app";
+import { BODY_LIMIT_BYTES, BODY_LIMIT_OVERRIDES } from "../../src/platform/body-limits";
 import { getPasswordHashingStats } from "../../src/lib/password";
 import type { Role } from "../../src/lib/roles";
 import { createClient, randomIP, type TestClient } from "../helpers/client";

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import { listRoutes } from "../../src/openapi/route-table";
 import { ACCESS_EXTENSION } from "../../src/openapi/define-route";
+import { ERRORS } from "../../src/errors";
 import { createClient } from "../helpers/client";
 import { routeLabel } from "../helpers/route-registry";
 
@@ -15,7 +16,9 @@ interface Operation {
 }
 interface Document {
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+  components: {
+    schemas: Record<string, { properties?: Record<string, { properties?: Record<string, { enum?: string[] }> }> }>;
+  };
 }
 
 const TABLE = listRoutes(app);
@@ -83,6 +86,22 @@ describe("/openapi.json completeness", () => {
         .filter(([status]) => Number(status) >= 400 && !NON_ERROR_BODIES.has(`${routeLabel(route)} ${status}`))
         .filter(([, response]) => response.content?.["application/json"]?.schema?.$ref !== ERROR_REF)
         .map(([status]) => `${routeLabel(route)} ${status}`),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it("names each error response's codes with the status the error table (src/errors.ts) gives them", () => {
+    expect(document.components.schemas.Error?.properties?.error?.properties?.code?.enum).toEqual(Object.keys(ERRORS));
+    const problems = TABLE.flatMap((route) =>
+      Object.entries(operationOf(route)?.responses ?? {})
+        .filter(([status]) => Number(status) >= 400 && !NON_ERROR_BODIES.has(`${routeLabel(route)} ${status}`))
+        .flatMap(([status, response]) => {
+          const codes = [...response.description.matchAll(/(?:^|; )([A-Z][A-Z_]+): /g)].map((match) => match[1]!);
+          if (codes.length === 0) return [`${routeLabel(route)} ${status}: names no code`];
+          return codes
+            .filter((code) => ERRORS[code as keyof typeof ERRORS]?.status !== Number(status))
+            .map((code) => `${routeLabel(route)} ${status}: ${code}`);
+        }),
     );
     expect(problems).toEqual([]);
   });

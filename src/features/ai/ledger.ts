@@ -100,7 +100,6 @@ export async function reserveAITokens(
     details,
   });
   throw new AppError(
-    402,
     "QUOTA_EXCEEDED",
     "Your organization's AI allotment, credits and allowed overage cannot cover this call.",
     {

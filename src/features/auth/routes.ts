@@ -56,8 +56,10 @@ const login = defineRoute(
     access: PUBLIC,
     rateLimit: RATE_LIMITS.login,
     errors: {
-      401: "INVALID_CREDENTIALS: wrong email or password (identical for both)",
-      403: "EMAIL_NOT_VERIFIED, ACCOUNT_SUSPENDED or ORG_SUSPENDED (only after the right password)",
+      INVALID_CREDENTIALS: "wrong email or password (identical for both)",
+      EMAIL_NOT_VERIFIED: "the email address is not verified yet (only after the right password)",
+      ACCOUNT_SUSPENDED: "the user is suspended (only after the right password)",
+      ORG_SUSPENDED: "the organization is suspended (only after the right password)",
     },
   },
   {
@@ -87,7 +89,7 @@ const verify = defineRoute(
   {
     access: PUBLIC,
     rateLimit: RATE_LIMITS.verifyEmail,
-    errors: { 400: "INVALID_TOKEN: unknown, used or expired token" },
+    errors: { INVALID_TOKEN: "unknown, used or expired token" },
   },
   {
     method: "post",
@@ -124,7 +126,7 @@ const sessionsList = defineRoute(
 );
 
 const sessionRevoke = defineRoute(
-  { access: minRole("readonly"), errors: { 404: "NOT_FOUND: not one of the caller's sessions" } },
+  { access: minRole("readonly"), errors: { NOT_FOUND: "not one of the caller's sessions" } },
   {
     method: "delete",
     path: "/sessions/{id}",
@@ -204,7 +206,7 @@ export const authRoutes = createRouter()
     const { session, user } = requireSessionContext(c);
     const { id } = c.req.valid("param");
     if (!(await revokeSession(c.get("db"), user.id, id))) {
-      throw new AppError(404, "NOT_FOUND", "No such session.");
+      throw new AppError("NOT_FOUND", "No such session.");
     }
     await recordAuditEvent(c.get("db"), {
       action: "session_revoked",

@@ -130,18 +130,18 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
       ip: ctx.ip,
       details: { reason: user ? "wrong_password" : "unknown_email" },
     });
-    throw new AppError(401, "INVALID_CREDENTIALS", INVALID_CREDENTIALS_MESSAGE);
+    throw new AppError("INVALID_CREDENTIALS", INVALID_CREDENTIALS_MESSAGE);
   }
   await clearLoginFailures(ctx.env, input.email);
 
   if (user.emailVerifiedAt === null) {
-    throw new AppError(403, "EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
+    throw new AppError("EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
   }
   if (user.suspendedAt !== null) {
-    throw new AppError(403, "ACCOUNT_SUSPENDED", "This account is suspended.");
+    throw new AppError("ACCOUNT_SUSPENDED", "This account is suspended.");
   }
   if (user.organizationSuspendedAt !== null) {
-    throw new AppError(403, "ORG_SUSPENDED", "This organization is suspended.");
+    throw new AppError("ORG_SUSPENDED", "This organization is suspended.");
   }
 
   const now = Date.now();
@@ -195,7 +195,7 @@ export const INVALID_TOKEN_MESSAGE = "This link is invalid or has expired.";
 
 /** Marks the email verified and consumes the token in one batch; a token works once (SEC-27). */
 export async function verifyEmail(ctx: ServiceContext, token: string): Promise<void> {
-  if (!isWellFormedToken(token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (!isWellFormedToken(token)) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const tokenHash = await hashToken(token);
   const now = Date.now();
   const owner = selectValidTokenUserId(ctx.db, tokenHash, "verify_email", now);
@@ -206,7 +206,7 @@ export async function verifyEmail(ctx: ServiceContext, token: string): Promise<v
     buildTokenConsume(ctx.db, tokenHash, "verify_email", now),
   ]);
   const userId = consumed[0]?.userId;
-  if (!userId) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (!userId) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const user = await findUserById(ctx.db, userId);
   await recordAuditEvent(ctx.db, {
     action: "email_verified",

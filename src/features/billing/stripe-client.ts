@@ -1,7 +1,7 @@
 // The Stripe SDK on its fetch HTTP client and SubtleCrypto: one client per key and API base.
 import Stripe from "stripe";
-import type { BillingConfig, Config } from "../../config";
-import { AppError } from "../../errors";
+import { type Config, misconfiguredError, requireSubsystemConfig } from "../../config";
+import type { BillingConfig } from "../../config/billing";
 
 /** Webhook signatures are checked with WebCrypto (SEC-50); the SDK's Node crypto is absent here. */
 export const STRIPE_CRYPTO_PROVIDER = Stripe.createSubtleCryptoProvider();
@@ -30,9 +30,11 @@ export function createStripeClient(options: StripeClientOptions): Stripe {
 // Building a client instantiates every resource class: do it once per key and base per isolate.
 const clients = new Map<string, Stripe>();
 
-/** The client for the configured key, or null when billing is not configured. */
-export function findStripeClient(billing: BillingConfig): Stripe | null {
-  if (!billing.stripeSecretKey || billing.problems.includes("STRIPE_API_BASE")) return null;
+/** The client for the configured key, or null when billing is off or misconfigured. */
+export function findStripeClient(config: Config): Stripe | null {
+  if ("problems" in config.billing) return null;
+  const billing = config.billing.config;
+  if (!billing.stripeSecretKey) return null;
   const cacheKey = JSON.stringify([billing.stripeSecretKey, billing.stripeAPIBase]);
   let client = clients.get(cacheKey);
   if (!client) {
@@ -44,7 +46,7 @@ export function findStripeClient(billing: BillingConfig): Stripe | null {
 
 /** Whether customer creation and the billing routes can talk to Stripe at all. */
 export function isStripeConfigured(config: Config): boolean {
-  return findStripeClient(config.billing) !== null;
+  return findStripeClient(config) !== null;
 }
 
 /**
@@ -52,17 +54,8 @@ export function isStripeConfigured(config: Config): boolean {
  * a deployment without Stripe keys serves everything else (README, "Stripe billing").
  */
 export function requireStripeClient(config: Config): Stripe {
-  const client = findStripeClient(config.billing);
-  if (client) return client;
-  const settings = [
-    ...new Set([...config.billing.problems, ...(config.billing.stripeSecretKey ? [] : ["STRIPE_SECRET_KEY"])]),
-  ];
-  throw new AppError(
-    503,
-    "MISCONFIGURED",
-    "Billing is not configured: set STRIPE_SECRET_KEY (see README, Stripe billing).",
-    {
-      settings: settings.filter((name) => name !== "STRIPE_WEBHOOK_SECRET"),
-    },
-  );
+  requireSubsystemConfig(config, "billing");
+  const client = findStripeClient(config);
+  if (!client) throw misconfiguredError(["STRIPE_SECRET_KEY"], { message: "Billing is off: set STRIPE_SECRET_KEY." });
+  return client;
 }

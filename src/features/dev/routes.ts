@@ -23,7 +23,7 @@ const DevEmailSchema = z
   .openapi("DevEmail");
 
 const outbox = defineRoute(
-  { access: PUBLIC, errors: { 404: "NOT_FOUND: outside ENVIRONMENT=dev with EMAIL_PROVIDER=stub" } },
+  { access: PUBLIC, errors: { NOT_FOUND: "outside ENVIRONMENT=dev with EMAIL_PROVIDER=stub" } },
   {
     method: "get",
     path: "/emails",
@@ -37,7 +37,7 @@ const outbox = defineRoute(
 export const devRoutes = createRouter().openapi(outbox, async (c) => {
   const config = c.get("config");
   if (config.environment !== "dev" || config.email.provider !== "stub") {
-    throw new AppError(404, "NOT_FOUND", "Not found.");
+    throw new AppError("NOT_FOUND", "Not found.");
   }
   const { to } = c.req.valid("query");
   const rows = await c

@@ -23,7 +23,7 @@ function toNoteResponse(note: NoteRow) {
   };
 }
 
-const NOT_FOUND = { 404: "NOT_FOUND: no such note in your organization" } as const;
+const NO_SUCH_NOTE = { NOT_FOUND: "no such note in your organization" } as const;
 
 const list = defineRoute(
   { access: minRole("readonly") },
@@ -38,7 +38,7 @@ const list = defineRoute(
 );
 
 const create = defineRoute(
-  { access: minRole("member"), errors: { 402: "QUOTA_EXCEEDED: the plan's max_notes is reached" } },
+  { access: minRole("member"), errors: { QUOTA_EXCEEDED: "the plan's max_notes is reached" } },
   {
     method: "post",
     path: "/",
@@ -52,7 +52,7 @@ const create = defineRoute(
 );
 
 const read = defineRoute(
-  { access: minRole("readonly"), errors: NOT_FOUND },
+  { access: minRole("readonly"), errors: NO_SUCH_NOTE },
   {
     method: "get",
     path: "/{id}",
@@ -64,7 +64,7 @@ const read = defineRoute(
 );
 
 const replace = defineRoute(
-  { access: minRole("member"), errors: NOT_FOUND },
+  { access: minRole("member"), errors: NO_SUCH_NOTE },
   {
     method: "put",
     path: "/{id}",
@@ -76,7 +76,7 @@ const replace = defineRoute(
 );
 
 const remove = defineRoute(
-  { access: minRole("member"), errors: NOT_FOUND },
+  { access: minRole("member"), errors: NO_SUCH_NOTE },
   {
     method: "delete",
     path: "/{id}",

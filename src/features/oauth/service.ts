@@ -35,7 +35,7 @@ type GoogleSettings = NonNullable<Config["google"]>;
 /** The Google settings, or 404 when Google sign-in is not configured (it is optional). */
 export function requireGoogle(config: Config): GoogleSettings & { stateSecret: string } {
   // Config validation guarantees JWT_SECRET whenever Google is configured.
-  if (!config.google || !config.jwtSecret) throw new AppError(404, "NOT_FOUND", "Google sign-in is not enabled.");
+  if (!config.google || !config.jwtSecret) throw new AppError("NOT_FOUND", "Google sign-in is not enabled.");
   return { ...config.google, stateSecret: config.jwtSecret };
 }
 
@@ -67,7 +67,7 @@ export async function startGoogleSignIn(
   } catch (error) {
     const reason = error instanceof OAuthFailure ? error.reason : String(error);
     logEvent("error", "oauth_provider_unavailable", { provider: GOOGLE_PROVIDER, reason });
-    throw new AppError(502, "UPSTREAM_UNAVAILABLE", "Google sign-in is unavailable right now. Try again in a moment.");
+    throw new AppError("UPSTREAM_UNAVAILABLE", "Google sign-in is unavailable right now. Try again in a moment.");
   }
   const pkce = await createPKCEPair();
   const nonce = generateSecret(32);

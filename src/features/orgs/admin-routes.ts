@@ -56,8 +56,8 @@ const create = defineRoute(
   {
     access: minRole("sys_admin"),
     errors: {
-      409: "CONFLICT: admin_email already has an account",
-      429: "RATE_LIMITED: admin_email was sent 3 invitations in the last hour; see Retry-After",
+      CONFLICT: "admin_email already has an account",
+      RATE_LIMITED: "admin_email was sent 3 invitations in the last hour; see Retry-After",
     },
   },
   {
@@ -77,8 +77,8 @@ function suspensionRoute(action: "suspend" | "activate") {
     {
       access: minRole("sys_admin"),
       errors: {
-        404: "NOT_FOUND: no such organization",
-        ...(action === "suspend" ? { 409: "CONFLICT: your own organization" } : {}),
+        NOT_FOUND: "no such organization",
+        ...(action === "suspend" ? { CONFLICT: "your own organization" } : {}),
       },
     },
     {

@@ -36,9 +36,10 @@ const create = defineRoute(
     access: minRole("org_admin"),
     rateLimit: RATE_LIMITS.createInvitation,
     errors: {
-      403: "FORBIDDEN: a role above your own",
-      422: "VALIDATION_ERROR: role must be readonly, member or org_admin",
-      429: "RATE_LIMITED: also over 100 invitations a day for the organization, or 3 an hour for the recipient address; see Retry-After",
+      FORBIDDEN: "a role above your own",
+      VALIDATION_ERROR: "role must be readonly, member or org_admin",
+      RATE_LIMITED:
+        "also over 100 invitations a day for the organization, or 3 an hour for the recipient address; see Retry-After",
     },
   },
   {
@@ -68,7 +69,7 @@ const list = defineRoute(
 );
 
 const revoke = defineRoute(
-  { access: minRole("org_admin"), errors: { 404: "NOT_FOUND: no such pending invitation in your organization" } },
+  { access: minRole("org_admin"), errors: { NOT_FOUND: "no such pending invitation in your organization" } },
   {
     method: "delete",
     path: "/{id}",
@@ -84,8 +85,8 @@ const accept = defineRoute(
     access: PUBLIC,
     rateLimit: RATE_LIMITS.acceptInvitation,
     errors: {
-      400: "INVALID_TOKEN: unknown, used, revoked or expired invitation (all look the same)",
-      409: "CONFLICT: the invited email already has an account (one organization per account); the invitation stays pending",
+      INVALID_TOKEN: "unknown, used, revoked or expired invitation (all look the same)",
+      CONFLICT: "the invited email already has an account (one organization per account); the invitation stays pending",
     },
   },
   {
@@ -125,7 +126,7 @@ export const invitationRoutes = createRouter()
     });
     writeSessionCookie(c, session.token);
     const user = await findUserById(ctx.db, userId);
-    if (!user) throw new AppError(404, "NOT_FOUND", "Account not found.");
+    if (!user) throw new AppError("NOT_FOUND", "Account not found.");
     return c.json(
       toUserResponse({
         id: user.id,

@@ -86,10 +86,10 @@ export async function createInvitation(
   input: { email: string; role: AssignableRole },
 ): Promise<NewInvitationRow> {
   if (!hasRoleAtLeast(actor.role, input.role)) {
-    throw new AppError(403, "FORBIDDEN", "You cannot invite with a role above your own.");
+    throw new AppError("FORBIDDEN", "You cannot invite with a role above your own.");
   }
   const organization = await findOrganization(ctx.db, actor.organizationId);
-  if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
+  if (!organization) throw new AppError("NOT_FOUND", "Organization not found.");
   await consumeInvitationLimits(ctx, { organizationId: actor.organizationId, normalizedEmail: input.email });
 
   const now = Date.now();
@@ -129,7 +129,7 @@ export async function revokeInvitation(ctx: ServiceContext, actor: Actor, invita
     buildInvitationRevocation(ctx.db, actor.organizationId, invitationId, Date.now()),
     buildAuditInsertIfChanged(ctx.db, event),
   ]);
-  if (revoked.length === 0) throw new AppError(404, "NOT_FOUND", "No such pending invitation.");
+  if (revoked.length === 0) throw new AppError("NOT_FOUND", "No such pending invitation.");
   logAuditEvent(event);
 }
 
@@ -138,9 +138,9 @@ export async function revokeInvitation(ctx: ServiceContext, actor: Actor, invita
  * all get the same 400 (SEC-38), as does anything that is not a token at all.
  */
 export async function requirePendingInvitation(ctx: ServiceContext, token: string) {
-  if (!isWellFormedToken(token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (!isWellFormedToken(token)) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const pending = await findPendingInvitationByToken(ctx.db, await hashToken(token), Date.now());
-  if (!pending) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (!pending) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   return pending;
 }
 
@@ -165,7 +165,7 @@ export async function acceptInvitation(
 ): Promise<AcceptedInvitation> {
   const pending = await requirePendingInvitation(ctx, input.token);
   const { tokenHash } = pending;
-  if (await findUserByEmail(ctx.db, pending.email)) throw new AppError(409, "CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
+  if (await findUserByEmail(ctx.db, pending.email)) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
 
   const passwordHash = await hashPassword(input.password, ctx.config.argon2, ctx.config.argon2);
   const now = Date.now();
@@ -184,12 +184,12 @@ export async function acceptInvitation(
       buildInvitationConsume(ctx.db, { invitation: { tokenHash }, userId, now }),
     ]);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError(409, "CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
     throw error;
   }
   const invitation = consumed[0];
   // Used meanwhile, revoked meanwhile, or the organization was suspended: nothing was written.
-  if (!invitation) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (!invitation) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
 
   await recordAuditEvent(ctx.db, {
     action: "invitation_accepted",

@@ -44,7 +44,7 @@ export async function resolveOrganizationPlan(
   now = Date.now(),
 ): Promise<OrganizationPlan> {
   const billing = await findOrganizationBilling(db, organizationId);
-  if (!billing) throw new AppError(404, "NOT_FOUND", "Organization not found.");
+  if (!billing) throw new AppError("NOT_FOUND", "Organization not found.");
   const row = billing.subscribedPlan ?? billing.defaultPlan;
   const plan = row ? resolvePlan(row) : null;
   return {
@@ -84,14 +84,14 @@ export async function createPlan(db: Database, input: PlanInput): Promise<Resolv
     });
     return resolvePlan(row);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError(409, "CONFLICT", PRODUCT_TAKEN);
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", PRODUCT_TAKEN);
     throw error;
   }
 }
 
 export async function getPlan(db: Database, planId: string): Promise<ResolvedPlan> {
   const row = await findPlanRow(db, planId);
-  if (!row) throw new AppError(404, "NOT_FOUND", "No such plan.");
+  if (!row) throw new AppError("NOT_FOUND", "No such plan.");
   return resolvePlan(row);
 }
 
@@ -104,10 +104,10 @@ export async function updatePlan(db: Database, planId: string, input: PlanInput)
       features: storedFeatures(input.features),
       updatedAt: Date.now(),
     });
-    if (!row) throw new AppError(404, "NOT_FOUND", "No such plan.");
+    if (!row) throw new AppError("NOT_FOUND", "No such plan.");
     return resolvePlan(row);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError(409, "CONFLICT", PRODUCT_TAKEN);
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", PRODUCT_TAKEN);
     throw error;
   }
 }
@@ -116,11 +116,11 @@ export async function deletePlan(db: Database, planId: string): Promise<void> {
   const deleted = await deleteUnusedPlanRow(db, planId);
   if (deleted.length > 0) return;
   await getPlan(db, planId); // 404 when it does not exist
-  throw new AppError(409, "CONFLICT", "The default plan, or a plan organizations are on, cannot be deleted.");
+  throw new AppError("CONFLICT", "The default plan, or a plan organizations are on, cannot be deleted.");
 }
 
 export async function setDefaultPlan(db: Database, planId: string): Promise<ResolvedPlan> {
   const [, set] = await db.batch(buildDefaultPlanSwitch(db, planId, Date.now()));
-  if (set.length === 0) throw new AppError(404, "NOT_FOUND", "No such plan.");
+  if (set.length === 0) throw new AppError("NOT_FOUND", "No such plan.");
   return getPlan(db, planId);
 }

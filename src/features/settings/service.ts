@@ -42,7 +42,7 @@ export function resolveScopeId(scope: SettingScope, actor: SettingActor): string
 
 function requireDefinition(scope: SettingScope, key: string): SettingDefinition {
   const definition = findSettingDefinition(scope, key);
-  if (!definition) throw new AppError(404, "NOT_FOUND", "No such setting.");
+  if (!definition) throw new AppError("NOT_FOUND", "No such setting.");
   return definition;
 }
 
@@ -129,7 +129,7 @@ export async function updateSetting(
   const definition = requireDefinition(scope, key);
   const result = z.object({ value: definition.schema }).safeParse({ value: input.value });
   if (!result.success) {
-    throw new AppError(422, "VALIDATION_ERROR", "The value does not match the setting's type.", {
+    throw new AppError("VALIDATION_ERROR", "The value does not match the setting's type.", {
       fields: listFieldErrors(result.error),
     });
   }

@@ -1,5 +1,5 @@
 // The LLMClient for the configured provider (AI_PROVIDER): fake, openai or workers-ai.
-import type { AIConfig } from "../config";
+import type { AIConfig } from "../../../config/ai";
 import { createFakeLLMClient } from "./fake";
 import { createOpenAIClient } from "./openai";
 import { createWorkersAIClient } from "./workers-ai";

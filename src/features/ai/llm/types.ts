@@ -1,6 +1,7 @@
 // The LLMClient interface every provider implements, and the token estimate the ledger reserves by.
+import type { AIProviderName } from "../../../config/ai";
 
-export type LLMProviderName = "fake" | "openai" | "workers-ai";
+export type LLMProviderName = AIProviderName;
 
 export interface LLMMessage {
   role: "system" | "user" | "assistant";

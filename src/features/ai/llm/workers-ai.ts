@@ -1,7 +1,6 @@
 // Cloudflare Workers AI through the AI binding, streamed: env.AI.run(model, {messages, stream: true})
 // returns SSE lines `data: {"response": "..."}`, the last ones with `usage`, then `data: [DONE]`.
 // Models in the OpenAI chat format send `choices[0].delta.content` instead; both are read.
-import type { WorkersAIBinding } from "../config";
 import { parseSSE } from "./sse";
 import {
   collectStream,
@@ -13,6 +12,11 @@ import {
   type LLMMessage,
   type LLMStreamEvent,
 } from "./types";
+
+/** What the client uses of the Workers AI binding (`Ai`): one call, with the configured model name. */
+export interface WorkersAIBinding {
+  run(model: string, inputs: Record<string, unknown>, options?: Record<string, unknown>): Promise<unknown>;
+}
 
 interface WorkersAIEvent {
   response?: string;
