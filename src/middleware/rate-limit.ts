@@ -104,11 +104,25 @@ function describePolicy(policy: RateLimitPolicy): string {
 }
 
 /**
- * Counts one email to `normalizedEmail` under `policy` and answers whether it may be sent (SEC-56).
- * Call it for every request, whether or not the address has an account, and after the response
- * (ctx.defer), so neither the count nor its cost says anything about the address. The object is
- * named by the SHA-256 of the address, never the address itself. If the limiter is unavailable the
- * email is not sent (fail closed, as callLimiter explains).
+ * Counts one email to `normalizedEmail` under `policy`; throws RateLimitedError (429 + Retry-After)
+ * when over (SEC-56). For routes whose refusal may show (an invitation, whose sender is signed in);
+ * where it must not, use consumeRecipientLimit. The object is named by the SHA-256 of the address,
+ * never the address itself: object names can surface in dashboards and logs.
+ */
+export async function consumeRecipientRateLimit(
+  env: Env,
+  policy: RateLimitPolicy,
+  normalizedEmail: string,
+): Promise<void> {
+  await consumeRateLimit(env, `${policy.name}:${await hashToken(normalizedEmail)}`, policy);
+}
+
+/**
+ * Counts one email to `normalizedEmail` under `policy` and answers whether it may be sent (SEC-56),
+ * for routes that answer the same either way. Call it for every request, whether or not the address
+ * has an account, and after the response (ctx.defer), so neither the count nor its cost says
+ * anything about the address. If the limiter is unavailable the email is not sent (fail closed, as
+ * callLimiter explains).
  */
 export async function consumeRecipientLimit(
   env: Env,
@@ -116,7 +130,7 @@ export async function consumeRecipientLimit(
   normalizedEmail: string,
 ): Promise<boolean> {
   try {
-    await consumeRateLimit(env, `${policy.name}:${await hashToken(normalizedEmail)}`, policy);
+    await consumeRecipientRateLimit(env, policy, normalizedEmail);
     return true;
   } catch (error) {
     if (error instanceof RateLimitedError) return false;
