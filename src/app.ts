@@ -4,7 +4,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env";
 import { AppError } from "./errors";
-import { createRouter } from "./openapi/app-factory";
+import { createRouter } from "./platform/openapi/app-factory";
 import { securityHeaders } from "./middleware/security-headers";
 import { requestContext } from "./middleware/request-context";
 import { corsPolicy } from "./middleware/cors";
@@ -31,7 +31,7 @@ import { billingRoutes, subscriptionRoutes } from "./features/billing/routes";
 import { STRIPE_WEBHOOK_PATH, webhookRoutes } from "./features/billing/webhook-routes";
 import { devRoutes } from "./features/dev/routes";
 import { DOCS_PATH, docsResponseHeaders, docsRoutes } from "./features/docs/routes";
-import { serveOpenAPIDocument } from "./openapi/document";
+import { serveOpenAPIDocument } from "./platform/openapi/document";
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 

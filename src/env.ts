@@ -2,7 +2,7 @@
 import type { RateLimiter } from "./rate-limit/rate-limiter";
 import type { Config } from "./config";
 import type { Database } from "./db/client";
-import type { SessionContext } from "./sessions/service";
+import type { SessionContext } from "./platform/sessions/service";
 
 export interface Env {
   DB: D1Database;

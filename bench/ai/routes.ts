@@ -9,7 +9,7 @@ import { requireAIConfig, type WorkerEnv } from "../../src/features/ai/config";
 import { createLLMClient } from "../../src/features/ai/llm";
 import { buildCopilotMessages } from "../../src/features/ai/copilot-service";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservation } from "../../src/features/ai/ledger";
-import { validateSessionToken } from "../../src/sessions/service";
+import { validateSessionToken } from "../../src/platform/sessions/service";
 import { readSessionCookie } from "../../src/middleware/session-cookie";
 
 const FREE = { inputUSDPerMillion: 0, outputUSDPerMillion: 0 };

@@ -5,7 +5,7 @@ import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { hasRoleAtLeast, type Role } from "../lib/roles";
 import { timingSafeEqual } from "../lib/crypto";
-import { validateSessionToken } from "../sessions/service";
+import { validateSessionToken } from "../platform/sessions/service";
 import { readSessionCookie } from "./session-cookie";
 
 /**

@@ -1,8 +1,8 @@
 // HTTP for /admin/stats (sys_admin): the fleet at a glance.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
-import { jsonResponse } from "../route-helpers";
+import { jsonResponse } from "../../platform/route-helpers";
 import { AdminStatsSchema, StatsQuerySchema } from "./schemas";
 import { getAdminStats } from "./service";
 

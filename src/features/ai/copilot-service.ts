@@ -4,7 +4,7 @@
 // never reaches the provider.
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import type { Actor } from "../orgs/members-service";
 import { getNote } from "../notes/service";
 import type { NoteRow } from "../notes/repo";

@@ -1,14 +1,14 @@
 // HTTP for /auth: parse, authorize, call the service, respond.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC, minRole } from "../../middleware/access";
 import { RATE_LIMITS } from "../../middleware/rate-limit";
 import { clearSessionCookie, writeSessionCookie } from "../../middleware/session-cookie";
 import { AppError } from "../../errors";
 import { toISOString } from "../../lib/time";
-import { serviceContextFrom } from "../service-context";
+import { serviceContextFrom } from "../../platform/service-context";
 import { UserSchema, toUserResponse } from "../users/schemas";
-import { requireSessionContext, jsonBody, jsonResponse, noContent } from "../route-helpers";
+import { requireSessionContext, jsonBody, jsonResponse, noContent } from "../../platform/route-helpers";
 import {
   EmailBodySchema,
   LoginSchema,
@@ -20,7 +20,7 @@ import {
   TokenBodySchema,
 } from "./schemas";
 import { logIn, logOut, resendVerification, signUp, verifyEmail } from "./service";
-import { listSessions, revokeSession } from "../../sessions/service";
+import { listSessions, revokeSession } from "../../platform/sessions/service";
 import { recordAuditEvent } from "../audit/service";
 
 const SIGNUP_ACCEPTED = "Check your inbox to verify your email address.";

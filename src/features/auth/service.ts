@@ -4,11 +4,11 @@ import { hashPassword, needsRehash, verifyAgainstDummyHash, verifyPassword } fro
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
 import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from "../../middleware/rate-limit";
 import { alreadyRegisteredEmail, verificationEmail } from "../../email/templates";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import type { UserProfile } from "../users/schemas";
 import { buildAuditInsert, recordAuditEvent } from "../audit/service";
-import { buildSession, type IssuedSession } from "../../sessions/service";
-import { deleteSessionById, insertSession } from "../../sessions/repo";
+import { buildSession, type IssuedSession } from "../../platform/sessions/service";
+import { deleteSessionById, insertSession } from "../../platform/sessions/repo";
 import { buildTokenConsume, selectValidTokenUserId } from "./email-token-repo";
 import { prepareEmailToken } from "./email-token-service";
 import { onOrganizationCreated, retryStripeCustomerIfMissing } from "../billing/customer-service";

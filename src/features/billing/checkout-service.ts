@@ -1,6 +1,6 @@
 // Buying a credit pack: a Checkout Session with inline price data, and verifying it on return.
 import { AppError } from "../../errors";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import type { Actor } from "../orgs/members-service";
 import { findOrganizationCustomer } from "./customer-repo";
 import { ensureStripeCustomer } from "./customer-service";

@@ -1,7 +1,7 @@
 // Credit packs on sale: which configuration is in effect (setting, var or default).
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import type { Actor } from "../orgs/members-service";
 import { getSetting } from "../settings/service";
 import { CreditPackListSchema, DEFAULT_CREDIT_PACKS, type CreditPack } from "./credit-pack-schema";

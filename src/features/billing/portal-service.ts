@@ -1,5 +1,5 @@
 // POST /subscription/manage: a Stripe Customer Portal session for the caller's organization.
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import type { Actor } from "../orgs/members-service";
 import { ensureStripeCustomer } from "./customer-service";
 import { resolveReturnURL } from "./return-url";

@@ -1,9 +1,9 @@
 // HTTP for /subscription/manage and /billing/credit-packs: the caller's organization's billing.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
-import { serviceContextFrom } from "../service-context";
-import { jsonBody, jsonResponse, requireActor } from "../route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonBody, jsonResponse, requireActor } from "../../platform/route-helpers";
 import { listCreditPacks } from "./credit-packs";
 import { findOrganizationCustomer } from "./customer-repo";
 import { createCreditPackCheckout, verifyCreditPackCheckout } from "./checkout-service";

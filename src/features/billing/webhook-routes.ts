@@ -1,7 +1,7 @@
 // HTTP for POST /webhooks/stripe: signed by Stripe, no session, no origin check (SEC-50, SEC-51).
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
-import { jsonResponse } from "../route-helpers";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
+import { jsonResponse } from "../../platform/route-helpers";
 import { WebhookReceiptSchema } from "./schemas";
 import { HANDLED_EVENT_TYPES, handleStripeEvent } from "./webhook-service";
 import { requireVerifiedStripeEvent, STRIPE_SIGNATURE, STRIPE_SIGNATURE_TOLERANCE_SECONDS } from "./webhook-signature";

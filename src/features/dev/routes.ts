@@ -1,14 +1,14 @@
 // GET /dev/emails: the stub outbox, only in development with the stub provider (404 otherwise).
 import { z } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC } from "../../middleware/access";
 import { AppError } from "../../errors";
 import { devEmails } from "../../db/schema";
 import { toISOString } from "../../lib/time";
 import { normalizeEmail } from "../../lib/email-address";
-import { jsonResponse } from "../route-helpers";
+import { jsonResponse } from "../../platform/route-helpers";
 
 const OUTBOX_PAGE_SIZE = 50;
 

@@ -1,7 +1,7 @@
 // Note rules: org-scoped CRUD whose create and delete go through the max_notes quota hook.
 import { AppError } from "../../errors";
 import type { PageRequest } from "../../lib/pagination";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import type { Actor } from "../orgs/members-service";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildNoteDeletion, buildNoteInsert, buildNoteUpdate, findNote, listNotesPage, type NoteRow } from "./repo";

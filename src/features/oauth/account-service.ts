@@ -2,9 +2,9 @@
 // Knows nothing about HTTP or about how the identity was verified.
 import type { BatchItem } from "drizzle-orm/batch";
 import { EMAIL_MAX_LENGTH, normalizeEmail } from "../../lib/email-address";
-import { buildSession, type IssuedSession } from "../../sessions/service";
-import { insertSession } from "../../sessions/repo";
-import type { ServiceContext } from "../service-context";
+import { buildSession, type IssuedSession } from "../../platform/sessions/service";
+import { insertSession } from "../../platform/sessions/repo";
+import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { isUniqueViolation } from "../auth/service";
 import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "../auth/user-repo";

@@ -6,7 +6,7 @@ import type { Config } from "../../config";
 import { generateSecret, timingSafeEqual } from "../../lib/crypto";
 import { logEvent } from "../../lib/log";
 import { consumeRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { recordAuditEvent } from "../audit/service";
 import { signInWithIdentity, type OAuthSignIn } from "./account-service";
 import { discoverProvider, type ProviderMetadata } from "./discovery";

@@ -1,13 +1,13 @@
 // HTTP for /admin (sys_admin): organizations across the fleet and the global audit log.
 import { z } from "@hono/zod-openapi";
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
-import { PageQuerySchema } from "../../openapi/pagination";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
+import { PageQuerySchema } from "../../platform/openapi/pagination";
 import { minRole } from "../../middleware/access";
 import { toPage } from "../../lib/pagination";
 import { toISOString } from "../../lib/time";
-import { serviceContextFrom } from "../service-context";
-import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { AuditPageSchema, toAuditEntry } from "../audit/schemas";
 import { listAuditEntries } from "../audit/repo";
 import { toInvitationResponse } from "./invitation-routes";

@@ -2,7 +2,7 @@
 // organizations and users. Suspension keeps data and revokes sessions in the same batch (SEC-25).
 import { AppError } from "../../errors";
 import type { PageRequest } from "../../lib/pagination";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildOrganizationInsert, findUserByEmail } from "../auth/user-repo";
 import type { Actor } from "./members-service";

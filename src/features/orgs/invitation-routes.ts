@@ -1,12 +1,12 @@
 // HTTP for /invitations: create, list, revoke (org_admin) and accept (public, with the token).
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC, minRole } from "../../middleware/access";
 import { RATE_LIMITS } from "../../middleware/rate-limit";
 import { writeSessionCookie } from "../../middleware/session-cookie";
 import { toISOString } from "../../lib/time";
-import { serviceContextFrom } from "../service-context";
-import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { UserSchema, toUserResponse } from "../users/schemas";
 import { findUserById } from "../auth/user-repo";
 import { AppError } from "../../errors";

@@ -5,11 +5,11 @@ import { hashPassword } from "../../lib/password";
 import { hasRoleAtLeast } from "../../lib/roles";
 import { DAY_MS } from "../../lib/time";
 import { invitationEmail } from "../../email/templates";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, recordAuditEvent } from "../audit/service";
 import { findUserByEmail } from "../auth/user-repo";
 import { isUniqueViolation, INVALID_TOKEN_MESSAGE } from "../auth/service";
-import { createSession, type IssuedSession } from "../../sessions/service";
+import { createSession, type IssuedSession } from "../../platform/sessions/service";
 import type { Actor } from "./members-service";
 import type { AssignableRole } from "./schemas";
 import {

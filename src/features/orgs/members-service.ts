@@ -1,7 +1,7 @@
 // Member rules (SEC-34): list, change role, remove, always inside the caller's organization.
 import { AppError } from "../../errors";
 import { hasRoleAtLeast, type Role } from "../../lib/roles";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildMemberRemoval, buildRoleChange, findMember } from "./members-repo";
 import type { AssignableRole } from "./schemas";

@@ -1,13 +1,13 @@
 // HTTP for /organization: the caller's organization, its members and its audit log.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
-import { PageQuerySchema } from "../../openapi/pagination";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
+import { PageQuerySchema } from "../../platform/openapi/pagination";
 import { minRole } from "../../middleware/access";
 import { AppError } from "../../errors";
 import { toPage } from "../../lib/pagination";
 import { toISOString } from "../../lib/time";
-import { serviceContextFrom } from "../service-context";
-import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { AuditPageSchema, toAuditEntry } from "../audit/schemas";
 import { listAuditEntries } from "../audit/repo";
 import { ChangeRoleSchema, IdParamSchema, MemberListSchema, OrganizationSchema, toMemberResponse } from "./schemas";

@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { EmailSchema, NewPasswordSchema, TokenSchema } from "../auth/schemas";
 import { NameSchema } from "../users/schemas";
-import { pageSchema } from "../../openapi/pagination";
+import { pageSchema } from "../../platform/openapi/pagination";
 import { toISOString } from "../../lib/time";
 
 export { ASSIGNABLE_ROLES, type AssignableRole } from "../../lib/roles";

@@ -1,8 +1,8 @@
 // HTTP for /admin/plans (sys_admin): plan CRUD and the default plan.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
-import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
+import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { IdParamSchema } from "../orgs/schemas";
 import { recordAuditEvent } from "../audit/service";
 import { AdminPlanListSchema, AdminPlanSchema, PlanInputSchema } from "./schemas";

@@ -1,9 +1,9 @@
 // HTTP for /plans (the catalogue) and /plan (the caller's organization's plan and usage).
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
 import { toISOString } from "../../lib/time";
-import { jsonResponse, requireActor } from "../route-helpers";
+import { jsonResponse, requireActor } from "../../platform/route-helpers";
 import { FEATURE_NAMES, isQuotaFeature } from "./features";
 import { OrganizationPlanSchema, PlanListSchema } from "./schemas";
 import { listPlans, resolveOrganizationPlan } from "./service";

@@ -3,11 +3,11 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import type { SettingScope } from "../../db/schema";
 import type { Role } from "../../lib/roles";
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
-import { jsonBody, jsonResponse, requireSessionContext } from "../route-helpers";
-import { serviceContextFrom } from "../service-context";
+import { jsonBody, jsonResponse, requireSessionContext } from "../../platform/route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
 import { SETTING_DEFINITIONS } from "./definitions";
 import {
   PutSettingSchema,

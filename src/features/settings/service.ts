@@ -4,9 +4,9 @@ import type { Database } from "../../db/client";
 import type { SettingScope } from "../../db/schema";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
-import { listFieldErrors } from "../../openapi/validation-hook";
+import { listFieldErrors } from "../../platform/openapi/validation-hook";
 import { buildAuditInsert } from "../audit/service";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { findSettingDefinition, type SettingDefinition, type SettingKey, type SettingValue } from "./definitions";
 import { buildSettingUpsert, findStoredSetting, type StoredSetting } from "./repo";
 

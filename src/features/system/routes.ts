@@ -1,8 +1,8 @@
 // Liveness, readiness and the public configuration summary.
 import { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC } from "../../middleware/access";
 import { logEvent } from "../../lib/log";
 

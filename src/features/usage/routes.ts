@@ -1,9 +1,9 @@
 // HTTP for /usage/*: the caller's organization's AI usage, and the fleet rollup for sys_admins.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
-import { PageQuerySchema } from "../../openapi/pagination";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
+import { PageQuerySchema } from "../../platform/openapi/pagination";
 import { minRole } from "../../middleware/access";
-import { jsonResponse, requireActor } from "../route-helpers";
+import { jsonResponse, requireActor } from "../../platform/route-helpers";
 import { FleetQuerySchema, FleetUsageSchema, TopUsersSchema, UsageHistorySchema, UsageSummarySchema } from "./schemas";
 import { getFleetUsage, getUsageSummary, listTopUsers, listUsageHistory } from "./service";
 

@@ -1,8 +1,8 @@
 // HTTP for /users/me.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
-import { jsonBody, jsonResponse, requireSessionContext } from "../route-helpers";
+import { jsonBody, jsonResponse, requireSessionContext } from "../../platform/route-helpers";
 import { UpdateMeSchema, UserSchema, toUserResponse } from "./schemas";
 import { updateMyNames } from "./service";
 

@@ -16,7 +16,7 @@ import {
 import { readAIConfig, type WorkerEnv } from "../../../src/features/ai/config";
 import { runCopilot } from "../../../src/features/ai/copilot-service";
 import { createDB } from "../../../src/db/client";
-import type { ServiceContext } from "../../../src/features/service-context";
+import type { ServiceContext } from "../../../src/platform/service-context";
 import { AppError } from "../../../src/errors";
 import { createAIOrganization, expectConsistent, readLedger } from "../../helpers/ai";
 

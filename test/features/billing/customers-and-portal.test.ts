@@ -6,7 +6,7 @@ import { createDB } from "../../../src/db/client";
 import { readConfig } from "../../../src/config";
 import { ensureStripeCustomer } from "../../../src/features/billing/customer-service";
 import { findStripeClient } from "../../../src/features/billing/stripe-client";
-import type { ServiceContext } from "../../../src/features/service-context";
+import type { ServiceContext } from "../../../src/platform/service-context";
 import { createQuotaMeter } from "../../../src/features/plans/quota";
 import { createClient, type TestClient } from "../../helpers/client";
 import { GOOD_PASSWORD, readEmailedToken, signedInAccount, uniqueEmail } from "../../helpers/accounts";

@@ -5,7 +5,7 @@ import { countRows, insertUser } from "../../helpers/factories";
 import { createDB } from "../../../src/db/client";
 import { readConfig } from "../../../src/config";
 import { createNote, deleteNote } from "../../../src/features/notes/service";
-import type { ServiceContext } from "../../../src/features/service-context";
+import type { ServiceContext } from "../../../src/platform/service-context";
 import type { QuotaFeature, QuotaMeter } from "../../../src/features/plans/quota";
 import { AppError } from "../../../src/errors";
 

@@ -5,9 +5,9 @@ import type { Database } from "../db/client";
 import type { Env, AppEnv } from "../env";
 import { createEmailSender, type EmailSender } from "../email";
 import { logEvent } from "../lib/log";
-import { createQuotaMeter, type QuotaMeter } from "./plans/quota";
+import { createQuotaMeter, type QuotaMeter } from "../features/plans/quota";
 import type Stripe from "stripe";
-import { requireStripeClient } from "./billing/stripe-client";
+import { requireStripeClient } from "../features/billing/stripe-client";
 
 export interface ServiceContext {
   env: Env;

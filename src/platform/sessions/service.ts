@@ -1,8 +1,8 @@
 // Server-side sessions: issue a fresh token at every login, validate it per request, revoke.
-import type { Database } from "../db/client";
-import { generateToken, hashToken, isWellFormedToken } from "../lib/crypto";
-import type { Role } from "../lib/roles";
-import { SECOND_MS } from "../lib/time";
+import type { Database } from "../../db/client";
+import { generateToken, hashToken, isWellFormedToken } from "../../lib/crypto";
+import type { Role } from "../../lib/roles";
+import { SECOND_MS } from "../../lib/time";
 import { deleteSessionById, deleteUserSessions, findValidSession, insertSession, listActiveSessions } from "./repo";
 
 export interface SessionContext {

@@ -1,13 +1,13 @@
 // Declares a route once: its access rule, rate limit, schemas and documented errors.
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
-import { describeAccess, requireAccess, type Access } from "../middleware/access";
-import { rateLimit, type RateLimitPolicy } from "../middleware/rate-limit";
+import type { AppEnv } from "../../env";
+import { describeAccess, requireAccess, type Access } from "../../middleware/access";
+import { rateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
 import { errorResponses } from "./error-responses";
-import type { Mode } from "../config";
+import type { Mode } from "../../config";
 import { createMiddleware } from "hono/factory";
-import { AppError } from "../errors";
+import { AppError } from "../../errors";
 
 function requireMode(mode: Mode): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async function requireMode(c, next) {

@@ -1,6 +1,6 @@
 // The query and response schemas every paginated list shares.
 import { z } from "@hono/zod-openapi";
-import { DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE } from "../lib/pagination";
+import { DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE } from "../../lib/pagination";
 
 export const PageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),

@@ -1,8 +1,8 @@
 // Turns a failed zod validation into 422 VALIDATION_ERROR with the list of fields at fault.
 import type { Hook } from "@hono/zod-openapi";
 import type { z } from "zod";
-import type { AppEnv } from "../env";
-import { AppError } from "../errors";
+import type { AppEnv } from "../../env";
+import { AppError } from "../../errors";
 
 export interface FieldError {
   field: string;
