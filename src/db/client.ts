@@ -22,3 +22,8 @@ export function createDB(binding: D1Database): Database {
   }
   return db;
 }
+
+/** The D1 binding under a drizzle instance (drizzle sets $client; its Database type omits it). */
+export function d1Of(db: Database): D1Database {
+  return (db as Database & { $client: D1Database }).$client;
+}

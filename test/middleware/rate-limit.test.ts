@@ -10,10 +10,10 @@ import {
   RATE_LIMITS,
   checkLoginBackoff,
   clearLoginFailures,
-  rateLimit,
   recordLoginFailure,
   type RateLimitPolicy,
-} from "../../src/middleware/rate-limit";
+} from "../../src/platform/rate-limit";
+import { rateLimit } from "../../src/middleware/rate-limit";
 import { readClientIP } from "../../src/middleware/request-context";
 import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
 

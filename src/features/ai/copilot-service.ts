@@ -5,7 +5,7 @@
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 import type { ServiceContext } from "../../platform/service-context";
-import type { Actor } from "../orgs/members-service";
+import type { Actor } from "../../platform/actor";
 import { getNote } from "../notes/service";
 import type { NoteRow } from "../notes/repo";
 import { requireAIConfig, type WorkerEnv } from "./config";

@@ -6,7 +6,7 @@ import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
 import { jsonBody, requireActor } from "../../platform/route-helpers";
 import { serviceContextFrom } from "../../platform/service-context";
-import { IdParamSchema } from "../orgs/schemas";
+import { IdParamSchema } from "../../platform/schemas";
 import { CopilotInputSchema, CopilotStreamSchema } from "./schemas";
 import { runCopilot, type CopilotAction } from "./copilot-service";
 

@@ -2,7 +2,7 @@
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC, minRole } from "../../middleware/access";
-import { RATE_LIMITS } from "../../middleware/rate-limit";
+import { RATE_LIMITS } from "../../platform/rate-limit";
 import { clearSessionCookie, writeSessionCookie } from "../../middleware/session-cookie";
 import { AppError } from "../../errors";
 import { toISOString } from "../../lib/time";

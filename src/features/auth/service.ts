@@ -1,8 +1,9 @@
 // Account rules: signup, login, logout and email verification. Knows nothing about HTTP.
 import { AppError } from "../../errors";
+import { isUniqueViolation } from "../../db/errors";
 import { hashPassword, needsRehash, verifyAgainstDummyHash, verifyPassword } from "../../lib/password";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
-import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from "../../middleware/rate-limit";
+import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from "../../platform/rate-limit";
 import { alreadyRegisteredEmail, verificationEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
 import type { UserProfile } from "../users/schemas";
@@ -95,11 +96,6 @@ function sendAlreadyRegistered(ctx: ServiceContext, email: string): void {
 function personalOrganizationName(input: SignupInput): string {
   const name = [input.firstName, input.lastName].filter(Boolean).join(" ");
   return name ? `${name}'s organization` : `${input.email}'s organization`;
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  const text = String(error instanceof Error && error.cause ? `${error.message} ${String(error.cause)}` : error);
-  return text.includes("UNIQUE constraint failed");
 }
 
 export interface LoginResult {

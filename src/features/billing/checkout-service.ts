@@ -1,7 +1,7 @@
 // Buying a credit pack: a Checkout Session with inline price data, and verifying it on return.
 import { AppError } from "../../errors";
 import type { ServiceContext } from "../../platform/service-context";
-import type { Actor } from "../orgs/members-service";
+import type { Actor } from "../../platform/actor";
 import { findOrganizationCustomer } from "./customer-repo";
 import { ensureStripeCustomer } from "./customer-service";
 import { findCreditPack } from "./credit-packs";

@@ -2,7 +2,7 @@
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 import type { ServiceContext } from "../../platform/service-context";
-import type { Actor } from "../orgs/members-service";
+import type { Actor } from "../../platform/actor";
 import { getSetting } from "../settings/service";
 import { CreditPackListSchema, DEFAULT_CREDIT_PACKS, type CreditPack } from "./credit-pack-schema";
 

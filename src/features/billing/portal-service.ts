@@ -1,6 +1,6 @@
 // POST /subscription/manage: a Stripe Customer Portal session for the caller's organization.
 import type { ServiceContext } from "../../platform/service-context";
-import type { Actor } from "../orgs/members-service";
+import type { Actor } from "../../platform/actor";
 import { ensureStripeCustomer } from "./customer-service";
 import { resolveReturnURL } from "./return-url";
 import { callStripe } from "./stripe-errors";

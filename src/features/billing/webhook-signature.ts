@@ -6,7 +6,7 @@ import type { Access } from "../../middleware/access";
 import type { AppEnv } from "../../env";
 import { AppError, RateLimitedError } from "../../errors";
 import { logEvent } from "../../lib/log";
-import { consumeRateLimit } from "../../middleware/rate-limit";
+import { consumeRateLimit } from "../../platform/rate-limit";
 import { recordAuditEvent } from "../audit/service";
 import { STRIPE_CRYPTO_PROVIDER } from "./stripe-client";
 

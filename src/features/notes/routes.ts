@@ -1,13 +1,12 @@
 // HTTP for /notes, the sample org-scoped resource.
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
-import { PageQuerySchema } from "../../platform/openapi/pagination";
+import { IdParamSchema, PageQuerySchema } from "../../platform/schemas";
 import { minRole } from "../../middleware/access";
 import { toPage } from "../../lib/pagination";
 import { toISOString } from "../../lib/time";
 import { serviceContextFrom } from "../../platform/service-context";
 import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
-import { IdParamSchema } from "../orgs/schemas";
 import { NoteInputSchema, NotePageSchema, NoteSchema } from "./schemas";
 import { createNote, deleteNote, getNote, listNotes, updateNote } from "./service";
 import type { NoteRow } from "./repo";

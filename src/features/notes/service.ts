@@ -2,7 +2,7 @@
 import { AppError } from "../../errors";
 import type { PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../platform/service-context";
-import type { Actor } from "../orgs/members-service";
+import type { Actor } from "../../platform/actor";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildNoteDeletion, buildNoteInsert, buildNoteUpdate, findNote, listNotesPage, type NoteRow } from "./repo";
 

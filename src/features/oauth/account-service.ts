@@ -6,7 +6,7 @@ import { buildSession, type IssuedSession } from "../../platform/sessions/servic
 import { insertSession } from "../../platform/sessions/repo";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
-import { isUniqueViolation } from "../auth/service";
+import { isUniqueViolation } from "../../db/errors";
 import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "../auth/user-repo";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { OAuthFailure } from "./errors";

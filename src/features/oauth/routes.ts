@@ -4,7 +4,7 @@ import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
 import { ErrorBodySchema } from "../../platform/openapi/error-responses";
 import { PUBLIC } from "../../middleware/access";
-import type { RateLimitPolicy } from "../../middleware/rate-limit";
+import type { RateLimitPolicy } from "../../platform/rate-limit";
 import { writeSessionCookie } from "../../middleware/session-cookie";
 import { serviceContextFrom } from "../../platform/service-context";
 import { jsonResponse } from "../../platform/route-helpers";

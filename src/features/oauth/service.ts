@@ -5,7 +5,7 @@ import { AppError, RateLimitedError } from "../../errors";
 import type { Config } from "../../config";
 import { generateSecret, timingSafeEqual } from "../../lib/crypto";
 import { logEvent } from "../../lib/log";
-import { consumeRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
+import { consumeRateLimit, type RateLimitPolicy } from "../../platform/rate-limit";
 import type { ServiceContext } from "../../platform/service-context";
 import { recordAuditEvent } from "../audit/service";
 import { signInWithIdentity, type OAuthSignIn } from "./account-service";

@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
-import { PageQuerySchema } from "../../platform/openapi/pagination";
+import { IdParamSchema, PageQuerySchema } from "../../platform/schemas";
 import { minRole } from "../../middleware/access";
 import { toPage } from "../../lib/pagination";
 import { toISOString } from "../../lib/time";
@@ -11,12 +11,7 @@ import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/
 import { AuditPageSchema, toAuditEntry } from "../audit/schemas";
 import { listAuditEntries } from "../audit/repo";
 import { toInvitationResponse } from "./invitation-routes";
-import {
-  AdminOrganizationPageSchema,
-  CreateOrganizationSchema,
-  CreatedOrganizationSchema,
-  IdParamSchema,
-} from "./schemas";
+import { AdminOrganizationPageSchema, CreateOrganizationSchema, CreatedOrganizationSchema } from "./schemas";
 import {
   createOrganization,
   findOrganizationOrThrow,

@@ -5,7 +5,7 @@ import type { PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildOrganizationInsert, findUserByEmail } from "../auth/user-repo";
-import type { Actor } from "./members-service";
+import type { Actor } from "../../platform/actor";
 import { onOrganizationCreated } from "../billing/customer-service";
 import { ACCOUNT_EXISTS_MESSAGE, prepareInvitation, sendInvitationEmail } from "./invitations-service";
 import { buildInvitationInsert, type NewInvitationRow } from "./invitations-repo";

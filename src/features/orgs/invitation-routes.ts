@@ -2,7 +2,7 @@
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC, minRole } from "../../middleware/access";
-import { RATE_LIMITS } from "../../middleware/rate-limit";
+import { RATE_LIMITS } from "../../platform/rate-limit";
 import { writeSessionCookie } from "../../middleware/session-cookie";
 import { toISOString } from "../../lib/time";
 import { serviceContextFrom } from "../../platform/service-context";
@@ -10,15 +10,10 @@ import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/
 import { UserSchema, toUserResponse } from "../users/schemas";
 import { findUserById } from "../auth/user-repo";
 import { AppError } from "../../errors";
-import {
-  AcceptInvitationSchema,
-  CreateInvitationSchema,
-  IdParamSchema,
-  InvitationListSchema,
-  InvitationSchema,
-} from "./schemas";
+import { AcceptInvitationSchema, CreateInvitationSchema, InvitationListSchema, InvitationSchema } from "./schemas";
 import { acceptInvitation, createInvitation, listInvitations, revokeInvitation } from "./invitations-service";
 import type { NewInvitationRow } from "./invitations-repo";
+import { IdParamSchema } from "../../platform/schemas";
 
 export function toInvitationResponse(row: NewInvitationRow) {
   return {

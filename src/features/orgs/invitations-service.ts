@@ -8,9 +8,10 @@ import { invitationEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, recordAuditEvent } from "../audit/service";
 import { findUserByEmail } from "../auth/user-repo";
-import { isUniqueViolation, INVALID_TOKEN_MESSAGE } from "../auth/service";
+import { isUniqueViolation } from "../../db/errors";
+import { INVALID_TOKEN_MESSAGE } from "../auth/service";
 import { createSession, type IssuedSession } from "../../platform/sessions/service";
-import type { Actor } from "./members-service";
+import type { Actor } from "../../platform/actor";
 import type { AssignableRole } from "./schemas";
 import {
   buildInvitationConsume,

@@ -1,16 +1,11 @@
 // Member rules (SEC-34): list, change role, remove, always inside the caller's organization.
 import { AppError } from "../../errors";
 import { hasRoleAtLeast, type Role } from "../../lib/roles";
+import type { Actor } from "../../platform/actor";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildMemberRemoval, buildRoleChange, findMember } from "./members-repo";
 import type { AssignableRole } from "./schemas";
-
-export interface Actor {
-  userId: string;
-  organizationId: string;
-  role: Role;
-}
 
 const LAST_ADMIN_MESSAGE =
   "An organization needs at least one active org_admin (or the member changed meanwhile; reload and retry).";

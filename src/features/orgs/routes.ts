@@ -1,7 +1,7 @@
 // HTTP for /organization: the caller's organization, its members and its audit log.
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
-import { PageQuerySchema } from "../../platform/openapi/pagination";
+import { IdParamSchema, PageQuerySchema } from "../../platform/schemas";
 import { minRole } from "../../middleware/access";
 import { AppError } from "../../errors";
 import { toPage } from "../../lib/pagination";
@@ -10,7 +10,7 @@ import { serviceContextFrom } from "../../platform/service-context";
 import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { AuditPageSchema, toAuditEntry } from "../audit/schemas";
 import { listAuditEntries } from "../audit/repo";
-import { ChangeRoleSchema, IdParamSchema, MemberListSchema, OrganizationSchema, toMemberResponse } from "./schemas";
+import { ChangeRoleSchema, MemberListSchema, OrganizationSchema, toMemberResponse } from "./schemas";
 import { findOrganization, listMembers } from "./members-repo";
 import { changeMemberRole, removeMember } from "./members-service";
 

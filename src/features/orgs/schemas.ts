@@ -2,20 +2,13 @@
 import { z } from "@hono/zod-openapi";
 import { EmailSchema, NewPasswordSchema, TokenSchema } from "../auth/schemas";
 import { NameSchema } from "../users/schemas";
-import { pageSchema } from "../../platform/openapi/pagination";
+import { pageSchema } from "../../platform/schemas";
 import { toISOString } from "../../lib/time";
 
 export { ASSIGNABLE_ROLES, type AssignableRole } from "../../lib/roles";
 import { ASSIGNABLE_ROLES } from "../../lib/roles";
 
 const Timestamp = z.string().openapi({ format: "date-time" });
-
-export const IdParamSchema = z.object({
-  id: z
-    .string()
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
 
 export const OrganizationSchema = z
   .object({ id: z.string(), name: z.string(), created_at: Timestamp, member_count: z.number().int() })

@@ -2,7 +2,7 @@
 import { AppError } from "../../errors";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
 import { hashPassword, verifyPassword } from "../../lib/password";
-import { RATE_LIMITS, consumeRateLimit } from "../../middleware/rate-limit";
+import { RATE_LIMITS, consumeRateLimit } from "../../platform/rate-limit";
 import { passwordChangedEmail, passwordResetEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert } from "../audit/service";

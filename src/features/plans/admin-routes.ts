@@ -3,7 +3,7 @@ import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
 import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
-import { IdParamSchema } from "../orgs/schemas";
+import { IdParamSchema } from "../../platform/schemas";
 import { recordAuditEvent } from "../audit/service";
 import { AdminPlanListSchema, AdminPlanSchema, PlanInputSchema } from "./schemas";
 import { createPlan, deletePlan, getPlan, listPlans, setDefaultPlan, updatePlan, type PlanInput } from "./service";

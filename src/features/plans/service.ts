@@ -1,7 +1,7 @@
 // Plan rules: the catalogue, sys_admin CRUD, and which plan and period an organization is on.
 import { AppError } from "../../errors";
 import type { Database } from "../../db/client";
-import { isUniqueViolation } from "../auth/service";
+import { isUniqueViolation } from "../../db/errors";
 import { defaultFeatures, resolveFeatures, type PlanFeatures } from "./features";
 import { currentBillingPeriod, type BillingPeriod } from "./period";
 import {

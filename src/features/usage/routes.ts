@@ -1,7 +1,7 @@
 // HTTP for /usage/*: the caller's organization's AI usage, and the fleet rollup for sys_admins.
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
-import { PageQuerySchema } from "../../platform/openapi/pagination";
+import { PageQuerySchema } from "../../platform/schemas";
 import { minRole } from "../../middleware/access";
 import { jsonResponse, requireActor } from "../../platform/route-helpers";
 import { FleetQuerySchema, FleetUsageSchema, TopUsersSchema, UsageHistorySchema, UsageSummarySchema } from "./schemas";

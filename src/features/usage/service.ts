@@ -5,7 +5,7 @@ import { hasRoleAtLeast } from "../../lib/roles";
 import { toPage, type Page, type PageRequest } from "../../lib/pagination";
 import { DAY_MS, toISOString } from "../../lib/time";
 import { UNLIMITED } from "../plans/features";
-import type { Actor } from "../orgs/members-service";
+import type { Actor } from "../../platform/actor";
 import { loadLedgerPolicy } from "../ai/ledger";
 import { readAccountState } from "../ai/account-repo";
 import { listTopUsersPage, listUsagePage, readFleetUsage, sumUserUsage, type UsageLogRow } from "./repo";

@@ -2,12 +2,12 @@
 import { z } from "@hono/zod-openapi";
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
-import { PageQuerySchema, pageSchema } from "../../platform/openapi/pagination";
+import { IdParamSchema, PageQuerySchema, pageSchema } from "../../platform/schemas";
 import { minRole } from "../../middleware/access";
 import { toPage } from "../../lib/pagination";
 import { serviceContextFrom } from "../../platform/service-context";
 import { jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
-import { IdParamSchema, MemberSchema, toMemberResponse } from "../orgs/schemas";
+import { MemberSchema, toMemberResponse } from "../orgs/schemas";
 import { listUsers, setUserSuspended } from "../orgs/admin-service";
 
 const AdminUserSchema = MemberSchema.extend({ organization_id: z.string() }).openapi("AdminUser");
