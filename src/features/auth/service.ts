@@ -20,7 +20,7 @@ import {
   buildUserInsert,
   findUserByEmail,
   findUserById,
-} from "./user-repo";
+} from "../users/service";
 
 export interface SignupInput {
   email: string;
@@ -40,7 +40,7 @@ export async function signUp(ctx: ServiceContext, input: SignupInput): Promise<v
   const passwordHash = await hashPassword(input.password, ctx.config.argon2, {
     maxConcurrent: ctx.config.argon2.maxConcurrent,
   });
-  const existing = await findUserByEmail(ctx.db, input.email);
+  const existing = await findUserByEmail(ctx, input.email);
   if (existing) {
     sendAlreadyRegistered(ctx, input.email);
     return;
@@ -52,12 +52,12 @@ export async function signUp(ctx: ServiceContext, input: SignupInput): Promise<v
   const verification = await prepareEmailToken(ctx.db, userId, "verify_email", now);
   try {
     await ctx.db.batch([
-      buildOrganizationInsert(ctx.db, {
+      buildOrganizationInsert(ctx, {
         id: organizationId,
         name: input.organizationName ?? personalOrganizationName(input),
         createdAt: now,
       }),
-      buildUserInsert(ctx.db, {
+      buildUserInsert(ctx, {
         id: userId,
         organizationId,
         email: input.email,
@@ -113,7 +113,7 @@ const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect.";
 export async function logIn(ctx: ServiceContext, input: { email: string; password: string }): Promise<LoginResult> {
   await checkLoginBackoff(ctx.env, input.email);
   const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
-  const user = await findUserByEmail(ctx.db, input.email);
+  const user = await findUserByEmail(ctx, input.email);
 
   const isPasswordCorrect = await checkPassword(ctx, user?.passwordHash ?? null, input.password);
 
@@ -156,7 +156,7 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
   // Hashes below the configured parameters are upgraded while the password is at hand (SEC-1).
   if (user.passwordHash && needsRehash(user.passwordHash, ctx.config.argon2)) {
     const upgraded = await hashPassword(input.password, ctx.config.argon2, argon2);
-    await ctx.db.batch([insertSession(ctx.db, row), buildPasswordHashUpdate(ctx.db, user.id, upgraded, now), audit]);
+    await ctx.db.batch([insertSession(ctx.db, row), buildPasswordHashUpdate(ctx, user.id, upgraded, now), audit]);
   } else {
     await ctx.db.batch([insertSession(ctx.db, row), audit]);
   }
@@ -198,12 +198,12 @@ export async function verifyEmail(ctx: ServiceContext, token: string): Promise<v
   // The effect is conditional on the token still being valid, and runs before the consume in
   // the same transaction: only the batch whose consume returns a row changed anything.
   const [, consumed] = await ctx.db.batch([
-    buildMarkEmailVerified(ctx.db, owner, now),
+    buildMarkEmailVerified(ctx, owner, now),
     buildTokenConsume(ctx.db, tokenHash, "verify_email", now),
   ]);
   const userId = consumed[0]?.userId;
   if (!userId) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
-  const user = await findUserById(ctx.db, userId);
+  const user = await findUserById(ctx, userId);
   await recordAuditEvent(ctx.db, {
     action: "email_verified",
     organizationId: user?.organizationId ?? null,
@@ -218,7 +218,7 @@ export async function verifyEmail(ctx: ServiceContext, token: string): Promise<v
  */
 export function resendVerification(ctx: ServiceContext, email: string): void {
   ctx.defer(async () => {
-    const user = await findUserByEmail(ctx.db, email);
+    const user = await findUserByEmail(ctx, email);
     if (!user || user.emailVerifiedAt !== null) return;
     const verification = await prepareEmailToken(ctx.db, user.id, "verify_email");
     await ctx.db.batch([...verification.statements]);

@@ -7,7 +7,7 @@ import { insertSession } from "../../platform/sessions/repo";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { isUniqueViolation } from "../../db/errors";
-import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "../auth/user-repo";
+import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "../users/service";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { OAuthFailure } from "./errors";
 import type { VerifiedIdentity } from "./id-token";
@@ -74,7 +74,7 @@ export async function signInWithIdentity(
   const now = Date.now();
   const link = { id: crypto.randomUUID(), provider, subject: identity.subject, email, createdAt: now };
 
-  const user = await findUserByEmail(ctx.db, email);
+  const user = await findUserByEmail(ctx, email);
   if (user) {
     refuseIfSuspended(user);
     // One identity per provider per user: a second Google account never attaches itself.
@@ -127,12 +127,12 @@ async function createAccount(ctx: ServiceContext, input: NewAccountInput): Promi
   const account = { provider: input.provider, userId, organizationId };
   const fullName = [firstName, lastName].filter(Boolean).join(" ");
   return issueSession(ctx, { ...account, outcome: "created" }, [
-    buildOrganizationInsert(ctx.db, {
+    buildOrganizationInsert(ctx, {
       id: organizationId,
       name: `${fullName || email}'s organization`,
       createdAt: now,
     }),
-    buildUserInsert(ctx.db, {
+    buildUserInsert(ctx, {
       id: userId,
       organizationId,
       email,

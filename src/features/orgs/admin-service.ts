@@ -4,7 +4,7 @@ import { AppError } from "../../errors";
 import type { PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
-import { buildOrganizationInsert, findUserByEmail } from "../auth/user-repo";
+import { buildOrganizationInsert, findUserByEmail } from "../users/service";
 import type { Actor } from "../../platform/actor";
 import { onOrganizationCreated } from "../billing/customer-service";
 import { ACCOUNT_EXISTS_MESSAGE, prepareInvitation, sendInvitationEmail } from "./invitations-service";
@@ -38,7 +38,7 @@ export async function createOrganization(
   actor: Actor,
   input: { name: string; adminEmail: string; adminFullName?: string },
 ): Promise<{ organizationId: string; invitation: NewInvitationRow }> {
-  if (await findUserByEmail(ctx.db, input.adminEmail)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  if (await findUserByEmail(ctx, input.adminEmail)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
   const now = Date.now();
   const organizationId = crypto.randomUUID();
   const invitation = await prepareInvitation(
@@ -46,7 +46,7 @@ export async function createOrganization(
     now,
   );
   await ctx.db.batch([
-    buildOrganizationInsert(ctx.db, { id: organizationId, name: input.name, createdAt: now }),
+    buildOrganizationInsert(ctx, { id: organizationId, name: input.name, createdAt: now }),
     buildInvitationInsert(ctx.db, invitation.row),
     buildAuditInsert(ctx.db, {
       action: "organization_created",

@@ -8,7 +8,7 @@ import { toISOString } from "../../lib/time";
 import { serviceContextFrom } from "../../platform/service-context";
 import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { UserSchema, toUserResponse } from "../users/schemas";
-import { findUserById } from "../auth/user-repo";
+import { findUserById } from "../users/service";
 import { AppError } from "../../errors";
 import { AcceptInvitationSchema, CreateInvitationSchema, InvitationListSchema, InvitationSchema } from "./schemas";
 import { acceptInvitation, createInvitation, listInvitations, revokeInvitation } from "./invitations-service";
@@ -114,7 +114,7 @@ export const invitationRoutes = createRouter()
       lastName: body.last_name ?? null,
     });
     writeSessionCookie(c, session.token);
-    const user = await findUserById(ctx.db, userId);
+    const user = await findUserById(ctx, userId);
     if (!user) throw new AppError(404, "NOT_FOUND", "Account not found.");
     return c.json(
       toUserResponse({

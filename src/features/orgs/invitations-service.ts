@@ -7,7 +7,7 @@ import { DAY_MS } from "../../lib/time";
 import { invitationEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, recordAuditEvent } from "../audit/service";
-import { findUserByEmail } from "../auth/user-repo";
+import { findUserByEmail } from "../users/service";
 import { isUniqueViolation } from "../../db/errors";
 import { INVALID_TOKEN_MESSAGE } from "../auth/service";
 import { createSession, type IssuedSession } from "../../platform/sessions/service";
@@ -79,7 +79,7 @@ export async function createInvitation(
   if (!hasRoleAtLeast(actor.role, input.role)) {
     throw new AppError(403, "FORBIDDEN", "You cannot invite with a role above your own.");
   }
-  if (await findUserByEmail(ctx.db, input.email)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  if (await findUserByEmail(ctx, input.email)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
   const organization = await findOrganization(ctx.db, actor.organizationId);
   if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
 
@@ -142,7 +142,7 @@ export async function acceptInvitation(
   const tokenHash = await hashToken(input.token);
   const pending = await findPendingInvitationByToken(ctx.db, tokenHash, Date.now());
   if (!pending) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
-  if (await findUserByEmail(ctx.db, pending.email)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  if (await findUserByEmail(ctx, pending.email)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
 
   const passwordHash = await hashPassword(input.password, ctx.config.argon2, ctx.config.argon2);
   const now = Date.now();

@@ -10,7 +10,7 @@ import { buildTokenConsume, findValidToken, selectValidTokenUserId } from "../au
 import { prepareEmailToken } from "../auth/email-token-service";
 import { deleteUserSessions } from "../../platform/sessions/repo";
 import { INVALID_TOKEN_MESSAGE } from "../auth/service";
-import { buildMarkEmailVerified, buildPasswordHashUpdate, findUserByEmail, findUserById } from "../auth/user-repo";
+import { buildMarkEmailVerified, buildPasswordHashUpdate, findUserByEmail, findUserById } from "../users/service";
 import { buildPasswordResetByToken, buildSessionsDeletionByToken } from "./repo";
 
 /**
@@ -19,7 +19,7 @@ import { buildPasswordResetByToken, buildSessionsDeletionByToken } from "./repo"
  */
 export function requestPasswordReset(ctx: ServiceContext, email: string): void {
   ctx.defer(async () => {
-    const user = await findUserByEmail(ctx.db, email);
+    const user = await findUserByEmail(ctx, email);
     if (!user || user.suspendedAt !== null) return;
     const reset = await prepareEmailToken(ctx.db, user.id, "reset_password");
     await ctx.db.batch([
@@ -55,14 +55,14 @@ export async function resetPassword(ctx: ServiceContext, input: { token: string;
   const owner = selectValidTokenUserId(ctx.db, tokenHash, "reset_password", now);
   const results = await ctx.db.batch([
     buildPasswordResetByToken(ctx.db, owner, passwordHash, now),
-    buildMarkEmailVerified(ctx.db, owner, now, { onlyIfUnverified: true }),
+    buildMarkEmailVerified(ctx, owner, now, { onlyIfUnverified: true }),
     buildSessionsDeletionByToken(ctx.db, owner),
     buildTokenConsume(ctx.db, tokenHash, "reset_password", now),
   ]);
   const userId = results[3][0]?.userId;
   if (!userId) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
 
-  const user = await findUserById(ctx.db, userId);
+  const user = await findUserById(ctx, userId);
   if (!user) return;
   await buildAuditInsert(ctx.db, {
     action: "password_reset",
@@ -81,7 +81,7 @@ export async function updatePassword(
   ctx: ServiceContext,
   input: { userId: string; organizationId: string; sessionId: string; currentPassword: string; newPassword: string },
 ): Promise<void> {
-  const user = await findUserById(ctx.db, input.userId);
+  const user = await findUserById(ctx, input.userId);
   if (!user) throw new AppError(401, "UNAUTHENTICATED", "Sign in to continue.");
   if (!user.passwordHash) {
     throw new AppError(
@@ -102,7 +102,7 @@ export async function updatePassword(
   const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2, argon2);
   const now = Date.now();
   await ctx.db.batch([
-    buildPasswordHashUpdate(ctx.db, user.id, passwordHash, now),
+    buildPasswordHashUpdate(ctx, user.id, passwordHash, now),
     deleteUserSessions(ctx.db, user.id, { exceptSessionId: input.sessionId }),
     buildAuditInsert(ctx.db, {
       action: "password_changed",
