@@ -1,8 +1,6 @@
-// Worker bindings and the per-request variables that middleware hands to routes.
+// The worker's bindings: vars, secrets, D1, the rate-limit object and Workers AI. Bindings only:
+// each middleware declares the context variables it sets in its own file (ContextVariableMap).
 import type { RateLimiter } from "./rate-limit/rate-limiter";
-import type { Config } from "./config";
-import type { Database } from "./db/client";
-import type { SessionContext } from "./platform/sessions/service";
 
 export interface Env {
   DB: D1Database;
@@ -34,18 +32,21 @@ export interface Env {
   STRIPE_WEBHOOK_SECRET?: string;
   GOOGLE_CLIENT_ID?: string;
   GOOGLE_CLIENT_SECRET?: string;
+  /** AI (README, "AI"): provider, model and limits; the OpenAI key is a secret. */
+  AI_PROVIDER?: string;
+  AI_MODEL?: string;
+  AI_MAX_OUTPUT_TOKENS?: string;
+  AI_RESERVATION_TTL_SECONDS?: string;
+  OPENAI_BASE_URL?: string;
+  OPENAI_API_KEY?: string;
+  AI_FAKE_CHUNK_DELAY_MS?: string;
+  AI_FAKE_FAIL_AFTER_CHUNKS?: string;
+  AI_FAKE_REPLY_WORDS?: string;
+  /** Workers AI (`[ai] binding = "AI"` in wrangler.toml); absent unless the provider is workers-ai. */
+  AI?: Ai;
 }
 
-export interface AppVariables {
-  requestId: string;
-  config: Config;
-  db: Database;
-  clientIP: string | null;
-  /** Set by the session loader when a valid session cookie came with the request. */
-  session: SessionContext | null;
-}
-
+/** The Hono environment of every router; variables come from the middlewares' ContextVariableMap. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: AppVariables;
 }

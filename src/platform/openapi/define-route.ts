@@ -2,9 +2,9 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
-import { describeAccess, requireAccess, type Access } from "../../middleware/access";
+import { describeAccess, requireAccess } from "../../middleware/access";
 import { rateLimit } from "../../middleware/rate-limit";
-import type { RateLimitPolicy } from "../rate-limit";
+import type { RouteOptions } from "./route-options";
 import { errorResponses } from "./error-responses";
 import type { Mode } from "../../config";
 import { createMiddleware } from "hono/factory";
@@ -15,15 +15,6 @@ function requireMode(mode: Mode): MiddlewareHandler<AppEnv> {
     if (c.get("config").mode !== mode) throw new AppError(404, "NOT_FOUND", "Not found.");
     await next();
   });
-}
-
-export interface RouteOptions {
-  access: Access;
-  rateLimit?: RateLimitPolicy;
-  /** The route exists only in this mode; in the other it is 404 before anything else runs. */
-  onlyInMode?: Mode;
-  /** The route's own error outcomes, by status: "CODE: when". Shared ones are added for it. */
-  errors?: Partial<Record<400 | 401 | 402 | 403 | 404 | 409 | 422, string>>;
 }
 
 /** The OpenAPI extension that carries a route's access rule (read back by the route table). */

@@ -1,6 +1,6 @@
 // The shared error schema and the error responses each route documents, derived from its shape.
 import { z, type RouteConfig } from "@hono/zod-openapi";
-import type { RouteOptions } from "./define-route";
+import type { RouteOptions } from "./route-options";
 
 export const ErrorBodySchema = z
   .object({
