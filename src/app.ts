@@ -32,6 +32,8 @@ import { STRIPE_WEBHOOK_PATH, webhookRoutes } from "./features/billing/webhook-r
 import { devRoutes } from "./features/dev/routes";
 import { DOCS_PATH, docsResponseHeaders, docsRoutes } from "./features/docs/routes";
 import { serveOpenAPIDocument } from "./platform/openapi/document";
+import { provideServices } from "./platform/service-context";
+import { createQuotaMeter } from "./features/plans/quota";
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -61,6 +63,7 @@ export function createApp() {
   app.use(securityHeaders);
   app.use(corsPolicy);
   app.use(requestContext);
+  app.use(provideServices({ createQuotaMeter }));
   const defaultBodyLimit = limitBody(BODY_LIMIT_BYTES);
   const bodyLimitOverrides = new Map(
     Object.entries(BODY_LIMIT_OVERRIDES).map(([path, size]) => [path, limitBody(size)]),

@@ -1,27 +1,45 @@
 // What a service needs from a request, without knowing about HTTP.
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
-import type { Env, AppEnv } from "../env";
+import type { AppEnv, Env } from "../env";
 import { createEmailSender, type EmailSender } from "../email";
 import { logEvent } from "../lib/log";
-import { createQuotaMeter, type QuotaMeter } from "../features/plans/quota";
-import type Stripe from "stripe";
-import { requireStripeClient } from "../features/billing/stripe-client";
+import type { QuotaMeter } from "./quota";
 
 export interface ServiceContext {
   env: Env;
   db: Database;
   config: Config;
   email: EmailSender;
-  /** The quota hook metered features call (plans/quota.ts). */
+  /** The quota hook metered features call (platform/quota.ts). */
   quota: QuotaMeter;
-  /** The Stripe client (billing/stripe-client.ts); 503 MISCONFIGURED when Stripe is not configured. */
-  stripe(): Stripe;
   ip: string | null;
   userAgent: string | null;
   /** Runs a task after the response is sent (waitUntil); its failure is logged, never thrown. */
   defer(task: () => Promise<unknown>): void;
+}
+
+/**
+ * The parts of a service context implemented by a feature (the quota meter is plans'). The
+ * composition root hands them in with provideServices(), so this layer never imports a feature.
+ */
+export interface ServiceProviders {
+  createQuotaMeter(db: Database): QuotaMeter;
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    serviceProviders: ServiceProviders;
+  }
+}
+
+export function provideServices(providers: ServiceProviders): MiddlewareHandler<AppEnv> {
+  return createMiddleware<AppEnv>(async function provideServices(c, next) {
+    c.set("serviceProviders", providers);
+    await next();
+  });
 }
 
 export function serviceContextFrom(c: Context<AppEnv>): ServiceContext {
@@ -32,8 +50,7 @@ export function serviceContextFrom(c: Context<AppEnv>): ServiceContext {
     db,
     config,
     email: createEmailSender(config, db),
-    quota: createQuotaMeter(db),
-    stripe: () => requireStripeClient(config),
+    quota: c.get("serviceProviders").createQuotaMeter(db),
     ip: c.get("clientIP"),
     userAgent: c.req.header("user-agent") ?? null,
     defer(task) {

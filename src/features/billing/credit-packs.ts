@@ -5,6 +5,8 @@ import type { ServiceContext } from "../../platform/service-context";
 import type { Actor } from "../../platform/actor";
 import { getSetting } from "../settings/service";
 import { CreditPackListSchema, DEFAULT_CREDIT_PACKS, type CreditPack } from "./credit-pack-schema";
+import { findOrganizationCustomer } from "./customer-repo";
+import { requireStripeClient } from "./stripe-client";
 
 const parsedVars = new Map<string, CreditPack[] | null>();
 
@@ -56,4 +58,17 @@ export async function findCreditPack(ctx: ServiceContext, actor: Actor, packId: 
   const pack = (await listCreditPacks(ctx, actor)).find((candidate) => candidate.id === packId);
   if (!pack) throw new AppError(404, "NOT_FOUND", "No such credit pack.");
   return pack;
+}
+
+export interface CreditPackOffer {
+  packs: CreditPack[];
+  creditBalanceTokens: number;
+}
+
+/** GET /billing/credit-packs: what the caller's organization can buy, and its credit balance. */
+export async function listCreditPackOffer(ctx: ServiceContext, actor: Actor): Promise<CreditPackOffer> {
+  requireStripeClient(ctx.config); // 503 MISCONFIGURED without Stripe: packs that cannot be bought are not offered.
+  const packs = await listCreditPacks(ctx, actor);
+  const organization = await findOrganizationCustomer(ctx.db, actor.organizationId);
+  return { packs, creditBalanceTokens: organization?.creditBalanceTokens ?? 0 };
 }

@@ -1,22 +1,8 @@
-// The quota hook metered features call, backed by the organization's plan and billing period.
+// The quota meter of platform/quota.ts, backed by the organization's plan and billing period.
 import type { Database } from "../../db/client";
-import type { QuotaFeatureName } from "./features";
+import type { QuotaMeter } from "../../platform/quota";
 import { resolveOrganizationPlan } from "./service";
 import { adjustUsage, incrementWithinLimit, readUsage } from "./usage-repo";
-
-export type QuotaFeature = QuotaFeatureName;
-
-export type QuotaDecision = { allowed: true } | { allowed: false; limit: number; used: number };
-
-export interface QuotaMeter {
-  /**
-   * Checks the limit and, when it holds, records `amount` of usage in the same statement, so two
-   * concurrent callers can never both take the last unit.
-   */
-  checkQuota(organizationId: string, feature: QuotaFeature, amount: number): Promise<QuotaDecision>;
-  /** Adjusts recorded usage without a check: negative to give units back (a deleted note). */
-  recordUsage(organizationId: string, feature: QuotaFeature, delta: number): Promise<void>;
-}
 
 export function createQuotaMeter(db: Database): QuotaMeter {
   return {

@@ -35,7 +35,6 @@ function serviceContext(): ServiceContext {
     config: result.config,
     email: { async send() {} },
     quota: createQuotaMeter(db),
-    stripe: () => findStripeClient(result.config.billing)!,
     ip: null,
     userAgent: null,
     defer: () => {},
@@ -92,7 +91,7 @@ describe("the organization's Stripe customer", () => {
   it("attempts that race end with one customer and one mapping (same idempotency key, compare-and-set)", async () => {
     const user = await insertUser({ passwordHash: null });
     const ctx = serviceContext();
-    const stripe = ctx.stripe();
+    const stripe = findStripeClient(ctx.config.billing)!;
     const ids = await Promise.all(
       Array.from({ length: 4 }, () => ensureStripeCustomer(ctx, stripe, user.organizationId)),
     );

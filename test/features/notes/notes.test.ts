@@ -6,7 +6,7 @@ import { createDB } from "../../../src/db/client";
 import { readConfig } from "../../../src/config";
 import { createNote, deleteNote } from "../../../src/features/notes/service";
 import type { ServiceContext } from "../../../src/platform/service-context";
-import type { QuotaFeature, QuotaMeter } from "../../../src/features/plans/quota";
+import type { QuotaFeature, QuotaMeter } from "../../../src/platform/quota";
 import { AppError } from "../../../src/errors";
 
 describe("notes", () => {
@@ -74,9 +74,6 @@ describe("the max_notes quota hook", () => {
       config: result.config,
       email: { async send() {} },
       quota,
-      stripe: () => {
-        throw new Error("notes do not call Stripe");
-      },
       ip: null,
       userAgent: null,
       defer: () => {},
