@@ -7,7 +7,7 @@ import { logEvent } from "../../lib/log";
 import type { ServiceContext } from "../../platform/service-context";
 import type { Actor } from "../../platform/actor";
 import { getNote } from "../notes/service";
-import type { NoteRow } from "../notes/repo";
+import type { NoteRow } from "../notes/service";
 import { requireAIConfig, type WorkerEnv } from "./config";
 import { createLLMClient } from "./llm";
 import { estimateInputTokens, type LLMMessage } from "./llm/types";

@@ -9,7 +9,7 @@ import type { BillingPeriod } from "../plans/period";
 import { resolveOrganizationPlan } from "../plans/service";
 import { readSetting } from "../settings/service";
 import { reserveTokens, settleReservation, type LedgerLimits, type SettlementRow } from "./ledger-repo";
-import { readAccountState } from "./account-repo";
+import { readAccountState, type AccountState } from "./account-repo";
 
 export interface LedgerPolicy {
   features: PlanFeatures;
@@ -222,4 +222,9 @@ export async function settleAIReservationWithRetry(
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+/** The organization's AI account as the ledger keeps it (period, used and reserved tokens). */
+export function readAIAccountState(db: Database, organizationId: string): Promise<AccountState | null> {
+  return readAccountState(db, organizationId);
 }

@@ -10,8 +10,7 @@ import type { UserProfile } from "../users/schemas";
 import { buildAuditInsert, recordAuditEvent } from "../audit/service";
 import { buildSession, type IssuedSession } from "../../platform/sessions/service";
 import { deleteSessionById, insertSession } from "../../platform/sessions/repo";
-import { buildTokenConsume, selectValidTokenUserId } from "./email-token-repo";
-import { prepareEmailToken } from "./email-token-service";
+import { buildEmailTokenRedemption, prepareEmailToken } from "./email-token-service";
 import { onOrganizationCreated, retryStripeCustomerIfMissing } from "../billing/customer-service";
 import {
   buildOrganizationInsert,
@@ -49,7 +48,7 @@ export async function signUp(ctx: ServiceContext, input: SignupInput): Promise<v
   const now = Date.now();
   const organizationId = crypto.randomUUID();
   const userId = crypto.randomUUID();
-  const verification = await prepareEmailToken(ctx.db, userId, "verify_email", now);
+  const verification = await prepareEmailToken(ctx, userId, "verify_email", now);
   try {
     await ctx.db.batch([
       buildOrganizationInsert(ctx, {
@@ -194,13 +193,10 @@ export async function verifyEmail(ctx: ServiceContext, token: string): Promise<v
   if (!isWellFormedToken(token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const tokenHash = await hashToken(token);
   const now = Date.now();
-  const owner = selectValidTokenUserId(ctx.db, tokenHash, "verify_email", now);
+  const { owner, consume } = buildEmailTokenRedemption(ctx, tokenHash, "verify_email", now);
   // The effect is conditional on the token still being valid, and runs before the consume in
   // the same transaction: only the batch whose consume returns a row changed anything.
-  const [, consumed] = await ctx.db.batch([
-    buildMarkEmailVerified(ctx, owner, now),
-    buildTokenConsume(ctx.db, tokenHash, "verify_email", now),
-  ]);
+  const [, consumed] = await ctx.db.batch([buildMarkEmailVerified(ctx, owner, now), consume]);
   const userId = consumed[0]?.userId;
   if (!userId) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const user = await findUserById(ctx, userId);
@@ -220,7 +216,7 @@ export function resendVerification(ctx: ServiceContext, email: string): void {
   ctx.defer(async () => {
     const user = await findUserByEmail(ctx, email);
     if (!user || user.emailVerifiedAt !== null) return;
-    const verification = await prepareEmailToken(ctx.db, user.id, "verify_email");
+    const verification = await prepareEmailToken(ctx, user.id, "verify_email");
     await ctx.db.batch([...verification.statements]);
     await ctx.email.send(verificationEmail(email, ctx.config.webBaseURL, verification.token));
   });

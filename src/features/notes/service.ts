@@ -6,6 +6,8 @@ import type { Actor } from "../../platform/actor";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildNoteDeletion, buildNoteInsert, buildNoteUpdate, findNote, listNotesPage, type NoteRow } from "./repo";
 
+export type { NoteRow };
+
 const NOT_FOUND_MESSAGE = "No such note in your organization.";
 
 export function listNotes(ctx: ServiceContext, actor: Actor, page: PageRequest) {

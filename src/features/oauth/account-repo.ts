@@ -1,8 +1,7 @@
 // oauth_account rows and the account changes of a Google sign-in. No rules here.
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { invitations, oauthAccounts, organizations, sessions, users } from "../../db/schema";
-import { isPending } from "../orgs/invitations-repo";
+import { oauthAccounts, organizations, sessions, users } from "../../db/schema";
 
 /** The user linked to (provider, subject), with what sign-in needs to decide. */
 export function findLinkedUser(db: Database, provider: string, subject: string) {
@@ -61,20 +60,4 @@ export function buildUnverifiedAccountClaim(db: Database, userId: string, now: n
     .update(users)
     .set({ passwordHash: null, emailVerifiedAt: now, updatedAt: now })
     .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
-}
-
-/** The newest pending invitation for the email, in any organization, with its organization's state. */
-export function findPendingInvitationByEmail(db: Database, email: string, now: number) {
-  return db
-    .select({
-      id: invitations.id,
-      organizationId: invitations.organizationId,
-      role: invitations.role,
-      organizationSuspendedAt: organizations.suspendedAt,
-    })
-    .from(invitations)
-    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
-    .where(and(eq(invitations.email, email), isPending(now)))
-    .orderBy(desc(invitations.createdAt))
-    .get();
 }

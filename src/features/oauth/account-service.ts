@@ -16,10 +16,9 @@ import {
   buildUnverifiedAccountClaim,
   buildUnverifiedSessionsDeletion,
   findLinkedUser,
-  findPendingInvitationByEmail,
   hasProviderLink,
 } from "./account-repo";
-import { buildInvitationConsume, buildUserInsertFromInvitation } from "../orgs/invitations-repo";
+import { buildInvitationAcceptance, findPendingInvitationByEmail } from "../orgs/invitations-service";
 
 /** How the identity found its account: already linked, linked now, claimed, created, or invited. */
 export type SignInOutcome = "existing" | "linked" | "claimed" | "created" | "invited";
@@ -158,7 +157,7 @@ async function createAccount(ctx: ServiceContext, input: NewAccountInput): Promi
 /** B2B: the account comes from the pending invitation, which is consumed in the same batch. */
 async function acceptInvitation(ctx: ServiceContext, input: NewAccountInput): Promise<OAuthSignIn> {
   const { identity, email, now } = input;
-  const invitation = await findPendingInvitationByEmail(ctx.db, email, now);
+  const invitation = await findPendingInvitationByEmail(ctx, email, now);
   if (!invitation) throw new OAuthFailure("not_invited", "no_pending_invitation");
   if (invitation.organizationSuspendedAt !== null)
     throw new OAuthFailure("organization_suspended", "invitation_organization_suspended");
@@ -166,7 +165,7 @@ async function acceptInvitation(ctx: ServiceContext, input: NewAccountInput): Pr
   const account = { provider: input.provider, userId, organizationId: invitation.organizationId };
   try {
     return await issueSession(ctx, { ...account, outcome: "invited" }, [
-      buildUserInsertFromInvitation(ctx.db, {
+      ...buildInvitationAcceptance(ctx, {
         invitation: { id: invitation.id },
         userId,
         passwordHash: null,
@@ -174,7 +173,6 @@ async function acceptInvitation(ctx: ServiceContext, input: NewAccountInput): Pr
         lastName: cleanName(identity.familyName),
         now,
       }),
-      buildInvitationConsume(ctx.db, { invitation: { id: invitation.id }, userId, now }),
       buildOAuthAccountInsert(ctx.db, { ...input.link, userId }),
       buildAuditInsert(ctx.db, {
         action: "invitation_accepted",

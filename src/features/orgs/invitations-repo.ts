@@ -1,7 +1,7 @@
 // Invitation rows. Validity (not accepted, not revoked, unexpired) is part of every WHERE clause.
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { invitations, users } from "../../db/schema";
+import { invitations, organizations, users } from "../../db/schema";
 import type { AssignableRole } from "./schemas";
 
 /** An invitation is named by its emailed token (accept link) or by its id (Google sign-in). */
@@ -124,4 +124,20 @@ export function buildInvitationConsume(
       ),
     )
     .returning({ id: invitations.id, organizationId: invitations.organizationId, email: invitations.email });
+}
+
+/** The newest pending invitation for the email, in any organization, with its organization's state. */
+export function findPendingInvitationByEmail(db: Database, email: string, now: number) {
+  return db
+    .select({
+      id: invitations.id,
+      organizationId: invitations.organizationId,
+      role: invitations.role,
+      organizationSuspendedAt: organizations.suspendedAt,
+    })
+    .from(invitations)
+    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
+    .where(and(eq(invitations.email, email), isPending(now)))
+    .orderBy(desc(invitations.createdAt))
+    .get();
 }

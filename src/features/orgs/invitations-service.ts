@@ -19,7 +19,9 @@ import {
   buildInvitationRevocation,
   buildPendingInvitationsRevocation,
   buildUserInsertFromInvitation,
+  findPendingInvitationByEmail as findPendingInvitationByEmailRow,
   findPendingInvitationByToken,
+  type InvitationSelector,
   listPendingInvitations,
   type NewInvitationRow,
 } from "./invitations-repo";
@@ -180,4 +182,32 @@ export async function acceptInvitation(
     ip: ctx.ip,
   });
   return { userId, session };
+}
+
+/** The newest pending invitation for the email, in any organization (Google sign-in in B2B mode). */
+export function findPendingInvitationByEmail(ctx: ServiceContext, email: string, now: number) {
+  return findPendingInvitationByEmailRow(ctx.db, email, now);
+}
+
+/**
+ * The statements that accept an invitation for a new account: the user, created from the
+ * invitation's own email, organization and role, then the compare-and-set that uses the
+ * invitation up (only once that user exists). They go, in this order, in the caller's batch.
+ */
+export function buildInvitationAcceptance(
+  ctx: ServiceContext,
+  options: {
+    invitation: InvitationSelector;
+    userId: string;
+    passwordHash: string | null;
+    firstName: string | null;
+    lastName: string | null;
+    now: number;
+  },
+) {
+  const { invitation, userId, now } = options;
+  return [
+    buildUserInsertFromInvitation(ctx.db, options),
+    buildInvitationConsume(ctx.db, { invitation, userId, now }),
+  ] as const;
 }

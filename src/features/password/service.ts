@@ -6,8 +6,7 @@ import { RATE_LIMITS, consumeRateLimit } from "../../platform/rate-limit";
 import { passwordChangedEmail, passwordResetEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert } from "../audit/service";
-import { buildTokenConsume, findValidToken, selectValidTokenUserId } from "../auth/email-token-repo";
-import { prepareEmailToken } from "../auth/email-token-service";
+import { buildEmailTokenRedemption, isValidEmailToken, prepareEmailToken } from "../auth/email-token-service";
 import { deleteUserSessions } from "../../platform/sessions/repo";
 import { INVALID_TOKEN_MESSAGE } from "../auth/service";
 import { buildMarkEmailVerified, buildPasswordHashUpdate, findUserByEmail, findUserById } from "../users/service";
@@ -21,7 +20,7 @@ export function requestPasswordReset(ctx: ServiceContext, email: string): void {
   ctx.defer(async () => {
     const user = await findUserByEmail(ctx, email);
     if (!user || user.suspendedAt !== null) return;
-    const reset = await prepareEmailToken(ctx.db, user.id, "reset_password");
+    const reset = await prepareEmailToken(ctx, user.id, "reset_password");
     await ctx.db.batch([
       ...reset.statements,
       buildAuditInsert(ctx.db, {
@@ -45,19 +44,19 @@ export async function resetPassword(ctx: ServiceContext, input: { token: string;
   if (!isWellFormedToken(input.token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const tokenHash = await hashToken(input.token);
   // Cheap check first, so an unknown token costs no Argon2 work.
-  if (!(await findValidToken(ctx.db, tokenHash, "reset_password", Date.now()))) {
+  if (!(await isValidEmailToken(ctx, tokenHash, "reset_password", Date.now()))) {
     throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   }
   const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2, {
     maxConcurrent: ctx.config.argon2.maxConcurrent,
   });
   const now = Date.now();
-  const owner = selectValidTokenUserId(ctx.db, tokenHash, "reset_password", now);
+  const { owner, consume } = buildEmailTokenRedemption(ctx, tokenHash, "reset_password", now);
   const results = await ctx.db.batch([
     buildPasswordResetByToken(ctx.db, owner, passwordHash, now),
     buildMarkEmailVerified(ctx, owner, now, { onlyIfUnverified: true }),
     buildSessionsDeletionByToken(ctx.db, owner),
-    buildTokenConsume(ctx.db, tokenHash, "reset_password", now),
+    consume,
   ]);
   const userId = results[3][0]?.userId;
   if (!userId) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);

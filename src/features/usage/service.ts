@@ -6,8 +6,7 @@ import { toPage, type Page, type PageRequest } from "../../lib/pagination";
 import { DAY_MS, toISOString } from "../../lib/time";
 import { UNLIMITED } from "../plans/features";
 import type { Actor } from "../../platform/actor";
-import { loadLedgerPolicy } from "../ai/ledger";
-import { readAccountState } from "../ai/account-repo";
+import { loadLedgerPolicy, readAIAccountState } from "../ai/ledger";
 import { listTopUsersPage, listUsagePage, readFleetUsage, sumUserUsage, type UsageLogRow } from "./repo";
 
 /**
@@ -17,7 +16,7 @@ import { listTopUsersPage, listUsagePage, readFleetUsage, sumUserUsage, type Usa
 async function loadCurrentLedger(db: Database, organizationId: string) {
   const [policy, state] = await Promise.all([
     loadLedgerPolicy(db, organizationId),
-    readAccountState(db, organizationId),
+    readAIAccountState(db, organizationId),
   ]);
   const accountPeriod = state?.periodStart ?? null;
   const periodStart =
