@@ -1,6 +1,6 @@
 // Member rules (SEC-34): list, change role, remove, always inside the caller's organization.
 import { AppError } from "../../errors";
-import { hasRoleAtLeast, type Role } from "../../lib/roles";
+import { hasRoleAtLeast } from "../../lib/roles";
 import type { Actor } from "../../platform/actor";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
