@@ -3,6 +3,9 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { auditLog } from "../../db/schema";
 import { logEvent } from "../../lib/log";
+import type { PageRequest } from "../../lib/pagination";
+import type { ServiceContext } from "../../platform/service-context";
+import { listAuditEntries } from "./repo";
 
 export type AuditAction =
   | "signup"
@@ -103,4 +106,9 @@ export function buildAuditInsertIfChanged(db: Database, event: AuditEvent) {
 
 export async function recordAuditEvent(db: Database, event: AuditEvent): Promise<void> {
   await buildAuditInsert(db, event);
+}
+
+/** One page of the audit log, newest first: one organization's, or (sys_admin) every organization's. */
+export function listAuditLog(ctx: ServiceContext, page: PageRequest, options: { organizationId?: string } = {}) {
+  return listAuditEntries(ctx.db, page, options);
 }

@@ -6,7 +6,7 @@ import { hashToken, isWellFormedToken } from "../../lib/crypto";
 import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from "../../platform/rate-limit";
 import { alreadyRegisteredEmail, verificationEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
-import type { UserProfile } from "../users/schemas";
+import { toUserProfile, type UserProfile } from "../../platform/user-profile";
 import { buildAuditInsert, recordAuditEvent } from "../audit/service";
 import { buildSession, type IssuedSession } from "../../platform/sessions/service";
 import { deleteSessionById, insertSession } from "../../platform/sessions/repo";
@@ -161,17 +161,7 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
   }
   retryStripeCustomerIfMissing(ctx, user.organizationId);
   return {
-    user: {
-      id: user.id,
-      email: user.email,
-      firstName: user.firstName,
-      lastName: user.lastName,
-      role: user.role,
-      organizationId: user.organizationId,
-      emailVerified: true,
-      hasPassword: true,
-      createdAt: user.createdAt,
-    },
+    user: toUserProfile(user),
     session: issued,
   };
 }

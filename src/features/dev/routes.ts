@@ -1,14 +1,12 @@
 // GET /dev/emails: the stub outbox, only in development with the stub provider (404 otherwise).
 import { z } from "@hono/zod-openapi";
-import { desc, eq } from "drizzle-orm";
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC } from "../../middleware/access";
-import { AppError } from "../../errors";
-import { devEmails } from "../../db/schema";
 import { toISOString } from "../../lib/time";
-import { normalizeEmail } from "../../lib/email-address";
 import { jsonResponse } from "../../platform/route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
+import { listOutbox } from "./service";
 
 const OUTBOX_PAGE_SIZE = 50;
 
@@ -35,18 +33,11 @@ const outbox = defineRoute(
 );
 
 export const devRoutes = createRouter().openapi(outbox, async (c) => {
-  const config = c.get("config");
-  if (config.environment !== "dev" || config.email.provider !== "stub") {
-    throw new AppError(404, "NOT_FOUND", "Not found.");
-  }
   const { to } = c.req.valid("query");
-  const rows = await c
-    .get("db")
-    .select()
-    .from(devEmails)
-    .where(to === undefined ? undefined : eq(devEmails.recipient, normalizeEmail(to)))
-    .orderBy(desc(devEmails.id))
-    .limit(OUTBOX_PAGE_SIZE);
+  const rows = await listOutbox(serviceContextFrom(c), {
+    ...(to === undefined ? {} : { to }),
+    limit: OUTBOX_PAGE_SIZE,
+  });
   return c.json(
     rows.map((row) => ({
       to: row.recipient,

@@ -9,7 +9,7 @@ import { serviceContextFrom } from "../../platform/service-context";
 import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { NoteInputSchema, NotePageSchema, NoteSchema } from "./schemas";
 import { createNote, deleteNote, getNote, listNotes, updateNote } from "./service";
-import type { NoteRow } from "./repo";
+import type { NoteRow } from "./service";
 
 function toNoteResponse(note: NoteRow) {
   return {

@@ -9,9 +9,13 @@ import { toISOString } from "../../lib/time";
 import { serviceContextFrom } from "../../platform/service-context";
 import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { AuditPageSchema, toAuditEntry } from "../audit/schemas";
-import { listAuditEntries } from "../audit/repo";
-import { toInvitationResponse } from "./invitation-routes";
-import { AdminOrganizationPageSchema, CreateOrganizationSchema, CreatedOrganizationSchema } from "./schemas";
+import { listAuditLog } from "../audit/service";
+import {
+  AdminOrganizationPageSchema,
+  CreateOrganizationSchema,
+  CreatedOrganizationSchema,
+  toInvitationResponse,
+} from "./schemas";
 import {
   createOrganization,
   findOrganizationOrThrow,
@@ -134,6 +138,10 @@ export const adminRoutes = createRouter()
   })
   .openapi(adminAuditLog, async (c) => {
     const { organization_id: organizationId, ...page } = c.req.valid("query");
-    const rows = await listAuditEntries(c.get("db"), page, organizationId === undefined ? {} : { organizationId });
+    const rows = await listAuditLog(
+      serviceContextFrom(c),
+      page,
+      organizationId === undefined ? {} : { organizationId },
+    );
     return c.json(toPage(rows, page, toAuditEntry), 200);
   });

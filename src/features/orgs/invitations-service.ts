@@ -7,7 +7,8 @@ import { DAY_MS } from "../../lib/time";
 import { invitationEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, recordAuditEvent } from "../audit/service";
-import { findUserByEmail } from "../users/service";
+import { findUserByEmail, findUserById } from "../users/service";
+import { toUserProfile, type UserProfile } from "../../platform/user-profile";
 import { isUniqueViolation } from "../../db/errors";
 import { INVALID_TOKEN_MESSAGE } from "../auth/service";
 import { createSession, type IssuedSession } from "../../platform/sessions/service";
@@ -127,7 +128,7 @@ export async function revokeInvitation(ctx: ServiceContext, actor: Actor, invita
 }
 
 export interface AcceptedInvitation {
-  userId: string;
+  user: UserProfile;
   session: IssuedSession;
 }
 
@@ -181,7 +182,9 @@ export async function acceptInvitation(
     userAgent: ctx.userAgent,
     ip: ctx.ip,
   });
-  return { userId, session };
+  const user = await findUserById(ctx, userId);
+  if (!user) throw new AppError(404, "NOT_FOUND", "Account not found.");
+  return { user: toUserProfile(user), session };
 }
 
 /** The newest pending invitation for the email, in any organization (Google sign-in in B2B mode). */

@@ -4,7 +4,7 @@ import { hasRoleAtLeast } from "../../lib/roles";
 import type { Actor } from "../../platform/actor";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
-import { buildMemberRemoval, buildRoleChange, findMember } from "./members-repo";
+import { buildMemberRemoval, buildRoleChange, findMember, findOrganization, listMembers } from "./members-repo";
 import type { AssignableRole } from "./schemas";
 
 const LAST_ADMIN_MESSAGE =
@@ -76,4 +76,15 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
   ]);
   if (removed.length === 0) throw new AppError(409, "CONFLICT", LAST_ADMIN_MESSAGE);
   logAuditEvent(event);
+}
+
+/** The caller's organization with its member count. */
+export async function getMyOrganization(ctx: ServiceContext, actor: Actor) {
+  const organization = await findOrganization(ctx.db, actor.organizationId);
+  if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
+  return organization;
+}
+
+export function listMyOrganizationMembers(ctx: ServiceContext, actor: Actor) {
+  return listMembers(ctx.db, actor.organizationId);
 }

@@ -6,7 +6,7 @@ import { pageSchema } from "../../platform/schemas";
 import { toISOString } from "../../lib/time";
 
 export { ASSIGNABLE_ROLES, type AssignableRole } from "../../lib/roles";
-import { ASSIGNABLE_ROLES } from "../../lib/roles";
+import { ASSIGNABLE_ROLES, type AssignableRole } from "../../lib/roles";
 
 const Timestamp = z.string().openapi({ format: "date-time" });
 
@@ -104,3 +104,21 @@ export const CreateOrganizationSchema = z
 export const CreatedOrganizationSchema = z
   .object({ organization: AdminOrganizationSchema, invitation: InvitationSchema })
   .openapi("CreatedOrganization");
+
+export function toInvitationResponse(row: {
+  id: string;
+  email: string;
+  role: AssignableRole;
+  invitedByUserId: string | null;
+  createdAt: number;
+  expiresAt: number;
+}) {
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    invited_by_user_id: row.invitedByUserId,
+    created_at: toISOString(row.createdAt),
+    expires_at: toISOString(row.expiresAt),
+  };
+}

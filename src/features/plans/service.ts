@@ -2,7 +2,16 @@
 import { AppError } from "../../errors";
 import type { Database } from "../../db/client";
 import { isUniqueViolation } from "../../db/errors";
-import { defaultFeatures, resolveFeatures, type PlanFeatures } from "./features";
+import type { Actor } from "../../platform/actor";
+import type { ServiceContext } from "../../platform/service-context";
+import {
+  defaultFeatures,
+  FEATURE_NAMES,
+  isQuotaFeature,
+  resolveFeatures,
+  type PlanFeatures,
+  type QuotaFeatureName,
+} from "./features";
 import { currentBillingPeriod, type BillingPeriod } from "./period";
 import {
   buildDefaultPlanSwitch,
@@ -14,6 +23,7 @@ import {
   updatePlanRow,
   type PlanRow,
 } from "./repo";
+import { readUsage } from "./usage-repo";
 
 export interface ResolvedPlan {
   row: PlanRow;
@@ -55,6 +65,25 @@ export async function resolveOrganizationPlan(
       ? { id: billing.stripeSubscriptionId, status: billing.subscriptionStatus }
       : null,
   };
+}
+
+export interface OrganizationPlanUsage extends OrganizationPlan {
+  /** Per quota feature: what the current period used, against the plan's limit. */
+  usage: Partial<Record<QuotaFeatureName, { used: number; limit: number }>>;
+}
+
+/** GET /plan: the caller's organization's plan, period, subscription and quota usage. */
+export async function getOrganizationPlanUsage(ctx: ServiceContext, actor: Actor): Promise<OrganizationPlanUsage> {
+  const { organizationId } = actor;
+  const resolved = await resolveOrganizationPlan(ctx.db, organizationId);
+  const usage: OrganizationPlanUsage["usage"] = {};
+  for (const feature of FEATURE_NAMES.filter(isQuotaFeature)) {
+    usage[feature] = {
+      used: await readUsage(ctx.db, { organizationId, feature, periodStart: resolved.period.start }),
+      limit: resolved.features[feature],
+    };
+  }
+  return { ...resolved, usage };
 }
 
 export interface PlanInput {

@@ -3,7 +3,7 @@ import type { SQLWrapper } from "drizzle-orm";
 import type { ServiceContext } from "../../platform/service-context";
 import * as repo from "./repo";
 import type { NewUserRow } from "./repo";
-import type { UserProfile } from "./schemas";
+import type { UserProfile } from "../../platform/user-profile";
 
 export type { NewUserRow };
 

@@ -1,23 +1,13 @@
 // Server-side sessions: issue a fresh token at every login, validate it per request, revoke.
 import type { Database } from "../../db/client";
 import { generateToken, hashToken, isWellFormedToken } from "../../lib/crypto";
-import type { Role } from "../../lib/roles";
+import { toUserProfile, type UserProfile } from "../user-profile";
 import { SECOND_MS } from "../../lib/time";
 import { deleteSessionById, deleteUserSessions, findValidSession, insertSession, listActiveSessions } from "./repo";
 
 export interface SessionContext {
   session: { id: string; expiresAt: number };
-  user: {
-    id: string;
-    email: string;
-    firstName: string | null;
-    lastName: string | null;
-    role: Role;
-    organizationId: string;
-    hasPassword: boolean;
-    emailVerified: boolean;
-    createdAt: number;
-  };
+  user: UserProfile;
   organization: { id: string; name: string };
 }
 
@@ -80,17 +70,7 @@ export async function validateSessionToken(db: Database, token: string): Promise
   if (!row) return null;
   return {
     session: { id: row.sessionId, expiresAt: row.expiresAt },
-    user: {
-      id: row.userId,
-      email: row.email,
-      firstName: row.firstName,
-      lastName: row.lastName,
-      role: row.role,
-      organizationId: row.organizationId,
-      hasPassword: Boolean(row.hasPassword),
-      emailVerified: row.emailVerifiedAt !== null,
-      createdAt: row.createdAt,
-    },
+    user: toUserProfile({ ...row, id: row.userId }),
     organization: { id: row.organizationId, name: row.organizationName },
   };
 }
