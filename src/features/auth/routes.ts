@@ -4,7 +4,6 @@ import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC, minRole } from "../../middleware/access";
 import { RATE_LIMITS } from "../../platform/rate-limit";
 import { clearSessionCookie, writeSessionCookie } from "../../middleware/session-cookie";
-import { AppError } from "../../errors";
 import { toISOString } from "../../lib/time";
 import { serviceContextFrom } from "../../platform/service-context";
 import { UserSchema, toUserResponse } from "../users/schemas";
@@ -19,9 +18,7 @@ import {
   SignupSchema,
   TokenBodySchema,
 } from "./schemas";
-import { logIn, logOut, resendVerification, signUp, verifyEmail } from "./service";
-import { listSessions, revokeSession } from "../../platform/sessions/service";
-import { recordAuditEvent } from "../audit/service";
+import { listMySessions, logIn, logOut, resendVerification, revokeMySession, signUp, verifyEmail } from "./service";
 
 const SIGNUP_ACCEPTED = "Check your inbox to verify your email address.";
 
@@ -186,7 +183,7 @@ export const authRoutes = createRouter()
   })
   .openapi(sessionsList, async (c) => {
     const { session, user } = requireSessionContext(c);
-    const rows = await listSessions(c.get("db"), user.id);
+    const rows = await listMySessions(serviceContextFrom(c), user.id);
     return c.json(
       {
         sessions: rows.map((row) => ({
@@ -203,16 +200,7 @@ export const authRoutes = createRouter()
   .openapi(sessionRevoke, async (c) => {
     const { session, user } = requireSessionContext(c);
     const { id } = c.req.valid("param");
-    if (!(await revokeSession(c.get("db"), user.id, id))) {
-      throw new AppError(404, "NOT_FOUND", "No such session.");
-    }
-    await recordAuditEvent(c.get("db"), {
-      action: "session_revoked",
-      organizationId: user.organizationId,
-      actorUserId: user.id,
-      target: id,
-      ip: c.get("clientIP"),
-    });
+    await revokeMySession(serviceContextFrom(c), { userId: user.id, organizationId: user.organizationId }, id);
     if (id === session.id) clearSessionCookie(c);
     return c.body(null, 204);
   });

@@ -7,8 +7,14 @@ import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from "../..
 import { alreadyRegisteredEmail, verificationEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
 import { toUserProfile, type UserProfile } from "../../platform/user-profile";
-import { buildAuditInsert, recordAuditEvent } from "../audit/service";
-import { buildSession, type IssuedSession } from "../../platform/sessions/service";
+import {
+  type AuditEvent,
+  buildAuditInsert,
+  buildAuditInsertIfChanged,
+  logAuditEvent,
+  recordAuditEvent,
+} from "../audit/service";
+import { buildSession, listSessions, type IssuedSession } from "../../platform/sessions/service";
 import { deleteSessionById, insertSession } from "../../platform/sessions/repo";
 import { buildEmailTokenRedemption, prepareEmailToken } from "./email-token-service";
 import { onOrganizationCreated, retryStripeCustomerIfMissing } from "../billing/customer-service";
@@ -229,4 +235,35 @@ export async function logOut(ctx: ServiceContext, owner: SessionOwner): Promise<
       ip: ctx.ip,
     }),
   ]);
+}
+
+/** The caller's active sessions, oldest first. */
+export function listMySessions(ctx: ServiceContext, userId: string) {
+  return listSessions(ctx.db, userId);
+}
+
+/**
+ * Revokes one of the caller's own sessions; another user's id is "not found" like a missing one.
+ * The audit row is written in the same batch, after the delete and only if it removed a row
+ * (buildAuditInsertIfChanged), so a revocation is never recorded without having happened, nor
+ * the other way round.
+ */
+export async function revokeMySession(
+  ctx: ServiceContext,
+  owner: { userId: string; organizationId: string },
+  sessionId: string,
+): Promise<void> {
+  const event: AuditEvent = {
+    action: "session_revoked",
+    organizationId: owner.organizationId,
+    actorUserId: owner.userId,
+    target: sessionId,
+    ip: ctx.ip,
+  };
+  const [deleted] = await ctx.db.batch([
+    deleteSessionById(ctx.db, owner.userId, sessionId),
+    buildAuditInsertIfChanged(ctx.db, event),
+  ]);
+  if (deleted.length === 0) throw new AppError(404, "NOT_FOUND", "No such session.");
+  logAuditEvent(event);
 }

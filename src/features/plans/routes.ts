@@ -32,7 +32,7 @@ const organizationPlan = defineRoute(
 );
 
 export const planRoutes = createRouter()
-  .openapi(catalogue, async (c) => c.json({ plans: (await listPlans(c.get("db"))).map(toPlanResponse) }, 200))
+  .openapi(catalogue, async (c) => c.json({ plans: (await listPlans(serviceContextFrom(c))).map(toPlanResponse) }, 200))
   .openapi(organizationPlan, async (c) => {
     const resolved = await getOrganizationPlanUsage(serviceContextFrom(c), requireActor(c));
     return c.json(

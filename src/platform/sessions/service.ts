@@ -3,7 +3,7 @@ import type { Database } from "../../db/client";
 import { generateToken, hashToken, isWellFormedToken } from "../../lib/crypto";
 import { toUserProfile, type UserProfile } from "../user-profile";
 import { SECOND_MS } from "../../lib/time";
-import { deleteSessionById, deleteUserSessions, findValidSession, insertSession, listActiveSessions } from "./repo";
+import { deleteUserSessions, findValidSession, insertSession, listActiveSessions } from "./repo";
 
 export interface SessionContext {
   session: { id: string; expiresAt: number };
@@ -77,12 +77,6 @@ export async function validateSessionToken(db: Database, token: string): Promise
 
 export async function listSessions(db: Database, userId: string) {
   return listActiveSessions(db, userId, Date.now());
-}
-
-/** Returns false when the id is not one of the caller's sessions (another user's is "not found"). */
-export async function revokeSession(db: Database, userId: string, sessionId: string): Promise<boolean> {
-  const deleted = await deleteSessionById(db, userId, sessionId);
-  return deleted.length > 0;
 }
 
 export async function revokeAllSessions(
