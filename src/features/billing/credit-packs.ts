@@ -33,7 +33,7 @@ function parseCreditPacksVar(json: string): CreditPack[] | null {
  */
 export async function listCreditPacks(ctx: ServiceContext, actor: Actor): Promise<CreditPack[]> {
   const stored = await getSetting(
-    ctx.db,
+    ctx,
     { id: actor.userId, organizationId: actor.organizationId },
     { scope: "system", key: "credit_packs" },
   );

@@ -76,7 +76,7 @@ const systemSettings = defineSettingRoutes("system", "sys_admin");
 
 async function showSetting(c: Context<AppEnv>, scope: SettingScope, key: string): Promise<SettingResponse> {
   const { user } = requireSessionContext(c);
-  return toSettingResponse(await getSetting(c.get("db"), user, { scope, key }));
+  return toSettingResponse(await getSetting(serviceContextFrom(c), user, { scope, key }));
 }
 
 async function changeSetting(

@@ -98,11 +98,11 @@ export async function readSetting<S extends SettingScope, K extends SettingKey<S
 
 /** A key of the request's choosing, for the caller: 404 NOT_FOUND unless it is declared for the scope. */
 export function getSetting(
-  db: Database,
+  ctx: ServiceContext,
   actor: SettingActor,
   input: { scope: SettingScope; key: string },
 ): Promise<SettingView> {
-  return loadSettingView(db, input.scope, resolveScopeId(input.scope, actor), input.key);
+  return loadSettingView(ctx.db, input.scope, resolveScopeId(input.scope, actor), input.key);
 }
 
 /** What the audit row says about a change: never the value of a secret key (SEC-49). */
