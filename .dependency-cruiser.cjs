@@ -1,4 +1,4 @@
-// The layer rules of docs ARCHITECTURE.md ("Layers"), checked by `npm run lint:deps` (part of `npm test`):
+// The layer rules of ARCHITECTURE.md ("Layers (second round)"), checked by `npm run lint:deps` in `npm test`:
 //   lib ← db ← platform (beside it: middleware, config.ts, env.ts, errors.ts) ← features ← app.ts, cron/, index.ts
 // A forbidden edge fails with the rule's name; fix the import, never the rule.
 
