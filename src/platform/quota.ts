@@ -5,13 +5,14 @@
  * The metered features, keyed by name. Empty here: plans/features.ts, which declares each plan
  * feature once, adds its quota features to this map (TypeScript declaration merging, the pattern of
  * Hono's ContextVariableMap), so a misspelt feature name stays a type error in every caller.
+ * @public (exported to be merged into, not imported)
  */
 // biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in plans/features.ts.
 export interface QuotaFeatureMap {}
 
 export type QuotaFeature = keyof QuotaFeatureMap;
 
-export type QuotaDecision = { allowed: true } | { allowed: false; limit: number; used: number };
+type QuotaDecision = { allowed: true } | { allowed: false; limit: number; used: number };
 
 export interface QuotaMeter {
   /**

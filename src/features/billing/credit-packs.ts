@@ -31,7 +31,7 @@ function parseCreditPacksVar(json: string): CreditPack[] | null {
  * stored one, else the deployment's CREDIT_PACKS_JSON, else DEFAULT_CREDIT_PACKS. An invalid
  * CREDIT_PACKS_JSON is 503 MISCONFIGURED (naming it) on the billing routes, never a silent default.
  */
-export async function listCreditPacks(ctx: ServiceContext, actor: Actor): Promise<CreditPack[]> {
+async function listCreditPacks(ctx: ServiceContext, actor: Actor): Promise<CreditPack[]> {
   const stored = await getSetting(
     ctx,
     { id: actor.userId, organizationId: actor.organizationId },

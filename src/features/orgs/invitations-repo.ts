@@ -11,7 +11,7 @@ function matchInvitation(selector: InvitationSelector) {
   return "tokenHash" in selector ? eq(invitations.tokenHash, selector.tokenHash) : eq(invitations.id, selector.id);
 }
 
-export function isPending(now: number) {
+function isPending(now: number) {
   return and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now));
 }
 
