@@ -26,7 +26,7 @@ export interface ServiceContext {
  * composition root hands them in with provideServices(), so this layer never imports a feature.
  */
 export interface ServiceProviders {
-  createQuotaMeter(db: Database): QuotaMeter;
+  createQuotaMeter(ctx: ServiceContext): QuotaMeter;
 }
 
 declare module "hono" {
@@ -42,15 +42,43 @@ export function provideServices(providers: ServiceProviders): MiddlewareHandler<
   });
 }
 
-export function serviceContextFrom(c: Context<AppEnv>): ServiceContext {
-  const config = c.get("config");
-  const db = c.get("db");
-  return {
-    env: c.env,
+export interface ServiceContextOptions {
+  env: Env;
+  db: Database;
+  config: Config;
+  providers: ServiceProviders;
+  ip: string | null;
+  userAgent: string | null;
+  defer(task: () => Promise<unknown>): void;
+}
+
+/** A service context outside a request too (the maintenance job); routes use serviceContextFrom. */
+export function createServiceContext(options: ServiceContextOptions): ServiceContext {
+  const { env, db, config, providers, ip, userAgent, defer } = options;
+  let quota: QuotaMeter | undefined;
+  const ctx: ServiceContext = {
+    env,
     db,
     config,
     email: createEmailSender(config, db),
-    quota: c.get("serviceProviders").createQuotaMeter(db),
+    // Built on first use: most requests meter nothing.
+    get quota() {
+      quota ??= providers.createQuotaMeter(ctx);
+      return quota;
+    },
+    ip,
+    userAgent,
+    defer,
+  };
+  return ctx;
+}
+
+export function serviceContextFrom(c: Context<AppEnv>): ServiceContext {
+  return createServiceContext({
+    env: c.env,
+    db: c.get("db"),
+    config: c.get("config"),
+    providers: c.get("serviceProviders"),
     ip: c.get("clientIP"),
     userAgent: c.req.header("user-agent") ?? null,
     defer(task) {
@@ -60,5 +88,5 @@ export function serviceContextFrom(c: Context<AppEnv>): ServiceContext {
         }),
       );
     },
-  };
+  });
 }

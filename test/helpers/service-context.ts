@@ -3,21 +3,20 @@ import { env } from "cloudflare:test";
 import { readConfig } from "../../src/config";
 import { createDB } from "../../src/db/client";
 import { createQuotaMeter } from "../../src/features/plans/quota";
-import type { ServiceContext } from "../../src/platform/service-context";
+import { createServiceContext, type ServiceContext } from "../../src/platform/service-context";
 
 export function testServiceContext(overrides: Partial<ServiceContext> = {}): ServiceContext {
   const result = readConfig(env);
   if (!result.ok) throw new Error(`test config invalid: ${result.problems.join(", ")}`);
-  const db = createDB(env.DB);
-  return {
+  const ctx = createServiceContext({
     env,
-    db,
+    db: overrides.db ?? createDB(env.DB),
     config: result.config,
-    email: { async send() {} },
-    quota: createQuotaMeter(db),
+    providers: { createQuotaMeter },
     ip: null,
     userAgent: null,
     defer: () => {},
-    ...overrides,
-  };
+  });
+  // Spread, not assigned: quota is a getter on the context (built on first use).
+  return { ...ctx, email: { async send() {} }, ...overrides };
 }

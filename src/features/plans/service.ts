@@ -1,6 +1,5 @@
 // Plan rules: the catalogue, sys_admin CRUD, and which plan and period an organization is on.
 import { AppError } from "../../errors";
-import type { Database } from "../../db/client";
 import { isUniqueViolation } from "../../db/errors";
 import type { Actor } from "../../platform/actor";
 import type { ServiceContext } from "../../platform/service-context";
@@ -50,11 +49,11 @@ export interface OrganizationPlan {
 }
 
 export async function resolveOrganizationPlan(
-  db: Database,
+  ctx: ServiceContext,
   organizationId: string,
   now = Date.now(),
 ): Promise<OrganizationPlan> {
-  const billing = await findOrganizationBilling(db, organizationId);
+  const billing = await findOrganizationBilling(ctx.db, organizationId);
   if (!billing) throw new AppError(404, "NOT_FOUND", "Organization not found.");
   const row = billing.subscribedPlan ?? billing.defaultPlan;
   const plan = row ? resolvePlan(row) : null;
@@ -76,7 +75,7 @@ export interface OrganizationPlanUsage extends OrganizationPlan {
 /** GET /plan: the caller's organization's plan, period, subscription and quota usage. */
 export async function getOrganizationPlanUsage(ctx: ServiceContext, actor: Actor): Promise<OrganizationPlanUsage> {
   const { organizationId } = actor;
-  const resolved = await resolveOrganizationPlan(ctx.db, organizationId);
+  const resolved = await resolveOrganizationPlan(ctx, organizationId);
   const usage: OrganizationPlanUsage["usage"] = {};
   for (const feature of FEATURE_NAMES.filter(isQuotaFeature)) {
     usage[feature] = {

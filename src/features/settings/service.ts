@@ -84,15 +84,15 @@ async function loadSettingView(db: Database, scope: SettingScope, scopeId: strin
 /**
  * The value in effect for a declared key, typed by the key: the stored one, or the default when
  * none is stored or the stored one no longer matches its declaration. For other features' rules,
- * e.g. `await readSetting(db, "organization", orgId, "overage_enabled")` is a boolean.
+ * e.g. `await readSetting(ctx, "organization", orgId, "overage_enabled")` is a boolean.
  */
 export async function readSetting<S extends SettingScope, K extends SettingKey<S>>(
-  db: Database,
+  ctx: ServiceContext,
   scope: S,
   scopeId: string,
   key: K,
 ): Promise<SettingValue<S, K>> {
-  const view = await loadSettingView(db, scope, scopeId, key);
+  const view = await loadSettingView(ctx.db, scope, scopeId, key);
   return view.value as SettingValue<S, K>;
 }
 

@@ -1,6 +1,5 @@
 // Usage rules: what an organization has used of its AI allotment, credits and overage, who used
 // it, and the fleet-wide rollup. Members see their own calls; org_admins their whole organization.
-import type { Database } from "../../db/client";
 import { hasRoleAtLeast } from "../../lib/roles";
 import { toPage, type Page, type PageRequest } from "../../lib/pagination";
 import { DAY_MS, toISOString } from "../../lib/time";
@@ -14,10 +13,10 @@ import { listTopUsersPage, listUsagePage, readFleetUsage, sumUserUsage, type Usa
  * The period the ledger is counting in: the billing period, or the account's own when it is
  * later (a period that moved backwards never reset the counters, see ledger-repo.ts).
  */
-async function loadCurrentLedger(db: Database, organizationId: string) {
+async function loadCurrentLedger(ctx: ServiceContext, organizationId: string) {
   const [policy, state] = await Promise.all([
-    loadLedgerPolicy(db, organizationId),
-    readAIAccountState(db, organizationId),
+    loadLedgerPolicy(ctx, organizationId),
+    readAIAccountState(ctx, organizationId),
   ]);
   const accountPeriod = state?.periodStart ?? null;
   const periodStart =
@@ -35,7 +34,7 @@ async function loadCurrentLedger(db: Database, organizationId: string) {
 }
 
 export async function getUsageSummary(ctx: ServiceContext, actor: Actor) {
-  const ledger = await loadCurrentLedger(ctx.db, actor.organizationId);
+  const ledger = await loadCurrentLedger(ctx, actor.organizationId);
   const { limits, period, features } = ledger.policy;
   const own = await sumUserUsage(ctx.db, actor.organizationId, actor.userId, ledger.periodStart);
   const isUnlimited = limits.tokenLimit === UNLIMITED;
@@ -90,7 +89,7 @@ export async function listUsageHistory(ctx: ServiceContext, actor: Actor, page: 
 }
 
 export async function listTopUsers(ctx: ServiceContext, actor: Actor, page: PageRequest) {
-  const ledger = await loadCurrentLedger(ctx.db, actor.organizationId);
+  const ledger = await loadCurrentLedger(ctx, actor.organizationId);
   const rows = await listTopUsersPage(ctx.db, actor.organizationId, ledger.periodStart, page);
   const result: Page<{
     user_id: string | null;
