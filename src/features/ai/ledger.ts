@@ -95,7 +95,7 @@ export async function reserveAITokens(
     overage_ceiling: policy.limits.overageCeiling,
     reserved_tokens: state?.reservedTokens ?? 0,
   };
-  await buildAuditInsert(ctx.db, {
+  await buildAuditInsert(ctx, {
     action: "ai_cap_refused",
     organizationId: request.organizationId,
     actorUserId: request.userId,

@@ -75,7 +75,7 @@ export async function signUp(ctx: ServiceContext, input: SignupInput): Promise<v
         updatedAt: now,
       }),
       ...verification.statements,
-      buildAuditInsert(ctx.db, {
+      buildAuditInsert(ctx, {
         action: "signup",
         organizationId,
         actorUserId: userId,
@@ -124,7 +124,7 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
 
   if (!user || !isPasswordCorrect) {
     await recordLoginFailure(ctx.env, input.email);
-    await recordAuditEvent(ctx.db, {
+    await recordAuditEvent(ctx, {
       action: "login_failed",
       organizationId: user?.organizationId ?? null,
       actorUserId: user?.id ?? null,
@@ -152,7 +152,7 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
     { userAgent: ctx.userAgent, ip: ctx.ip },
     now,
   );
-  const audit = buildAuditInsert(ctx.db, {
+  const audit = buildAuditInsert(ctx, {
     action: "login_succeeded",
     organizationId: user.organizationId,
     actorUserId: user.id,
@@ -196,7 +196,7 @@ export async function verifyEmail(ctx: ServiceContext, token: string): Promise<v
   const userId = consumed[0]?.userId;
   if (!userId) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const user = await findUserById(ctx, userId);
-  await recordAuditEvent(ctx.db, {
+  await recordAuditEvent(ctx, {
     action: "email_verified",
     organizationId: user?.organizationId ?? null,
     actorUserId: userId,
@@ -228,7 +228,7 @@ export interface SessionOwner {
 export async function logOut(ctx: ServiceContext, owner: SessionOwner): Promise<void> {
   await ctx.db.batch([
     deleteSessionById(ctx.db, owner.userId, owner.sessionId),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "logout",
       organizationId: owner.organizationId,
       actorUserId: owner.userId,
@@ -262,7 +262,7 @@ export async function revokeMySession(
   };
   const [deleted] = await ctx.db.batch([
     deleteSessionById(ctx.db, owner.userId, sessionId),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ]);
   if (deleted.length === 0) throw new AppError(404, "NOT_FOUND", "No such session.");
   logAuditEvent(event);

@@ -60,7 +60,7 @@ export async function fulfilCreditPurchase(
   const ledger = [
     buildCreditTransactionInsert(ctx.db, purchase),
     buildCreditBalanceIncrement(ctx.db, purchase),
-    buildAuditInsertIfChanged(ctx.db, audit),
+    buildAuditInsertIfChanged(ctx, audit),
   ] as const;
   const incremented = input.event
     ? (await ctx.db.batch([buildStripeEventInsert(ctx.db, input.event), ...ledger]))[2]

@@ -121,7 +121,7 @@ export async function applySubscriptionEvent(ctx: ServiceContext, event: Subscri
       processedAt: Date.now(),
     }),
     buildSubscriptionUpdate(ctx.db, organization.id, state, { ended, entitles }),
-    buildAuditInsertIfChanged(ctx.db, audit),
+    buildAuditInsertIfChanged(ctx, audit),
   ]);
   if (updated.length === 0) return "unchanged";
   logAuditEvent(audit);

@@ -39,7 +39,7 @@ export async function recordWebhookFailure(
   event: Stripe.Event,
   failure: { reason: WebhookFailureReason; organizationId?: string | null; details?: Record<string, unknown> },
 ): Promise<WebhookResult> {
-  await recordAuditEvent(ctx.db, {
+  await recordAuditEvent(ctx, {
     action: "stripe_webhook_failed",
     organizationId: failure.organizationId ?? null,
     actorUserId: null,

@@ -6,6 +6,7 @@ import type { Access } from "../../middleware/access";
 import type { AppEnv } from "../../env";
 import { AppError, RateLimitedError } from "../../errors";
 import { logEvent } from "../../lib/log";
+import { serviceContextFrom } from "../../platform/service-context";
 import { consumeRateLimit } from "../../platform/rate-limit";
 import { recordAuditEvent } from "../audit/service";
 import { STRIPE_CRYPTO_PROVIDER } from "./stripe-client";
@@ -61,7 +62,7 @@ async function recordSignatureFailure(c: Context<AppEnv>, error: unknown): Promi
     isAudited = false;
   }
   if (isAudited) {
-    await recordAuditEvent(c.get("db"), {
+    await recordAuditEvent(serviceContextFrom(c), {
       action: "stripe_webhook_failed",
       organizationId: null,
       actorUserId: null,

@@ -48,7 +48,7 @@ export async function createNote(
   try {
     await ctx.db.batch([
       buildNoteInsert(ctx.db, note),
-      buildAuditInsert(ctx.db, {
+      buildAuditInsert(ctx, {
         action: "note_created",
         organizationId: actor.organizationId,
         actorUserId: actor.userId,
@@ -78,7 +78,7 @@ export async function updateNote(
   };
   const [updated] = await ctx.db.batch([
     buildNoteUpdate(ctx.db, actor.organizationId, noteId, { ...input, updatedAt: Date.now() }),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ]);
   const note = updated[0];
   if (!note) throw new AppError(404, "NOT_FOUND", NOT_FOUND_MESSAGE);
@@ -97,7 +97,7 @@ export async function deleteNote(ctx: ServiceContext, actor: Actor, noteId: stri
   };
   const [deleted] = await ctx.db.batch([
     buildNoteDeletion(ctx.db, actor.organizationId, noteId),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ]);
   if (deleted.length === 0) throw new AppError(404, "NOT_FOUND", NOT_FOUND_MESSAGE);
   logAuditEvent(event);

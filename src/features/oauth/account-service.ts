@@ -85,7 +85,7 @@ export async function signInWithIdentity(
     if (user.emailVerifiedAt !== null) {
       return issueSession(ctx, { ...account, outcome: "linked" }, [
         linkInsert,
-        buildAuditInsert(ctx.db, auditEvent(ctx, account, "oauth_account_linked")),
+        buildAuditInsert(ctx, auditEvent(ctx, account, "oauth_account_linked")),
       ]);
     }
     const claimed = auditEvent(ctx, account, "oauth_account_claimed", {
@@ -97,7 +97,7 @@ export async function signInWithIdentity(
       buildUnverifiedSessionsDeletion(ctx.db, user.id),
       buildUnverifiedAccountClaim(ctx.db, user.id, now),
       // Recorded only if the claim changed the row (someone may have verified it meanwhile).
-      buildAuditInsertIfChanged(ctx.db, claimed),
+      buildAuditInsertIfChanged(ctx, claimed),
       linkInsert,
     ]);
     logAuditEvent(claimed);
@@ -144,7 +144,7 @@ async function createAccount(ctx: ServiceContext, input: NewAccountInput): Promi
       updatedAt: now,
     }),
     buildOAuthAccountInsert(ctx.db, { ...input.link, userId }),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "signup",
       organizationId,
       actorUserId: userId,
@@ -174,7 +174,7 @@ async function acceptInvitation(ctx: ServiceContext, input: NewAccountInput): Pr
         now,
       }),
       buildOAuthAccountInsert(ctx.db, { ...input.link, userId }),
-      buildAuditInsert(ctx.db, {
+      buildAuditInsert(ctx, {
         action: "invitation_accepted",
         organizationId: invitation.organizationId,
         actorUserId: userId,
@@ -209,7 +209,7 @@ async function issueSession(
     // Order matters: the account change, then the session that needs it.
     const batch: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
       insertSession(ctx.db, row),
-      buildAuditInsert(ctx.db, auditEvent(ctx, account, "oauth_login_succeeded", { outcome: account.outcome })),
+      buildAuditInsert(ctx, auditEvent(ctx, account, "oauth_login_succeeded", { outcome: account.outcome })),
     ];
     batch.unshift(...statements);
     await ctx.db.batch(batch);

@@ -180,7 +180,7 @@ async function recordFailure(ctx: ServiceContext, failure: OAuthFailure): Promis
     return;
   }
   try {
-    await recordAuditEvent(ctx.db, {
+    await recordAuditEvent(ctx, {
       action: "oauth_login_failed",
       organizationId: failure.subject?.organizationId ?? null,
       actorUserId: failure.subject?.userId ?? null,

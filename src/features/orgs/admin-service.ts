@@ -48,7 +48,7 @@ export async function createOrganization(
   await ctx.db.batch([
     buildOrganizationInsert(ctx, { id: organizationId, name: input.name, createdAt: now }),
     buildInvitationInsert(ctx.db, invitation.row),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "organization_created",
       organizationId,
       actorUserId: actor.userId,
@@ -88,7 +88,7 @@ export async function setOrganizationSuspended(
   };
   const statements = [
     buildOrganizationSuspension(ctx.db, input.organizationId, input.suspended ? Date.now() : null),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ] as const;
   const [changed] = input.suspended
     ? await ctx.db.batch([...statements, buildOrganizationSessionsDeletion(ctx.db, input.organizationId)])
@@ -116,7 +116,7 @@ export async function setUserSuspended(
   };
   const statements = [
     buildUserSuspension(ctx.db, user.id, input.suspended ? Date.now() : null),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ] as const;
   const [changed] = input.suspended
     ? await ctx.db.batch([...statements, buildUserSessionsDeletion(ctx.db, user.id)])

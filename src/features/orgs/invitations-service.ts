@@ -94,7 +94,7 @@ export async function createInvitation(
   await ctx.db.batch([
     buildPendingInvitationsRevocation(ctx.db, actor.organizationId, input.email, now),
     buildInvitationInsert(ctx.db, invitation.row),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "invitation_created",
       organizationId: actor.organizationId,
       actorUserId: actor.userId,
@@ -121,7 +121,7 @@ export async function revokeInvitation(ctx: ServiceContext, actor: Actor, invita
   };
   const [revoked] = await ctx.db.batch([
     buildInvitationRevocation(ctx.db, actor.organizationId, invitationId, Date.now()),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ]);
   if (revoked.length === 0) throw new AppError(404, "NOT_FOUND", "No such pending invitation.");
   logAuditEvent(event);
@@ -171,7 +171,7 @@ export async function acceptInvitation(
   // Used meanwhile, revoked meanwhile, or the organization was suspended: nothing was written.
   if (!invitation) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
 
-  await recordAuditEvent(ctx.db, {
+  await recordAuditEvent(ctx, {
     action: "invitation_accepted",
     organizationId: invitation.organizationId,
     actorUserId: userId,

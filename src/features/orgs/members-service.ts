@@ -52,7 +52,7 @@ export async function changeMemberRole(
       newRole: input.role,
       now: Date.now(),
     }),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ]);
   if (changed.length === 0) throw new AppError(409, "CONFLICT", LAST_ADMIN_MESSAGE);
   logAuditEvent(event);
@@ -72,7 +72,7 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
   };
   const [removed] = await ctx.db.batch([
     buildMemberRemoval(ctx.db, { organizationId: actor.organizationId, userId: member.id, expectedRole: member.role }),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ]);
   if (removed.length === 0) throw new AppError(409, "CONFLICT", LAST_ADMIN_MESSAGE);
   logAuditEvent(event);

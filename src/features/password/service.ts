@@ -23,7 +23,7 @@ export function requestPasswordReset(ctx: ServiceContext, email: string): void {
     const reset = await prepareEmailToken(ctx, user.id, "reset_password");
     await ctx.db.batch([
       ...reset.statements,
-      buildAuditInsert(ctx.db, {
+      buildAuditInsert(ctx, {
         action: "password_reset_requested",
         organizationId: user.organizationId,
         actorUserId: user.id,
@@ -63,7 +63,7 @@ export async function resetPassword(ctx: ServiceContext, input: { token: string;
 
   const user = await findUserById(ctx, userId);
   if (!user) return;
-  await buildAuditInsert(ctx.db, {
+  await buildAuditInsert(ctx, {
     action: "password_reset",
     organizationId: user.organizationId,
     actorUserId: user.id,
@@ -103,7 +103,7 @@ export async function updatePassword(
   await ctx.db.batch([
     buildPasswordHashUpdate(ctx, user.id, passwordHash, now),
     deleteUserSessions(ctx.db, user.id, { exceptSessionId: input.sessionId }),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "password_changed",
       organizationId: input.organizationId,
       actorUserId: user.id,

@@ -128,7 +128,7 @@ export async function createPlan(ctx: ServiceContext, actor: Actor, input: PlanI
         createdAt: now,
         updatedAt: now,
       }),
-      buildAuditInsertIfChanged(ctx.db, event),
+      buildAuditInsertIfChanged(ctx, event),
     ]);
     const row = inserted[0];
     if (!row) throw new Error("plan insert returned no row");
@@ -163,7 +163,7 @@ export async function updatePlan(
         features: storedFeatures(input.features),
         updatedAt: Date.now(),
       }),
-      buildAuditInsertIfChanged(ctx.db, event),
+      buildAuditInsertIfChanged(ctx, event),
     ]);
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError(409, "CONFLICT", PRODUCT_TAKEN);
@@ -179,7 +179,7 @@ export async function deletePlan(ctx: ServiceContext, actor: Actor, planId: stri
   const event = planChangeEvent(ctx, actor, planId, "deleted");
   const [deleted] = await ctx.db.batch([
     buildUnusedPlanDeletion(ctx.db, planId),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ]);
   if (deleted.length > 0) {
     logAuditEvent(event);
@@ -193,7 +193,7 @@ export async function setDefaultPlan(ctx: ServiceContext, actor: Actor, planId: 
   const event = planChangeEvent(ctx, actor, planId, "made_default");
   const [, set] = await ctx.db.batch([
     ...buildDefaultPlanSwitch(ctx.db, planId, Date.now()),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ]);
   if (set.length === 0) throw new AppError(404, "NOT_FOUND", "No such plan.");
   logAuditEvent(event);

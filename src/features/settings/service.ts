@@ -138,7 +138,7 @@ export async function updateSetting(
   const now = Date.now();
   await ctx.db.batch([
     buildSettingUpsert(ctx.db, { scope, scopeId, key, value, updatedAt: now, updatedByUserId: actor.id }),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "setting_changed",
       // A system setting belongs to no organization; user and organization ones to the caller's.
       organizationId: scope === "system" ? null : actor.organizationId,
