@@ -92,29 +92,7 @@ try {
 }
 
 async function readInput(argv: string[]): Promise<Input> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        email: { type: "string" },
-        password: { type: "string" },
-        "password-stdin": { type: "boolean" },
-        "first-name": { type: "string" },
-        "last-name": { type: "string" },
-        "organization-name": { type: "string" },
-        local: { type: "boolean" },
-        remote: { type: "boolean" },
-        env: { type: "string" },
-        "persist-to": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new Refusal(`${(error as Error).message}\n\n${USAGE}`, 2);
-  }
+  const values = parseFlags(argv);
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -314,4 +292,30 @@ function sqlText(value: string | null): string {
 function sqlInteger(value: number): string {
   if (!Number.isSafeInteger(value)) throw new RangeError(`not an integer: ${value}`);
   return String(value);
+}
+
+/** The command line's flags; an unknown or malformed flag is a usage error (exit 2). */
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        email: { type: "string" },
+        password: { type: "string" },
+        "password-stdin": { type: "boolean" },
+        "first-name": { type: "string" },
+        "last-name": { type: "string" },
+        "organization-name": { type: "string" },
+        local: { type: "boolean" },
+        remote: { type: "boolean" },
+        env: { type: "string" },
+        "persist-to": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    throw new Refusal(`${(error as Error).message}\n\n${USAGE}`, 2);
+  }
 }

@@ -28,29 +28,19 @@ import { planAdminRoutes } from "./features/plans/admin-routes";
 import { copilotRoutes } from "./features/ai/routes";
 import { usageRoutes } from "./features/usage/routes";
 import { billingRoutes, subscriptionRoutes } from "./features/billing/routes";
-import { STRIPE_WEBHOOK_PATH, webhookRoutes } from "./features/billing/webhook-routes";
+import { webhookRoutes } from "./features/billing/webhook-routes";
 import { devRoutes } from "./features/dev/routes";
 import { DOCS_PATH, docsResponseHeaders, docsRoutes } from "./features/docs/routes";
 import { serveOpenAPIDocument } from "./platform/openapi/document";
 import { provideServices } from "./platform/service-context";
 import { createQuotaMeter } from "./features/plans/quota";
-
-export const BODY_LIMIT_BYTES = 64 * 1024;
-
-/**
- * Bodies that are not ours to size get their own limit. Stripe's events carry whole objects (a
- * subscription with its items, prices and products, a Checkout Session with its metadata) and
- * Stripe documents no maximum; real events pass 64 KiB, and a refused delivery is retried for
- * days and then dropped. 512 KiB leaves room for the largest while still bounding the memory a
- * caller can make the worker hold: the signature is checked over the whole body.
- */
-export const BODY_LIMIT_OVERRIDES: Readonly<Record<string, number>> = { [STRIPE_WEBHOOK_PATH]: 512 * 1024 };
+import { BODY_LIMIT_BYTES, BODY_LIMIT_OVERRIDES, formatBytes } from "./platform/body-limits";
 
 function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
   return bodyLimit({
     maxSize,
     onError: () => {
-      throw new AppError(413, "PAYLOAD_TOO_LARGE", `The request body is over ${maxSize} bytes.`);
+      throw new AppError("PAYLOAD_TOO_LARGE", `The request body is over ${formatBytes(maxSize)}.`);
     },
   });
 }
@@ -91,9 +81,9 @@ export function createApp() {
     .route("/usage", usageRoutes)
     .route("/subscription", subscriptionRoutes)
     .route("/billing", billingRoutes)
-    .route("/webhooks", webhookRoutes)
+    .route("/", webhookRoutes)
     .route("/settings", settingsRoutes)
-    .route("/cron", cronRoutes)
+    .route("/", cronRoutes)
     .route("/dev", devRoutes);
 
   serveOpenAPIDocument(routes);

@@ -24,6 +24,16 @@ export interface Env {
   CREDIT_PACKS_JSON?: string;
   STRIPE_API_BASE?: string;
   OIDC_ISSUER?: string;
+  /** AI (README, "AI"): provider, model and limits; the OpenAI-compatible base URL is https outside dev. */
+  AI_PROVIDER?: string;
+  AI_MODEL?: string;
+  AI_MAX_OUTPUT_TOKENS?: string;
+  AI_RESERVATION_TTL_SECONDS?: string;
+  OPENAI_BASE_URL?: string;
+  /** Fake provider knobs (dev only): per-chunk delay, failure injection, reply length. */
+  AI_FAKE_CHUNK_DELAY_MS?: string;
+  AI_FAKE_FAIL_AFTER_CHUNKS?: string;
+  AI_FAKE_REPLY_WORDS?: string;
   // secrets
   JWT_SECRET?: string;
   CRON_SECRET?: string;
@@ -32,17 +42,8 @@ export interface Env {
   STRIPE_WEBHOOK_SECRET?: string;
   GOOGLE_CLIENT_ID?: string;
   GOOGLE_CLIENT_SECRET?: string;
-  /** AI (README, "AI"): provider, model and limits; the OpenAI key is a secret. */
-  AI_PROVIDER?: string;
-  AI_MODEL?: string;
-  AI_MAX_OUTPUT_TOKENS?: string;
-  AI_RESERVATION_TTL_SECONDS?: string;
-  OPENAI_BASE_URL?: string;
   OPENAI_API_KEY?: string;
-  AI_FAKE_CHUNK_DELAY_MS?: string;
-  AI_FAKE_FAIL_AFTER_CHUNKS?: string;
-  AI_FAKE_REPLY_WORDS?: string;
-  /** Workers AI (`[ai] binding = "AI"` in wrangler.toml); absent unless the provider is workers-ai. */
+  /** Workers AI (`[ai] binding = "AI"` in wrangler.toml), for AI_PROVIDER=workers-ai. */
   AI?: Ai;
 }
 

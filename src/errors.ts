@@ -1,41 +1,91 @@
-// AppError and the one JSON error body every response uses (API.md, "Conventions").
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+// The error table (each code, its one HTTP status, what it means), AppError, and the one JSON error
+// body every response uses (API.md, "Conventions"). docs/errors.md and the OpenAPI error responses
+// are generated from ERRORS; test/node/errors-doc.test.ts fails when the page is stale.
 
-export type ErrorCode =
-  | "BAD_REQUEST"
-  | "INVALID_TOKEN"
-  | "UNAUTHENTICATED"
-  | "INVALID_CREDENTIALS"
-  | "FORBIDDEN"
-  | "EMAIL_NOT_VERIFIED"
-  | "ACCOUNT_SUSPENDED"
-  | "ORG_SUSPENDED"
-  | "FEATURE_DISABLED"
-  | "QUOTA_EXCEEDED"
-  | "NOT_FOUND"
-  | "METHOD_NOT_ALLOWED"
-  | "CONFLICT"
-  | "PAYLOAD_TOO_LARGE"
-  | "UNSUPPORTED_MEDIA_TYPE"
-  | "VALIDATION_ERROR"
-  | "RATE_LIMITED"
-  | "INTERNAL_ERROR"
-  | "MISCONFIGURED"
-  | "UPSTREAM_UNAVAILABLE";
+/**
+ * Every error code the API answers with, declared once. A code has exactly one status, so a
+ * client can branch on either; several codes may share a status (401, 403).
+ */
+export const ERRORS = {
+  BAD_REQUEST: { status: 400, description: "The body is not valid JSON, or a signed request's signature is wrong." },
+  INVALID_TOKEN: {
+    status: 400,
+    description: "An emailed token (verification, reset, invitation) is unknown, used or expired.",
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    description: "No valid session (missing, expired, revoked or unknown), or no valid cron secret.",
+  },
+  INVALID_CREDENTIALS: { status: 401, description: "Wrong email or password; the same answer for both." },
+  QUOTA_EXCEEDED: {
+    status: 402,
+    description: "A metered quota, or the AI allotment with credits and overage, is exhausted.",
+  },
+  FORBIDDEN: {
+    status: 403,
+    description: "The role is too low, or the request is cross-site or from an untrusted origin.",
+  },
+  EMAIL_NOT_VERIFIED: { status: 403, description: "Sign-in before the email address is verified." },
+  ACCOUNT_SUSPENDED: { status: 403, description: "The user is suspended." },
+  ORG_SUSPENDED: { status: 403, description: "The user's organization is suspended." },
+  FEATURE_DISABLED: { status: 403, description: "The organization's plan has the feature off (e.g. enable_ai)." },
+  NOT_FOUND: {
+    status: 404,
+    description: "Unknown route, or a resource that does not exist in the caller's organization.",
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    description: "The path exists but not with this method; Allow lists the methods.",
+  },
+  CONFLICT: {
+    status: 409,
+    description: "The change conflicts with the current state (duplicate, last org_admin, ...).",
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, description: "The body is over the route's limit." },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: "A body that is not application/json on a JSON route." },
+  VALIDATION_ERROR: {
+    status: 422,
+    description: "The request does not match the route's schema; details.fields lists each field.",
+  },
+  RATE_LIMITED: {
+    status: 429,
+    description: "Too many requests; Retry-After and details.retry_after_seconds say when to retry.",
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    description: "An unexpected failure; logged with the request id, never explained to the client.",
+  },
+  // 502, not 503 (RFC 9110 §15.6.3): an upstream we called (Stripe, Google, the AI provider) failed,
+  // and the client may retry. 503 stays MISCONFIGURED's alone: this deployment cannot serve until
+  // an operator fixes a setting, so a client and a monitor can tell the two apart by status.
+  UPSTREAM_UNAVAILABLE: {
+    status: 502,
+    description: "A provider (Stripe, Google, the AI provider) failed or is unreachable; retry later.",
+  },
+  MISCONFIGURED: {
+    status: 503,
+    description: "A setting this request needs is missing or invalid; details.settings names them.",
+  },
+} as const satisfies Record<string, { status: ErrorStatus; description: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The statuses an error may have: client and server errors that carry the JSON body. */
+type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
 export class AppError extends Error {
-  readonly status: ContentfulStatusCode;
+  readonly status: ErrorStatus;
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(status: ContentfulStatusCode, code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
     super(message);
     this.name = "AppError";
-    this.status = status;
+    this.status = ERRORS[code].status;
     this.code = code;
     this.details = details;
   }
@@ -45,7 +95,7 @@ export class AppError extends Error {
   }
 }
 
-export function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>): ErrorBody {
+function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>): ErrorBody {
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }
 
@@ -54,7 +104,7 @@ export class RateLimitedError extends AppError {
   readonly retryAfterSeconds: number;
 
   constructor(retryAfterSeconds: number) {
-    super(429, "RATE_LIMITED", "Too many requests. Try again later.", {
+    super("RATE_LIMITED", "Too many requests. Try again later.", {
       retry_after_seconds: retryAfterSeconds,
     });
     this.retryAfterSeconds = retryAfterSeconds;

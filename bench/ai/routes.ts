@@ -5,7 +5,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../src/env";
 import { createDB } from "../../src/db/client";
 import { findNote } from "../../src/features/notes/repo";
-import { requireAIConfig, type WorkerEnv } from "../../src/features/ai/config";
+import { requireConfig, requireSubsystemConfig } from "../../src/config";
 import { createLLMClient } from "../../src/features/ai/llm";
 import { buildCopilotMessages } from "../../src/features/ai/copilot-service";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservation } from "../../src/features/ai/ledger";
@@ -80,7 +80,7 @@ export function registerLedgerBenchRoutes(app: OpenAPIHono<AppEnv>): void {
     if (!session) return c.json({ error: "unauthenticated" }, 401);
     const note = await findNote(db, session.user.organizationId, c.req.query("note") ?? "");
     if (!note) return c.json({ error: "not found" }, 404);
-    const config = requireAIConfig(c.env as WorkerEnv);
+    const config = requireSubsystemConfig(requireConfig(c.env), "ai");
     const client = createLLMClient(config);
     const events = client.stream(buildCopilotMessages("summarize", note, "neutral"), {
       maxOutputTokens: config.maxOutputTokens,

@@ -180,7 +180,7 @@ export function uniqueEmail(label) {
   return `${label}.${emailCounter}.${Date.now().toString(36)}@example.com`;
 }
 
-export async function signUp(client, email, password = PASSWORD) {
+async function signUp(client, email, password = PASSWORD) {
   expectStatus(
     await client.post("/auth/signup", { email, password, first_name: "Bench", last_name: "User" }),
     201,
@@ -205,7 +205,7 @@ async function readVerificationToken(client, email) {
   throw new Error(`no verification email reached ${email}`);
 }
 
-export async function verify(client, email) {
+async function verify(client, email) {
   const token = await readVerificationToken(client, email);
   expectStatus(await client.post("/auth/verify-email", { token }), 200, "verify-email");
 }

@@ -4,6 +4,7 @@ import { createRouter } from "../platform/openapi/app-factory";
 import { defineRoute } from "../platform/openapi/define-route";
 import { CRON_SECRET } from "../middleware/access";
 import { jsonResponse } from "../platform/route-helpers";
+import { CRON_RUN_PATH } from "../platform/server-routes";
 import { runMaintenance } from "./maintenance";
 
 const MaintenanceReportSchema = z
@@ -31,7 +32,7 @@ const run = defineRoute(
   { access: CRON_SECRET },
   {
     method: "post",
-    path: "/run",
+    path: CRON_RUN_PATH,
     tags: ["Maintenance"],
     summary: "Run the maintenance job now (Authorization: Bearer CRON_SECRET)",
     security: [{ cronBearer: [] }],

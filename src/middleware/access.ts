@@ -2,6 +2,7 @@
 import { createMiddleware } from "hono/factory";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
+import { misconfiguredError } from "../config";
 import { AppError } from "../errors";
 import { hasRoleAtLeast, type Role } from "../lib/roles";
 import { timingSafeEqual } from "../lib/crypto";
@@ -66,9 +67,9 @@ function requireRole(minimum: Role): MiddlewareHandler<AppEnv> {
     const token = readSessionCookie(c);
     // Authorization is read from D1 on every request, never from the cookie (SEC-24).
     const session = token ? await validateSessionToken(c.get("db"), token) : null;
-    if (!session) throw new AppError(401, "UNAUTHENTICATED", "Sign in to continue.");
+    if (!session) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
     if (!hasRoleAtLeast(session.user.role, minimum)) {
-      throw new AppError(403, "FORBIDDEN", "Your role does not allow this action.");
+      throw new AppError("FORBIDDEN", "Your role does not allow this action.");
     }
     c.set("session", session);
     await next();
@@ -77,10 +78,10 @@ function requireRole(minimum: Role): MiddlewareHandler<AppEnv> {
 
 const requireCronSecret = createMiddleware<AppEnv>(async function requireCronSecret(c, next) {
   const secret = c.get("config").cronSecret;
-  if (!secret) throw new AppError(503, "MISCONFIGURED", "CRON_SECRET is not set.");
+  if (!secret) throw misconfiguredError(["CRON_SECRET"], { message: "CRON_SECRET is not set." });
   const header = c.req.header("authorization") ?? "";
   if (!timingSafeEqual(header, `Bearer ${secret}`)) {
-    throw new AppError(401, "UNAUTHENTICATED", "A valid cron bearer token is required.");
+    throw new AppError("UNAUTHENTICATED", "A valid cron bearer token is required.");
   }
   await next();
 });

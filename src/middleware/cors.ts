@@ -31,7 +31,7 @@ function corsHandlerFor(config: Config): MiddlewareHandler {
  */
 export const corsPolicy = createMiddleware<AppEnv>(async function corsPolicy(c, next) {
   const result = readConfig(c.env);
-  if (result.ok) {
+  if ("config" in result) {
     // cors() answers a preflight itself by returning a Response instead of calling next().
     const preflight = await corsHandlerFor(result.config)(c, next);
     if (preflight) c.res = preflight;

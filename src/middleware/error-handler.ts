@@ -2,25 +2,25 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
-import { AppError, RateLimitedError, errorBody } from "../errors";
+import { AppError, RateLimitedError } from "../errors";
 import { logEvent } from "../lib/log";
 
 function fromHTTPException(error: HTTPException): AppError {
   switch (error.status) {
     case 400:
-      return new AppError(400, "BAD_REQUEST", "The request body is not valid JSON.");
+      return new AppError("BAD_REQUEST", "The request body is not valid JSON.");
     case 413:
-      return new AppError(413, "PAYLOAD_TOO_LARGE", "The request body is too large.");
+      return new AppError("PAYLOAD_TOO_LARGE", "The request body is too large.");
     case 415:
-      return new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
+      return new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
     case 401:
-      return new AppError(401, "UNAUTHENTICATED", "Sign in to continue.");
+      return new AppError("UNAUTHENTICATED", "Sign in to continue.");
     case 403:
-      return new AppError(403, "FORBIDDEN", "This request is not allowed.");
+      return new AppError("FORBIDDEN", "This request is not allowed.");
     case 404:
-      return new AppError(404, "NOT_FOUND", "Not found.");
+      return new AppError("NOT_FOUND", "Not found.");
     default:
-      return new AppError(400, "BAD_REQUEST", "The request could not be processed.");
+      return new AppError("BAD_REQUEST", "The request could not be processed.");
   }
 }
 
@@ -28,7 +28,7 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
   const appError = error instanceof AppError ? error : error instanceof HTTPException ? fromHTTPException(error) : null;
   if (appError) {
     if (appError instanceof RateLimitedError) c.header("Retry-After", String(appError.retryAfterSeconds));
-    return c.json(appError.toBody(), appError.status);
+    return respondWithError(c, appError);
   }
   // Unexpected: log the detail for operators, answer with nothing an attacker can use.
   logEvent("error", "unhandled_error", {
@@ -38,13 +38,18 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
     error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     stack: error instanceof Error ? error.stack : undefined,
   });
-  return c.json(errorBody("INTERNAL_ERROR", "Something went wrong."), 500);
+  return respondWithError(c, new AppError("INTERNAL_ERROR", "Something went wrong."));
 };
 
-export const handleNotFound: NotFoundHandler<AppEnv> = (c) => c.json(errorBody("NOT_FOUND", "Not found."), 404);
+export const handleNotFound: NotFoundHandler<AppEnv> = (c) =>
+  respondWithError(c, new AppError("NOT_FOUND", "Not found."));
 
 export function respondMethodNotAllowed(c: Context<AppEnv>, methods: string[]): Response {
-  return c.json(errorBody("METHOD_NOT_ALLOWED", "This method is not allowed on this path."), 405, {
-    Allow: methods.join(", "),
-  });
+  c.header("Allow", methods.join(", "));
+  return respondWithError(c, new AppError("METHOD_NOT_ALLOWED", "This method is not allowed on this path."));
+}
+
+/** The error's body with the status the error table gives its code. */
+function respondWithError(c: Context<AppEnv>, error: AppError): Response {
+  return c.json(error.toBody(), error.status);
 }

@@ -6,11 +6,12 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
+import { CRON_RUN_PATH, STRIPE_WEBHOOK_PATH } from "../platform/server-routes";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** Server-to-server routes: no cookie, authenticated by signature or bearer secret. */
-const EXEMPT_PATHS = new Set(["/webhooks/stripe", "/cron/run"]);
+const EXEMPT_PATHS = new Set([STRIPE_WEBHOOK_PATH, CRON_RUN_PATH]);
 
 export const originCheck = createMiddleware<AppEnv>(async function originCheck(c, next) {
   if (SAFE_METHODS.has(c.req.method) || EXEMPT_PATHS.has(c.req.path)) return next();
@@ -20,13 +21,13 @@ export const originCheck = createMiddleware<AppEnv>(async function originCheck(c
   const trusted = new Set([new URL(c.req.url).origin, new URL(config.webBaseURL).origin, ...config.corsOrigins]);
 
   if (c.req.header("sec-fetch-site") === "cross-site") {
-    throw new AppError(403, "FORBIDDEN", "Cross-site requests are not allowed.");
+    throw new AppError("FORBIDDEN", "Cross-site requests are not allowed.");
   }
   if (origin !== undefined && !trusted.has(origin)) {
-    throw new AppError(403, "FORBIDDEN", "Requests from this origin are not allowed.");
+    throw new AppError("FORBIDDEN", "Requests from this origin are not allowed.");
   }
   if (origin === undefined && c.req.header("cookie")) {
-    throw new AppError(403, "FORBIDDEN", "Requests that carry cookies must send an Origin header.");
+    throw new AppError("FORBIDDEN", "Requests that carry cookies must send an Origin header.");
   }
   await next();
 });

@@ -25,7 +25,7 @@ const withoutHSTS = secureHeaders({
 
 export const securityHeaders = createMiddleware<AppEnv>(async function securityHeaders(c, next) {
   const result = readConfig(c.env);
-  const isDev = result.ok && result.config.environment === "dev";
+  const isDev = "config" in result && result.config.environment === "dev";
   await (isDev ? withoutHSTS : withHSTS)(c, async () => {
     await next();
     // Every API response is private to its caller; nothing may be stored by a cache.

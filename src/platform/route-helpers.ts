@@ -22,7 +22,7 @@ export function noContent(description: string) {
 /** The session the access middleware loaded; a route declared with minRole always has one. */
 export function requireSessionContext(c: Context<AppEnv>): SessionContext {
   const session = c.get("session");
-  if (!session) throw new AppError(401, "UNAUTHENTICATED", "Sign in to continue.");
+  if (!session) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
   return session;
 }
 

@@ -14,8 +14,8 @@ import { DurableObject } from "cloudflare:workers";
 
 /** Login back-off policy (SEC-12): slows a guesser, never locks the owner out for long. */
 export const FREE_LOGIN_FAILURES = 5;
-export const LOGIN_FAILURE_MEMORY_SECONDS = 15 * 60;
-export const LOGIN_BACKOFF_BASE = 2;
+const LOGIN_FAILURE_MEMORY_SECONDS = 15 * 60;
+const LOGIN_BACKOFF_BASE = 2;
 export const LOGIN_BACKOFF_MAX_SECONDS = 15 * 60;
 
 const SECOND_MS = 1000;

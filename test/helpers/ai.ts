@@ -2,7 +2,7 @@
 // credits bought the way billing records them, overage switches, and the ledger's invariants.
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
-import type { WorkerEnv } from "../../src/features/ai/config";
+import type { Env } from "../../src/env";
 import { buildCopilotMessages, type CopilotAction } from "../../src/features/ai/copilot-service";
 import { estimateInputTokens } from "../../src/features/ai/llm/types";
 import { createClient, type TestClient } from "./client";
@@ -12,7 +12,7 @@ import { signIn } from "./orgs";
 /** Fake provider, short answers: output stops at AI_MAX_OUTPUT_TOKENS, so a call uses about its worst case. */
 export const AI_MAX_OUTPUT_TOKENS = 64;
 
-export function aiEnv(overrides: Partial<WorkerEnv> = {}): Partial<WorkerEnv> {
+function aiEnv(overrides: Partial<Env> = {}): Partial<Env> {
   return {
     AI_PROVIDER: "fake",
     AI_MAX_OUTPUT_TOKENS: String(AI_MAX_OUTPUT_TOKENS),
@@ -22,7 +22,7 @@ export function aiEnv(overrides: Partial<WorkerEnv> = {}): Partial<WorkerEnv> {
 }
 
 /** A client for the same signed-in user, on a worker env with these AI settings. */
-export function withEnv(client: TestClient, overrides: Partial<WorkerEnv>): TestClient {
+export function withEnv(client: TestClient, overrides: Partial<Env>): TestClient {
   const copy = createClient({ env: aiEnv(overrides), ip: client.ip, origin: client.origin });
   for (const [name, value] of client.cookies) copy.cookies.set(name, value);
   return copy;

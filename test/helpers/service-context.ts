@@ -7,7 +7,7 @@ import { createServiceContext, type ServiceContext } from "../../src/platform/se
 
 export function testServiceContext(overrides: Partial<ServiceContext> = {}): ServiceContext {
   const result = readConfig(env);
-  if (!result.ok) throw new Error(`test config invalid: ${result.problems.join(", ")}`);
+  if (!("config" in result)) throw new Error(`test config invalid: ${result.problems.join(", ")}`);
   const ctx = createServiceContext({
     env,
     db: overrides.db ?? createDB(env.DB),

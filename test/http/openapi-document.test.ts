@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import { listRoutes } from "../../src/platform/openapi/route-table";
 import { ACCESS_EXTENSION } from "../../src/platform/openapi/define-route";
+import { ERRORS } from "../../src/errors";
 import { createClient } from "../helpers/client";
 import { routeLabel } from "../helpers/route-registry";
 
@@ -15,7 +16,9 @@ interface Operation {
 }
 interface Document {
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+  components: {
+    schemas: Record<string, { properties?: Record<string, { properties?: Record<string, { enum?: string[] }> }> }>;
+  };
 }
 
 const TABLE = listRoutes(app);
@@ -87,6 +90,22 @@ describe("/openapi.json completeness", () => {
     expect(problems).toEqual([]);
   });
 
+  it("names each error response's codes with the status the error table (src/errors.ts) gives them", () => {
+    expect(document.components.schemas.Error?.properties?.error?.properties?.code?.enum).toEqual(Object.keys(ERRORS));
+    const problems = TABLE.flatMap((route) =>
+      Object.entries(operationOf(route)?.responses ?? {})
+        .filter(([status]) => Number(status) >= 400 && !NON_ERROR_BODIES.has(`${routeLabel(route)} ${status}`))
+        .flatMap(([status, response]) => {
+          const codes = [...response.description.matchAll(/(?:^|; )([A-Z][A-Z_]+): /g)].map((match) => match[1]!);
+          if (codes.length === 0) return [`${routeLabel(route)} ${status}: names no code`];
+          return codes
+            .filter((code) => ERRORS[code as keyof typeof ERRORS]?.status !== Number(status))
+            .map((code) => `${routeLabel(route)} ${status}: ${code}`);
+        }),
+    );
+    expect(problems).toEqual([]);
+  });
+
   it("documents 401 and 403 on every role-gated route, and 422 on every route that validates input", () => {
     const problems = TABLE.flatMap((route) => {
       const operation = operationOf(route)!;
@@ -102,6 +121,14 @@ describe("/openapi.json completeness", () => {
       return missing;
     });
     expect(problems).toEqual([]);
+  });
+
+  it("SEC-45: documents 403 (the Origin check) on every unsafe route but the server-to-server ones", () => {
+    const unsafe = TABLE.filter((route) => !["GET", "HEAD"].includes(route.method));
+    const checked = unsafe.filter((route) => route.access !== "cron-secret" && !route.access.endsWith("-signature"));
+    expect(checked.length).toBeGreaterThan(10);
+    const missing = checked.filter((route) => !Object.keys(operationOf(route)!.responses).includes("403"));
+    expect(missing.map(routeLabel)).toEqual([]);
   });
 
   it("documents 429 RATE_LIMITED with the Error schema on every rate-limited route", () => {

@@ -2,20 +2,20 @@
 // Order matters (SEC-52): feature flag → the note (org-scoped) → configuration and price →
 // reservation → provider. Nothing is reserved for a refused call, and a refused reservation
 // never reaches the provider.
+import { misconfiguredError, requireSubsystemConfig } from "../../config";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 import type { ServiceContext } from "../../platform/service-context";
 import type { Actor } from "../../platform/actor";
 import { getNote } from "../notes/service";
 import type { NoteRow } from "../notes/service";
-import { requireAIConfig, type WorkerEnv } from "./config";
 import { createLLMClient } from "./llm";
 import { estimateInputTokens, type LLMMessage } from "./llm/types";
 import { findModelPrice } from "./account-repo";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservationWithRetry } from "./ledger";
 import { openMeteredStream } from "./metered-stream";
 
-export const COPILOT_ACTIONS = ["improve", "summarize"] as const;
+const COPILOT_ACTIONS = ["improve", "summarize"] as const;
 export type CopilotAction = (typeof COPILOT_ACTIONS)[number];
 
 export const COPILOT_TONES = ["neutral", "formal", "friendly", "concise"] as const;
@@ -56,19 +56,19 @@ export async function runCopilot(
 ): Promise<ReadableStream<Uint8Array>> {
   const policy = await loadLedgerPolicy(ctx, actor.organizationId);
   if (!policy.features.enable_ai) {
-    throw new AppError(403, "FEATURE_DISABLED", "AI features are not part of your organization's plan.", {
+    throw new AppError("FEATURE_DISABLED", "AI features are not part of your organization's plan.", {
       feature: "enable_ai",
     });
   }
   // Another organization's note is 404 here, before anything is reserved (SEC-36).
   const note = await getNote(ctx, actor, request.noteId);
-  const config = requireAIConfig(ctx.env as WorkerEnv);
+  const config = requireSubsystemConfig(ctx.config, "ai");
   const client = createLLMClient(config, options);
   const price = await findModelPrice(ctx.db, client.provider, client.model);
   if (!price) {
     // Never a free call: a model without a price is a configuration error.
     logEvent("error", "ai_model_unpriced", { provider: client.provider, model: client.model });
-    throw new AppError(503, "MISCONFIGURED", "The configured AI model has no price.", { settings: ["AI_MODEL"] });
+    throw misconfiguredError(["AI_MODEL"], { message: "The configured AI model has no price." });
   }
   const messages = buildCopilotMessages(request.action, note, request.tone);
   const reservation = await reserveAITokens(

@@ -104,7 +104,6 @@ export async function reserveAITokens(
     details,
   });
   throw new AppError(
-    402,
     "QUOTA_EXCEEDED",
     "Your organization's AI allotment, credits and allowed overage cannot cover this call.",
     {
@@ -174,7 +173,7 @@ export async function settleAIReservation(
     },
     policy.limits,
   );
-  const isSettled = settledBy !== null && settledBy.startsWith(`${series}.`);
+  const isSettled = settledBy?.startsWith(`${series}.`) === true;
   const rows = isSettled ? winnerRows : [];
   const charged = rows.filter((row) => row.bucket !== "absorbed").reduce((sum, row) => sum + row.tokens, 0);
   const absorbed = rows.filter((row) => row.bucket === "absorbed").reduce((sum, row) => sum + row.tokens, 0);

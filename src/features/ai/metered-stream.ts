@@ -1,6 +1,7 @@
 // A provider stream turned into a response body that settles the ledger exactly once, however the
 // call ends: completed (the provider's usage), provider error mid-stream or client abort (what was
 // produced so far), provider error before any output (nothing: released in full).
+import { misconfiguredError } from "../../config";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 import {
@@ -13,7 +14,7 @@ import {
   type LLMUsage,
 } from "./llm/types";
 
-export interface Usage {
+interface Usage {
   inputTokens: number;
   outputTokens: number;
 }
@@ -35,12 +36,11 @@ function toProviderAppError(error: unknown): AppError {
   const status = error instanceof LLMProviderError ? error.details.status : undefined;
   if (status === 401 || status === 403 || status === 404) {
     // The key or the model is refused: an operator must fix the configuration.
-    return new AppError(503, "MISCONFIGURED", "The AI provider refused the configured key or model.", {
-      settings: ["OPENAI_API_KEY", "AI_MODEL"],
+    return misconfiguredError(["OPENAI_API_KEY", "AI_MODEL"], {
+      message: "The AI provider refused the configured key or model.",
     });
   }
   return new AppError(
-    503,
     "UPSTREAM_UNAVAILABLE",
     "The AI provider is unavailable right now. Nothing was charged; try again in a moment.",
   );

@@ -20,9 +20,10 @@ function defineCopilotRoute(action: CopilotAction) {
     {
       access: minRole("member"),
       errors: {
-        402: "QUOTA_EXCEEDED: the allotment, credits and allowed overage cannot cover this call's worst case (input estimate + max output tokens); the provider was not contacted",
-        403: "FEATURE_DISABLED: the plan has enable_ai off (checked before anything else)",
-        404: "NOT_FOUND: no such note in your organization (checked before anything is reserved)",
+        QUOTA_EXCEEDED:
+          "the allotment, credits and allowed overage cannot cover this call's worst case (input estimate + max output tokens); the provider was not contacted",
+        FEATURE_DISABLED: "the plan has enable_ai off (checked before anything else)",
+        NOT_FOUND: "no such note in your organization (checked before anything is reserved)",
       },
     },
     {
@@ -33,8 +34,8 @@ function defineCopilotRoute(action: CopilotAction) {
       description: [
         "The worst case is reserved before the provider is called (SEC-52); when the call ends the real usage is charged",
         "(allotment, then credits, then overage if enabled) and the rest released. Every refusal comes before the first byte,",
-        "as the usual JSON error body: 402, 403, 404, and 503 (MISCONFIGURED: no AI provider, key or model price;",
-        "UPSTREAM_UNAVAILABLE: the provider failed before writing anything, nothing is charged).",
+        "as the usual JSON error body: 402, 403, 404, 503 MISCONFIGURED (no AI provider, key or model price),",
+        "and 502 UPSTREAM_UNAVAILABLE (the provider failed before writing anything, nothing is charged).",
         "Once streaming has begun the status is 200: a provider failure mid-stream ends the body early (a broken chunked",
         "response), and what was produced is charged, as it is when the client disconnects.",
       ].join(" "),

@@ -6,7 +6,7 @@ import type { PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../platform/service-context";
 import { listAuditEntries } from "./repo";
 
-export type AuditAction =
+type AuditAction =
   | "signup"
   | "login_succeeded"
   | "login_failed"

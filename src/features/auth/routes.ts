@@ -53,8 +53,10 @@ const login = defineRoute(
     access: PUBLIC,
     rateLimit: RATE_LIMITS.login,
     errors: {
-      401: "INVALID_CREDENTIALS: wrong email or password (identical for both)",
-      403: "EMAIL_NOT_VERIFIED, ACCOUNT_SUSPENDED or ORG_SUSPENDED (only after the right password)",
+      INVALID_CREDENTIALS: "wrong email or password (identical for both)",
+      EMAIL_NOT_VERIFIED: "the email address is not verified yet (only after the right password)",
+      ACCOUNT_SUSPENDED: "the user is suspended (only after the right password)",
+      ORG_SUSPENDED: "the organization is suspended (only after the right password)",
     },
   },
   {
@@ -84,7 +86,7 @@ const verify = defineRoute(
   {
     access: PUBLIC,
     rateLimit: RATE_LIMITS.verifyEmail,
-    errors: { 400: "INVALID_TOKEN: unknown, used or expired token" },
+    errors: { INVALID_TOKEN: "unknown, used or expired token" },
   },
   {
     method: "post",
@@ -121,7 +123,7 @@ const sessionsList = defineRoute(
 );
 
 const sessionRevoke = defineRoute(
-  { access: minRole("readonly"), errors: { 404: "NOT_FOUND: not one of the caller's sessions" } },
+  { access: minRole("readonly"), errors: { NOT_FOUND: "not one of the caller's sessions" } },
   {
     method: "delete",
     path: "/sessions/{id}",

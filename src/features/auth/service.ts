@@ -131,18 +131,18 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
       ip: ctx.ip,
       details: { reason: user ? "wrong_password" : "unknown_email" },
     });
-    throw new AppError(401, "INVALID_CREDENTIALS", INVALID_CREDENTIALS_MESSAGE);
+    throw new AppError("INVALID_CREDENTIALS", INVALID_CREDENTIALS_MESSAGE);
   }
   await clearLoginFailures(ctx.env, input.email);
 
   if (user.emailVerifiedAt === null) {
-    throw new AppError(403, "EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
+    throw new AppError("EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
   }
   if (user.suspendedAt !== null) {
-    throw new AppError(403, "ACCOUNT_SUSPENDED", "This account is suspended.");
+    throw new AppError("ACCOUNT_SUSPENDED", "This account is suspended.");
   }
   if (user.organizationSuspendedAt !== null) {
-    throw new AppError(403, "ORG_SUSPENDED", "This organization is suspended.");
+    throw new AppError("ORG_SUSPENDED", "This organization is suspended.");
   }
 
   const now = Date.now();
@@ -186,7 +186,7 @@ export const INVALID_TOKEN_MESSAGE = "This link is invalid or has expired.";
 
 /** Marks the email verified and consumes the token in one batch; a token works once (SEC-27). */
 export async function verifyEmail(ctx: ServiceContext, token: string): Promise<void> {
-  if (!isWellFormedToken(token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (!isWellFormedToken(token)) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const tokenHash = await hashToken(token);
   const now = Date.now();
   const { owner, consume } = buildEmailTokenRedemption(ctx, tokenHash, "verify_email", now);
@@ -194,7 +194,7 @@ export async function verifyEmail(ctx: ServiceContext, token: string): Promise<v
   // the same transaction: only the batch whose consume returns a row changed anything.
   const [, consumed] = await ctx.db.batch([buildMarkEmailVerified(ctx, owner, now), consume]);
   const userId = consumed[0]?.userId;
-  if (!userId) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (!userId) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const user = await findUserById(ctx, userId);
   await recordAuditEvent(ctx, {
     action: "email_verified",
@@ -264,6 +264,6 @@ export async function revokeMySession(
     deleteSessionById(ctx.db, owner.userId, sessionId),
     buildAuditInsertIfChanged(ctx, event),
   ]);
-  if (deleted.length === 0) throw new AppError(404, "NOT_FOUND", "No such session.");
+  if (deleted.length === 0) throw new AppError("NOT_FOUND", "No such session.");
   logAuditEvent(event);
 }

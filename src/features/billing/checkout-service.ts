@@ -75,13 +75,13 @@ export async function verifyCreditPackCheckout(
   sessionId: string,
 ): Promise<{ status: CheckoutStatus; tokens: number; creditBalanceTokens: number }> {
   const stripe = requireStripeClient(ctx.config);
-  if (!CHECKOUT_SESSION_ID.test(sessionId)) throw new AppError(404, "NOT_FOUND", SESSION_NOT_FOUND);
+  if (!CHECKOUT_SESSION_ID.test(sessionId)) throw new AppError("NOT_FOUND", SESSION_NOT_FOUND);
   const session = await callStripe("checkout.sessions.retrieve", () => stripe.checkout.sessions.retrieve(sessionId), {
     notFound: SESSION_NOT_FOUND,
   });
   const metadata = readCreditPackMetadata(session);
   if (!metadata || metadata.organizationId !== actor.organizationId) {
-    throw new AppError(404, "NOT_FOUND", SESSION_NOT_FOUND);
+    throw new AppError("NOT_FOUND", SESSION_NOT_FOUND);
   }
   let status: CheckoutStatus = "pending";
   if (session.payment_status === "paid") {

@@ -23,7 +23,7 @@ export async function ensureStripeCustomer(
   organizationId: string,
 ): Promise<string> {
   const organization = await findOrganizationCustomer(ctx.db, organizationId);
-  if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
+  if (!organization) throw new AppError("NOT_FOUND", "Organization not found.");
   if (organization.stripeCustomerId) return organization.stripeCustomerId;
 
   const customer = await callStripe("customers.create", () =>
@@ -57,7 +57,7 @@ export async function ensureStripeCustomer(
  * the caller. Without Stripe configured it does nothing.
  */
 export function onOrganizationCreated(ctx: ServiceContext, organizationId: string): void {
-  const stripe = findStripeClient(ctx.config.billing);
+  const stripe = findStripeClient(ctx.config);
   if (!stripe) return;
   ctx.defer(() => ensureStripeCustomer(ctx, stripe, organizationId));
 }
@@ -68,7 +68,7 @@ export function onOrganizationCreated(ctx: ServiceContext, organizationId: strin
  * the response too, so a login never waits for billing.
  */
 export function retryStripeCustomerIfMissing(ctx: ServiceContext, organizationId: string): void {
-  const stripe = findStripeClient(ctx.config.billing);
+  const stripe = findStripeClient(ctx.config);
   if (!stripe) return;
   ctx.defer(async () => {
     const organization = await findOrganizationCustomer(ctx.db, organizationId);

@@ -23,7 +23,7 @@ export function resolveReturnURL(webBaseURL: string, value: string, field: strin
 }
 
 function invalidReturnURL(field: string): AppError {
-  return new AppError(422, "VALIDATION_ERROR", "The request is not valid.", {
+  return new AppError("VALIDATION_ERROR", "The request is not valid.", {
     fields: [{ field, message: "Use a URL of the web app (same origin as WEB_BASE_URL), or a path in it." }],
   });
 }

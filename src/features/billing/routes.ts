@@ -18,12 +18,12 @@ import {
 } from "./schemas";
 
 const UNAVAILABLE =
-  "Also 503 UPSTREAM_UNAVAILABLE when Stripe cannot be reached (try again), and 503 MISCONFIGURED when STRIPE_SECRET_KEY is not set.";
+  "Also 502 UPSTREAM_UNAVAILABLE when Stripe cannot be reached (try again), and 503 MISCONFIGURED when STRIPE_SECRET_KEY is not set.";
 
 const manageSubscription = defineRoute(
   {
     access: minRole("org_admin"),
-    errors: { 422: "VALIDATION_ERROR: return_url is not of the web app's origin (WEB_BASE_URL)" },
+    errors: { VALIDATION_ERROR: "return_url is not of the web app's origin (WEB_BASE_URL)" },
   },
   {
     method: "post",
@@ -53,8 +53,8 @@ const checkout = defineRoute(
   {
     access: minRole("org_admin"),
     errors: {
-      404: "NOT_FOUND: no pack has this id",
-      422: "VALIDATION_ERROR: return_base_url is not of the web app's origin (WEB_BASE_URL)",
+      NOT_FOUND: "no pack has this id",
+      VALIDATION_ERROR: "return_base_url is not of the web app's origin (WEB_BASE_URL)",
     },
   },
   {
@@ -69,7 +69,7 @@ const checkout = defineRoute(
 );
 
 const verify = defineRoute(
-  { access: minRole("org_admin"), errors: { 404: "NOT_FOUND: no such checkout session in your organization" } },
+  { access: minRole("org_admin"), errors: { NOT_FOUND: "no such checkout session in your organization" } },
   {
     method: "post",
     path: "/credit-packs/verify",

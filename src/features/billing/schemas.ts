@@ -1,6 +1,6 @@
 // Request and response schemas of /subscription, /billing/credit-packs and /webhooks/stripe.
 import { z } from "@hono/zod-openapi";
-import { CreditPackSchema } from "./credit-pack-schema";
+import { CreditPackSchema } from "../../config/credit-packs";
 import { WEBHOOK_RESULTS } from "./webhook-outcome";
 
 /** A URL of the web app, or a path in it ("/billing"); checked against WEB_BASE_URL (return-url.ts). */

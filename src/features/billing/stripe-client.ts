@@ -1,12 +1,12 @@
 // The Stripe SDK on its fetch HTTP client and SubtleCrypto: one client per key and API base.
 import Stripe from "stripe";
-import type { BillingConfig, Config } from "../../config";
-import { AppError } from "../../errors";
+import { type Config, misconfiguredError, requireSubsystemConfig } from "../../config";
+import type { BillingConfig } from "../../config/billing";
 
 /** Webhook signatures are checked with WebCrypto (SEC-50); the SDK's Node crypto is absent here. */
 export const STRIPE_CRYPTO_PROVIDER = Stripe.createSubtleCryptoProvider();
 
-export interface StripeClientOptions {
+interface StripeClientOptions {
   secretKey: string;
   /** Tests and local fakes: where API calls go instead of https://api.stripe.com. */
   apiBase?: BillingConfig["stripeAPIBase"];
@@ -14,7 +14,7 @@ export interface StripeClientOptions {
   fetch?: typeof fetch;
 }
 
-export function createStripeClient(options: StripeClientOptions): Stripe {
+function createStripeClient(options: StripeClientOptions): Stripe {
   const send = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   return new Stripe(options.secretKey, {
     httpClient: Stripe.createFetchHttpClient(send),
@@ -30,9 +30,11 @@ export function createStripeClient(options: StripeClientOptions): Stripe {
 // Building a client instantiates every resource class: do it once per key and base per isolate.
 const clients = new Map<string, Stripe>();
 
-/** The client for the configured key, or null when billing is not configured. */
-export function findStripeClient(billing: BillingConfig): Stripe | null {
-  if (!billing.stripeSecretKey || billing.problems.includes("STRIPE_API_BASE")) return null;
+/** The client for the configured key, or null when billing is off or misconfigured. */
+export function findStripeClient(config: Config): Stripe | null {
+  if ("problems" in config.billing) return null;
+  const billing = config.billing.config;
+  if (!billing.stripeSecretKey) return null;
   const cacheKey = JSON.stringify([billing.stripeSecretKey, billing.stripeAPIBase]);
   let client = clients.get(cacheKey);
   if (!client) {
@@ -42,27 +44,13 @@ export function findStripeClient(billing: BillingConfig): Stripe | null {
   return client;
 }
 
-/** Whether customer creation and the billing routes can talk to Stripe at all. */
-export function isStripeConfigured(config: Config): boolean {
-  return findStripeClient(config.billing) !== null;
-}
-
 /**
  * The client, or 503 MISCONFIGURED naming what is missing or invalid. Only billing calls this, so
  * a deployment without Stripe keys serves everything else (README, "Stripe billing").
  */
 export function requireStripeClient(config: Config): Stripe {
-  const client = findStripeClient(config.billing);
-  if (client) return client;
-  const settings = [
-    ...new Set([...config.billing.problems, ...(config.billing.stripeSecretKey ? [] : ["STRIPE_SECRET_KEY"])]),
-  ];
-  throw new AppError(
-    503,
-    "MISCONFIGURED",
-    "Billing is not configured: set STRIPE_SECRET_KEY (see README, Stripe billing).",
-    {
-      settings: settings.filter((name) => name !== "STRIPE_WEBHOOK_SECRET"),
-    },
-  );
+  requireSubsystemConfig(config, "billing");
+  const client = findStripeClient(config);
+  if (!client) throw misconfiguredError(["STRIPE_SECRET_KEY"], { message: "Billing is off: set STRIPE_SECRET_KEY." });
+  return client;
 }

@@ -1,12 +1,13 @@
 // What a failed Stripe API call means for our caller: Stripe's errors mapped to the API's codes.
 import Stripe from "stripe";
+import { misconfiguredError } from "../../config";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 
-export const STRIPE_UNAVAILABLE_MESSAGE = "The payment provider cannot be reached right now. Try again in a moment.";
+const STRIPE_UNAVAILABLE_MESSAGE = "The payment provider cannot be reached right now. Try again in a moment.";
 
 /**
- * Runs one Stripe call. Stripe being down, slow or rate limiting us is 503 UPSTREAM_UNAVAILABLE
+ * Runs one Stripe call. Stripe being down, slow or rate limiting us is 502 UPSTREAM_UNAVAILABLE
  * (the caller may retry); a key Stripe refuses is 503 MISCONFIGURED; an object Stripe does not
  * know is `notFound` (404) when the caller named it; anything else is ours to fix: logged, 500.
  * Stripe's own message is logged (with its request id), never sent to the client (SEC-48).
@@ -39,16 +40,14 @@ function toAppError(operation: string, error: unknown, options: { notFound?: str
     options.notFound
   ) {
     logEvent("info", "stripe_resource_missing", fields);
-    return new AppError(404, "NOT_FOUND", options.notFound);
+    return new AppError("NOT_FOUND", options.notFound);
   }
   if (
     error instanceof Stripe.errors.StripeAuthenticationError ||
     error instanceof Stripe.errors.StripePermissionError
   ) {
     logEvent("error", "stripe_key_refused", fields);
-    return new AppError(503, "MISCONFIGURED", "Billing is not configured correctly: Stripe refused the API key.", {
-      settings: ["STRIPE_SECRET_KEY"],
-    });
+    return misconfiguredError(["STRIPE_SECRET_KEY"], { message: "Stripe refused the API key." });
   }
   if (
     error instanceof Stripe.errors.StripeConnectionError ||
@@ -57,7 +56,7 @@ function toAppError(operation: string, error: unknown, options: { notFound?: str
     (error.statusCode !== undefined && error.statusCode >= 500)
   ) {
     logEvent("warn", "stripe_unavailable", fields);
-    return new AppError(503, "UPSTREAM_UNAVAILABLE", STRIPE_UNAVAILABLE_MESSAGE);
+    return new AppError("UPSTREAM_UNAVAILABLE", STRIPE_UNAVAILABLE_MESSAGE);
   }
   logEvent("error", "stripe_call_failed", fields);
   return new Error(`Stripe ${operation} failed: ${error.type}`);

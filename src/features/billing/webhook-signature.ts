@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Access } from "../../middleware/access";
 import type { AppEnv } from "../../env";
+import { misconfiguredError, requireSubsystemConfig } from "../../config";
 import { AppError, RateLimitedError } from "../../errors";
 import { logEvent } from "../../lib/log";
 import { serviceContextFrom } from "../../platform/service-context";
@@ -20,11 +21,11 @@ const FAILURE_AUDIT_BUDGET = { name: "stripe-webhook-failure-audit", limit: 20, 
 const verifiedEvents = new WeakMap<Context, Stripe.Event>();
 
 const verifyStripeSignature = createMiddleware<AppEnv>(async function verifyStripeSignature(c, next) {
-  const secret = c.get("config").billing.stripeWebhookSecret;
+  const secret = requireSubsystemConfig(c.get("config"), "billing").stripeWebhookSecret;
   if (!secret) {
     // 503, so Stripe keeps retrying until the secret is set, instead of dropping the events.
-    throw new AppError(503, "MISCONFIGURED", "Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET.", {
-      settings: ["STRIPE_WEBHOOK_SECRET"],
+    throw misconfiguredError(["STRIPE_WEBHOOK_SECRET"], {
+      message: "Stripe webhooks are off: set STRIPE_WEBHOOK_SECRET.",
     });
   }
   // The signature covers the exact bytes Stripe sent, so nothing may parse or re-encode them first.
@@ -43,7 +44,7 @@ const verifyStripeSignature = createMiddleware<AppEnv>(async function verifyStri
     }
   } catch (error) {
     await recordSignatureFailure(c, error);
-    throw new AppError(400, "BAD_REQUEST", "The Stripe-Signature header is missing, invalid or too old.");
+    throw new AppError("BAD_REQUEST", "The Stripe-Signature header is missing, invalid or too old.");
   }
   verifiedEvents.set(c, event);
   await next();

@@ -21,7 +21,7 @@ const DevEmailSchema = z
   .openapi("DevEmail");
 
 const outbox = defineRoute(
-  { access: PUBLIC, errors: { 404: "NOT_FOUND: outside ENVIRONMENT=dev with EMAIL_PROVIDER=stub" } },
+  { access: PUBLIC, errors: { NOT_FOUND: "outside ENVIRONMENT=dev with EMAIL_PROVIDER=stub" } },
   {
     method: "get",
     path: "/emails",

@@ -10,7 +10,7 @@ import type { ServiceContext } from "../../platform/service-context";
  */
 export function listOutbox(ctx: ServiceContext, options: { to?: string; limit: number }) {
   if (ctx.config.environment !== "dev" || ctx.config.email.provider !== "stub") {
-    throw new AppError(404, "NOT_FOUND", "Not found.");
+    throw new AppError("NOT_FOUND", "Not found.");
   }
   const recipient = options.to === undefined ? undefined : normalizeEmail(options.to);
   return listDevEmails(ctx.db, { ...(recipient === undefined ? {} : { recipient }), limit: options.limit });

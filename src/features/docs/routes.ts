@@ -108,7 +108,7 @@ const page = defineRoute(
 );
 
 const asset = defineRoute(
-  { access: PUBLIC, errors: { 404: "NOT_FOUND: no such file" } },
+  { access: PUBLIC, errors: { NOT_FOUND: "no such file" } },
   {
     method: "get",
     path: "/assets/{file}",
@@ -133,7 +133,7 @@ export const docsRoutes = createRouter()
   .openapi(asset, async (c) => {
     const { file } = c.req.valid("param");
     const found = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
-    if (!found) throw new AppError(404, "NOT_FOUND", "Not found.");
+    if (!found) throw new AppError("NOT_FOUND", "Not found.");
     const etag = await etagOf(file, found.body);
     c.header("ETag", etag);
     const ifNoneMatch = c.req.header("if-none-match") ?? "";

@@ -22,7 +22,7 @@ function toNoteResponse(note: NoteRow) {
   };
 }
 
-const NOT_FOUND = { 404: "NOT_FOUND: no such note in your organization" } as const;
+const NO_SUCH_NOTE = { NOT_FOUND: "no such note in your organization" } as const;
 
 const list = defineRoute(
   { access: minRole("readonly") },
@@ -37,7 +37,7 @@ const list = defineRoute(
 );
 
 const create = defineRoute(
-  { access: minRole("member"), errors: { 402: "QUOTA_EXCEEDED: the plan's max_notes is reached" } },
+  { access: minRole("member"), errors: { QUOTA_EXCEEDED: "the plan's max_notes is reached" } },
   {
     method: "post",
     path: "/",
@@ -51,7 +51,7 @@ const create = defineRoute(
 );
 
 const read = defineRoute(
-  { access: minRole("readonly"), errors: NOT_FOUND },
+  { access: minRole("readonly"), errors: NO_SUCH_NOTE },
   {
     method: "get",
     path: "/{id}",
@@ -63,7 +63,7 @@ const read = defineRoute(
 );
 
 const replace = defineRoute(
-  { access: minRole("member"), errors: NOT_FOUND },
+  { access: minRole("member"), errors: NO_SUCH_NOTE },
   {
     method: "put",
     path: "/{id}",
@@ -75,7 +75,7 @@ const replace = defineRoute(
 );
 
 const remove = defineRoute(
-  { access: minRole("member"), errors: NOT_FOUND },
+  { access: minRole("member"), errors: NO_SUCH_NOTE },
   {
     method: "delete",
     path: "/{id}",

@@ -17,7 +17,7 @@ export function listNotes(ctx: ServiceContext, actor: Actor, page: PageRequest) 
 export async function getNote(ctx: ServiceContext, actor: Actor, noteId: string): Promise<NoteRow> {
   const note = await findNote(ctx.db, actor.organizationId, noteId);
   // Another organization's note is indistinguishable from a missing one (SEC-36).
-  if (!note) throw new AppError(404, "NOT_FOUND", NOT_FOUND_MESSAGE);
+  if (!note) throw new AppError("NOT_FOUND", NOT_FOUND_MESSAGE);
   return note;
 }
 
@@ -29,7 +29,7 @@ export async function createNote(
 ): Promise<NoteRow> {
   const decision = await ctx.quota.checkQuota(actor.organizationId, "max_notes", 1);
   if (!decision.allowed) {
-    throw new AppError(402, "QUOTA_EXCEEDED", "Your plan's note limit is reached.", {
+    throw new AppError("QUOTA_EXCEEDED", "Your plan's note limit is reached.", {
       feature: "max_notes",
       limit: decision.limit,
       used: decision.used,
@@ -81,7 +81,7 @@ export async function updateNote(
     buildAuditInsertIfChanged(ctx, event),
   ]);
   const note = updated[0];
-  if (!note) throw new AppError(404, "NOT_FOUND", NOT_FOUND_MESSAGE);
+  if (!note) throw new AppError("NOT_FOUND", NOT_FOUND_MESSAGE);
   logAuditEvent(event);
   return note;
 }
@@ -99,7 +99,7 @@ export async function deleteNote(ctx: ServiceContext, actor: Actor, noteId: stri
     buildNoteDeletion(ctx.db, actor.organizationId, noteId),
     buildAuditInsertIfChanged(ctx, event),
   ]);
-  if (deleted.length === 0) throw new AppError(404, "NOT_FOUND", NOT_FOUND_MESSAGE);
+  if (deleted.length === 0) throw new AppError("NOT_FOUND", NOT_FOUND_MESSAGE);
   logAuditEvent(event);
   await ctx.quota.recordUsage(actor.organizationId, "max_notes", -1);
 }

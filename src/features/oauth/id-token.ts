@@ -1,7 +1,7 @@
 // ID token verification (OpenID Connect Core §3.1.3.7, SEC-40): signature against the provider's
 // JWKS, issuer, audience = our client id, expiry, and the nonce this browser's state carries.
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
-import { GOOGLE_ISSUER } from "../../config";
+import { GOOGLE_ISSUER } from "../../config/google";
 import { timingSafeEqual } from "../../lib/crypto";
 import type { ProviderMetadata } from "./discovery";
 import { OAuthFailure } from "./errors";

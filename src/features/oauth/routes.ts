@@ -2,7 +2,6 @@
 // the configured web base URL (SEC-42), never to anything taken from the request.
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
-import { ErrorBodySchema } from "../../platform/openapi/error-responses";
 import { PUBLIC } from "../../middleware/access";
 import type { RateLimitPolicy } from "../../platform/rate-limit";
 import { writeSessionCookie } from "../../middleware/session-cookie";
@@ -16,10 +15,14 @@ import { clearStateCookies, readStateCookies, writeStateCookies } from "./state-
 /** Each call mints a state and two cookies; a page needs one per click on "Sign in with Google". */
 const AUTHORIZE_RATE_LIMIT: RateLimitPolicy = { name: "oauth-authorize", limit: 30, windowSeconds: 15 * 60 };
 
-const NOT_ENABLED = "NOT_FOUND: Google sign-in is not configured (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET unset)";
+const NOT_ENABLED = "Google sign-in is not configured (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET unset)";
 
 const authorizeURL = defineRoute(
-  { access: PUBLIC, rateLimit: AUTHORIZE_RATE_LIMIT, errors: { 404: NOT_ENABLED } },
+  {
+    access: PUBLIC,
+    rateLimit: AUTHORIZE_RATE_LIMIT,
+    errors: { NOT_FOUND: NOT_ENABLED, UPSTREAM_UNAVAILABLE: "the provider's discovery document could not be fetched" },
+  },
   {
     method: "get",
     path: "/google/authorize-url",
@@ -32,16 +35,12 @@ const authorizeURL = defineRoute(
         AuthorizeURLSchema,
         "The provider's authorization URL; Set-Cookie carries the state and PKCE verifier",
       ),
-      502: jsonResponse(
-        ErrorBodySchema,
-        "UPSTREAM_UNAVAILABLE: the provider's discovery document could not be fetched",
-      ),
     },
   },
 );
 
 const callback = defineRoute(
-  { access: PUBLIC, errors: { 404: NOT_ENABLED } },
+  { access: PUBLIC, errors: { NOT_FOUND: NOT_ENABLED } },
   {
     method: "get",
     path: "/google/callback",

@@ -16,13 +16,13 @@ import { createPKCEPair, matchesCodeChallenge } from "./pkce";
 import { MAX_STATE_LENGTH, STATE_TTL_SECONDS, signState, verifyState } from "./state";
 import { exchangeAuthorizationCode } from "./token-exchange";
 
-export const GOOGLE_PROVIDER = "google";
+const GOOGLE_PROVIDER = "google";
 
 /** What Google is asked for: the ID token's identity claims, nothing to act on the user's behalf. */
 const SCOPE = "openid email profile";
 
 /** Callbacks per client IP: a person needs one per sign-in; each one may cost three provider calls. */
-export const CALLBACK_RATE_LIMIT: RateLimitPolicy = { name: "oauth-callback", limit: 20, windowSeconds: 15 * 60 };
+const CALLBACK_RATE_LIMIT: RateLimitPolicy = { name: "oauth-callback", limit: 20, windowSeconds: 15 * 60 };
 
 /** Each state is accepted once, globally: its id is consumed in the rate-limiter object (limit 1). */
 const STATE_USE: RateLimitPolicy = { name: "oauth-state", limit: 1, windowSeconds: STATE_TTL_SECONDS };
@@ -34,7 +34,7 @@ type GoogleSettings = NonNullable<Config["google"]>;
 /** The Google settings, or 404 when Google sign-in is not configured (it is optional). */
 export function requireGoogle(config: Config): GoogleSettings & { stateSecret: string } {
   // Config validation guarantees JWT_SECRET whenever Google is configured.
-  if (!config.google || !config.jwtSecret) throw new AppError(404, "NOT_FOUND", "Google sign-in is not enabled.");
+  if (!config.google || !config.jwtSecret) throw new AppError("NOT_FOUND", "Google sign-in is not enabled.");
   return { ...config.google, stateSecret: config.jwtSecret };
 }
 
@@ -56,7 +56,7 @@ export async function startGoogleSignIn(ctx: ServiceContext): Promise<Authorizat
   } catch (error) {
     const reason = error instanceof OAuthFailure ? error.reason : String(error);
     logEvent("error", "oauth_provider_unavailable", { provider: GOOGLE_PROVIDER, reason });
-    throw new AppError(502, "UPSTREAM_UNAVAILABLE", "Google sign-in is unavailable right now. Try again in a moment.");
+    throw new AppError("UPSTREAM_UNAVAILABLE", "Google sign-in is unavailable right now. Try again in a moment.");
   }
   const pkce = await createPKCEPair();
   const nonce = generateSecret(32);

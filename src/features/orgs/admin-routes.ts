@@ -52,7 +52,7 @@ const list = defineRoute(
 );
 
 const create = defineRoute(
-  { access: minRole("sys_admin"), errors: { 409: "CONFLICT: admin_email already has an account" } },
+  { access: minRole("sys_admin"), errors: { CONFLICT: "admin_email already has an account" } },
   {
     method: "post",
     path: "/organizations",
@@ -70,8 +70,8 @@ function suspensionRoute(action: "suspend" | "activate") {
     {
       access: minRole("sys_admin"),
       errors: {
-        404: "NOT_FOUND: no such organization",
-        ...(action === "suspend" ? { 409: "CONFLICT: your own organization" } : {}),
+        NOT_FOUND: "no such organization",
+        ...(action === "suspend" ? { CONFLICT: "your own organization" } : {}),
       },
     },
     {

@@ -38,7 +38,7 @@ export async function createOrganization(
   actor: Actor,
   input: { name: string; adminEmail: string; adminFullName?: string },
 ): Promise<{ organizationId: string; invitation: NewInvitationRow }> {
-  if (await findUserByEmail(ctx, input.adminEmail)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  if (await findUserByEmail(ctx, input.adminEmail)) throw new AppError("CONFLICT", ACCOUNT_EXISTS_MESSAGE);
   const now = Date.now();
   const organizationId = crypto.randomUUID();
   const invitation = await prepareInvitation(
@@ -66,7 +66,7 @@ export async function createOrganization(
 
 export async function findOrganizationOrThrow(ctx: ServiceContext, organizationId: string) {
   const organization = await findOrganizationForAdmin(ctx.db, organizationId);
-  if (!organization) throw new AppError(404, "NOT_FOUND", "No such organization.");
+  if (!organization) throw new AppError("NOT_FOUND", "No such organization.");
   return organization;
 }
 
@@ -76,7 +76,7 @@ export async function setOrganizationSuspended(
   input: { organizationId: string; suspended: boolean },
 ): Promise<void> {
   if (input.suspended && input.organizationId === actor.organizationId) {
-    throw new AppError(409, "CONFLICT", "You cannot suspend your own organization.");
+    throw new AppError("CONFLICT", "You cannot suspend your own organization.");
   }
   await findOrganizationOrThrow(ctx, input.organizationId);
   const event: AuditEvent = {
@@ -103,10 +103,10 @@ export async function setUserSuspended(
   input: { userId: string; suspended: boolean },
 ): Promise<void> {
   if (input.suspended && input.userId === actor.userId) {
-    throw new AppError(409, "CONFLICT", "You cannot suspend yourself.");
+    throw new AppError("CONFLICT", "You cannot suspend yourself.");
   }
   const user = await findUserForAdmin(ctx.db, input.userId);
-  if (!user) throw new AppError(404, "NOT_FOUND", "No such user.");
+  if (!user) throw new AppError("NOT_FOUND", "No such user.");
   const event: AuditEvent = {
     action: input.suspended ? "user_suspended" : "user_activated",
     organizationId: user.organizationId,

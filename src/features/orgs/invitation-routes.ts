@@ -21,9 +21,9 @@ const create = defineRoute(
   {
     access: minRole("org_admin"),
     errors: {
-      403: "FORBIDDEN: a role above your own",
-      409: "CONFLICT: the email already has an account",
-      422: "VALIDATION_ERROR: role must be readonly, member or org_admin",
+      FORBIDDEN: "a role above your own",
+      CONFLICT: "the email already has an account",
+      VALIDATION_ERROR: "role must be readonly, member or org_admin",
     },
   },
   {
@@ -49,7 +49,7 @@ const list = defineRoute(
 );
 
 const revoke = defineRoute(
-  { access: minRole("org_admin"), errors: { 404: "NOT_FOUND: no such pending invitation in your organization" } },
+  { access: minRole("org_admin"), errors: { NOT_FOUND: "no such pending invitation in your organization" } },
   {
     method: "delete",
     path: "/{id}",
@@ -65,8 +65,8 @@ const accept = defineRoute(
     access: PUBLIC,
     rateLimit: RATE_LIMITS.acceptInvitation,
     errors: {
-      400: "INVALID_TOKEN: unknown, used, revoked or expired invitation (all look the same)",
-      409: "CONFLICT: the email already has an account",
+      INVALID_TOKEN: "unknown, used, revoked or expired invitation (all look the same)",
+      CONFLICT: "the email already has an account",
     },
   },
   {

@@ -28,7 +28,7 @@ import {
 } from "./invitations-repo";
 import { findOrganization } from "./members-repo";
 
-export const INVITATION_LIFETIME_MS = 7 * DAY_MS;
+const INVITATION_LIFETIME_MS = 7 * DAY_MS;
 
 export const ACCOUNT_EXISTS_MESSAGE =
   "This email already has an account. A user belongs to one organization; ask them to use their account.";
@@ -80,11 +80,11 @@ export async function createInvitation(
   input: { email: string; role: AssignableRole },
 ): Promise<NewInvitationRow> {
   if (!hasRoleAtLeast(actor.role, input.role)) {
-    throw new AppError(403, "FORBIDDEN", "You cannot invite with a role above your own.");
+    throw new AppError("FORBIDDEN", "You cannot invite with a role above your own.");
   }
-  if (await findUserByEmail(ctx, input.email)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  if (await findUserByEmail(ctx, input.email)) throw new AppError("CONFLICT", ACCOUNT_EXISTS_MESSAGE);
   const organization = await findOrganization(ctx.db, actor.organizationId);
-  if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
+  if (!organization) throw new AppError("NOT_FOUND", "Organization not found.");
 
   const now = Date.now();
   const invitation = await prepareInvitation(
@@ -123,7 +123,7 @@ export async function revokeInvitation(ctx: ServiceContext, actor: Actor, invita
     buildInvitationRevocation(ctx.db, actor.organizationId, invitationId, Date.now()),
     buildAuditInsertIfChanged(ctx, event),
   ]);
-  if (revoked.length === 0) throw new AppError(404, "NOT_FOUND", "No such pending invitation.");
+  if (revoked.length === 0) throw new AppError("NOT_FOUND", "No such pending invitation.");
   logAuditEvent(event);
 }
 
@@ -141,11 +141,11 @@ export async function acceptInvitation(
   ctx: ServiceContext,
   input: { token: string; password: string; firstName: string | null; lastName: string | null },
 ): Promise<AcceptedInvitation> {
-  if (!isWellFormedToken(input.token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (!isWellFormedToken(input.token)) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const tokenHash = await hashToken(input.token);
   const pending = await findPendingInvitationByToken(ctx.db, tokenHash, Date.now());
-  if (!pending) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
-  if (await findUserByEmail(ctx, pending.email)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  if (!pending) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (await findUserByEmail(ctx, pending.email)) throw new AppError("CONFLICT", ACCOUNT_EXISTS_MESSAGE);
 
   const passwordHash = await hashPassword(input.password, ctx.config.argon2, ctx.config.argon2);
   const now = Date.now();
@@ -164,12 +164,12 @@ export async function acceptInvitation(
       buildInvitationConsume(ctx.db, { invitation: { tokenHash }, userId, now }),
     ]);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError(409, "CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", ACCOUNT_EXISTS_MESSAGE);
     throw error;
   }
   const invitation = consumed[0];
   // Used meanwhile, revoked meanwhile, or the organization was suspended: nothing was written.
-  if (!invitation) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (!invitation) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
 
   await recordAuditEvent(ctx, {
     action: "invitation_accepted",
@@ -183,7 +183,7 @@ export async function acceptInvitation(
     ip: ctx.ip,
   });
   const user = await findUserById(ctx, userId);
-  if (!user) throw new AppError(404, "NOT_FOUND", "Account not found.");
+  if (!user) throw new AppError("NOT_FOUND", "Account not found.");
   return { user: toUserProfile(user), session };
 }
 

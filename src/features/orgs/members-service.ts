@@ -13,9 +13,9 @@ const LAST_ADMIN_MESSAGE =
 async function requireManageableMember(ctx: ServiceContext, actor: Actor, userId: string) {
   const member = await findMember(ctx.db, actor.organizationId, userId);
   // Another organization's user is indistinguishable from a missing one (SEC-36).
-  if (!member) throw new AppError(404, "NOT_FOUND", "No such member in your organization.");
+  if (!member) throw new AppError("NOT_FOUND", "No such member in your organization.");
   if (!hasRoleAtLeast(actor.role, member.role)) {
-    throw new AppError(403, "FORBIDDEN", "You cannot manage a member whose role is above yours.");
+    throw new AppError("FORBIDDEN", "You cannot manage a member whose role is above yours.");
   }
   return member;
 }
@@ -29,9 +29,9 @@ export async function changeMemberRole(
   actor: Actor,
   input: { userId: string; role: AssignableRole },
 ): Promise<void> {
-  if (input.userId === actor.userId) throw new AppError(403, "FORBIDDEN", "You cannot change your own role.");
+  if (input.userId === actor.userId) throw new AppError("FORBIDDEN", "You cannot change your own role.");
   if (!hasRoleAtLeast(actor.role, input.role)) {
-    throw new AppError(403, "FORBIDDEN", "You cannot grant a role above your own.");
+    throw new AppError("FORBIDDEN", "You cannot grant a role above your own.");
   }
   const member = await requireManageableMember(ctx, actor, input.userId);
   if (member.role === input.role) return;
@@ -54,13 +54,13 @@ export async function changeMemberRole(
     }),
     buildAuditInsertIfChanged(ctx, event),
   ]);
-  if (changed.length === 0) throw new AppError(409, "CONFLICT", LAST_ADMIN_MESSAGE);
+  if (changed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);
   logAuditEvent(event);
 }
 
 /** Deletes the member's account; their sessions end with it. Never yourself, never the last admin. */
 export async function removeMember(ctx: ServiceContext, actor: Actor, userId: string): Promise<void> {
-  if (userId === actor.userId) throw new AppError(409, "CONFLICT", "You cannot remove yourself.");
+  if (userId === actor.userId) throw new AppError("CONFLICT", "You cannot remove yourself.");
   const member = await requireManageableMember(ctx, actor, userId);
   const event: AuditEvent = {
     action: "member_removed",
@@ -74,14 +74,14 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
     buildMemberRemoval(ctx.db, { organizationId: actor.organizationId, userId: member.id, expectedRole: member.role }),
     buildAuditInsertIfChanged(ctx, event),
   ]);
-  if (removed.length === 0) throw new AppError(409, "CONFLICT", LAST_ADMIN_MESSAGE);
+  if (removed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);
   logAuditEvent(event);
 }
 
 /** The caller's organization with its member count. */
 export async function getMyOrganization(ctx: ServiceContext, actor: Actor) {
   const organization = await findOrganization(ctx.db, actor.organizationId);
-  if (!organization) throw new AppError(404, "NOT_FOUND", "Organization not found.");
+  if (!organization) throw new AppError("NOT_FOUND", "Organization not found.");
   return organization;
 }
 

@@ -38,10 +38,10 @@ const changeRole = defineRoute(
   {
     access: minRole("org_admin"),
     errors: {
-      403: "FORBIDDEN: your own role, a role above yours, or a member whose role is above yours",
-      404: "NOT_FOUND: no such member in your organization",
-      409: "CONFLICT: the organization would be left without an active org_admin",
-      422: "VALIDATION_ERROR: role must be readonly, member or org_admin (never sys_admin)",
+      FORBIDDEN: "your own role, a role above yours, or a member whose role is above yours",
+      NOT_FOUND: "no such member in your organization",
+      CONFLICT: "the organization would be left without an active org_admin",
+      VALIDATION_ERROR: "role must be readonly, member or org_admin (never sys_admin)",
     },
   },
   {
@@ -58,9 +58,9 @@ const removeOrganizationMember = defineRoute(
   {
     access: minRole("org_admin"),
     errors: {
-      403: "FORBIDDEN: a member whose role is above yours",
-      404: "NOT_FOUND: no such member in your organization",
-      409: "CONFLICT: yourself, or the last active org_admin",
+      FORBIDDEN: "a member whose role is above yours",
+      NOT_FOUND: "no such member in your organization",
+      CONFLICT: "yourself, or the last active org_admin",
     },
   },
   {

@@ -25,7 +25,7 @@ const reset = defineRoute(
   {
     access: PUBLIC,
     rateLimit: RATE_LIMITS.resetPassword,
-    errors: { 400: "INVALID_TOKEN: unknown, used or expired token" },
+    errors: { INVALID_TOKEN: "unknown, used or expired token" },
   },
   {
     method: "post",
@@ -43,8 +43,8 @@ const update = defineRoute(
     access: minRole("readonly"),
     rateLimit: RATE_LIMITS.passwordUpdate,
     errors: {
-      409: "CONFLICT: the account has no password (Google sign-in)",
-      422: "VALIDATION_ERROR with field current_password when it is wrong",
+      CONFLICT: "the account has no password (Google sign-in)",
+      VALIDATION_ERROR: "field current_password when it is wrong",
     },
   },
   {

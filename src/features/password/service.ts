@@ -41,11 +41,11 @@ export function requestPasswordReset(ctx: ServiceContext, email: string): void {
  * The reset proves control of the mailbox, so an unverified email becomes verified.
  */
 export async function resetPassword(ctx: ServiceContext, input: { token: string; newPassword: string }): Promise<void> {
-  if (!isWellFormedToken(input.token)) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (!isWellFormedToken(input.token)) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const tokenHash = await hashToken(input.token);
   // Cheap check first, so an unknown token costs no Argon2 work.
   if (!(await isValidEmailToken(ctx, tokenHash, "reset_password", Date.now()))) {
-    throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+    throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   }
   const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2, {
     maxConcurrent: ctx.config.argon2.maxConcurrent,
@@ -59,7 +59,7 @@ export async function resetPassword(ctx: ServiceContext, input: { token: string;
     consume,
   ]);
   const userId = results[3][0]?.userId;
-  if (!userId) throw new AppError(400, "INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  if (!userId) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
 
   const user = await findUserById(ctx, userId);
   if (!user) return;
@@ -81,10 +81,9 @@ export async function updatePassword(
   input: { userId: string; organizationId: string; sessionId: string; currentPassword: string; newPassword: string },
 ): Promise<void> {
   const user = await findUserById(ctx, input.userId);
-  if (!user) throw new AppError(401, "UNAUTHENTICATED", "Sign in to continue.");
+  if (!user) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
   if (!user.passwordHash) {
     throw new AppError(
-      409,
       "CONFLICT",
       "This account signs in with Google and has no password. Use “Forgot password” to set one.",
     );
@@ -94,7 +93,7 @@ export async function updatePassword(
   await consumeRateLimit(ctx.env, `${RATE_LIMITS.passwordUpdate.name}:user:${user.id}`, RATE_LIMITS.passwordUpdate);
   const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
   if (!(await verifyPassword(user.passwordHash, input.currentPassword, argon2))) {
-    throw new AppError(422, "VALIDATION_ERROR", "The current password is incorrect.", {
+    throw new AppError("VALIDATION_ERROR", "The current password is incorrect.", {
       fields: [{ field: "current_password", message: "The current password is incorrect." }],
     });
   }

@@ -11,7 +11,7 @@ import { toAdminPlanResponse } from "./responses";
 import type { PlanFeatures } from "./features";
 
 const SYS_ADMIN = minRole("sys_admin");
-const NOT_FOUND = { 404: "NOT_FOUND: no such plan" } as const;
+const NO_SUCH_PLAN = { NOT_FOUND: "no such plan" } as const;
 
 const list = defineRoute(
   { access: SYS_ADMIN },
@@ -25,7 +25,7 @@ const list = defineRoute(
 );
 
 const create = defineRoute(
-  { access: SYS_ADMIN, errors: { 409: "CONFLICT: the Stripe product id is taken" } },
+  { access: SYS_ADMIN, errors: { CONFLICT: "the Stripe product id is taken" } },
   {
     method: "post",
     path: "/plans",
@@ -37,7 +37,7 @@ const create = defineRoute(
 );
 
 const read = defineRoute(
-  { access: SYS_ADMIN, errors: NOT_FOUND },
+  { access: SYS_ADMIN, errors: NO_SUCH_PLAN },
   {
     method: "get",
     path: "/plans/{id}",
@@ -49,7 +49,7 @@ const read = defineRoute(
 );
 
 const replace = defineRoute(
-  { access: SYS_ADMIN, errors: { ...NOT_FOUND, 409: "CONFLICT: the Stripe product id is taken" } },
+  { access: SYS_ADMIN, errors: { ...NO_SUCH_PLAN, CONFLICT: "the Stripe product id is taken" } },
   {
     method: "put",
     path: "/plans/{id}",
@@ -61,7 +61,7 @@ const replace = defineRoute(
 );
 
 const remove = defineRoute(
-  { access: SYS_ADMIN, errors: { ...NOT_FOUND, 409: "CONFLICT: the default plan or a plan in use" } },
+  { access: SYS_ADMIN, errors: { ...NO_SUCH_PLAN, CONFLICT: "the default plan or a plan in use" } },
   {
     method: "delete",
     path: "/plans/{id}",
@@ -73,7 +73,7 @@ const remove = defineRoute(
 );
 
 const makeDefault = defineRoute(
-  { access: SYS_ADMIN, errors: NOT_FOUND },
+  { access: SYS_ADMIN, errors: NO_SUCH_PLAN },
   {
     method: "post",
     path: "/plans/{id}/default",

@@ -1,8 +1,6 @@
 // PlanFeatures, declared once: validation, enforcement and every plan response derive from it.
 import { logEvent } from "../../lib/log";
 
-export type FeatureKind = "quota" | "flag";
-
 interface QuotaFeatureDefinition {
   kind: "quota";
   /** Per billing period; -1 means unlimited. */
@@ -31,7 +29,7 @@ declare module "../../platform/quota" {
   interface QuotaFeatureMap extends Record<QuotaFeatureName, true> {}
 }
 
-export type FlagFeatureName = Exclude<FeatureName, QuotaFeatureName>;
+type FlagFeatureName = Exclude<FeatureName, QuotaFeatureName>;
 
 export type PlanFeatures = { [K in QuotaFeatureName]: number } & { [K in FlagFeatureName]: boolean };
 

@@ -31,7 +31,7 @@ export interface ResolvedPlan {
   warnings: string[];
 }
 
-export function resolvePlan(row: PlanRow): ResolvedPlan {
+function resolvePlan(row: PlanRow): ResolvedPlan {
   const { features, warnings } = resolveFeatures(row.features, { planId: row.id });
   return { row, features, warnings };
 }
@@ -54,7 +54,7 @@ export async function resolveOrganizationPlan(
   now = Date.now(),
 ): Promise<OrganizationPlan> {
   const billing = await findOrganizationBilling(ctx.db, organizationId);
-  if (!billing) throw new AppError(404, "NOT_FOUND", "Organization not found.");
+  if (!billing) throw new AppError("NOT_FOUND", "Organization not found.");
   const row = billing.subscribedPlan ?? billing.defaultPlan;
   const plan = row ? resolvePlan(row) : null;
   return {
@@ -135,14 +135,14 @@ export async function createPlan(ctx: ServiceContext, actor: Actor, input: PlanI
     logAuditEvent(event);
     return resolvePlan(row);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError(409, "CONFLICT", PRODUCT_TAKEN);
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", PRODUCT_TAKEN);
     throw error;
   }
 }
 
 export async function getPlan(ctx: ServiceContext, planId: string): Promise<ResolvedPlan> {
   const row = await findPlanRow(ctx.db, planId);
-  if (!row) throw new AppError(404, "NOT_FOUND", "No such plan.");
+  if (!row) throw new AppError("NOT_FOUND", "No such plan.");
   return resolvePlan(row);
 }
 
@@ -166,11 +166,11 @@ export async function updatePlan(
       buildAuditInsertIfChanged(ctx, event),
     ]);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError(409, "CONFLICT", PRODUCT_TAKEN);
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", PRODUCT_TAKEN);
     throw error;
   }
   const row = updated[0];
-  if (!row) throw new AppError(404, "NOT_FOUND", "No such plan.");
+  if (!row) throw new AppError("NOT_FOUND", "No such plan.");
   logAuditEvent(event);
   return resolvePlan(row);
 }
@@ -186,7 +186,7 @@ export async function deletePlan(ctx: ServiceContext, actor: Actor, planId: stri
     return;
   }
   await getPlan(ctx, planId); // 404 when it does not exist
-  throw new AppError(409, "CONFLICT", "The default plan, or a plan organizations are on, cannot be deleted.");
+  throw new AppError("CONFLICT", "The default plan, or a plan organizations are on, cannot be deleted.");
 }
 
 export async function setDefaultPlan(ctx: ServiceContext, actor: Actor, planId: string): Promise<ResolvedPlan> {
@@ -195,7 +195,7 @@ export async function setDefaultPlan(ctx: ServiceContext, actor: Actor, planId: 
     ...buildDefaultPlanSwitch(ctx.db, planId, Date.now()),
     buildAuditInsertIfChanged(ctx, event),
   ]);
-  if (set.length === 0) throw new AppError(404, "NOT_FOUND", "No such plan.");
+  if (set.length === 0) throw new AppError("NOT_FOUND", "No such plan.");
   logAuditEvent(event);
   return getPlan(ctx, planId);
 }

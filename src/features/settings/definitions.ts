@@ -1,7 +1,7 @@
 // Every setting key, per scope, declared once: its value schema, its default and what it does.
 import { z } from "@hono/zod-openapi";
 import type { SettingScope } from "../../db/schema";
-import { CreditPackListSchema, DEFAULT_CREDIT_PACKS } from "../billing/credit-pack-schema";
+import { CreditPackListSchema, DEFAULT_CREDIT_PACKS } from "../../config/credit-packs";
 
 export interface SettingDefinition<T extends z.ZodType = z.ZodType> {
   /** What a stored or submitted value must satisfy. */
@@ -74,7 +74,7 @@ export type SettingValue<S extends SettingScope, K extends SettingKey<S>> =
  */
 export function findSettingDefinition(scope: SettingScope, key: string): SettingDefinition | null {
   const declared: Record<string, SettingDefinition> = SETTING_DEFINITIONS[scope];
-  return Object.hasOwn(declared, key) ? declared[key]! : null;
+  return Object.hasOwn(declared, key) ? (declared[key] ?? null) : null;
 }
 
 export function listSettingKeys(scope: SettingScope): string[] {

@@ -38,7 +38,7 @@ function defineSettingRoutes<const S extends SettingScope>(scope: S, role: Role)
   const path = `/${scope}/{key}` as const;
   const tags = ["Settings"];
   const get = defineRoute(
-    { access: minRole(role), errors: { 404: `NOT_FOUND: the key is not declared for ${scope} settings` } },
+    { access: minRole(role), errors: { NOT_FOUND: `the key is not declared for ${scope} settings` } },
     {
       method: "get",
       path,
@@ -53,8 +53,8 @@ function defineSettingRoutes<const S extends SettingScope>(scope: S, role: Role)
     {
       access: minRole(role),
       errors: {
-        404: `NOT_FOUND: the key is not declared for ${scope} settings (nothing is written)`,
-        422: "VALIDATION_ERROR: field value when it does not match the key's declared type",
+        NOT_FOUND: `the key is not declared for ${scope} settings (nothing is written)`,
+        VALIDATION_ERROR: "field value when it does not match the key's declared type",
       },
     },
     {

@@ -29,7 +29,7 @@ export interface SettingActor {
  * Whose setting a request means: the caller's own user or organization, never an id from the
  * request (SEC-35); system settings have the one scope id "".
  */
-export function resolveScopeId(scope: SettingScope, actor: SettingActor): string {
+function resolveScopeId(scope: SettingScope, actor: SettingActor): string {
   switch (scope) {
     case "user":
       return actor.id;
@@ -42,7 +42,7 @@ export function resolveScopeId(scope: SettingScope, actor: SettingActor): string
 
 function requireDefinition(scope: SettingScope, key: string): SettingDefinition {
   const definition = findSettingDefinition(scope, key);
-  if (!definition) throw new AppError(404, "NOT_FOUND", "No such setting.");
+  if (!definition) throw new AppError("NOT_FOUND", "No such setting.");
   return definition;
 }
 
@@ -77,7 +77,7 @@ async function loadSettingView(db: Database, scope: SettingScope, scopeId: strin
     value: decoded ? decoded.value : definition.default,
     default: definition.default,
     description: definition.description,
-    updatedAt: decoded ? stored!.updatedAt : null,
+    updatedAt: decoded && stored ? stored.updatedAt : null,
   };
 }
 
@@ -129,7 +129,7 @@ export async function updateSetting(
   const definition = requireDefinition(scope, key);
   const result = z.object({ value: definition.schema }).safeParse({ value: input.value });
   if (!result.success) {
-    throw new AppError(422, "VALIDATION_ERROR", "The value does not match the setting's type.", {
+    throw new AppError("VALIDATION_ERROR", "The value does not match the setting's type.", {
       fields: listFieldErrors(result.error),
     });
   }

@@ -28,7 +28,7 @@ function suspensionRoute(action: "suspend" | "activate") {
   return defineRoute(
     {
       access: minRole("sys_admin"),
-      errors: { 404: "NOT_FOUND: no such user", ...(action === "suspend" ? { 409: "CONFLICT: yourself" } : {}) },
+      errors: { NOT_FOUND: "no such user", ...(action === "suspend" ? { CONFLICT: "yourself" } : {}) },
     },
     {
       method: "post",

@@ -12,7 +12,7 @@ import { AppError } from "../../errors";
 
 function requireMode(mode: Mode): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async function requireMode(c, next) {
-    if (c.get("config").mode !== mode) throw new AppError(404, "NOT_FOUND", "Not found.");
+    if (c.get("config").mode !== mode) throw new AppError("NOT_FOUND", "Not found.");
     await next();
   });
 }

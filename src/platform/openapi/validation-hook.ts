@@ -19,10 +19,9 @@ export function listFieldErrors(error: z.ZodError): FieldError[] {
   });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
+export const validationHook: Hook<unknown, AppEnv, string, void> = (result) => {
   if (!result.success) {
-    throw new AppError(422, "VALIDATION_ERROR", "The request is not valid.", {
+    throw new AppError("VALIDATION_ERROR", "The request is not valid.", {
       fields: listFieldErrors(result.error as z.ZodError),
     });
   }

@@ -1,9 +1,9 @@
 // Server-side sessions: issue a fresh token at every login, validate it per request, revoke.
 import type { Database } from "../../db/client";
 import { generateToken, hashToken, isWellFormedToken } from "../../lib/crypto";
-import { toUserProfile, type UserProfile } from "../user-profile";
 import { SECOND_MS } from "../../lib/time";
-import { deleteUserSessions, findValidSession, insertSession, listActiveSessions } from "./repo";
+import { toUserProfile, type UserProfile } from "../user-profile";
+import { findValidSession, insertSession, listActiveSessions } from "./repo";
 
 export interface SessionContext {
   session: { id: string; expiresAt: number };
@@ -77,12 +77,4 @@ export async function validateSessionToken(db: Database, token: string): Promise
 
 export async function listSessions(db: Database, userId: string) {
   return listActiveSessions(db, userId, Date.now());
-}
-
-export async function revokeAllSessions(
-  db: Database,
-  userId: string,
-  options: { exceptSessionId?: string } = {},
-): Promise<void> {
-  await deleteUserSessions(db, userId, options);
 }

@@ -13,7 +13,8 @@ import {
   type LLMMessage,
   type LLMStreamEvent,
 } from "../../../src/features/ai/llm/types";
-import { readAIConfig, type WorkerEnv } from "../../../src/features/ai/config";
+import { readAIConfig } from "../../../src/config/ai";
+import type { Env } from "../../../src/env";
 import { runCopilot } from "../../../src/features/ai/copilot-service";
 import { createDB } from "../../../src/db/client";
 import type { ServiceContext } from "../../../src/platform/service-context";
@@ -202,8 +203,10 @@ describe("OpenAI (Responses API, streamed over fetch)", () => {
           ),
         ),
     );
+    const openAIEnv = { ...env, AI_PROVIDER: "openai", OPENAI_API_KEY: "sk-test-secret", AI_MODEL: "gpt-4.1-mini" };
     const ctx = {
-      env: { ...env, AI_PROVIDER: "openai", OPENAI_API_KEY: "sk-test-secret", AI_MODEL: "gpt-4.1-mini" } as WorkerEnv,
+      env: openAIEnv,
+      config: { ai: readAIConfig(openAIEnv) },
       db: createDB(env.DB),
       ip: null,
       defer: () => undefined,
@@ -311,19 +314,14 @@ describe("the fake provider", () => {
 });
 
 describe("AI settings", () => {
-  const base = { ENVIRONMENT: "dev" } as WorkerEnv;
+  const base = { ENVIRONMENT: "dev" } as Env;
   it("default to the fake provider in dev only, and name what is wrong elsewhere", () => {
     expect(readAIConfig({ ...base })).toMatchObject({
-      ok: true,
       config: { provider: "fake", model: "fake-copilot-1", maxOutputTokens: 1024, reservationTTLSeconds: 600 },
     });
-    expect(readAIConfig({ ENVIRONMENT: "prod" } as WorkerEnv)).toEqual({ ok: false, problems: ["AI_PROVIDER"] });
-    expect(readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "fake" } as WorkerEnv)).toEqual({
-      ok: false,
-      problems: ["AI_PROVIDER"],
-    });
-    expect(readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "openai" } as WorkerEnv)).toEqual({
-      ok: false,
+    expect(readAIConfig({ ENVIRONMENT: "prod" } as Env)).toEqual({ problems: ["AI_PROVIDER"] });
+    expect(readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "fake" } as Env)).toEqual({ problems: ["AI_PROVIDER"] });
+    expect(readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "openai" } as Env)).toEqual({
       problems: ["OPENAI_API_KEY"],
     });
     expect(
@@ -332,20 +330,20 @@ describe("AI settings", () => {
         AI_PROVIDER: "openai",
         OPENAI_API_KEY: "sk",
         OPENAI_BASE_URL: "http://gateway.example",
-      } as WorkerEnv),
-    ).toEqual({
-      ok: false,
-      problems: ["OPENAI_BASE_URL"],
-    });
-    expect(
-      readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "openai", OPENAI_API_KEY: "sk" } as WorkerEnv),
-    ).toMatchObject({
-      ok: true,
+      } as Env),
+    ).toEqual({ problems: ["OPENAI_BASE_URL"] });
+    expect(readAIConfig({ ENVIRONMENT: "prod", AI_PROVIDER: "openai", OPENAI_API_KEY: "sk" } as Env)).toMatchObject({
       config: { provider: "openai", model: "gpt-4.1-mini", baseURL: "https://api.openai.com/v1" },
     });
-    expect(readAIConfig({ ...base, AI_MAX_OUTPUT_TOKENS: "8" })).toEqual({
-      ok: false,
-      problems: ["AI_MAX_OUTPUT_TOKENS"],
+    expect(readAIConfig({ ...base, AI_MAX_OUTPUT_TOKENS: "8" })).toEqual({ problems: ["AI_MAX_OUTPUT_TOKENS"] });
+  });
+
+  it("workers-ai takes the AI binding from Env, and names it when the binding is missing", () => {
+    const workersAI = { ENVIRONMENT: "prod", AI_PROVIDER: "workers-ai" } as Env;
+    expect(readAIConfig(workersAI)).toEqual({ problems: ["AI (binding)"] });
+    const binding = { run: async () => new ReadableStream() } as unknown as Ai;
+    expect(readAIConfig({ ...workersAI, AI: binding })).toMatchObject({
+      config: { provider: "workers-ai", model: "@cf/meta/llama-3.1-8b-instruct-fp8-fast", binding },
     });
   });
 });

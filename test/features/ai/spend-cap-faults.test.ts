@@ -80,13 +80,13 @@ function d1FailingSettlements(
 }
 
 describe("SEC-52 faults", () => {
-  it("SEC-52 provider error before any output: 503 UPSTREAM_UNAVAILABLE as JSON, the reservation released in full, nothing charged", async () => {
+  it("SEC-52 provider error before any output: 502 UPSTREAM_UNAVAILABLE as JSON, the reservation released in full, nothing charged", async () => {
     const org = await createAIOrganization();
     const response = await withEnv(org.client, { AI_FAKE_FAIL_AFTER_CHUNKS: "0" }).post(
       `/notes/${org.noteId}/copilot/improve`,
       {},
     );
-    expect(response.status).toBe(503);
+    expect(response.status).toBe(502);
     expect(await response.json()).toMatchObject({ error: { code: "UPSTREAM_UNAVAILABLE" } });
     expect(getFakeLLMStats().calls).toBe(1);
     const ledger = await readLedger(org.id);

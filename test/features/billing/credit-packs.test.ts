@@ -144,13 +144,18 @@ describe("GET /billing/credit-packs and POST /billing/credit-packs/checkout", ()
   });
 
   it("an invalid CREDIT_PACKS_JSON is 503 MISCONFIGURED naming it, on the billing routes only", async () => {
-    const buyer = await newBuyer({ env: { CREDIT_PACKS_JSON: '[{"id":"free","tokens":-5}]' } });
-    const response = await buyer.account.client.get("/billing/credit-packs");
-    expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({
-      error: { code: "MISCONFIGURED", details: { settings: ["CREDIT_PACKS_JSON"] } },
-    });
-    expect((await buyer.account.client.get("/users/me")).status).toBe(200);
+    // A billing problem turns billing off until it is fixed: no Stripe customer is created either.
+    const { client } = await signedInAccount({ client: { env: { CREDIT_PACKS_JSON: '[{"id":"free","tokens":-5}]' } } });
+    for (const response of [
+      await client.get("/billing/credit-packs"),
+      await client.post("/subscription/manage", { return_url: "/billing" }),
+    ]) {
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({
+        error: { code: "MISCONFIGURED", details: { settings: ["CREDIT_PACKS_JSON"] } },
+      });
+    }
+    expect((await client.get("/users/me")).status).toBe(200);
   });
 });
 
@@ -218,7 +223,7 @@ describe("fulfilment: exactly one credit per paid Checkout Session", () => {
     expect(await auditRows("credits_purchased", buyer.organizationId)).toHaveLength(1);
   });
 
-  it("Stripe API down during verify: 503 UPSTREAM_UNAVAILABLE, nothing credited; verify succeeds once Stripe is back", async () => {
+  it("Stripe API down during verify: 502 UPSTREAM_UNAVAILABLE, nothing credited; verify succeeds once Stripe is back", async () => {
     const buyer = await newBuyer();
     const sessionId = await startCheckout(buyer);
     fakeStripe.payCheckoutSession(sessionId);
@@ -227,7 +232,7 @@ describe("fulfilment: exactly one credit per paid Checkout Session", () => {
       const response = await verify(buyer, sessionId);
       expect
         .soft(response, outage)
-        .toEqual({ status: 503, body: { error: { code: "UPSTREAM_UNAVAILABLE", message: expect.any(String) } } });
+        .toEqual({ status: 502, body: { error: { code: "UPSTREAM_UNAVAILABLE", message: expect.any(String) } } });
     }
     expect(await readLedger(buyer.organizationId)).toEqual([]);
     fakeStripe.outage = "up";

@@ -71,7 +71,7 @@ describe("the organization's Stripe customer", () => {
   it("attempts that race end with one customer and one mapping (same idempotency key, compare-and-set)", async () => {
     const user = await insertUser({ passwordHash: null });
     const ctx = testServiceContext();
-    const stripe = findStripeClient(ctx.config.billing)!;
+    const stripe = findStripeClient(ctx.config)!;
     const ids = await Promise.all(
       Array.from({ length: 4 }, () => ensureStripeCustomer(ctx, stripe, user.organizationId)),
     );
@@ -163,11 +163,11 @@ describe("POST /subscription/manage", () => {
     expect(fakeStripe.portalSessions.size).toBe(before);
   });
 
-  it("Stripe down: 503 UPSTREAM_UNAVAILABLE", async () => {
+  it("Stripe down: 502 UPSTREAM_UNAVAILABLE", async () => {
     const account = await signedInAccount();
     fakeStripe.outage = "error";
     const response = await account.client.post("/subscription/manage", { return_url: "/billing" });
-    expect(response.status).toBe(503);
+    expect(response.status).toBe(502);
     expect(await response.json()).toEqual({ error: { code: "UPSTREAM_UNAVAILABLE", message: expect.any(String) } });
   });
 });

@@ -67,7 +67,7 @@ describe("the max_notes quota hook", () => {
 
   function contextWith(quota: QuotaMeter): ServiceContext {
     const result = readConfig(env);
-    if (!result.ok) throw new Error("test config invalid");
+    if (!("config" in result)) throw new Error("test config invalid");
     return {
       env,
       db: createDB(env.DB),

@@ -1,7 +1,8 @@
-// Google sign-in settings (src/config.ts): optional, but never half configured, and in production
-// only against Google itself over https.
+// Google sign-in settings (src/config/google.ts): optional, but never half configured, and in
+// production only against Google itself over https.
 import { describe, expect, it } from "vitest";
-import { GOOGLE_ISSUER, readConfig } from "../../../src/config";
+import { readConfig } from "../../../src/config";
+import { GOOGLE_ISSUER } from "../../../src/config/google";
 import type { Env } from "../../../src/env";
 
 const SECRET = "s".repeat(32);
@@ -23,20 +24,20 @@ const google: Partial<Env> = {
 
 function problemsOf(vars: Partial<Env>): string[] {
   const result = readConfig({ ...vars } as Env);
-  return result.ok ? [] : result.problems;
+  return "problems" in result ? result.problems : [];
 }
 
 describe("Google sign-in configuration", () => {
   it("is off, not misconfigured, without client id and secret, in every environment", () => {
     const result = readConfig({ ...production } as Env);
-    expect(result.ok && result.config.google).toBeNull();
+    expect("config" in result && result.config.google).toBeNull();
     const dev = readConfig({ ENVIRONMENT: "dev", GOOGLE_CLIENT_ID: "", GOOGLE_CLIENT_SECRET: "" } as Env);
-    expect(dev.ok && dev.config.google).toBeNull();
+    expect("config" in dev && dev.config.google).toBeNull();
   });
 
   it("in production: Google's issuer by default, the redirect URI built from API_BASE_URL", () => {
     const result = readConfig({ ...production, ...google } as Env);
-    expect(result.ok && result.config.google).toEqual({
+    expect("config" in result && result.config.google).toEqual({
       clientId: google.GOOGLE_CLIENT_ID,
       clientSecret: google.GOOGLE_CLIENT_SECRET,
       issuer: GOOGLE_ISSUER,
@@ -52,8 +53,10 @@ describe("Google sign-in configuration", () => {
       OIDC_ISSUER: "http://127.0.0.1:9999",
       JWT_SECRET: SECRET,
     } as Env);
-    expect(result.ok && result.config.google?.redirectURI).toBe("http://localhost:8787/auth/oauth/google/callback");
-    expect(result.ok && result.config.google?.issuer).toBe("http://127.0.0.1:9999");
+    expect("config" in result && result.config.google?.redirectURI).toBe(
+      "http://localhost:8787/auth/oauth/google/callback",
+    );
+    expect("config" in result && result.config.google?.issuer).toBe("http://127.0.0.1:9999");
   });
 
   it.each([

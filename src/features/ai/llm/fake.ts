@@ -44,7 +44,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal!.reason);
+      reject(signal?.reason);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
@@ -55,7 +55,7 @@ export function fakeReply(messages: LLMMessage[], replyWords: number): string[] 
   const source = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
   const words = source.split(/\s+/).filter(Boolean);
   const pool = words.length > 0 ? words : ["ok"];
-  return Array.from({ length: replyWords }, (_, index) => pool[index % pool.length]!);
+  return Array.from({ length: replyWords }, (_, index) => pool[index % pool.length] ?? "ok");
 }
 
 export function createFakeLLMClient(options: FakeLLMOptions): LLMClient {

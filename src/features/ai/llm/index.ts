@@ -1,11 +1,11 @@
 // The LLMClient for the configured provider (AI_PROVIDER): fake, openai or workers-ai.
-import type { AIConfig } from "../config";
+import type { AIConfig } from "../../../config/ai";
 import { createFakeLLMClient } from "./fake";
 import { createOpenAIClient } from "./openai";
 import { createWorkersAIClient } from "./workers-ai";
 import type { LLMClient } from "./types";
 
-export type { LLMClient, LLMMessage, LLMUsage, LLMStreamEvent, LLMProviderName } from "./types";
+export type { LLMClient } from "./types";
 
 export function createLLMClient(config: AIConfig, options: { fetch?: typeof fetch } = {}): LLMClient {
   switch (config.provider) {

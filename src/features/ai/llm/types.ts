@@ -1,6 +1,7 @@
 // The LLMClient interface every provider implements, and the token estimate the ledger reserves by.
+import type { AIProviderName } from "../../../config/ai";
 
-export type LLMProviderName = "fake" | "openai" | "workers-ai";
+export type LLMProviderName = AIProviderName;
 
 export interface LLMMessage {
   role: "system" | "user" | "assistant";
@@ -12,6 +13,11 @@ export interface LLMUsage {
   model: string;
   inputTokens: number;
   outputTokens: number;
+}
+
+/** A provider's token count is trusted only when it is an integer (the JSON could hold anything). */
+export function isTokenCount(value: unknown): value is number {
+  return Number.isInteger(value);
 }
 
 /** A stream yields text chunks and ends with exactly one usage event (what the provider counted). */

@@ -1,18 +1,23 @@
 // Cloudflare Workers AI through the AI binding, streamed: env.AI.run(model, {messages, stream: true})
 // returns SSE lines `data: {"response": "..."}`, the last ones with `usage`, then `data: [DONE]`.
 // Models in the OpenAI chat format send `choices[0].delta.content` instead; both are read.
-import type { WorkersAIBinding } from "../config";
 import { parseSSE } from "./sse";
 import {
   collectStream,
   estimateInputTokens,
   estimateTokens,
+  isTokenCount,
   LLMProviderError,
   type LLMCallOptions,
   type LLMClient,
   type LLMMessage,
   type LLMStreamEvent,
 } from "./types";
+
+/** What the client uses of the Workers AI binding (`Ai`): one call, with the configured model name. */
+export interface WorkersAIBinding {
+  run(model: string, inputs: Record<string, unknown>, options?: Record<string, unknown>): Promise<unknown>;
+}
 
 interface WorkersAIEvent {
   response?: string;
@@ -55,14 +60,16 @@ export function createWorkersAIClient(options: { binding: WorkersAIBinding; mode
         if (event.usage) usage = event.usage;
       }
       // Older models send no usage: count it the way the reservation estimated it.
-      const hasUsage = Number.isInteger(usage?.prompt_tokens) && Number.isInteger(usage?.completion_tokens);
+      const inputTokens = usage?.prompt_tokens;
+      const outputTokens = usage?.completion_tokens;
+      const hasUsage = isTokenCount(inputTokens) && isTokenCount(outputTokens);
       yield {
         type: "usage",
         usage: {
           provider: "workers-ai",
           model: options.model,
-          inputTokens: hasUsage ? usage!.prompt_tokens! : estimateInputTokens(messages),
-          outputTokens: hasUsage ? usage!.completion_tokens! : estimateTokens(text),
+          inputTokens: hasUsage ? inputTokens : estimateInputTokens(messages),
+          outputTokens: hasUsage ? outputTokens : estimateTokens(text),
         },
       };
     },

@@ -1,4 +1,5 @@
-// What a credit pack is, and the default packs: declared once for the setting, the var and the API.
+// What a credit pack is, and the default packs: declared once for CREDIT_PACKS_JSON (read with the
+// billing config), the credit_packs system setting and the API.
 import { z } from "@hono/zod-openapi";
 
 export const CreditPackSchema = z
