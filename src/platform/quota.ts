@@ -1,5 +1,7 @@
 // The quota hook metered features call through their ServiceContext. plans/quota.ts implements
 // it and app.ts plugs that implementation in, so a metered feature needs no import of plans.
+import type { SQLWrapper } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 
 /**
  * The metered features, keyed by name. Empty here: plans/features.ts, which declares each plan
@@ -12,7 +14,8 @@ export interface QuotaFeatureMap {}
 
 export type QuotaFeature = keyof QuotaFeatureMap;
 
-type QuotaDecision = { allowed: true } | { allowed: false; limit: number; used: number };
+/** An allowed decision names the period the units were counted in, for giving them back (SEC-60). */
+type QuotaDecision = { allowed: true; periodStart: number } | { allowed: false; limit: number; used: number };
 
 export interface QuotaMeter {
   /**
@@ -20,6 +23,15 @@ export interface QuotaMeter {
    * concurrent callers can never both take the last unit.
    */
   checkQuota(organizationId: string, feature: QuotaFeature, amount: number): Promise<QuotaDecision>;
-  /** Adjusts recorded usage without a check: negative to give units back (a deleted note). */
-  recordUsage(organizationId: string, feature: QuotaFeature, delta: number): Promise<void>;
+  /**
+   * A statement giving `amount` units back to the period they were counted in (SEC-60), never to
+   * the current one unless that is it: `periodStart` is the period, or a subquery reading it in
+   * the caller's batch. Await it to run it alone.
+   */
+  buildRelease(
+    organizationId: string,
+    feature: QuotaFeature,
+    periodStart: number | SQLWrapper,
+    amount: number,
+  ): BatchItem<"sqlite">;
 }

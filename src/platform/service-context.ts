@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
+import { summarizeError } from "../db/error-summary";
 import type { AppEnv, Env } from "../env";
 import { createEmailSender, type EmailSender } from "../email";
 import { logEvent } from "../lib/log";
@@ -84,7 +85,7 @@ export function serviceContextFrom(c: Context<AppEnv>): ServiceContext {
     defer(task) {
       c.executionCtx.waitUntil(
         task().catch((error: unknown) => {
-          logEvent("error", "deferred_task_failed", { request_id: c.get("requestId"), error: String(error) });
+          logEvent("error", "deferred_task_failed", { request_id: c.get("requestId"), ...summarizeError(error) });
         }),
       );
     },

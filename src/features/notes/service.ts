@@ -4,7 +4,15 @@ import type { PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../platform/service-context";
 import type { Actor } from "../../platform/actor";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
-import { buildNoteDeletion, buildNoteInsert, buildNoteUpdate, findNote, listNotesPage, type NoteRow } from "./repo";
+import {
+  buildNoteDeletion,
+  buildNoteInsert,
+  buildNoteUpdate,
+  findNote,
+  listNotesPage,
+  selectNoteQuotaPeriod,
+  type NoteRow,
+} from "./repo";
 
 export type { NoteRow };
 
@@ -42,6 +50,8 @@ export async function createNote(
     createdByUserId: actor.userId,
     title: input.title,
     content: input.content,
+    // The period the unit was taken from, so a deletion gives it back there (SEC-60).
+    quotaPeriodStart: decision.periodStart,
     createdAt: now,
     updatedAt: now,
   };
@@ -57,7 +67,7 @@ export async function createNote(
       }),
     ]);
   } catch (error) {
-    await ctx.quota.recordUsage(actor.organizationId, "max_notes", -1);
+    await ctx.quota.buildRelease(actor.organizationId, "max_notes", decision.periodStart, 1);
     throw error;
   }
   return note;
@@ -86,7 +96,11 @@ export async function updateNote(
   return note;
 }
 
-/** Deletes the note and gives its max_notes unit back. */
+/**
+ * Deletes the note and gives its max_notes unit back to the period it was counted in (SEC-60), in
+ * one transaction: the release reads the note's period before the delete removes it, so a note
+ * deleted twice at once (or already gone) gives nothing back twice.
+ */
 export async function deleteNote(ctx: ServiceContext, actor: Actor, noteId: string): Promise<void> {
   const event: AuditEvent = {
     action: "note_deleted",
@@ -95,11 +109,12 @@ export async function deleteNote(ctx: ServiceContext, actor: Actor, noteId: stri
     target: noteId,
     ip: ctx.ip,
   };
-  const [deleted] = await ctx.db.batch([
+  const period = selectNoteQuotaPeriod(ctx.db, actor.organizationId, noteId);
+  const [, deleted] = await ctx.db.batch([
+    ctx.quota.buildRelease(actor.organizationId, "max_notes", period, 1),
     buildNoteDeletion(ctx.db, actor.organizationId, noteId),
     buildAuditInsertIfChanged(ctx, event),
   ]);
   if (deleted.length === 0) throw new AppError("NOT_FOUND", NOT_FOUND_MESSAGE);
   logAuditEvent(event);
-  await ctx.quota.recordUsage(actor.organizationId, "max_notes", -1);
 }

@@ -11,12 +11,13 @@ export function createQuotaMeter(ctx: ServiceContext): QuotaMeter {
       const { features, period } = await resolveOrganizationPlan(ctx, organizationId);
       const limit = features[feature];
       const key = { organizationId, feature, periodStart: period.start };
-      if ((await incrementWithinLimit(db, key, amount, limit)) !== null) return { allowed: true };
+      if ((await incrementWithinLimit(db, key, amount, limit)) !== null) {
+        return { allowed: true, periodStart: period.start };
+      }
       return { allowed: false, limit, used: await readUsage(db, key) };
     },
-    async recordUsage(organizationId, feature, delta) {
-      const { period } = await resolveOrganizationPlan(ctx, organizationId);
-      await adjustUsage(db, { organizationId, feature, periodStart: period.start }, delta);
+    buildRelease(organizationId, feature, periodStart, amount) {
+      return adjustUsage(db, { organizationId, feature, periodStart }, -amount);
     },
   };
 }

@@ -1,5 +1,6 @@
 // Service health: whether the worker reaches its database.
 import { pingDatabase } from "../../db/client";
+import { summarizeError } from "../../db/error-summary";
 import { logEvent } from "../../lib/log";
 import type { ServiceContext } from "../../platform/service-context";
 
@@ -9,7 +10,7 @@ export async function checkDatabaseHealth(ctx: ServiceContext): Promise<"ok" | "
     await pingDatabase(ctx.db);
     return "ok";
   } catch (error) {
-    logEvent("error", "health_db_unavailable", { error: String(error) });
+    logEvent("error", "health_db_unavailable", summarizeError(error));
     return "unavailable";
   }
 }

@@ -7,6 +7,7 @@ import { rateLimit } from "../../middleware/rate-limit";
 import type { RouteOptions } from "./route-options";
 import { errorResponses } from "./error-responses";
 import type { Mode } from "../../config";
+import type { Environment } from "../../config/contract";
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../../errors";
 
@@ -17,11 +18,23 @@ function requireMode(mode: Mode): MiddlewareHandler<AppEnv> {
   });
 }
 
+/**
+ * 404 before validation, access or limits run: outside its environment the route answers exactly
+ * as a path that does not exist, whatever the request (the dev helpers in staging and production).
+ */
+function requireEnvironment(environment: Environment): MiddlewareHandler<AppEnv> {
+  return createMiddleware<AppEnv>(async function requireEnvironment(c, next) {
+    if (c.get("config").environment !== environment) throw new AppError("NOT_FOUND", "Not found.");
+    await next();
+  });
+}
+
 /** The OpenAPI extension that carries a route's access rule (read back by the route table). */
 export const ACCESS_EXTENSION = "x-min-role";
 
 export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(options: RouteOptions, route: R) {
   const middleware: MiddlewareHandler<AppEnv>[] = [];
+  if (options.onlyInEnvironment) middleware.push(requireEnvironment(options.onlyInEnvironment));
   if (options.onlyInMode) middleware.push(requireMode(options.onlyInMode));
   middleware.push(requireAccess(options.access));
   if (options.rateLimit) middleware.push(rateLimit(options.rateLimit));
@@ -34,6 +47,7 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(opt
     description: [
       route.description,
       `Access: ${access}.`,
+      options.onlyInEnvironment ? `Only with ENVIRONMENT=${options.onlyInEnvironment}; 404 otherwise.` : undefined,
       options.onlyInMode ? `Only in ${options.onlyInMode.toUpperCase()} mode; 404 otherwise.` : undefined,
     ]
       .filter(Boolean)

@@ -7,7 +7,9 @@ import { readConfig } from "../../../src/config";
 import { createNote, deleteNote } from "../../../src/features/notes/service";
 import type { ServiceContext } from "../../../src/platform/service-context";
 import type { QuotaFeature, QuotaMeter } from "../../../src/platform/quota";
+import { createQuotaMeter } from "../../../src/features/plans/quota";
 import { AppError } from "../../../src/errors";
+import { testServiceContext } from "../../helpers/service-context";
 
 describe("notes", () => {
   it("a member creates, reads, replaces and deletes a note of its organization", async () => {
@@ -53,13 +55,15 @@ describe("notes", () => {
 describe("the max_notes quota hook", () => {
   function recordingMeter(decision: Awaited<ReturnType<QuotaMeter["checkQuota"]>>) {
     const calls: [string, string, QuotaFeature, number][] = [];
+    const real = createQuotaMeter(testServiceContext());
     const meter: QuotaMeter = {
       async checkQuota(organizationId, feature, amount) {
         calls.push(["checkQuota", organizationId, feature, amount]);
         return decision;
       },
-      async recordUsage(organizationId, feature, delta) {
-        calls.push(["recordUsage", organizationId, feature, delta]);
+      buildRelease(organizationId, feature, periodStart, amount) {
+        calls.push(["buildRelease", organizationId, feature, amount]);
+        return real.buildRelease(organizationId, feature, periodStart, amount);
       },
     };
     return { meter, calls };
@@ -83,12 +87,12 @@ describe("the max_notes quota hook", () => {
   it("is asked for one unit before a note is created, and given it back on delete", async () => {
     const user = await insertUser({ role: "member" });
     const actor = { userId: user.id, organizationId: user.organizationId, role: "member" as const };
-    const { meter, calls } = recordingMeter({ allowed: true });
+    const { meter, calls } = recordingMeter({ allowed: true, periodStart: 0 });
     const note = await createNote(contextWith(meter), actor, { title: "t", content: "" });
     await deleteNote(contextWith(meter), actor, note.id);
     expect(calls).toEqual([
       ["checkQuota", user.organizationId, "max_notes", 1],
-      ["recordUsage", user.organizationId, "max_notes", -1],
+      ["buildRelease", user.organizationId, "max_notes", 1],
     ]);
   });
 
