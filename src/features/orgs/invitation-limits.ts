@@ -6,8 +6,8 @@
 // - per organization: one org, many machines (a session cookie works from any IP);
 // - per recipient address: many orgs and machines aimed at one mailbox.
 // Re-inviting (which revokes and re-sends) goes through the same route and counts like a first one.
-import { consumeRateLimit, consumeRecipientRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
-import type { ServiceContext } from "../service-context";
+import { consumeRateLimit, consumeRecipientRateLimit, type RateLimitPolicy } from "../../platform/rate-limit";
+import type { ServiceContext } from "../../platform/service-context";
 
 const HOUR_SECONDS = 60 * 60;
 
@@ -37,7 +37,7 @@ export async function consumeInvitationLimits(
 
 /**
  * The recipient's budget alone, for invitations that have no organization budget yet (a sys_admin
- * creating an organization); keyed like every per-recipient limit (middleware/rate-limit.ts).
+ * creating an organization); keyed like every per-recipient limit (platform/rate-limit.ts).
  */
 export async function consumeInvitationRecipientLimit(ctx: ServiceContext, normalizedEmail: string): Promise<void> {
   await consumeRecipientRateLimit(ctx.env, INVITATION_LIMITS.perRecipient, normalizedEmail);
