@@ -1,16 +1,45 @@
 // Tests run inside workerd with the worker's real bindings; D1 migrations are applied in setup.
 // globalSetup starts, in Node, what the tests need outside workerd (the OpenID provider standing in
 // for Google); tests read its addresses with inject().
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defaultExclude, defineConfig } from "vitest/config";
+
+// The pool reads wrangler.toml through wrangler once per test file, and wrangler announces each
+// time that it merged .dev.vars ("Using secrets defined in .dev.vars", 44 lines). Its warnings and
+// errors still print.
+process.env.WRANGLER_LOG ??= "warn";
+
+// stripe publishes a .js.map beside each ESM module that points to TypeScript sources it does not
+// ship, so Vite warns "Sourcemap for ... points to missing source files" for every module it loads
+// (218 lines). Loading those modules as plain code skips their maps; stack traces into stripe then
+// name its .js files, which exist.
+const PACKAGES_WITH_DANGLING_SOURCEMAPS = ["stripe"];
+
+const skipDanglingSourcemaps = {
+  name: "rampart:skip-dangling-sourcemaps",
+  enforce: "pre" as const,
+  async load(id: string) {
+    const file = id.split("?")[0] ?? id;
+    if (!PACKAGES_WITH_DANGLING_SOURCEMAPS.some((name) => file.includes(`/node_modules/${name}/`))) return null;
+    const code = await readFile(file, "utf8");
+    return { code: code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "\n"), map: null };
+  },
+};
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     plugins: [
+      skipDanglingSourcemaps,
       cloudflareTest({
         main: "./src/index.ts",
+        // workerd's --verbose logs an internal "Uncaught (in promise) Error: Network connection
+        // lost." with a native stack for every refused outbound connection, even when the app
+        // catches the fetch's rejection (the Google tests' "provider down" cases). Test failures
+        // and the workers' own console output do not depend on it.
+        verbose: false,
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: {
@@ -23,13 +52,20 @@ export default defineConfig(async () => {
             STRIPE_SECRET_KEY: "sk_test_rampartFakeKey0123456789",
             STRIPE_WEBHOOK_SECRET: "whsec_rampartFakeWebhookSecret0123456789",
             STRIPE_API_BASE: "http://stripe.test",
+            // wrangler merges the developer's .dev.vars into these bindings; the optional secrets
+            // it documents (.dev.vars.example) are blank here, so a real Google client or AI key
+            // there never reaches a test. A test that needs one sets it in its client env.
+            RESEND_API_KEY: "",
+            OPENAI_API_KEY: "",
+            GOOGLE_CLIENT_ID: "",
+            GOOGLE_CLIENT_SECRET: "",
           },
         },
       }),
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      globalSetup: ["./test/node/oidc-provider.setup.ts"],
+      globalSetup: ["./test/node/oidc-provider.setup.ts", "./test/node/fast-check-seed.setup.ts"],
       exclude: [...defaultExclude, "test/node/**"], // Node-side tests: vitest.node.config.ts
       setupFiles: ["./test/apply-migrations.ts", "./test/helpers/fake-stripe.setup.ts"],
       silent: "passed-only" as const,

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run admin:create`: creates a sys_admin, with an organization of its own, directly in D1
 // through wrangler. It is how the first administrator gets in, and in B2B mode (signup routes are
-// 404) the only way. Run by plain `node` (type stripping), from a checkout with dev dependencies.
+// 404) the only way. Run by plain `node`, which strips the types itself from Node 22.18 on (the
+// minimum in package.json, checked first by scripts/check-node-version.mjs), from a checkout with
+// dev dependencies.
 //
 //   RAMPART_ADMIN_PASSWORD=... npm run admin:create -- --email ops@example.com [--env production]
 //
@@ -92,29 +94,7 @@ try {
 }
 
 async function readInput(argv: string[]): Promise<Input> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        email: { type: "string" },
-        password: { type: "string" },
-        "password-stdin": { type: "boolean" },
-        "first-name": { type: "string" },
-        "last-name": { type: "string" },
-        "organization-name": { type: "string" },
-        local: { type: "boolean" },
-        remote: { type: "boolean" },
-        env: { type: "string" },
-        "persist-to": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new Refusal(`${(error as Error).message}\n\n${USAGE}`, 2);
-  }
+  const values = parseFlags(argv);
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -314,4 +294,30 @@ function sqlText(value: string | null): string {
 function sqlInteger(value: number): string {
   if (!Number.isSafeInteger(value)) throw new RangeError(`not an integer: ${value}`);
   return String(value);
+}
+
+/** The command line's flags; an unknown or malformed flag is a usage error (exit 2). */
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        email: { type: "string" },
+        password: { type: "string" },
+        "password-stdin": { type: "boolean" },
+        "first-name": { type: "string" },
+        "last-name": { type: "string" },
+        "organization-name": { type: "string" },
+        local: { type: "boolean" },
+        remote: { type: "boolean" },
+        env: { type: "string" },
+        "persist-to": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    throw new Refusal(`${(error as Error).message}\n\n${USAGE}`, 2);
+  }
 }

@@ -49,7 +49,7 @@ export interface Env {
   AI?: Ai;
 }
 
-export interface AppVariables {
+interface AppVariables {
   requestId: string;
   config: Config;
   db: Database;

@@ -8,3 +8,10 @@ declare global {
     }
   }
 }
+
+// What test/node/fast-check-seed.setup.ts provides (declared there too, for the Node-side config).
+declare module "vitest" {
+  export interface ProvidedContext {
+    fastCheckSeed: number;
+  }
+}

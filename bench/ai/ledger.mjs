@@ -11,7 +11,7 @@ import autocannon from "autocannon";
 import { createClient, createVerifiedAccounts, logIn, startWorker, WEB_ORIGIN } from "../http/harness.mjs";
 import { cpuMs, median, percentile } from "../http/benches.mjs";
 
-export function ledgerPlan(quick) {
+function ledgerPlan(quick) {
   return quick
     ? { connections: 16, warmupSeconds: 1, rounds: 2, seconds: 3, latencyRounds: 40, latencyWarmup: 5 }
     : { connections: 16, warmupSeconds: 3, rounds: 5, seconds: 5, latencyRounds: 300, latencyWarmup: 20 };
@@ -155,7 +155,7 @@ export async function runLedgerBench({ quick, log }) {
 const fmt = (value, digits = 0) =>
   value === null || value === undefined || Number.isNaN(value) ? "–" : Number(value).toFixed(digits);
 
-export function judgeLedger(result) {
+function judgeLedger(result) {
   const cycleOverRead = median(result.rounds.map((row) => row.cycle.rps / row.read.rps));
   const cycleOverWrite = median(result.rounds.map((row) => row.cycle.rps / row.write.rps));
   const cpuOverWrite = median(result.rounds.map((row) => row.cycle.cpuUsPerRequest / row.write.cpuUsPerRequest));

@@ -5,10 +5,17 @@
 // Reclaim settles through the same compare-and-set as a live settlement, so a late settlement
 // racing the reclaim is charged once: whichever stamps the reservation first.
 import type { Database } from "../db/client";
+import { summarizeError } from "../db/error-summary";
 import { logEvent } from "../lib/log";
 import { calendarMonthOf } from "../features/plans/period";
 import { findModelPrice } from "../features/ai/account-repo";
-import { loadLedgerPolicy, settleAIReservation, type AIPrice, type LedgerPolicy } from "../features/ai/ledger";
+import {
+  loadLedgerPolicy,
+  settleAIReservation,
+  type AIPrice,
+  type LedgerPolicy,
+  type SettlementOutcome,
+} from "../features/ai/ledger";
 import {
   findCreditDrift,
   listExpiredReservations,
@@ -16,8 +23,8 @@ import {
   rollOverPeriods,
 } from "../features/ai/maintenance-repo";
 
-export const AI_RECLAIM_BATCH = 100;
-export const AI_RECLAIM_MAX_BATCHES = 5;
+const AI_RECLAIM_BATCH = 100;
+const AI_RECLAIM_MAX_BATCHES = 5;
 const ROLLOVER_LIMIT = 1000;
 const DRIFT_LIMIT = 200;
 
@@ -43,18 +50,19 @@ async function reclaimExpired(db: Database, now: number, report: AILedgerReport)
     const expired = await listExpiredReservations(db, now, AI_RECLAIM_BATCH);
     for (const reservation of expired) {
       let policy = policies.get(reservation.organizationId);
-      if (!policy)
-        policies.set(reservation.organizationId, (policy = loadLedgerPolicy(db, reservation.organizationId, now)));
+      if (!policy) {
+        policy = loadLedgerPolicy(db, reservation.organizationId, now);
+        policies.set(reservation.organizationId, policy);
+      }
       const priceKey = `${reservation.provider}\u0000${reservation.model}`;
       let price = prices.get(priceKey);
-      if (!price)
-        prices.set(
-          priceKey,
-          (price = findModelPrice(db, reservation.provider, reservation.model).then((row) => row ?? UNPRICED)),
-        );
+      if (!price) {
+        price = findModelPrice(db, reservation.provider, reservation.model).then((row) => row ?? UNPRICED);
+        prices.set(priceKey, price);
+      }
       // The call's real usage is unknown: charge the whole reserved worst case, priced as output
       // (the dearer side), and say so in the log and on the usage rows (reclaimed = true).
-      let outcome;
+      let outcome: SettlementOutcome;
       try {
         outcome = await settleAIReservation(
           db,
@@ -66,7 +74,7 @@ async function reclaimExpired(db: Database, now: number, report: AILedgerReport)
         // Left open for the next run; the rest of the batch still gets reclaimed.
         logEvent("error", "ai_reclaim_failed", {
           reservation_id: reservation.id,
-          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          ...summarizeError(error),
         });
         report.incomplete = true;
         continue;

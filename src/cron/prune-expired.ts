@@ -10,7 +10,7 @@ import { deleteOldDevEmailsBatch } from "../email/stub";
 import { DAY_MS } from "../lib/time";
 
 export const PRUNE_BATCH_SIZE = 500;
-export const PRUNE_MAX_BATCHES = 40;
+const PRUNE_MAX_BATCHES = 40;
 const TOKEN_RETENTION_MS = 7 * DAY_MS;
 const DEV_EMAIL_RETENTION_MS = 7 * DAY_MS;
 

@@ -5,7 +5,7 @@ import type { EmailSender } from "./provider";
 import { createResendEmailSender } from "./resend";
 import { createStubEmailSender } from "./stub";
 
-export type { EmailMessage, EmailSender } from "./provider";
+export type { EmailSender } from "./provider";
 
 export function createEmailSender(config: Config, db: Database): EmailSender {
   const email = config.email;

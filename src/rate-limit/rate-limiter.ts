@@ -15,8 +15,8 @@ import type { Env } from "../env";
 
 /** Login back-off policy (SEC-12): slows a guesser, never locks the owner out for long. */
 export const FREE_LOGIN_FAILURES = 5;
-export const LOGIN_FAILURE_MEMORY_SECONDS = 15 * 60;
-export const LOGIN_BACKOFF_BASE = 2;
+const LOGIN_FAILURE_MEMORY_SECONDS = 15 * 60;
+const LOGIN_BACKOFF_BASE = 2;
 export const LOGIN_BACKOFF_MAX_SECONDS = 15 * 60;
 
 const SECOND_MS = 1000;
@@ -113,6 +113,18 @@ export class RateLimiter extends DurableObject<Env> {
     this.ensureSchema();
     this.ctx.storage.sql.exec("DELETE FROM attempts");
     this.ctx.storage.sql.exec("DELETE FROM backoff_lock");
+  }
+
+  /**
+   * Forgets everything this object holds: hits, attempts, the lock and the alarm. Only the
+   * development reset calls it (POST /dev/rate-limits/reset, 404 outside ENVIRONMENT=dev). The flag
+   * is cleared before the awaits, as in alarm(), so a request that arrives meanwhile recreates the
+   * tables instead of failing on a missing one.
+   */
+  async clear(): Promise<void> {
+    this.hasSchema = false;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Database } from "../db/client";
 import { generateToken, hashToken, isWellFormedToken } from "../lib/crypto";
 import type { Role } from "../lib/roles";
 import { SECOND_MS } from "../lib/time";
-import { deleteSessionById, deleteUserSessions, findValidSession, insertSession, listActiveSessions } from "./repo";
+import { deleteSessionById, findValidSession, insertSession, listActiveSessions } from "./repo";
 
 export interface SessionContext {
   session: { id: string; expiresAt: number };
@@ -103,12 +103,4 @@ export async function listSessions(db: Database, userId: string) {
 export async function revokeSession(db: Database, userId: string, sessionId: string): Promise<boolean> {
   const deleted = await deleteSessionById(db, userId, sessionId);
   return deleted.length > 0;
-}
-
-export async function revokeAllSessions(
-  db: Database,
-  userId: string,
-  options: { exceptSessionId?: string } = {},
-): Promise<void> {
-  await deleteUserSessions(db, userId, options);
 }

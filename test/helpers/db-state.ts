@@ -72,6 +72,10 @@ export async function countAuditRows(): Promise<number> {
 
 /** Every row of every table, for "this request changed nothing at all". */
 export async function dumpDatabase(): Promise<string> {
+  return JSON.stringify(await readAllTables());
+}
+
+async function readAllTables(): Promise<Record<string, unknown[]>> {
   const { results: tables } = await env.DB.prepare(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name",
   ).all<{ name: string }>();
@@ -79,5 +83,23 @@ export async function dumpDatabase(): Promise<string> {
   for (const { name } of tables) {
     dump[name] = (await env.DB.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()).results;
   }
-  return JSON.stringify(dump);
+  return dump;
+}
+
+/** D1 compared row by row across requests: the tables whose rows changed since the last look. */
+export class D1Watch {
+  private constructor(private snapshot: Record<string, unknown[]>) {}
+
+  static async start(): Promise<D1Watch> {
+    return new D1Watch(await readAllTables());
+  }
+
+  /** Tables that differ from the previous call; the new state becomes the reference. */
+  async changedTables(): Promise<string[]> {
+    const now = await readAllTables();
+    const names = new Set([...Object.keys(now), ...Object.keys(this.snapshot)]);
+    const changed = [...names].filter((name) => JSON.stringify(now[name]) !== JSON.stringify(this.snapshot[name]));
+    this.snapshot = now;
+    return changed.sort();
+  }
 }

@@ -12,11 +12,11 @@ import {
 } from "./stripe-fixtures";
 
 /** The bindings vitest.config.ts gives every test: billing is on, pointed at this fake. */
-export const FAKE_STRIPE_ORIGIN = "http://stripe.test";
+const FAKE_STRIPE_ORIGIN = "http://stripe.test";
 export const TEST_STRIPE_SECRET_KEY = "sk_test_rampartFakeKey0123456789";
 export const TEST_STRIPE_WEBHOOK_SECRET = "whsec_rampartFakeWebhookSecret0123456789";
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   path: string;
   params: Record<string, unknown>;
@@ -27,7 +27,7 @@ export interface RecordedRequest {
 type StripeErrorBody = { error: { type: string; message: string; code?: string; param?: string } };
 
 /** Stripe's form encoding (a[b][0][c]=v) back into nested objects and arrays. */
-export function decodeStripeForm(body: string): Record<string, unknown> {
+function decodeStripeForm(body: string): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(body)) {
     const path = key.split(/\[|\]\[|\]/).filter((part) => part !== "");
@@ -60,7 +60,7 @@ function stripeError(status: number, error: StripeErrorBody["error"]): Response 
   return json(status, { error } satisfies StripeErrorBody);
 }
 
-export class FakeStripe {
+class FakeStripe {
   readonly customers = new Map<string, Stripe.Customer>();
   readonly checkoutSessions = new Map<string, Stripe.Checkout.Session>();
   readonly portalSessions = new Map<string, Stripe.BillingPortal.Session>();

@@ -9,7 +9,7 @@ import { createClient, type ClientOptions, type TestClient } from "./client";
 import { uniqueEmail } from "./accounts";
 
 /** Mirrors OIDCTestProvider in test/node/oidc-provider.setup.ts (a Node file this program cannot import). */
-export interface OIDCTestProvider {
+interface OIDCTestProvider {
   issuer: string;
   clientId: string;
   clientSecret: string;
@@ -26,7 +26,7 @@ declare module "vitest" {
 export const PROVIDER = inject("oidcTestProvider");
 
 /** The worker's Google settings for the provider on loopback. */
-export const GOOGLE_ENV: Partial<Env> = {
+const GOOGLE_ENV: Partial<Env> = {
   GOOGLE_CLIENT_ID: PROVIDER.clientId,
   GOOGLE_CLIENT_SECRET: PROVIDER.clientSecret,
   OIDC_ISSUER: PROVIDER.issuer,
@@ -38,7 +38,6 @@ export function googleClient(options: ClientOptions = {}): TestClient {
   return createClient({ ...options, env: { ...GOOGLE_ENV, ...options.env } });
 }
 export const WEB_BASE_URL = "http://localhost:5173";
-export const CALLBACK_PATH = "/auth/oauth/google/callback";
 
 /** Faults the provider applies to an account's token response (see the setup file). */
 export type ProviderFault =

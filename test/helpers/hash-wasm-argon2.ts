@@ -45,7 +45,7 @@ export function installPrecompiledWasmShim(source: PrecompiledModuleSource): voi
 
 /** Test runner only: compiles through the pool's unsafe-eval binding (see the module comment). */
 export function unsafeEvalModuleSource(env: object): PrecompiledModuleSource {
-  const binding = (env as Record<string, unknown>)["__VITEST_POOL_WORKERS_UNSAFE_EVAL"] as
+  const binding = (env as Record<string, unknown>).__VITEST_POOL_WORKERS_UNSAFE_EVAL as
     | { newWasmModule?: (bytes: BufferSource) => WebAssembly.Module }
     | undefined;
   const newWasmModule = binding?.newWasmModule?.bind(binding);

@@ -4,7 +4,7 @@ import { env } from "cloudflare:test";
 import { FEATURE_NAMES, PLAN_FEATURES, UNLIMITED } from "../../src/features/plans/features";
 
 /** The plan the migrations seed as the default; tests must leave it the default. */
-export const SEEDED_DEFAULT_PLAN_ID = "plan_free";
+const SEEDED_DEFAULT_PLAN_ID = "plan_free";
 
 /**
  * A value for every declared feature that its schema accepts and that differs from the default, so

@@ -6,17 +6,14 @@
 // object field (a plan's features) gets the corpus in each of its own fields as well.
 // "Signed in" always means a caller holding exactly the route's minimum role (x-min-role), so
 // the access gate lets the request through and the hostile values meet validation and the service.
-import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BODY_LIMIT_BYTES, BODY_LIMIT_OVERRIDES } from "../../src/platform/body-limits";
 import { getPasswordHashingStats } from "../../src/lib/password";
 import type { Role } from "../../src/lib/roles";
-import { createClient, randomIP, type TestClient } from "../helpers/client";
-import { signedInAccount, uniqueEmail, type Account } from "../helpers/accounts";
-import { insertUser } from "../helpers/factories";
-import { createOrganization, createSysAdmin, inviteAndAccept, signIn } from "../helpers/orgs";
-import { readDBState, type DBState } from "../helpers/db-state";
-import { insertPlan, putUsersOrganizationOnUnlimitedPlan, restoreSeededDefaultPlan } from "../helpers/plans";
+import { createClient, type TestClient } from "../helpers/client";
+import { createOrganization, createSysAdmin } from "../helpers/orgs";
+import { readDBState } from "../helpers/db-state";
+import { restoreSeededDefaultPlan } from "../helpers/plans";
 import {
   encodeHostileComponent,
   fillPath,
@@ -29,6 +26,17 @@ import {
   validPathFor,
   type RegisteredRoute,
 } from "../helpers/route-registry";
+import {
+  BODY_FIXTURES,
+  type Caller,
+  describeChange,
+  inspectAnswer,
+  probe,
+  realParams,
+  sendFromFreshIP,
+  signedInCaller,
+  validBodyForCaller,
+} from "../helpers/route-matrix";
 
 // ---------------------------------------------------------------------------------------------
 // The corpus
@@ -42,6 +50,11 @@ interface HostileValue {
 }
 
 const TEN_KB = 10 * 1024;
+/**
+ * A signed-in caller sends the corpus one request at a time, and every request to a password route
+ * runs Argon2 (~20 ms of CPU each, far more on a loaded 2-core machine): above the 30 s default.
+ */
+const SIGNED_IN_CORPUS_TIMEOUT_MS = 120_000;
 
 const HOSTILE_STRINGS: HostileValue[] = [
   { label: "SQL tautology", value: "' OR '1'='1" },
@@ -61,7 +74,7 @@ const HOSTILE_STRINGS: HostileValue[] = [
   { label: "RTL override", value: "\u202egpj.exe\u202c invoice" },
   { label: "zero-width characters only", value: "\u200b\u200c\u200d\u2060\ufeff" },
   { label: "zero-width inside an email", value: "ada\u200b@example.com" },
-  { label: "stacked combining marks", value: "Z" + "\u0336\u0301\u0327".repeat(100) },
+  { label: "stacked combining marks", value: `Z${"\u0336\u0301\u0327".repeat(100)}` },
   { label: "emoji ZWJ sequences", value: "👩‍👩‍👧‍👦🏳️‍🌈 family" },
   { label: "fullwidth look-alike email", value: "ａｄａ@ｅｘａｍｐｌｅ.ｃｏｍ" },
   { label: "Cyrillic look-alike email", value: "аda@example.com" },
@@ -69,6 +82,7 @@ const HOSTILE_STRINGS: HostileValue[] = [
   { label: "whitespace only", value: " \t\n\r " },
   { label: "CRLF header injection", value: "x\r\nSet-Cookie: session_id=evil" },
   { label: "HTML", value: "<script>alert(1)</script>" },
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the payload is the literal text an injection probe sends
   { label: "template expressions", value: "${7*7}{{7*7}}#{7*7}" },
   { label: "path traversal", value: "../../../etc/passwd" },
   { label: "the word __proto__", value: "__proto__" },
@@ -140,224 +154,6 @@ const PASSWORD_FIELDS = JSON_ROUTES.flatMap((route) =>
     .map((field) => ({ route, field })),
 );
 
-interface SendOptions {
-  body?: BodyInit;
-  contentType?: string | null;
-  headers?: Record<string, string>;
-}
-
-/** Each request from a fresh CF-Connecting-IP, so per-IP rate limits never decide the outcome. */
-function send(client: TestClient, method: string, path: string, options: SendOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = { "cf-connecting-ip": randomIP(), ...options.headers };
-  const contentType = options.contentType === undefined ? "application/json" : options.contentType;
-  let body = options.body;
-  if (body !== undefined && contentType !== null) headers["content-type"] = contentType;
-  // A string body would get text/plain from the Request constructor; bytes get no Content-Type.
-  if (typeof body === "string" && contentType === null) body = new TextEncoder().encode(body);
-  return client.request(method, path, { headers, body });
-}
-
-interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
-}
-
-/** Problems with an error response's shape: API.md's body and nothing else. */
-async function errorBodyProblems(response: Response): Promise<{ problems: string[]; body: ErrorBody | null }> {
-  const problems: string[] = [];
-  const contentType = response.headers.get("content-type") ?? "";
-  if (!contentType.startsWith("application/json")) problems.push(`Content-Type is "${contentType}"`);
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return { problems: [...problems, `body is not JSON: ${text.slice(0, 80)}`], body: null };
-  }
-  const isObject = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value);
-  if (!isObject(body) || Object.keys(body).join() !== "error" || !isObject(body.error)) {
-    return { problems: [...problems, `body is not {error:{...}}: ${text.slice(0, 120)}`], body: null };
-  }
-  const error = body.error;
-  const extra = Object.keys(error).filter((key) => !["code", "message", "details"].includes(key));
-  if (extra.length > 0) problems.push(`error has extra keys ${extra.join(", ")}`);
-  if (typeof error.code !== "string" || !/^[A-Z][A-Z_]*$/.test(error.code))
-    problems.push(`bad code ${String(error.code)}`);
-  if (typeof error.message !== "string" || error.message === "") problems.push("message is not a non-empty string");
-  if ("details" in error && !isObject(error.details)) problems.push("details is not an object");
-  return { problems, body: body as unknown as ErrorBody };
-}
-
-function describeChange(before: DBState, after: DBState): string[] {
-  return (Object.keys(before) as (keyof DBState)[])
-    .filter((key) => before[key] !== after[key])
-    .map((key) => `${key} ${before[key]} -> ${after[key]}`);
-}
-
-/** What is wrong with one answer: a 5xx, a status the route does not document, or an error body that is not API.md's. */
-async function inspect(
-  route: RegisteredRoute,
-  label: string,
-  response: Response,
-): Promise<{ violations: string[]; body: ErrorBody | null }> {
-  const violations: string[] = [];
-  if (response.status >= 500) violations.push(`${label}: ${response.status}`);
-  if (response.status < 400) {
-    await response.body?.cancel();
-    if (!route.documentedStatuses.has(response.status))
-      violations.push(`${label}: status ${response.status} is not documented`);
-    return { violations, body: null };
-  }
-  const { problems, body } = await errorBodyProblems(response);
-  if (!route.documentedStatuses.has(response.status)) {
-    violations.push(
-      `${label}: status ${response.status} (${body?.error.code}) is not documented for ${routeLabel(route)}`,
-    );
-  }
-  violations.push(...problems.map((problem) => `${label}: ${response.status} ${problem}`));
-  return { violations, body };
-}
-
-/** One request, checked by inspect(), plus: if it was refused, D1 is exactly as before. */
-async function probe(
-  route: RegisteredRoute,
-  label: string,
-  request: () => Promise<Response>,
-): Promise<{ violations: string[]; response: Response; body: ErrorBody | null }> {
-  const before = await readDBState();
-  const response = await request();
-  const { violations, body } = await inspect(route, label, response);
-  if (response.status >= 400) {
-    const changes = describeChange(before, await readDBState());
-    if (changes.length > 0)
-      violations.push(`${label}: refused with ${response.status} but changed ${changes.join(", ")}`);
-  }
-  return { violations, response, body };
-}
-
-interface Caller {
-  client: TestClient;
-  /** Body values that name a real object of the caller's organization (BODY_FIXTURES). */
-  bodyOverrides?: Record<string, unknown>;
-  /** Set for a signed-in caller; its password moves when /password/update succeeds. */
-  account?: Account;
-  /** Replaces the account, for when a per-account limit (SEC-13) would answer 429 to the rest. */
-  renew?: () => Promise<void>;
-}
-
-async function setRole(email: string, role: Role): Promise<void> {
-  await env.DB.prepare(`UPDATE "user" SET role = ? WHERE email = ?`).bind(role, email).run();
-}
-
-/**
- * A fresh account (hostile input may rename it, change its password or sign it out): the
- * org_admin of its own organization until `demote()` sets it to `role`, so fixtures that need more
- * than the minimum role (a note for a readonly caller) are made first. Renewal (for a per-account
- * limit) gives an account of `role` at once. With `unlimited`, its organization (and a renewed
- * one's) is on a plan whose every quota is unlimited.
- */
-async function signedInCaller(
-  role: Role,
-  options: { unlimited?: boolean } = {},
-): Promise<Caller & { account: Account; renew: () => Promise<void>; demote: () => Promise<void> }> {
-  const freshAccount = async () => {
-    const fresh = await signedInAccount();
-    if (options.unlimited) await putUsersOrganizationOnUnlimitedPlan(fresh.email);
-    return fresh;
-  };
-  const account = await freshAccount();
-  const caller = {
-    client: account.client,
-    account,
-    demote: () => setRole(caller.account.email, role),
-    renew: async () => {
-      const fresh = await freshAccount();
-      await setRole(fresh.email, role);
-      caller.client = fresh.client;
-      caller.account = fresh;
-    },
-  };
-  return caller;
-}
-
-async function created(response: Response): Promise<string> {
-  expect(response.status, await response.clone().text()).toBe(201);
-  return ((await response.json()) as { id: string }).id;
-}
-
-/**
- * A real row for each {id} route, made by the caller while it is its organization's org_admin,
- * so the valid path names something the route's own logic finds: body cases then reach the
- * write (PUT /notes/{id} stores hostile content for real) and the valid request succeeds. Hostile
- * ids in the path are answered 404 NOT_FOUND by the service's own lookup in D1; that counts as
- * the route's own logic (none of these routes is mode-gated, the only gate that answers 404).
- */
-const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
-  "/auth/sessions/{id}": async (caller) => {
-    // A second session of the same account, to revoke.
-    await signIn({ email: caller.account!.email, password: caller.account!.password });
-    const { sessions } = (await (await caller.client.get("/auth/sessions")).json()) as {
-      sessions: { id: string; current: boolean }[];
-    };
-    return sessions.find((session) => !session.current)!.id;
-  },
-  "/organization/users/{id}": async (caller) => (await inviteAndAccept(caller.client, "member")).id,
-  "/invitations/{id}": async (caller) =>
-    created(await caller.client.post("/invitations", { email: uniqueEmail("invited"), role: "member" })),
-  "/notes/{id}": async (caller) =>
-    created(await caller.client.post("/notes", { title: "Fixture", content: "A note to find." })),
-  "/notes/{id}/copilot/improve": async (caller) =>
-    created(await caller.client.post("/notes", { title: "Fixture", content: "A note to improve." })),
-  "/notes/{id}/copilot/summarize": async (caller) =>
-    created(await caller.client.post("/notes", { title: "Fixture", content: "A note to sum up." })),
-  // Another organization and another user: a sys_admin cannot suspend its own (409).
-  "/admin/organizations/{id}/suspend": async () =>
-    (await insertUser({ role: "org_admin", passwordHash: null })).organizationId,
-  "/admin/organizations/{id}/activate": async () =>
-    (await insertUser({ role: "org_admin", passwordHash: null })).organizationId,
-  "/users/{id}/suspend": async () => (await insertUser({ role: "member", passwordHash: null })).id,
-  "/users/{id}/activate": async () => (await insertUser({ role: "member", passwordHash: null })).id,
-  // A throwaway non-default plan no organization is on, per case: the valid request may replace
-  // it, delete it or make it the default (the case then makes the seeded plan_free default again).
-  "/admin/plans/{id}": async () => insertPlan(),
-  "/admin/plans/{id}/default": async () => insertPlan(),
-};
-
-/** Real values for the route's path parameters ({key}: a declared key; {id}: ID_FIXTURES). */
-async function realParams(route: RegisteredRoute, caller: Caller): Promise<Record<string, string>> {
-  if (!route.pathParams.includes("id")) return sampleParams(route);
-  const fixture = ID_FIXTURES[route.path];
-  if (!fixture) throw new Error(`no fixture for {id} of ${routeLabel(route)}: add one to ID_FIXTURES`);
-  return sampleParams(route, { id: await fixture(caller) });
-}
-
-/**
- * Like ID_FIXTURES, for a body field that names something of the caller's organization that no
- * schema can make up: a credit pack on sale, a Checkout Session it started (in the fake Stripe).
- */
-const BODY_FIXTURES: Record<string, (caller: Caller) => Promise<Record<string, unknown>>> = {
-  "POST /billing/credit-packs/checkout": async () => ({ pack_id: "tokens_5m" }),
-  "POST /billing/credit-packs/verify": async (caller) => {
-    const response = await caller.client.post("/billing/credit-packs/checkout", {
-      pack_id: "tokens_5m",
-      return_base_url: "/billing",
-    });
-    expect(response.status, await response.clone().text()).toBe(200);
-    return { session_id: ((await response.json()) as { session_id: string }).session_id };
-  },
-};
-
-function validBodyForCaller(
-  route: RegisteredRoute,
-  caller: Caller,
-  params: Record<string, string> = {},
-): Record<string, unknown> {
-  const body = { ...validBodyFor(route, params), ...caller.bodyOverrides };
-  // The only field whose valid value is a secret the caller holds: the current password.
-  if (caller.account && "current_password" in body) body.current_password = caller.account.password;
-  return body;
-}
-
 interface HostileCase {
   label: string;
   request: () => Promise<Response>;
@@ -387,7 +183,7 @@ function hostileCases(
       add(nested === undefined ? `body.${field}` : `body.${field}.${nested}`, hostile, async () => {
         // Built when sent, so it uses the caller's current password.
         const body = bodyWithField(validBodyForCaller(route, caller, params), field, hostile, nested);
-        const response = await send(caller.client, route.method, validPath, { body });
+        const response = await sendFromFreshIP(caller.client, route.method, validPath, { body });
         const sent = JSON.parse(body) as Record<string, unknown>;
         if (caller.account && response.status < 300 && typeof sent.new_password === "string") {
           caller.account.password = sent.new_password;
@@ -398,20 +194,22 @@ function hostileCases(
   }
   if (route.bodyFields !== null) {
     for (const hostile of HOSTILE_VALUES) {
-      add("whole body", hostile, () => send(caller.client, route.method, validPath, { body: toJSONText(hostile) }));
+      add("whole body", hostile, () =>
+        sendFromFreshIP(caller.client, route.method, validPath, { body: toJSONText(hostile) }),
+      );
     }
   }
   for (const field of Object.keys(route.queryFields)) {
     for (const hostile of HOSTILE_TEXT) {
       const path = `${validPath}?${field}=${encodeHostileComponent(hostile.value as string)}`;
-      add(`query ${field}`, hostile, () => send(caller.client, route.method, path));
+      add(`query ${field}`, hostile, () => sendFromFreshIP(caller.client, route.method, path));
     }
   }
   for (const param of route.pathParams) {
     for (const hostile of HOSTILE_TEXT) {
       const path = fillPath(route.path, { ...params, [param]: hostile.value as string });
       add(`path {${param}}`, hostile, () =>
-        send(caller.client, route.method, path, {
+        sendFromFreshIP(caller.client, route.method, path, {
           body: route.bodyFields ? JSON.stringify(validBodyForCaller(route, caller, params)) : undefined,
         }),
       );
@@ -424,7 +222,7 @@ function hostileCases(
       ? undefined
       : JSON.stringify({ "' OR 1=1 --": "\u0000\ud800", role: "sys_admin" });
     add("undeclared input", { label: "hostile query and body" }, () =>
-      send(caller.client, route.method, `${validPath}${query}`, { body }),
+      sendFromFreshIP(caller.client, route.method, `${validPath}${query}`, { body }),
     );
   }
   return cases;
@@ -457,7 +255,7 @@ async function runCases(
           renewed = true;
           response = await item.request();
         }
-        return { item, status: response.status, renewed, ...(await inspect(route, item.label, response)) };
+        return { item, status: response.status, renewed, ...(await inspectAnswer(route, item.label, response)) };
       }),
     );
     const changes = describeChange(before, await readDBState());
@@ -547,7 +345,9 @@ describe("hostile input", () => {
           violations: found,
           response,
           body,
-        } = await probe(route, label, () => send(clientFor(route), route.method, validPathFor(route), { body: text }));
+        } = await probe(route, label, () =>
+          sendFromFreshIP(clientFor(route), route.method, validPathFor(route), { body: text }),
+        );
         violations.push(...found);
         if (response.status !== 400 || body?.error.code !== "BAD_REQUEST") {
           violations.push(`${label}: ${response.status} ${body?.error.code}, expected 400 BAD_REQUEST`);
@@ -578,7 +378,7 @@ describe("hostile input", () => {
           response,
           body: error,
         } = await probe(route, label, () =>
-          send(clientFor(route), route.method, validPathFor(route), { body, contentType }),
+          sendFromFreshIP(clientFor(route), route.method, validPathFor(route), { body, contentType }),
         );
         violations.push(...found);
         if (response.status !== 415 || error?.error.code !== "UNSUPPORTED_MEDIA_TYPE") {
@@ -601,7 +401,9 @@ describe("hostile input", () => {
         violations: found,
         response,
         body: error,
-      } = await probe(route, label, () => send(clientFor(route), route.method, validPathFor(route), { body }));
+      } = await probe(route, label, () =>
+        sendFromFreshIP(clientFor(route), route.method, validPathFor(route), { body }),
+      );
       violations.push(...found);
       const fields = ((error?.error.details?.fields ?? []) as { field: string }[]).map((item) => item.field);
       if (response.status !== 422 || error?.error.code !== "VALIDATION_ERROR") {
@@ -623,7 +425,9 @@ describe("hostile input", () => {
         violations: found,
         response,
         body,
-      } = await probe(route, label, () => send(createClient(), route.method, validPathFor(route), { body: oversized }));
+      } = await probe(route, label, () =>
+        sendFromFreshIP(createClient(), route.method, validPathFor(route), { body: oversized }),
+      );
       violations.push(...found);
       if (response.status !== 413 || body?.error.code !== "PAYLOAD_TOO_LARGE") {
         violations.push(`${label}: ${response.status} ${body?.error.code}, expected 413 PAYLOAD_TOO_LARGE`);
@@ -638,7 +442,7 @@ describe("hostile input", () => {
       const body = JSON.stringify({ ...validBodyFor(route), [field]: megabyte });
       const before = await readDBState();
       const hashingBefore = getPasswordHashingStats().operations;
-      const response = await send(clientFor(route), route.method, validPathFor(route), { body });
+      const response = await sendFromFreshIP(clientFor(route), route.method, validPathFor(route), { body });
       const argon2Runs = getPasswordHashingStats().operations - hashingBefore;
       expect.soft({ route: routeLabel(route), field, status: response.status, body: await response.json() }).toEqual({
         route: routeLabel(route),
@@ -665,7 +469,7 @@ describe("hostile input", () => {
       },
     });
     const before = await readDBState();
-    const response = await send(clientFor(route), route.method, validPathFor(route), { body: stream });
+    const response = await sendFromFreshIP(clientFor(route), route.method, validPathFor(route), { body: stream });
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ error: { code: "PAYLOAD_TOO_LARGE", message: expect.any(String) } });
     expect(await readDBState()).toEqual(before);
@@ -680,7 +484,9 @@ describe("hostile input", () => {
         violations: found,
         response,
         body: error,
-      } = await probe(route, label, () => send(clientFor(route), route.method, validPathFor(route), { body }));
+      } = await probe(route, label, () =>
+        sendFromFreshIP(clientFor(route), route.method, validPathFor(route), { body }),
+      );
       violations.push(...found);
       const fields = ((error?.error.details?.fields ?? []) as { field: string }[]).map((item) => item.field);
       if (response.status !== 422 || !fields.includes(field)) {
@@ -714,7 +520,7 @@ describe("hostile input", () => {
           response,
           body: error,
         } = await probe(route, label, () =>
-          send(createClient(), route.method, validPathFor(route), { body, headers: { cookie } }),
+          sendFromFreshIP(createClient(), route.method, validPathFor(route), { body, headers: { cookie } }),
         );
         violations.push(...found);
         if (response.status !== 401 || error?.error.code !== "UNAUTHENTICATED") {
@@ -738,7 +544,7 @@ describe("hostile input", () => {
     ];
     for (const path of paths) {
       for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
-        const response = await send(createClient(), method, path);
+        const response = await sendFromFreshIP(createClient(), method, path);
         expect.soft({ method, path: path.slice(0, 40), status: response.status, body: await response.json() }).toEqual({
           method,
           path: path.slice(0, 40),
@@ -771,7 +577,7 @@ describe("hostile input", () => {
           const { violations, response, body } = await probe(
             route,
             `${method} ${concrete} as ${routeLabel(route)}`,
-            () => send(clientFor(route), method, concrete),
+            () => sendFromFreshIP(clientFor(route), method, concrete),
           );
           expect.soft(violations).toEqual([]);
           expect
@@ -783,7 +589,7 @@ describe("hostile input", () => {
           viaParameter++;
           continue;
         }
-        const response = await send(createClient(), method, concrete);
+        const response = await sendFromFreshIP(createClient(), method, concrete);
         const allow = new Set((response.headers.get("allow") ?? "").split(",").map((item) => item.trim()));
         expect.soft({ method, concrete, status: response.status, allow, body: await response.json() }).toEqual({
           method,
@@ -820,48 +626,53 @@ describe("hostile input", () => {
           ).toBe(true);
       });
       if (isRoleAccess(route.access)) {
-        it(`${routeLabel(route)} answers every hostile value without a 500, with a documented status and the error body, and a refusal changes nothing (signed in as ${route.access})`, async () => {
-          // A route that documents 402 meters a quota (POST /notes: max_notes, 10 a month on the
-          // default plan). Its caller's organization is on an unlimited plan, so every hostile
-          // value meets validation and the write rather than the quota (the quota itself is
-          // tested in test/features/plans); no answer may then be 402.
-          const metered = route.documentedStatuses.has(402);
-          const caller = await signedInCaller(route.access as Role, { unlimited: metered });
-          const params = await realParams(route, caller);
-          caller.bodyOverrides = await BODY_FIXTURES[routeLabel(route)]?.(caller);
-          await caller.demote();
-          try {
-            // One at a time: a successful password change must reach the next request's body.
-            const cases = hostileCases(route, caller, `signed in as ${route.access}`, params);
-            const { violations, outcomes } = await runCases(route, cases, { concurrency: 1, caller });
-            expect(violations).toEqual([]);
-            // A route whose only input is a numeric query (GET /admin/stats?days) refuses every
-            // hostile text with 422; the valid request below shows the gate lets the role through.
-            const isQueryOnly = route.bodyFields === null && route.pathParams.length === 0;
-            const allValidationRefusals = outcomes.every((outcome) => outcome === "422 VALIDATION_ERROR");
-            expect(
-              reachedTheRoute(outcomes) || (isQueryOnly && allValidationRefusals),
-              `every answer was a gate refusal: ${[...new Set(outcomes)].join(", ")}`,
-            ).toBe(true);
-            if (metered) expect(outcomes.filter((outcome) => outcome.startsWith("402 "))).toEqual([]);
-            // Last (it may sign out or delete the fixture): the valid request succeeds for the
-            // minimum role, so the refusals above were the hostile values' doing. A case that
-            // succeeded may have signed the caller out (POST /auth/logout): then a fresh one sends it.
-            if ((await caller.client.get("/users/me")).status === 401) await caller.renew();
-            const body = route.bodyFields ? JSON.stringify(validBodyForCaller(route, caller, params)) : undefined;
-            const valid = await probe(route, `${routeLabel(route)} valid request`, () =>
-              send(caller.client, route.method, fillPath(route.path, params), { body }),
-            );
-            expect(valid.violations).toEqual([]);
-            expect(valid.response.status, `${routeLabel(route)} valid request: ${valid.body?.error.code}`).toBeLessThan(
-              300,
-            );
-          } finally {
-            // POST /admin/plans/{id}/default moves the default to the throwaway plan: the seeded
-            // plan_free is the default again for the rest of the file (a no-op for other routes).
-            await restoreSeededDefaultPlan();
-          }
-        });
+        it(
+          `${routeLabel(route)} answers every hostile value without a 500, with a documented status and the error body, and a refusal changes nothing (signed in as ${route.access})`,
+          async () => {
+            // A route that documents 402 meters a quota (POST /notes: max_notes, 10 a month on the
+            // default plan). Its caller's organization is on an unlimited plan, so every hostile
+            // value meets validation and the write rather than the quota (the quota itself is
+            // tested in test/features/plans); no answer may then be 402.
+            const metered = route.documentedStatuses.has(402);
+            const caller = await signedInCaller(route.access as Role, { unlimited: metered });
+            const params = await realParams(route, caller);
+            caller.bodyOverrides = await BODY_FIXTURES[routeLabel(route)]?.(caller);
+            await caller.demote();
+            try {
+              // One at a time: a successful password change must reach the next request's body.
+              const cases = hostileCases(route, caller, `signed in as ${route.access}`, params);
+              const { violations, outcomes } = await runCases(route, cases, { concurrency: 1, caller });
+              expect(violations).toEqual([]);
+              // A route whose only input is a numeric query (GET /admin/stats?days) refuses every
+              // hostile text with 422; the valid request below shows the gate lets the role through.
+              const isQueryOnly = route.bodyFields === null && route.pathParams.length === 0;
+              const allValidationRefusals = outcomes.every((outcome) => outcome === "422 VALIDATION_ERROR");
+              expect(
+                reachedTheRoute(outcomes) || (isQueryOnly && allValidationRefusals),
+                `every answer was a gate refusal: ${[...new Set(outcomes)].join(", ")}`,
+              ).toBe(true);
+              if (metered) expect(outcomes.filter((outcome) => outcome.startsWith("402 "))).toEqual([]);
+              // Last (it may sign out or delete the fixture): the valid request succeeds for the
+              // minimum role, so the refusals above were the hostile values' doing. A case that
+              // succeeded may have signed the caller out (POST /auth/logout): then a fresh one sends it.
+              if ((await caller.client.get("/users/me")).status === 401) await caller.renew();
+              const body = route.bodyFields ? JSON.stringify(validBodyForCaller(route, caller, params)) : undefined;
+              const valid = await probe(route, `${routeLabel(route)} valid request`, () =>
+                sendFromFreshIP(caller.client, route.method, fillPath(route.path, params), { body }),
+              );
+              expect(valid.violations).toEqual([]);
+              expect(
+                valid.response.status,
+                `${routeLabel(route)} valid request: ${valid.body?.error.code}`,
+              ).toBeLessThan(300);
+            } finally {
+              // POST /admin/plans/{id}/default moves the default to the throwaway plan: the seeded
+              // plan_free is the default again for the rest of the file (a no-op for other routes).
+              await restoreSeededDefaultPlan();
+            }
+          },
+          SIGNED_IN_CORPUS_TIMEOUT_MS,
+        );
       }
     }
   });

@@ -123,6 +123,14 @@ describe("/openapi.json completeness", () => {
     expect(problems).toEqual([]);
   });
 
+  it("SEC-45: documents 403 (the Origin check) on every unsafe route but the server-to-server ones", () => {
+    const unsafe = TABLE.filter((route) => !["GET", "HEAD"].includes(route.method));
+    const checked = unsafe.filter((route) => route.access !== "cron-secret" && !route.access.endsWith("-signature"));
+    expect(checked.length).toBeGreaterThan(10);
+    const missing = checked.filter((route) => !Object.keys(operationOf(route)!.responses).includes("403"));
+    expect(missing.map(routeLabel)).toEqual([]);
+  });
+
   it("documents 429 RATE_LIMITED with the Error schema on every rate-limited route", () => {
     expect(RATE_LIMITED.length).toBeGreaterThan(5);
     expect(RATE_LIMITED).toContain("POST /auth/login");

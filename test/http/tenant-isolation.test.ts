@@ -11,9 +11,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import { listRoutes } from "../../src/openapi/route-table";
 import { hasRoleAtLeast, ROLES, type Role } from "../../src/lib/roles";
-import { createClient, randomIP, type TestClient } from "../helpers/client";
+import { createClient, type TestClient } from "../helpers/client";
+import { sendFromFreshIP } from "../helpers/route-matrix";
 import { GOOD_PASSWORD, uniqueEmail } from "../helpers/accounts";
-import { dumpDatabase } from "../helpers/db-state";
+import { D1Watch } from "../helpers/db-state";
 import { createOrganization, createSysAdmin, signIn, type Member } from "../helpers/orgs";
 import { insertPlan, putOrganizationOnPlan, unlimitedPlanFeatures } from "../helpers/plans";
 import {
@@ -354,9 +355,9 @@ async function send(
   request: PlannedRequest,
   headers: Record<string, string> = {},
 ): Promise<Outcome> {
-  const response = await client.request(request.method, request.path, {
-    headers: { "cf-connecting-ip": randomIP(), ...headers },
-    json: request.json,
+  const response = await sendFromFreshIP(client, request.method, request.path, {
+    headers,
+    body: request.json === undefined ? undefined : JSON.stringify(request.json),
   });
   const text = await response.text();
   let body: unknown = null;
@@ -374,24 +375,6 @@ function errorCode(outcome: Outcome): string | undefined {
 
 function orgHeaders(organizationId: string): Record<string, string> {
   return Object.fromEntries(ORG_HEADERS.map((name) => [name, organizationId]));
-}
-
-/** Compares D1 with the last snapshot and names the tables whose rows changed. */
-class D1Watch {
-  private constructor(private snapshot: Record<string, unknown[]>) {}
-
-  static async start(): Promise<D1Watch> {
-    return new D1Watch(JSON.parse(await dumpDatabase()) as Record<string, unknown[]>);
-  }
-
-  /** Tables that differ from the previous call; the new state becomes the reference. */
-  async changedTables(): Promise<string[]> {
-    const now = JSON.parse(await dumpDatabase()) as Record<string, unknown[]>;
-    const names = new Set([...Object.keys(now), ...Object.keys(this.snapshot)]);
-    const changed = [...names].filter((name) => JSON.stringify(now[name]) !== JSON.stringify(this.snapshot[name]));
-    this.snapshot = now;
-    return changed.sort();
-  }
 }
 
 /**

@@ -14,7 +14,7 @@
 // - A second address that refuses connections stands for a provider that is down.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { randomBytes, webcrypto } from "node:crypto";
+import { randomBytes, type webcrypto } from "node:crypto";
 import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, type JWK } from "jose";
 import type { TestProject } from "vitest/node";
@@ -37,7 +37,7 @@ declare module "vitest" {
 }
 
 /** Matches API_ORIGIN in test/helpers/client.ts: the tests call the worker at this origin. */
-const API_BASE_URL = "http://rampart.test";
+const API_BASE_URL = "http://localhost";
 const CLIENT_ID = "rampart-test-client";
 const ACCOUNTS_PATH = "/__test/accounts/";
 

@@ -24,9 +24,7 @@ export const aiAccounts = sqliteTable(
     reservedTokens: integer("reserved_tokens").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
   },
-  (table) => [
-    check("ai_account_counters_check", sql`allotment_used >= 0 AND overage_used >= 0 AND reserved_tokens >= 0`),
-  ],
+  () => [check("ai_account_counters_check", sql`allotment_used >= 0 AND overage_used >= 0 AND reserved_tokens >= 0`)],
 );
 
 /** A call's worst case, held from before the provider is contacted until it is settled once. */

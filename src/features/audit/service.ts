@@ -4,7 +4,7 @@ import type { Database } from "../../db/client";
 import { auditLog } from "../../db/schema";
 import { logEvent } from "../../lib/log";
 
-export type AuditAction =
+type AuditAction =
   | "signup"
   | "login_succeeded"
   | "login_failed"

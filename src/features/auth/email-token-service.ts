@@ -2,10 +2,10 @@
 import type { Database } from "../../db/client";
 import type { EmailTokenPurpose } from "../../db/schema";
 import { generateToken, hashToken } from "../../lib/crypto";
-import { DAY_MS, HOUR_MS } from "../../lib/time";
+import { HOUR_MS } from "../../lib/time";
 import { buildTokenInsert, buildTokenInvalidation } from "./email-token-repo";
 
-export const EMAIL_TOKEN_LIFETIME_MS: Record<EmailTokenPurpose, number> = {
+const EMAIL_TOKEN_LIFETIME_MS: Record<EmailTokenPurpose, number> = {
   verify_email: 24 * HOUR_MS,
   reset_password: 1 * HOUR_MS,
 };
@@ -50,5 +50,3 @@ export async function prepareEmailToken(
   });
   return { token, statements };
 }
-
-export const EMAIL_TOKEN_RETENTION_MS = 7 * DAY_MS;

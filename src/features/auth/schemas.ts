@@ -63,7 +63,7 @@ export const EmailBodySchema = z.strictObject({ email: EmailSchema }).openapi("E
 
 export const MessageSchema = z.object({ message: z.string() }).openapi("Message");
 
-export const SessionSchema = z
+const SessionSchema = z
   .object({
     id: z.string(),
     created_at: z.string().openapi({ format: "date-time" }),

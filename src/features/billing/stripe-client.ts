@@ -6,7 +6,7 @@ import type { BillingConfig } from "../../config/billing";
 /** Webhook signatures are checked with WebCrypto (SEC-50); the SDK's Node crypto is absent here. */
 export const STRIPE_CRYPTO_PROVIDER = Stripe.createSubtleCryptoProvider();
 
-export interface StripeClientOptions {
+interface StripeClientOptions {
   secretKey: string;
   /** Tests and local fakes: where API calls go instead of https://api.stripe.com. */
   apiBase?: BillingConfig["stripeAPIBase"];
@@ -14,7 +14,7 @@ export interface StripeClientOptions {
   fetch?: typeof fetch;
 }
 
-export function createStripeClient(options: StripeClientOptions): Stripe {
+function createStripeClient(options: StripeClientOptions): Stripe {
   const send = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   return new Stripe(options.secretKey, {
     httpClient: Stripe.createFetchHttpClient(send),
@@ -42,11 +42,6 @@ export function findStripeClient(config: Config): Stripe | null {
     clients.set(cacheKey, client);
   }
   return client;
-}
-
-/** Whether customer creation and the billing routes can talk to Stripe at all. */
-export function isStripeConfigured(config: Config): boolean {
-  return findStripeClient(config) !== null;
 }
 
 /**

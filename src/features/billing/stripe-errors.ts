@@ -4,7 +4,7 @@ import { misconfiguredError } from "../../config";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 
-export const STRIPE_UNAVAILABLE_MESSAGE = "The payment provider cannot be reached right now. Try again in a moment.";
+const STRIPE_UNAVAILABLE_MESSAGE = "The payment provider cannot be reached right now. Try again in a moment.";
 
 /**
  * Runs one Stripe call. Stripe being down, slow or rate limiting us is 502 UPSTREAM_UNAVAILABLE

@@ -31,7 +31,7 @@ const LIFECYCLE_RANK: Record<SubscriptionEvent["type"], number> = {
  * they are delivered in. Two events of one kind in one second stay ambiguous; the later delivery
  * wins, as nothing in the payload can order them.
  */
-export function eventTimeOf(event: SubscriptionEvent): number {
+function eventTimeOf(event: SubscriptionEvent): number {
   return event.created * 1000 + LIFECYCLE_RANK[event.type];
 }
 

@@ -2,8 +2,8 @@
 import { z } from "@hono/zod-openapi";
 import { pageSchema } from "../../openapi/pagination";
 
-export const NOTE_TITLE_MAX = 200;
-export const NOTE_CONTENT_MAX = 20_000;
+const NOTE_TITLE_MAX = 200;
+const NOTE_CONTENT_MAX = 20_000;
 
 export const NoteSchema = z
   .object({

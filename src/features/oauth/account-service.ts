@@ -22,7 +22,7 @@ import {
 import { buildInvitationConsume, buildUserInsertFromInvitation } from "../orgs/invitations-repo";
 
 /** How the identity found its account: already linked, linked now, claimed, created, or invited. */
-export type SignInOutcome = "existing" | "linked" | "claimed" | "created" | "invited";
+type SignInOutcome = "existing" | "linked" | "claimed" | "created" | "invited";
 
 export interface OAuthSignIn {
   userId: string;
@@ -272,11 +272,11 @@ function refuseIfSuspended(user: {
     throw new OAuthFailure("organization_suspended", "organization_suspended", subjectOf(user));
 }
 
-function subjectOf(user: { id?: string; userId?: string; organizationId: string }): {
+function subjectOf(user: { id: string; organizationId: string } | { userId: string; organizationId: string }): {
   userId: string;
   organizationId: string;
 } {
-  return { userId: (user.id ?? user.userId)!, organizationId: user.organizationId };
+  return { userId: "id" in user ? user.id : user.userId, organizationId: user.organizationId };
 }
 
 function cleanName(value: string | null): string | null {

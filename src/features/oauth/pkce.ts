@@ -19,7 +19,7 @@ export async function computeCodeChallenge(verifier: string): Promise<string> {
 }
 
 /** RFC 7636 §4.1: 43 to 128 characters of [A-Za-z0-9-._~]. */
-export function isWellFormedVerifier(value: string): boolean {
+function isWellFormedVerifier(value: string): boolean {
   return /^[A-Za-z0-9._~-]{43,128}$/.test(value);
 }
 

@@ -5,6 +5,7 @@ import { AppError, RateLimitedError } from "../../errors";
 import type { Config } from "../../config";
 import { generateSecret, timingSafeEqual } from "../../lib/crypto";
 import { logEvent } from "../../lib/log";
+import { summarizeError } from "../../db/error-summary";
 import { consumeRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
 import type { ServiceContext } from "../service-context";
 import { recordAuditEvent } from "../audit/service";
@@ -17,13 +18,13 @@ import { createPKCEPair, matchesCodeChallenge } from "./pkce";
 import { MAX_STATE_LENGTH, STATE_TTL_SECONDS, signState, verifyState } from "./state";
 import { exchangeAuthorizationCode } from "./token-exchange";
 
-export const GOOGLE_PROVIDER = "google";
+const GOOGLE_PROVIDER = "google";
 
 /** What Google is asked for: the ID token's identity claims, nothing to act on the user's behalf. */
 const SCOPE = "openid email profile";
 
 /** Callbacks per client IP: a person needs one per sign-in; each one may cost three provider calls. */
-export const CALLBACK_RATE_LIMIT: RateLimitPolicy = { name: "oauth-callback", limit: 20, windowSeconds: 15 * 60 };
+const CALLBACK_RATE_LIMIT: RateLimitPolicy = { name: "oauth-callback", limit: 20, windowSeconds: 15 * 60 };
 
 /** Each state is accepted once, globally: its id is consumed in the rate-limiter object (limit 1). */
 const STATE_USE: RateLimitPolicy = { name: "oauth-state", limit: 1, windowSeconds: STATE_TTL_SECONDS };
@@ -115,9 +116,7 @@ export async function completeGoogleSignIn(ctx: ServiceContext, input: CallbackI
   } catch (error) {
     const failure = error instanceof OAuthFailure ? error : new OAuthFailure("server_error", "unexpected");
     if (!(error instanceof OAuthFailure)) {
-      logEvent("error", "oauth_callback_error", {
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      });
+      logEvent("error", "oauth_callback_error", summarizeError(error));
     }
     await recordFailure(ctx, failure);
     throw failure;
@@ -202,6 +201,6 @@ async function recordFailure(ctx: ServiceContext, failure: OAuthFailure): Promis
     });
   } catch (error) {
     // The browser still gets its error page; the log line below keeps the event.
-    logEvent("error", "oauth_audit_failed", { code: failure.code, reason: failure.reason, error: String(error) });
+    logEvent("error", "oauth_audit_failed", { code: failure.code, reason: failure.reason, ...summarizeError(error) });
   }
 }

@@ -7,8 +7,8 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../../env";
 import { STATE_TTL_SECONDS } from "./state";
 
-export const STATE_COOKIE = "oauth_state";
-export const VERIFIER_COOKIE = "oauth_pkce";
+const STATE_COOKIE = "oauth_state";
+const VERIFIER_COOKIE = "oauth_pkce";
 
 /** Longest value worth reading: a state is about 350 characters, a verifier 43. */
 const MAX_COOKIE_VALUE_LENGTH = 2048;

@@ -25,7 +25,7 @@ import {
 import { findOrganization } from "./members-repo";
 import { consumeInvitationLimits } from "./invitation-limits";
 
-export const INVITATION_LIFETIME_MS = 7 * DAY_MS;
+const INVITATION_LIFETIME_MS = 7 * DAY_MS;
 
 export const ACCOUNT_EXISTS_MESSAGE =
   "This email already has an account. A user belongs to one organization; ask them to use their account.";

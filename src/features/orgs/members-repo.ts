@@ -1,5 +1,5 @@
 // Member rows of one organization. Every function takes the organization id (SEC-36).
-import { and, count, eq, ne, or, sql, isNull } from "drizzle-orm";
+import { and, eq, ne, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { organizations, users } from "../../db/schema";
 import type { AssignableRole } from "./schemas";
@@ -90,13 +90,4 @@ export function buildMemberRemoval(
       ),
     )
     .returning({ id: users.id });
-}
-
-export async function countActiveAdmins(db: Database, organizationId: string): Promise<number> {
-  const row = await db
-    .select({ n: count() })
-    .from(users)
-    .where(and(eq(users.organizationId, organizationId), eq(users.role, "org_admin"), isNull(users.suspendedAt)))
-    .get();
-  return row?.n ?? 0;
 }

@@ -5,7 +5,7 @@ import { NameSchema } from "../users/schemas";
 import { pageSchema } from "../../openapi/pagination";
 import { toISOString } from "../../lib/time";
 
-export { ASSIGNABLE_ROLES, type AssignableRole } from "../../lib/roles";
+export type { AssignableRole } from "../../lib/roles";
 import { ASSIGNABLE_ROLES } from "../../lib/roles";
 
 const Timestamp = z.string().openapi({ format: "date-time" });
@@ -88,7 +88,7 @@ export const AcceptInvitationSchema = z
   })
   .openapi("AcceptInvitation");
 
-export const AdminOrganizationSchema = z
+const AdminOrganizationSchema = z
   .object({
     id: z.string(),
     name: z.string(),

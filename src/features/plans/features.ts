@@ -1,8 +1,6 @@
 // PlanFeatures, declared once: validation, enforcement and every plan response derive from it.
 import { logEvent } from "../../lib/log";
 
-export type FeatureKind = "quota" | "flag";
-
 interface QuotaFeatureDefinition {
   kind: "quota";
   /** Per billing period; -1 means unlimited. */
@@ -26,7 +24,7 @@ export type FeatureName = keyof typeof PLAN_FEATURES;
 export type QuotaFeatureName = {
   [K in FeatureName]: (typeof PLAN_FEATURES)[K]["kind"] extends "quota" ? K : never;
 }[FeatureName];
-export type FlagFeatureName = Exclude<FeatureName, QuotaFeatureName>;
+type FlagFeatureName = Exclude<FeatureName, QuotaFeatureName>;
 
 export type PlanFeatures = { [K in QuotaFeatureName]: number } & { [K in FlagFeatureName]: boolean };
 

@@ -14,10 +14,6 @@ export function findPlanRow(db: Database, planId: string) {
   return db.select().from(plans).where(eq(plans.id, planId)).get();
 }
 
-export function findPlanByStripeProductId(db: Database, productId: string) {
-  return db.select().from(plans).where(eq(plans.stripeProductId, productId)).get();
-}
-
 export function insertPlanRow(db: Database, row: PlanRow) {
   return db.insert(plans).values(row).returning().get();
 }

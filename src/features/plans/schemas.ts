@@ -16,15 +16,15 @@ function featureValueSchema(name: FeatureName) {
 }
 
 /** Plan features as stored and accepted: every declared feature, nothing else (strict). */
-export const FeaturesInputSchema = z
+const FeaturesInputSchema = z
   .strictObject(Object.fromEntries(FEATURE_NAMES.map((name) => [name, featureValueSchema(name).optional()])))
   .openapi("PlanFeaturesInput", { description: "Omitted features take their declared defaults." });
 
-export const FeaturesSchema = z
+const FeaturesSchema = z
   .object(Object.fromEntries(FEATURE_NAMES.map((name) => [name, featureValueSchema(name)])))
   .openapi("PlanFeatures");
 
-export const PlanSchema = z
+const PlanSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -57,7 +57,7 @@ export const PlanInputSchema = z
   })
   .openapi("PlanInput");
 
-export const UsageSchema = z
+const UsageSchema = z
   .object({ used: z.number().int(), limit: z.number().int().openapi({ description: "-1 = unlimited" }) })
   .openapi("FeatureUsage");
 

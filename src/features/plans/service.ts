@@ -21,7 +21,7 @@ export interface ResolvedPlan {
   warnings: string[];
 }
 
-export function resolvePlan(row: PlanRow): ResolvedPlan {
+function resolvePlan(row: PlanRow): ResolvedPlan {
   const { features, warnings } = resolveFeatures(row.features, { planId: row.id });
   return { row, features, warnings };
 }

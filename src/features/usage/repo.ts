@@ -87,5 +87,8 @@ export async function readFleetUsage(db: Database, since: number) {
       .groupBy(llmUsageLogs.provider, llmUsageLogs.model)
       .orderBy(desc(tokens), llmUsageLogs.provider, llmUsageLogs.model),
   ]);
-  return { totals: totals[0]!, byDay, byModel };
+  // An aggregate without GROUP BY always answers one row, even over no rows.
+  const [total] = totals;
+  if (!total) throw new Error("readFleetUsage: the totals query returned no row.");
+  return { totals: total, byDay, byModel };
 }

@@ -32,7 +32,7 @@ export const UsageSummarySchema = z
   })
   .openapi("UsageSummary");
 
-export const UsageEntrySchema = z
+const UsageEntrySchema = z
   .object({
     id: z.number().int(),
     user_id: z.string().nullable(),

@@ -23,12 +23,12 @@ async function loadCurrentLedger(db: Database, organizationId: string) {
   const periodStart =
     accountPeriod !== null && accountPeriod >= policy.period.start ? accountPeriod : policy.period.start;
   // Counters of an older period are not this period's usage (the ledger rolls them over lazily).
-  const isCurrent = accountPeriod === periodStart;
+  const current = accountPeriod === periodStart ? state : null;
   return {
     policy,
     periodStart,
-    allotmentUsed: isCurrent ? state!.allotmentUsed : 0,
-    overageUsed: isCurrent ? state!.overageUsed : 0,
+    allotmentUsed: current?.allotmentUsed ?? 0,
+    overageUsed: current?.overageUsed ?? 0,
     reservedTokens: state?.reservedTokens ?? 0,
     creditBalance: Math.max(state?.creditBalance ?? 0, 0),
   };

@@ -51,7 +51,7 @@ describe("POST /auth/login", () => {
   });
 
   it("SEC-2 does not truncate: a 64-code-point passphrase works and its 63-code-point prefix does not", async () => {
-    const passphrase = "ключ🔑".repeat(12) + "abcd"; // 64 code points, 76 UTF-16 units
+    const passphrase = `${"ключ🔑".repeat(12)}abcd`; // 64 code points, 76 UTF-16 units
     expect([...passphrase].length).toBe(64);
     const user = await insertUser({ password: passphrase });
     const prefix = [...passphrase].slice(0, 63).join("");

@@ -19,7 +19,8 @@ describe("email verification", () => {
     const row = await env.DB.prepare("SELECT token_hash, created_at, expires_at FROM email_token WHERE token_hash = ?")
       .bind(await hashToken(token))
       .first<{ token_hash: string; created_at: number; expires_at: number }>();
-    expect(row?.expires_at! - row?.created_at!).toBe(24 * 60 * 60 * 1000);
+    expect(row).not.toBeNull();
+    expect(row!.expires_at - row!.created_at).toBe(24 * 60 * 60 * 1000);
     const { results } = await env.DB.prepare("SELECT * FROM email_token").all();
     expect(JSON.stringify(results)).not.toContain(token);
   });

@@ -5,7 +5,7 @@ import { createOpenAIClient } from "./openai";
 import { createWorkersAIClient } from "./workers-ai";
 import type { LLMClient } from "./types";
 
-export type { LLMClient, LLMMessage, LLMUsage, LLMStreamEvent, LLMProviderName } from "./types";
+export type { LLMClient } from "./types";
 
 export function createLLMClient(config: AIConfig, options: { fetch?: typeof fetch } = {}): LLMClient {
   switch (config.provider) {

@@ -9,6 +9,7 @@ import { logEvent } from "../../../lib/log";
 import { parseSSE } from "./sse";
 import {
   collectStream,
+  isTokenCount,
   LLMProviderError,
   type LLMCallOptions,
   type LLMClient,
@@ -50,8 +51,10 @@ function toUsage(
   model: string,
   usage: { input_tokens?: number; output_tokens?: number } | null | undefined,
 ): LLMUsage | null {
-  if (!usage || !Number.isInteger(usage.input_tokens) || !Number.isInteger(usage.output_tokens)) return null;
-  return { provider: "openai", model, inputTokens: usage.input_tokens!, outputTokens: usage.output_tokens! };
+  const inputTokens = usage?.input_tokens;
+  const outputTokens = usage?.output_tokens;
+  if (!isTokenCount(inputTokens) || !isTokenCount(outputTokens)) return null;
+  return { provider: "openai", model, inputTokens, outputTokens };
 }
 
 export function createOpenAIClient(options: OpenAIClientOptions): LLMClient {

@@ -10,6 +10,7 @@ export interface SSEMessage {
 
 /** At most this much text without a line break: a misbehaving upstream cannot fill memory. */
 const MAX_LINE_CHARS = 1024 * 1024;
+const LINE_END = /\r\n|\r|\n/;
 
 /**
  * Yields each complete event. Stopping early (break, return, a throw in the consumer) cancels the
@@ -44,8 +45,7 @@ export async function* parseSSE(body: ReadableStream<Uint8Array>): AsyncGenerato
       const { value, done } = await reader.read();
       if (done) break;
       buffer += value;
-      let newline: number;
-      while ((newline = buffer.search(/\r\n|\r|\n/)) !== -1) {
+      for (let newline = buffer.search(LINE_END); newline !== -1; newline = buffer.search(LINE_END)) {
         // A "\r" at the very end may be the first half of "\r\n": wait for the next chunk.
         if (buffer[newline] === "\r" && newline === buffer.length - 1) break;
         const line = buffer.slice(0, newline);

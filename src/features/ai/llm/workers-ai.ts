@@ -4,8 +4,9 @@
 import { parseSSE } from "./sse";
 import {
   collectStream,
-  estimateInputTokens,
-  estimateTokens,
+  boundInputTokens,
+  boundOutputTokens,
+  isTokenCount,
   LLMProviderError,
   type LLMCallOptions,
   type LLMClient,
@@ -58,15 +59,18 @@ export function createWorkersAIClient(options: { binding: WorkersAIBinding; mode
         }
         if (event.usage) usage = event.usage;
       }
-      // Older models send no usage: count it the way the reservation estimated it.
-      const hasUsage = Number.isInteger(usage?.prompt_tokens) && Number.isInteger(usage?.completion_tokens);
+      // Older models send no usage: bill the upper bounds the reservation was made of (SEC-59), never
+      // a guess below what Cloudflare may bill.
+      const inputTokens = usage?.prompt_tokens;
+      const outputTokens = usage?.completion_tokens;
+      const hasUsage = isTokenCount(inputTokens) && isTokenCount(outputTokens);
       yield {
         type: "usage",
         usage: {
           provider: "workers-ai",
           model: options.model,
-          inputTokens: hasUsage ? usage!.prompt_tokens! : estimateInputTokens(messages),
-          outputTokens: hasUsage ? usage!.completion_tokens! : estimateTokens(text),
+          inputTokens: hasUsage ? inputTokens : boundInputTokens(messages),
+          outputTokens: hasUsage ? outputTokens : boundOutputTokens(text, call.maxOutputTokens),
         },
       };
     },
