@@ -39,7 +39,7 @@ const authorizeURL = defineRoute(
     tags: ["Authentication"],
     summary: "Start Google sign-in: the URL to send the browser to",
     description: [
-      "Sets the one-time state and PKCE cookies (HttpOnly; Secure; SameSite=Lax; Path=/auth/oauth, 10 minutes), so call it with credentials from the page that then navigates to `url`.",
+      "Sets the one-time state and PKCE cookies (HttpOnly; Secure; SameSite=Lax; 10 minutes; outside dev `__Host-` cookies with Path=/, in dev Path=/auth/oauth), so call it with credentials from the page that then navigates to `url`.",
       "From an invitation link, pass its token as `invitation_token`: the signed state binds that invitation, and the callback accepts it (and only it) when the Google account's verified email is the invited one and has no account yet.",
     ].join(" "),
     request: { query: AuthorizeURLQuerySchema },

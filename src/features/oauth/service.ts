@@ -6,7 +6,7 @@ import type { Config } from "../../config";
 import { generateSecret, timingSafeEqual } from "../../lib/crypto";
 import { logEvent } from "../../lib/log";
 import { summarizeError } from "../../db/error-summary";
-import { consumeRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
+import { clientIPKey, consumeRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
 import type { ServiceContext } from "../service-context";
 import { recordAuditEvent } from "../audit/service";
 import { requirePendingInvitation } from "../orgs/invitations-service";
@@ -129,7 +129,7 @@ async function runCallback(
   input: CallbackInput,
 ): Promise<OAuthSignIn> {
   try {
-    await consumeRateLimit(ctx.env, `${CALLBACK_RATE_LIMIT.name}:${ctx.ip ?? "no-ip"}`, CALLBACK_RATE_LIMIT);
+    await consumeRateLimit(ctx.env, `${CALLBACK_RATE_LIMIT.name}:${clientIPKey(ctx.ip)}`, CALLBACK_RATE_LIMIT);
   } catch (error) {
     if (error instanceof RateLimitedError) throw new OAuthFailure("rate_limited", "callback_rate_limited");
     throw error;

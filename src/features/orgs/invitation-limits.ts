@@ -6,8 +6,7 @@
 // - per organization: one org, many machines (a session cookie works from any IP);
 // - per recipient address: many orgs and machines aimed at one mailbox.
 // Re-inviting (which revokes and re-sends) goes through the same route and counts like a first one.
-import { hashToken } from "../../lib/crypto";
-import { consumeRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
+import { consumeRateLimit, recipientKey, type RateLimitPolicy } from "../../middleware/rate-limit";
 import type { ServiceContext } from "../service-context";
 
 const HOUR_SECONDS = 60 * 60;
@@ -38,11 +37,11 @@ export async function consumeInvitationLimits(
 
 /**
  * The recipient's budget alone, for invitations that have no organization budget yet (a sys_admin
- * creating an organization). The bucket is named by the SHA-256 of the normalized address: object
- * names can surface in dashboards and logs, addresses must not. The same keying as the
- * per-recipient limit of forgot-password and resend-verification, so the two can become one helper.
+ * creating an organization). Keyed like every per-recipient limit (recipientKey: the SHA-256 of
+ * the address), but the inviter, who is signed in and chose the address, gets the 429 rather than
+ * a silently dropped email.
  */
 export async function consumeInvitationRecipientLimit(ctx: ServiceContext, normalizedEmail: string): Promise<void> {
   const policy = INVITATION_LIMITS.perRecipient;
-  await consumeRateLimit(ctx.env, `${policy.name}:${await hashToken(normalizedEmail)}`, policy);
+  await consumeRateLimit(ctx.env, await recipientKey(policy, normalizedEmail), policy);
 }
