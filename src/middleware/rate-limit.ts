@@ -1,6 +1,7 @@
 // Global per-IP and per-recipient rate limits, kept by the RateLimiter object (SEC-9..11, SEC-56).
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
+import { summarizeError } from "../db/error-summary";
 import type { AppEnv, Env } from "../env";
 import { RateLimitedError } from "../errors";
 import { hashToken } from "../lib/crypto";
@@ -153,7 +154,8 @@ export async function callLimiter<T>(
   } catch (error) {
     logEvent("error", "rate_limiter_unavailable", {
       policy: policyName,
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      // The Durable Object's storage is SQLite too: its errors are logged like D1's (SEC-63).
+      ...summarizeError(error),
     });
     throw new RateLimitedError(1, `${policyName}: the rate limiter is unavailable (fail closed)`);
   }
