@@ -4,6 +4,7 @@ import type { Env } from "../env";
 import { RateLimitedError } from "../errors";
 import { hashToken } from "../lib/crypto";
 import { logEvent } from "../lib/log";
+import { summarizeError } from "../db/error-summary";
 import type { ConsumeResult, RateLimiter } from "../rate-limit/rate-limiter";
 import { toIPBucket } from "./ip-bucket";
 
@@ -159,7 +160,8 @@ export async function callLimiter<T>(
   } catch (error) {
     logEvent("error", "rate_limiter_unavailable", {
       policy: policyName,
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      // The Durable Object's storage is SQLite too: its errors are logged like D1's (SEC-63).
+      ...summarizeError(error),
     });
     throw new RateLimitedError(1, `${policyName}: the rate limiter is unavailable (fail closed)`);
   }
