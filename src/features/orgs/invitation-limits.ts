@@ -12,7 +12,7 @@ import type { ServiceContext } from "../service-context";
 
 const HOUR_SECONDS = 60 * 60;
 
-export const INVITATION_LIMITS = {
+const INVITATION_LIMITS = {
   /** Room for onboarding a team in one sitting; a spammer's org runs dry after a day's worth. */
   perOrganization: { name: "invitation-org", limit: 100, windowSeconds: 24 * HOUR_SECONDS },
   /** A resend after a typo in the role, and one more; a mailbox gets at most 3 an hour from everyone. */
