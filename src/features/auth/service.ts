@@ -51,37 +51,33 @@ const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect.";
  */
 export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<LoginResult> {
   const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
-  const user = await findUserByEmail(ctx, input.email);
-  const deviceId = await recognizeDevice(ctx, input.deviceToken, user?.id ?? null);
-  const attempt: LoginAttempt = {
-    normalizedEmail: input.email,
-    client: deviceId ? { kind: "device", deviceId } : { kind: "ip", ip: ctx.ip },
-  };
-  await admitLoginAttempt(ctx.env, attempt);
+  const { user, attempt } = await lookUpAndAdmit(ctx, input);
 
   const isPasswordCorrect = await checkPassword(ctx, user?.passwordHash ?? null, input.password);
 
   if (!user || !isPasswordCorrect) {
-    await recordLoginFailure(ctx.env, attempt);
-    await recordAuditEvent(ctx, {
-      action: "login_failed",
-      organizationId: user?.organizationId ?? null,
-      actorUserId: user?.id ?? null,
-      ip: ctx.ip,
-      details: { reason: user ? "wrong_password" : "unknown_email" },
-    });
+    // Independent writes (Durable Object and D1), both awaited on every failing case (SEC-6).
+    await Promise.all([
+      recordLoginFailure(ctx.env, attempt),
+      recordAuditEvent(ctx, {
+        action: "login_failed",
+        organizationId: user?.organizationId ?? null,
+        actorUserId: user?.id ?? null,
+        ip: ctx.ip,
+        details: { reason: user ? "wrong_password" : "unknown_email" },
+      }),
+    ]);
     throw new AppError("INVALID_CREDENTIALS", INVALID_CREDENTIALS_MESSAGE);
   }
-  await recordLoginSuccess(ctx.env, attempt);
-
-  if (user.emailVerifiedAt === null) {
-    throw new AppError("EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
-  }
-  if (user.suspendedAt !== null) {
-    throw new AppError("ACCOUNT_SUSPENDED", "This account is suspended.");
-  }
-  if (user.organizationSuspendedAt !== null) {
-    throw new AppError("ORG_SUSPENDED", "This organization is suspended.");
+  // The right password forgives this attempt (SEC-55). The reset runs beside the session writes
+  // rather than before them, but is still awaited: the next attempt of this client must find the
+  // back-off already cleared, and a limiter failure still fails the sign-in closed (a session row
+  // written meanwhile is never handed out and expires unused).
+  const forgiveAttempt = recordLoginSuccess(ctx.env, attempt);
+  const refusal = signInRefusal(user);
+  if (refusal) {
+    await forgiveAttempt;
+    throw refusal;
   }
 
   const now = Date.now();
@@ -98,28 +94,53 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
     ip: ctx.ip,
   });
   // Hashes below the configured parameters are upgraded while the password is at hand (SEC-1).
-  if (user.passwordHash && needsRehash(user.passwordHash, ctx.config.argon2)) {
-    const upgraded = await hashPassword(input.password, ctx.config.argon2, argon2);
-    await ctx.db.batch([insertSession(ctx.db, row), buildPasswordHashUpdate(ctx, user.id, upgraded, now), audit]);
-  } else {
-    await ctx.db.batch([insertSession(ctx.db, row), audit]);
-  }
+  const writes =
+    user.passwordHash && needsRehash(user.passwordHash, ctx.config.argon2)
+      ? hashPassword(input.password, ctx.config.argon2, argon2).then((upgraded) =>
+          ctx.db.batch([insertSession(ctx.db, row), buildPasswordHashUpdate(ctx, user.id, upgraded, now), audit]),
+        )
+      : ctx.db.batch([insertSession(ctx.db, row), audit]);
+  const [, , deviceToken] = await Promise.all([
+    forgiveAttempt,
+    writes,
+    ctx.config.jwtSecret ? signDeviceToken(ctx.config.jwtSecret, user.id, now) : null,
+  ]);
   retryStripeCustomerIfMissing(ctx, user.organizationId);
-  return {
-    user: toUserProfile(user),
-    session: issued,
-    deviceToken: ctx.config.jwtSecret ? await signDeviceToken(ctx.config.jwtSecret, user.id, now) : null,
-  };
+  return { user: toUserProfile(user), session: issued, deviceToken };
 }
 
-/** The device id of a valid device token of this user, or null; without JWT_SECRET device cookies are off. */
-async function recognizeDevice(
+/**
+ * The user row and the back-off admission. Without a device cookie the admission does not depend
+ * on the row, so the D1 read and the Durable Object call overlap; with one, the token is checked
+ * against the row's user id first (a device cookie of another account is an IP client). Either
+ * way both are awaited before the hash, for every outcome alike (SEC-6).
+ */
+async function lookUpAndAdmit(
   ctx: ServiceContext,
-  token: string | null,
-  userId: string | null,
-): Promise<string | null> {
-  if (!token || !ctx.config.jwtSecret) return null;
-  return verifyDeviceToken(ctx.config.jwtSecret, token, userId);
+  input: LoginInput,
+): Promise<{ user: Awaited<ReturnType<typeof findUserByEmail>>; attempt: LoginAttempt }> {
+  const ipAttempt: LoginAttempt = { normalizedEmail: input.email, client: { kind: "ip", ip: ctx.ip } };
+  if (!input.deviceToken || !ctx.config.jwtSecret) {
+    const [user] = await Promise.all([findUserByEmail(ctx, input.email), admitLoginAttempt(ctx.env, ipAttempt)]);
+    return { user, attempt: ipAttempt };
+  }
+  const user = await findUserByEmail(ctx, input.email);
+  const deviceId = await verifyDeviceToken(ctx.config.jwtSecret, input.deviceToken, user?.id ?? null);
+  const attempt: LoginAttempt = deviceId
+    ? { normalizedEmail: input.email, client: { kind: "device", deviceId } }
+    : ipAttempt;
+  await admitLoginAttempt(ctx.env, attempt);
+  return { user, attempt };
+}
+
+/** Why a user who proved the password still may not sign in, or null (SEC-8: only after the password). */
+function signInRefusal(user: { emailVerifiedAt: unknown; suspendedAt: unknown; organizationSuspendedAt: unknown }) {
+  if (user.emailVerifiedAt === null) {
+    return new AppError("EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
+  }
+  if (user.suspendedAt !== null) return new AppError("ACCOUNT_SUSPENDED", "This account is suspended.");
+  if (user.organizationSuspendedAt !== null) return new AppError("ORG_SUSPENDED", "This organization is suspended.");
+  return null;
 }
 
 /** One Argon2id verify whether or not there is a hash to verify against (SEC-6). */
