@@ -6,6 +6,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
+import type { Config } from "../config";
 import { CRON_RUN_PATH, STRIPE_WEBHOOK_PATH } from "../platform/server-routes";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -13,17 +14,28 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Server-to-server routes: no cookie, authenticated by signature or bearer secret. */
 const EXEMPT_PATHS = new Set([STRIPE_WEBHOOK_PATH, CRON_RUN_PATH]);
 
+/** The configured origins, parsed once per isolate and config instead of on every request. */
+const configuredOrigins = new WeakMap<Config, Set<string>>();
+function configuredOriginsOf(config: Config): Set<string> {
+  let origins = configuredOrigins.get(config);
+  if (!origins) {
+    origins = new Set([new URL(config.webBaseURL).origin, ...config.corsOrigins]);
+    configuredOrigins.set(config, origins);
+  }
+  return origins;
+}
+
 export const originCheck = createMiddleware<AppEnv>(async function originCheck(c, next) {
   if (SAFE_METHODS.has(c.req.method) || EXEMPT_PATHS.has(c.req.path)) return next();
 
   const origin = c.req.header("origin");
-  const config = c.get("config");
-  const trusted = new Set([new URL(c.req.url).origin, new URL(config.webBaseURL).origin, ...config.corsOrigins]);
+  const isTrusted = (value: string) =>
+    configuredOriginsOf(c.get("config")).has(value) || value === new URL(c.req.url).origin;
 
   if (c.req.header("sec-fetch-site") === "cross-site") {
     throw new AppError("FORBIDDEN", "Cross-site requests are not allowed.");
   }
-  if (origin !== undefined && !trusted.has(origin)) {
+  if (origin !== undefined && !isTrusted(origin)) {
     throw new AppError("FORBIDDEN", "Requests from this origin are not allowed.");
   }
   if (origin === undefined && c.req.header("cookie")) {
