@@ -7,7 +7,8 @@
 //          --profile (also load /users/me taken apart step by step, see bench/http/worker.ts),
 //          --skip-argon2,
 //          --mixed-seconds N (how long the mixed-traffic section runs; default 150, at most 180),
-//          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md).
+//          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md),
+//          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md).
 // Every target is a ratio between measurements of the same run, never an absolute time: the
 // machine is shared and its speed varies from minute to minute.
 import { spawnSync } from "node:child_process";
@@ -30,6 +31,7 @@ import {
 import { loginBurst, loginLatency, median, percentile, throughput } from "./http/benches.mjs";
 import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
+import { edgeReport, runEdgeBench } from "./http/edge.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -38,6 +40,7 @@ const { values: flags } = parseArgs({
     "skip-argon2": { type: "boolean", default: false },
     "mixed-seconds": { type: "string" },
     "only-mixed": { type: "boolean", default: false },
+    "only-edge": { type: "boolean", default: false },
   },
 });
 
@@ -208,8 +211,9 @@ function judge(http) {
   };
 }
 
-function report(info, argon2, http, ai, mixed) {
+function report(info, argon2, http, edge, ai, mixed) {
   const j = judge(http);
+  const edgeSection = edgeReport(edge);
   const ledger = ledgerReport(ai);
   const traffic = mixedReport(mixed);
   const lines = [];
@@ -242,6 +246,7 @@ function report(info, argon2, http, ai, mixed) {
     `| GET /users/me throughput | ≥ ${TARGETS.meOverBaseline} × baseline (median of rounds) | ${fmt(j.medianRatio, 3)} × | ${verdict(j.throughputPass)} |`,
     `| Login timing, SEC-6 | medians of wrong / short / unknown within 20% (max/min ≤ ${TARGETS.loginSpread}) | ${fmt(j.spread, 3)} | ${verdict(j.loginPass)} |`,
     `| ${http.memory.cold.count} concurrent logins, SEC-54 | all succeed, no isolate error | ${http.memory.cold.statuses.filter((s) => s === 200).length + http.memory.warm.statuses.filter((s) => s === 200).length} / ${http.memory.cold.count * 2} OK, peak Δ ${mib(http.memory.cold.hwmKiB - http.memory.cold.beforeKiB)} MiB (cold) | ${verdict(j.memoryOK)} |`,
+    ...edgeSection.summaryRows,
     ledger.summaryRow,
     traffic.summaryRow,
     "",
@@ -377,6 +382,7 @@ function report(info, argon2, http, ai, mixed) {
     "hashes admitted at once come from the isolate itself (getPasswordHashingStats() via the bench-only GET /bench/hashing-stats).",
     "",
   );
+  push(...edgeSection.lines);
   push(...ledger.lines);
   push(...traffic.lines);
   return lines.join("\n");
@@ -408,15 +414,29 @@ if (flags["only-mixed"]) {
   process.stdout.write(`\n${section.summaryRow}\n`);
   process.exit(0);
 }
+const runEdge = () => runEdgeBench({ startWorker, createClient, createVerifiedAccounts, plan: PLAN, log });
+if (flags["only-edge"]) {
+  log("only the edge figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const edge = await runEdge();
+  writeJSON("edge.json", { info, edge });
+  const section = edgeReport(edge);
+  writeFileSync(path.join(resultsDir, "edge.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/edge.md and edge.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
 const argon2 = runArgon2Bench();
 const http = await runHTTPBenches();
+log("edge figures: a fresh workerd on the same D1 (bench/http/edge.mjs)");
+const edge = await runEdge();
 log("AI ledger bench: a fresh workerd on the same D1 (bench/ai/ledger.mjs)");
 const ai = await runLedgerBench({ quick: flags.quick, log });
 log(`mixed traffic with invariants: a fresh workerd on the same D1, ${MIXED_SECONDS} s (bench/mixed/traffic.mjs)`);
 const mixed = await runMixedTraffic({ seconds: MIXED_SECONDS, log });
 info.durationSeconds = (Date.now() - startedAt) / 1000;
-writeJSON("http.json", { info, plan: PLAN, http, ai, mixed });
-const markdown = report(info, argon2, http, ai, mixed);
+writeJSON("http.json", { info, plan: PLAN, http, edge, ai, mixed });
+const markdown = report(info, argon2, http, edge, ai, mixed);
 // A --quick run is for trying the harness: it never overwrites the committed report.
 const reportPath = flags.quick ? path.join(resultsDir, "BENCHMARKS.quick.md") : path.join(root, "BENCHMARKS.md");
 writeFileSync(reportPath, `${markdown.trimEnd()}\n`);

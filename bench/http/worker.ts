@@ -4,16 +4,25 @@
 // behind exactly the same global middleware as every real route (security headers, request
 // context, CORS, body limit, origin check, 405 handling, error handler).
 import { eq } from "drizzle-orm";
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Env } from "../../src/env";
 import { createApp } from "../../src/app";
 import { handleScheduled } from "../../src/cron/scheduled";
 import { organizations } from "../../src/db/schema";
 import { hashToken } from "../../src/lib/crypto";
-import { getPasswordHashingStats } from "../../src/lib/password";
+import { getPasswordHashingStats, hashPassword, verifyPassword } from "../../src/lib/password";
 import { findValidSession } from "../../src/platform/sessions/repo";
 import { validateSessionToken } from "../../src/platform/sessions/service";
 import { readSessionCookie } from "../../src/middleware/session-cookie";
 import { registerLedgerBenchRoutes } from "../ai/routes";
+import { createDB, pingDatabase } from "../../src/db/client";
+import { securityHeaders } from "../../src/middleware/security-headers";
+import { loopbackOnlyInDev } from "../../src/middleware/loopback-only";
+import { corsPolicy } from "../../src/middleware/cors";
+import { requestContext } from "../../src/middleware/request-context";
+import { originCheck } from "../../src/middleware/origin-check";
+import type { AppEnv } from "../../src/env";
 
 export { RateLimiter } from "../../src/rate-limit/rate-limiter";
 
@@ -79,12 +88,56 @@ app.get("/bench/validate", async (c) => {
   return c.json({ id: session?.user.id ?? null }, 200);
 });
 
+/**
+ * The login target's floor: one Argon2id verify with production's parameters, through the same
+ * hash queue as login, behind the same middleware. The hash is made once per isolate.
+ */
+let benchHash: Promise<string> | undefined;
+app.post("/bench/verify", async (c) => {
+  const { argon2 } = c.get("config");
+  const options = { maxConcurrent: argon2.maxConcurrent };
+  benchHash ??= hashPassword(BENCH_PASSWORD, argon2, options);
+  return c.json({ ok: await verifyPassword(await benchHash, BENCH_PASSWORD, options) }, 200);
+});
+const BENCH_PASSWORD = "correct horse battery staple";
+
 /** The Argon2 stage of this isolate: WASM heap size and the most hashes ever admitted at once. */
 app.get("/bench/hashing-stats", (c) =>
   c.json(getPasswordHashingStats({ maxConcurrent: c.get("config").argon2.maxConcurrent }), 200),
 );
 
+// The /health target's floor: a bare Hono app (no middleware, no error handler) that runs the
+// same `SELECT 1` through drizzle as /health. It is a separate app, so none of the global
+// middleware above runs for it.
+const bare = new Hono<AppEnv>();
+bare.get("/bench/bare/health", async (c) => {
+  await pingDatabase(createDB(c.env.DB));
+  return c.json({ status: "ok", db: "ok" }, 200);
+});
+
+const BARE_PATH = /^\/bench\/(bare|stack)\//;
+
+// The global middleware one layer at a time, each behind the previous ones, in app.ts's order:
+// /bench/stack/<n>/health runs the first n of them and then the same SELECT 1 as /health.
+const STACK: [string, MiddlewareHandler<AppEnv>][] = [
+  ["security-headers", securityHeaders],
+  ["loopback-only", loopbackOnlyInDev],
+  ["cors", corsPolicy],
+  ["request-context", requestContext],
+  ["body-limit", bodyLimit({ maxSize: 64 * 1024 })],
+  ["origin-check", originCheck],
+];
+for (let depth = 1; depth <= STACK.length; depth++) {
+  const stacked = new Hono<AppEnv>();
+  for (const [, middleware] of STACK.slice(0, depth)) stacked.use(middleware);
+  stacked.get("/health", async (c) => {
+    await pingDatabase(createDB(c.env.DB));
+    return c.json({ status: "ok", db: "ok" }, 200);
+  });
+  bare.route(`/bench/stack/${depth}`, stacked);
+}
+
 export default {
-  fetch: app.fetch,
+  fetch: (request, env, ctx) => (BARE_PATH.test(new URL(request.url).pathname) ? bare : app).fetch(request, env, ctx),
   scheduled: handleScheduled,
 } satisfies ExportedHandler<Env>;

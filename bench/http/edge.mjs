@@ -1,0 +1,134 @@
+// The edge figures of issue 18, each a ratio within one run (the machine is shared):
+// - login: the median successful login against the median of one Argon2id verify (/bench/verify,
+//   same hash queue, same middleware), sequential, interleaved so drift falls on both alike;
+// - /health against a bare Hono route doing the same SELECT 1, and the global middleware's cost
+//   one layer at a time (/bench/stack/<n>/health, bench/http/worker.ts);
+// - the API worker's bundle, gzip (`wrangler deploy --dry-run --outdir`).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { median, throughput } from "./benches.mjs";
+import { PASSWORD, root } from "./harness.mjs";
+
+const EDGE_TARGETS = { loginOverVerifyMs: 10, healthOverBare: 0.95, bundleGzipKB: 500 };
+
+/** Middleware of app.ts in order, as bench/http/worker.ts stacks them. */
+const STACK = ["security-headers", "loopback-only", "cors", "request-context", "body-limit", "origin-check"];
+
+/** Sequential successful logins and verifies, alternating; medians in ms. */
+async function loginOverVerify(client, email, rounds) {
+  const login = [];
+  const verify = [];
+  const timed = async (samples, send, what) => {
+    const started = performance.now();
+    const response = await send();
+    const elapsed = performance.now() - started;
+    if (response.status !== 200) throw new Error(`${what}: ${response.status} ${response.text.slice(0, 200)}`);
+    samples.push(elapsed);
+  };
+  await client.post("/bench/verify", {}); // the isolate's bench hash
+  for (let round = 0; round < rounds; round++) {
+    await timed(verify, () => client.post("/bench/verify", {}), "POST /bench/verify");
+    await timed(login, () => client.post("/auth/login", { email, password: PASSWORD }), "POST /auth/login");
+  }
+  return { loginMs: median(login), verifyMs: median(verify), n: rounds };
+}
+
+/** rps of /health, the bare route and each middleware depth, in rounds of the same run. */
+function healthOverBare(server, plan) {
+  const routes = [
+    { name: "bare", path: "/bench/bare/health" },
+    ...STACK.map((name, index) => ({ name: `+${name}`, path: `/bench/stack/${index + 1}/health` })),
+    { name: "health", path: "/health" },
+  ];
+  return throughput(server.url, { ...plan, pid: server.pid, routes, cookie: "" });
+}
+
+function judgeHealth(rounds) {
+  const ratio = median(rounds.map((row) => row.health.rps / row.bare.rps));
+  const layers = ["bare", ...STACK.map((name) => `+${name}`), "health"].map((name) => ({
+    name,
+    rps: median(rounds.map((row) => row[name].rps)),
+    cpuUs: median(rounds.map((row) => row[name].cpuUsPerRequest)),
+  }));
+  return { ratio, layers };
+}
+
+/** The deployable API worker (root wrangler.toml), bundled as deploy would; sizes in KB. */
+function measureBundle() {
+  const outdir = mkdtempSync(path.join(os.tmpdir(), "rampart-bundle-"));
+  try {
+    const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
+    const run = spawnSync(wrangler, ["deploy", "--dry-run", "--outdir", outdir], { cwd: root, encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`wrangler deploy --dry-run: ${run.stderr}`);
+    let raw = 0;
+    let gzip = 0;
+    for (const name of readdirSync(outdir)) {
+      if (name.endsWith(".map") || name === "README.md") continue;
+      const file = path.join(outdir, name);
+      if (!statSync(file).isFile()) continue;
+      const bytes = readFileSync(file);
+      raw += bytes.length;
+      gzip += gzipSync(bytes, { level: 9 }).length;
+    }
+    return { rawKB: raw / 1024, gzipKB: gzip / 1024 };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Starts its own workerd on the prepared bench D1, with one verified account. */
+export async function runEdgeBench({ startWorker, createClient, createVerifiedAccounts, plan, log }) {
+  const server = await startWorker();
+  try {
+    const client = createClient(server.url);
+    const [email] = await createVerifiedAccounts(client, "bench-edge", 1);
+    log(`edge: ${plan.loginRounds} sequential login / verify pairs`);
+    const login = await loginOverVerify(client, email, plan.loginRounds);
+    log(`edge: /health, the bare route and ${STACK.length} middleware depths, ${plan.rounds} rounds`);
+    const health = judgeHealth(await healthOverBare(server, plan));
+    log("edge: bundling the API worker (wrangler deploy --dry-run)");
+    const bundle = measureBundle();
+    return { login, health, bundle };
+  } finally {
+    await server.dispose();
+  }
+}
+
+const f = (value, digits = 1) => Number(value).toFixed(digits);
+const verdict = (pass) => (pass ? "**PASS**" : "**FAIL**");
+
+export function edgeReport(edge) {
+  const loginPass = edge.login.loginMs <= edge.login.verifyMs + EDGE_TARGETS.loginOverVerifyMs;
+  const healthPass = edge.health.ratio >= EDGE_TARGETS.healthOverBare;
+  const bundlePass = edge.bundle.gzipKB <= EDGE_TARGETS.bundleGzipKB;
+  const summaryRows = [
+    `| Login median vs one Argon2id verify | ≤ verify + ${EDGE_TARGETS.loginOverVerifyMs} ms | ${f(edge.login.loginMs)} ms vs ${f(edge.login.verifyMs)} ms (+${f(edge.login.loginMs - edge.login.verifyMs)} ms) | ${verdict(loginPass)} |`,
+    `| GET /health vs a bare Hono SELECT 1 | ≥ ${EDGE_TARGETS.healthOverBare} × (median of rounds) | ${f(edge.health.ratio, 3)} × | ${verdict(healthPass)} |`,
+    `| API worker bundle, gzip | ≤ ${EDGE_TARGETS.bundleGzipKB} KB | ${f(edge.bundle.gzipKB, 0)} KB (${f(edge.bundle.rawKB, 0)} KB raw) | ${verdict(bundlePass)} |`,
+  ];
+  const lines = [
+    "## Edge figures (issue 18)",
+    "",
+    "| Measure | Target | Result | Verdict |",
+    "| --- | --- | --- | --- |",
+    ...summaryRows,
+    "",
+    `Login: ${edge.login.n} sequential successful logins of one account, each after one POST /bench/verify (one Argon2id verify with the`,
+    "production parameters, through the same hash queue and global middleware), timed on the client; medians.",
+    "",
+    "Middleware, one layer at a time (bench/http/worker.ts stacks app.ts's global middleware on a bare Hono app, each route then runs the same",
+    "drizzle `SELECT 1` as /health); medians over the rounds, 32 connections:",
+    "",
+    "| Route | req/s | vs bare | workerd CPU µs / request |",
+    "| --- | ---: | ---: | ---: |",
+    ...edge.health.layers.map(
+      (layer) =>
+        `| ${layer.name} | ${f(layer.rps, 0)} | ${f(layer.rps / edge.health.layers[0].rps, 3)} | ${f(layer.cpuUs, 0)} |`,
+    ),
+    "",
+  ];
+  return { summaryRows, lines };
+}
