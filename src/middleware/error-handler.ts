@@ -24,9 +24,29 @@ function fromHTTPException(error: HTTPException): AppError {
   }
 }
 
+/**
+ * A 403 or 429 says why in the server log, so that an operator (or a newcomer watching `npm run
+ * dev`) can tell an origin refusal from a role refusal, or which limit was hit. A 403's message and
+ * details are the ones its caller reads, written without input echoed; a 429 names its limit,
+ * never the key (an IP or an email hash). No query string, header or body is logged (SEC-48).
+ */
+function logRefusal(c: Context<AppEnv>, error: AppError): void {
+  const isRateLimited = error instanceof RateLimitedError;
+  logEvent("warn", isRateLimited ? "request_rate_limited" : "request_forbidden", {
+    request_id: c.get("requestId"),
+    method: c.req.method,
+    path: c.req.path.slice(0, 200),
+    status: error.status,
+    code: error.code,
+    reason: isRateLimited ? error.limit : error.message,
+    ...(isRateLimited ? { retry_after_seconds: error.retryAfterSeconds } : { details: error.details }),
+  });
+}
+
 export const handleError: ErrorHandler<AppEnv> = (error, c) => {
   const appError = error instanceof AppError ? error : error instanceof HTTPException ? fromHTTPException(error) : null;
   if (appError) {
+    if (appError.status === 403 || appError.status === 429) logRefusal(c, appError);
     if (appError instanceof RateLimitedError) c.header("Retry-After", String(appError.retryAfterSeconds));
     return respondWithError(c, appError);
   }

@@ -239,8 +239,8 @@ describe("values of the wrong type", () => {
       "VALIDATION_ERROR",
     );
     expect(extra.error.details?.fields).toEqual([
-      { field: "key", message: "Unknown field." },
-      { field: "scope", message: "Unknown field." },
+      { field: "key", message: "is not a known field" },
+      { field: "scope", message: "is not a known field" },
     ]);
     expect(await writtenState()).toEqual(before);
   });
@@ -342,7 +342,7 @@ describe("organization settings are the caller's own organization's", () => {
       422,
       "VALIDATION_ERROR",
     );
-    expect(body.error.details?.fields).toEqual([{ field: "organization_id", message: "Unknown field." }]);
+    expect(body.error.details?.fields).toEqual([{ field: "organization_id", message: "is not a known field" }]);
     expect(await writtenState()).toEqual(before);
     const db = createDB(env.DB);
     expect(await readSetting(db, "organization", a.user.organizationId, "overage_enabled")).toBe(false);

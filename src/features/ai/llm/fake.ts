@@ -1,4 +1,4 @@
-// The fake provider: deterministic text from the prompt, usage counted from the text, with a
+// The fake provider: deterministic, visibly fake text from the prompt, usage counted from the text, with a
 // per-chunk delay and failure injection. The development default (no key, no network) and the
 // provider the ledger tests drive; it counts the calls that reach it.
 import {
@@ -50,12 +50,25 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** The reply: the words of the last user message, cycled to `replyWords` words. */
+/** Opens every fake answer, so that nobody mistakes it for a model's (and says how to get one). */
+export const FAKE_REPLY_LABEL = "[Fake AI: set AI_PROVIDER for a real model]";
+
+/** Placeholder text everyone recognizes as such, for replies longer than the note. */
+const FILLER_WORDS = (
+  "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore " +
+  "et dolore magna aliqua."
+).split(" ");
+
+/**
+ * The reply: the label, the last user message once (what an editor given nothing to change would
+ * return), then lorem ipsum up to `replyWords` words. Echoing the note again and again read as a
+ * bug; the filler exists because the ledger tests ask for replies longer than the output cap.
+ */
 export function fakeReply(messages: LLMMessage[], replyWords: number): string[] {
   const source = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
-  const words = source.split(/\s+/).filter(Boolean);
-  const pool = words.length > 0 ? words : ["ok"];
-  return Array.from({ length: replyWords }, (_, index) => pool[index % pool.length] ?? "ok");
+  const words = [...FAKE_REPLY_LABEL.split(" "), ...source.split(/\s+/).filter(Boolean)];
+  while (words.length < replyWords) words.push(...FILLER_WORDS);
+  return words.slice(0, replyWords);
 }
 
 export function createFakeLLMClient(options: FakeLLMOptions): LLMClient {
