@@ -2,6 +2,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
+import { summarizeError } from "../db/error-summary";
 import { AppError, RateLimitedError } from "../errors";
 import { logEvent } from "../lib/log";
 
@@ -55,8 +56,9 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
     request_id: c.get("requestId"),
     method: c.req.method,
     path: c.req.path,
-    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-    stack: error instanceof Error ? error.stack : undefined,
+    // A database error by its code and statement shape only: drizzle's message carries the bound
+    // parameters (SEC-63).
+    ...summarizeError(error),
   });
   return respondWithError(c, new AppError("INTERNAL_ERROR", "Something went wrong."));
 };

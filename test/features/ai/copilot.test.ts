@@ -3,13 +3,17 @@
 // provider and before anything is reserved.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { FAKE_REPLY_LABEL, getFakeLLMStats, resetFakeLLMStats } from "../../../src/features/ai/llm/fake";
-import { estimateInputTokens } from "../../../src/features/ai/llm/types";
+import {
+  countFakeInputTokens,
+  countFakeTokens,
+  FAKE_REPLY_LABEL,
+  getFakeLLMStats,
+  resetFakeLLMStats,
+} from "../../../src/features/ai/llm/fake";
 import { buildCopilotMessages } from "../../../src/features/ai/copilot-service";
 import { dumpDatabase } from "../../helpers/db-state";
 import { auditActions } from "../../helpers/factories";
 import {
-  AI_MAX_OUTPUT_TOKENS,
   NOTE,
   chargedTokens,
   createAIOrganization,
@@ -33,9 +37,9 @@ describe("POST /notes/{id}/copilot/improve and /summarize", () => {
 
     const ledger = await readLedger(org.id);
     expectConsistent(ledger);
-    const input = estimateInputTokens(buildCopilotMessages("improve", NOTE, "formal"));
-    expect(ledger.allotment_logged).toBe(input + Math.ceil(new TextEncoder().encode(text).length / 3));
-    expect(ledger.allotment_logged).toBeLessThanOrEqual(input + AI_MAX_OUTPUT_TOKENS);
+    const input = countFakeInputTokens(buildCopilotMessages("improve", NOTE, "formal"));
+    expect(ledger.allotment_logged).toBe(input + countFakeTokens(text));
+    expect(ledger.allotment_logged).toBeLessThanOrEqual(org.worstCase);
     expect(ledger).toMatchObject({ reserved_tokens: 0, open_reservations: 0, usage_rows: 1 });
     const { results } = await env.DB.prepare(
       "SELECT user_id, bucket, provider, model, cost_usd, reclaimed FROM llm_usage_log WHERE organization_id = ?",

@@ -6,9 +6,10 @@ import { describe, expect, it } from "vitest";
 import { parseSSE } from "../../../src/features/ai/llm/sse";
 import { createOpenAIClient } from "../../../src/features/ai/llm/openai";
 import { createWorkersAIClient } from "../../../src/features/ai/llm/workers-ai";
-import { FAKE_REPLY_LABEL, createFakeLLMClient } from "../../../src/features/ai/llm/fake";
+import { countFakeTokens, createFakeLLMClient, FAKE_REPLY_LABEL } from "../../../src/features/ai/llm/fake";
 import {
-  estimateTokens,
+  boundInputTokens,
+  boundOutputTokens,
   LLMProviderError,
   type LLMMessage,
   type LLMStreamEvent,
@@ -290,13 +291,15 @@ describe("Workers AI (the AI binding)", () => {
     ]);
   });
 
-  it("counts usage from the text when the model sends none, and reads the OpenAI chat format too", async () => {
+  it("SEC-59 bills the upper bound when the model sends no usage, and reads the OpenAI chat format too", async () => {
     const fake = binding('data: {"choices":[{"delta":{"content":"Hello"}}]}\n\ndata: [DONE]\n\n');
     const result = await createWorkersAIClient({ binding: fake, model: "m" }).complete(MESSAGES, {
       maxOutputTokens: 32,
     });
     expect(result.text).toBe("Hello");
-    expect(result.usage.outputTokens).toBe(estimateTokens("Hello"));
+    expect(result.usage.outputTokens).toBe(boundOutputTokens("Hello", 32));
+    expect(result.usage.outputTokens).toBe(6); // 5 bytes + the stop token
+    expect(result.usage.inputTokens).toBe(boundInputTokens(MESSAGES));
   });
 });
 
@@ -308,7 +311,7 @@ describe("the fake provider", () => {
     const whole = (await client.complete(MESSAGES, { maxOutputTokens: 100_000 })).text;
     expect(whole.startsWith(first.text)).toBe(true);
     expect(first.text.length).toBeLessThan(whole.length);
-    expect(first.usage.outputTokens).toBe(estimateTokens(first.text));
+    expect(first.usage.outputTokens).toBe(countFakeTokens(first.text));
     expect(first.usage.outputTokens).toBeLessThanOrEqual(20);
     const failing = createFakeLLMClient({ model: "fake-copilot-1", failAfterChunks: 1 });
     await expect(failing.complete(MESSAGES, { maxOutputTokens: 100 })).rejects.toBeInstanceOf(LLMProviderError);

@@ -1,10 +1,9 @@
-// The fake provider: deterministic, visibly fake text from the prompt, usage counted from the text, with a
-// per-chunk delay and failure injection. The development default (no key, no network) and the
+// The fake provider: deterministic, visibly fake text from the prompt, usage counted from the text the
+// way an English-trained tokenizer roughly does (4 bytes a token), with a per-chunk delay and failure
+// injection. The development default (no key, no network) and the
 // provider the ledger tests drive; it counts the calls that reach it.
 import {
   collectStream,
-  estimateInputTokens,
-  estimateTokens,
   LLMProviderError,
   type LLMCallOptions,
   type LLMClient,
@@ -19,6 +18,18 @@ export interface FakeLLMOptions {
   failAfterChunks?: number | null;
   /** Words in a full reply (before max output tokens cut it short). */
   replyWords?: number;
+}
+
+const encoder = new TextEncoder();
+
+/** The fake's token count: about 4 bytes a token, like English text in a real tokenizer. */
+export function countFakeTokens(text: string): number {
+  return Math.ceil(encoder.encode(text).length / 4);
+}
+
+/** What the fake bills for the input: its count of every message plus 3 framing tokens each. */
+export function countFakeInputTokens(messages: LLMMessage[]): number {
+  return messages.reduce((total, message) => total + countFakeTokens(message.content) + 3, 0);
 }
 
 /** Words per streamed chunk. */
@@ -97,7 +108,7 @@ export function createFakeLLMClient(options: FakeLLMOptions): LLMClient {
           if (call.signal?.aborted) throw call.signal.reason;
           const chunk = (index === 0 ? "" : " ") + words.slice(index, index + WORDS_PER_CHUNK).join(" ");
           // Never past the requested maximum, like a real provider.
-          if (estimateTokens(text + chunk) > call.maxOutputTokens) break;
+          if (countFakeTokens(text + chunk) > call.maxOutputTokens) break;
           text += chunk;
           chunks++;
           stats.chunks++;
@@ -115,8 +126,8 @@ export function createFakeLLMClient(options: FakeLLMOptions): LLMClient {
           usage: {
             provider: "fake",
             model: options.model,
-            inputTokens: estimateInputTokens(messages),
-            outputTokens: estimateTokens(text),
+            inputTokens: countFakeInputTokens(messages),
+            outputTokens: countFakeTokens(text),
           },
         };
       } finally {
