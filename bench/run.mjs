@@ -5,7 +5,9 @@
 //
 // Options: --quick (short rounds, for trying the harness; its numbers are not worth keeping),
 //          --profile (also load /users/me taken apart step by step, see bench/http/worker.ts),
-//          --skip-argon2.
+//          --skip-argon2,
+//          --mixed-seconds N (how long the mixed-traffic section runs; default 150, at most 180),
+//          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md).
 // Every target is a ratio between measurements of the same run, never an absolute time: the
 // machine is shared and its speed varies from minute to minute.
 import { spawnSync } from "node:child_process";
@@ -27,14 +29,21 @@ import {
 } from "./http/harness.mjs";
 import { loginBurst, loginLatency, median, percentile, throughput } from "./http/benches.mjs";
 import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
+import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 
 const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     "skip-argon2": { type: "boolean", default: false },
+    "mixed-seconds": { type: "string" },
+    "only-mixed": { type: "boolean", default: false },
   },
 });
+
+// A few minutes at most: the machine is shared, and the invariants do not need longer to break.
+const MIXED_SECONDS = Math.min(Number(flags["mixed-seconds"] ?? (flags.quick ? 20 : 150)), 180);
+if (!Number.isFinite(MIXED_SECONDS) || MIXED_SECONDS <= 0) throw new Error("--mixed-seconds takes a positive number");
 
 const TARGETS = { meOverBaseline: 0.85, loginSpread: 1.2 };
 const PLAN = flags.quick
@@ -199,9 +208,10 @@ function judge(http) {
   };
 }
 
-function report(info, argon2, http, ai) {
+function report(info, argon2, http, ai, mixed) {
   const j = judge(http);
   const ledger = ledgerReport(ai);
+  const traffic = mixedReport(mixed);
   const lines = [];
   const push = (...more) => lines.push(...more);
   const when = info.startedAt
@@ -233,6 +243,7 @@ function report(info, argon2, http, ai) {
     `| Login timing, SEC-6 | medians of wrong / short / unknown within 20% (max/min ≤ ${TARGETS.loginSpread}) | ${fmt(j.spread, 3)} | ${verdict(j.loginPass)} |`,
     `| ${http.memory.cold.count} concurrent logins, SEC-54 | all succeed, no isolate error | ${http.memory.cold.statuses.filter((s) => s === 200).length + http.memory.warm.statuses.filter((s) => s === 200).length} / ${http.memory.cold.count * 2} OK, peak Δ ${mib(http.memory.cold.hwmKiB - http.memory.cold.beforeKiB)} MiB (cold) | ${verdict(j.memoryOK)} |`,
     ledger.summaryRow,
+    traffic.summaryRow,
     "",
   );
 
@@ -367,6 +378,7 @@ function report(info, argon2, http, ai) {
     "",
   );
   push(...ledger.lines);
+  push(...traffic.lines);
   return lines.join("\n");
 }
 
@@ -385,13 +397,26 @@ const info = { startedAt, machine: machine() };
 log(
   `machine: ${info.machine.cpu}, ${info.machine.cores} cores, node ${info.machine.node}, wrangler ${info.machine.wrangler}`,
 );
+if (flags["only-mixed"]) {
+  log("only the mixed-traffic section: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const mixed = await runMixedTraffic({ seconds: MIXED_SECONDS, log });
+  writeJSON("mixed.json", { info, mixed });
+  const section = mixedReport(mixed);
+  writeFileSync(path.join(resultsDir, "mixed.md"), `${[section.summaryRow, "", ...section.lines].join("\n")}\n`);
+  log("wrote bench/.results/mixed.md and mixed.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.summaryRow}\n`);
+  process.exit(0);
+}
 const argon2 = runArgon2Bench();
 const http = await runHTTPBenches();
 log("AI ledger bench: a fresh workerd on the same D1 (bench/ai/ledger.mjs)");
 const ai = await runLedgerBench({ quick: flags.quick, log });
+log(`mixed traffic with invariants: a fresh workerd on the same D1, ${MIXED_SECONDS} s (bench/mixed/traffic.mjs)`);
+const mixed = await runMixedTraffic({ seconds: MIXED_SECONDS, log });
 info.durationSeconds = (Date.now() - startedAt) / 1000;
-writeJSON("http.json", { info, plan: PLAN, http, ai });
-const markdown = report(info, argon2, http, ai);
+writeJSON("http.json", { info, plan: PLAN, http, ai, mixed });
+const markdown = report(info, argon2, http, ai, mixed);
 // A --quick run is for trying the harness: it never overwrites the committed report.
 const reportPath = flags.quick ? path.join(resultsDir, "BENCHMARKS.quick.md") : path.join(root, "BENCHMARKS.md");
 writeFileSync(reportPath, `${markdown.trimEnd()}\n`);

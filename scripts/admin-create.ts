@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run admin:create`: creates a sys_admin, with an organization of its own, directly in D1
 // through wrangler. It is how the first administrator gets in, and in B2B mode (signup routes are
-// 404) the only way. Run by plain `node` (type stripping), from a checkout with dev dependencies.
+// 404) the only way. Run by plain `node`, which strips the types itself from Node 22.18 on (the
+// minimum in package.json, checked first by scripts/check-node-version.mjs), from a checkout with
+// dev dependencies.
 //
 //   RAMPART_ADMIN_PASSWORD=... npm run admin:create -- --email ops@example.com [--env production]
 //

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // `npm run dev`: the one command that runs Rampart locally on its embedded defaults.
-// 1. writes .dev.vars with freshly generated secrets when there is none,
-// 2. applies the D1 migrations to the local database,
-// 3. starts `wrangler dev` on PORT (default 8787), passing through any arguments after `--`.
-import { spawnSync, spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+// 1. checks the Node version (package.json engines),
+// 2. writes .dev.vars with freshly generated secrets when there is none,
+// 3. applies the D1 migrations to the local database, printing one line unless it fails,
+// 4. starts `wrangler dev` (arguments after `--` pass through; scripts/dev-args.mjs decides the rest).
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { assertNodeVersion } from "./check-node-version.mjs";
+import { planWranglerDev, readOption } from "./dev-args.mjs";
+
+assertNodeVersion();
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const devVarsPath = path.join(root, ".dev.vars");
@@ -31,15 +36,49 @@ if (!existsSync(devVarsPath)) {
   console.log("Created .dev.vars with fresh random secrets.");
 }
 
-const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local"], {
+let plan;
+try {
+  plan = planWranglerDev({
+    argv: process.argv.slice(2),
+    env: process.env,
+    devVars: readFileSync(devVarsPath, "utf8"),
+  });
+} catch (error) {
+  console.error(`npm run dev: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
+
+// wrangler prints a table of every migration after each one it applies (7 tables for 6 files):
+// its output is kept and shown only when it fails. CI=true applies without the confirmation prompt.
+const migrationFiles = readdirSync(path.join(root, "migrations")).filter((name) => name.endsWith(".sql")).length;
+const migrate = spawnSync(wrangler, plan.migrateArgs, {
+  cwd: root,
+  env: { ...process.env, CI: "true" },
+  encoding: "utf8",
+});
+if (migrate.status !== 0) {
+  process.stdout.write(migrate.stdout ?? "");
+  process.stderr.write(migrate.stderr ?? "");
+  console.error(
+    `npm run dev: applying the D1 migrations failed (${migrate.error?.message ?? `exit ${migrate.status}`}).`,
+  );
+  process.exit(migrate.status ?? 1);
+}
+console.log(
+  `Local D1 (${readOption(process.argv.slice(2), "--persist-to") ?? ".wrangler/state"}): all ${migrationFiles} migrations applied.`,
+);
+console.log(
+  `Starting Rampart on ${plan.origin} (ENVIRONMENT=dev: stub email outbox at /dev/emails, fake AI;` +
+    ` API_BASE_URL=${plan.apiBaseURL ?? "from .dev.vars or --var"}).`,
+);
+
+const child = spawn(wrangler, plan.args, {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, CI: "true" }, // CI=true: apply without the interactive confirmation
+  // Miniflare fetches Request.cf from workers.cloudflare.com at every start and prints two stack
+  // traces when offline; Rampart reads nothing from request.cf, so dev uses miniflare's built-in
+  // placeholder (CLOUDFLARE_CF_FETCH_ENABLED is miniflare's documented switch; an explicit value wins).
+  env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
 });
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
-
-const port = process.env.PORT ?? "8787";
-const passThrough = process.argv.slice(2);
-const child = spawn(wrangler, ["dev", "--port", port, ...passThrough], { cwd: root, stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code) => process.exit(code ?? 0));

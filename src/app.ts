@@ -6,6 +6,7 @@ import type { AppEnv } from "./env";
 import { AppError } from "./errors";
 import { createRouter } from "./openapi/app-factory";
 import { securityHeaders } from "./middleware/security-headers";
+import { loopbackOnlyInDev } from "./middleware/loopback-only";
 import { requestContext } from "./middleware/request-context";
 import { corsPolicy } from "./middleware/cors";
 import { originCheck } from "./middleware/origin-check";
@@ -49,6 +50,8 @@ export function createApp() {
   // Before the security headers so that it runs after them: /docs gets its own CSP (SEC-43).
   app.use(`${DOCS_PATH}/*`, docsResponseHeaders);
   app.use(securityHeaders);
+  // Before CORS and everything else: a dev worker on a public host answers nothing but 503 (SEC-64).
+  app.use(loopbackOnlyInDev);
   app.use(corsPolicy);
   app.use(requestContext);
   const defaultBodyLimit = limitBody(BODY_LIMIT_BYTES);

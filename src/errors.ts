@@ -102,11 +102,17 @@ function errorBody(code: ErrorCode, message: string, details?: Record<string, un
 /** 429 with the number of seconds after which the client may try again (Retry-After). */
 export class RateLimitedError extends AppError {
   readonly retryAfterSeconds: number;
+  /**
+   * Which limit refused, e.g. "login: 5 per 900 s per client", for the server log only: the body
+   * stays the same for every limit, so a client learns nothing about the others.
+   */
+  readonly limit: string;
 
-  constructor(retryAfterSeconds: number) {
+  constructor(retryAfterSeconds: number, limit: string) {
     super("RATE_LIMITED", "Too many requests. Try again later.", {
       retry_after_seconds: retryAfterSeconds,
     });
     this.retryAfterSeconds = retryAfterSeconds;
+    this.limit = limit;
   }
 }

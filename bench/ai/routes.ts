@@ -9,6 +9,7 @@ import { requireConfig, requireSubsystemConfig } from "../../src/config";
 import { createLLMClient } from "../../src/features/ai/llm";
 import { buildCopilotMessages } from "../../src/features/ai/copilot-service";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservation } from "../../src/features/ai/ledger";
+import { boundInputTokens } from "../../src/features/ai/llm/types";
 import { validateSessionToken } from "../../src/sessions/service";
 import { readSessionCookie } from "../../src/middleware/session-cookie";
 
@@ -51,6 +52,20 @@ export function registerLedgerBenchRoutes(app: OpenAPIHono<AppEnv>): void {
     );
     const outcome = await settleAIReservation(db, reservation, { inputTokens: 60, outputTokens: 200 }, { price: FREE });
     return c.json({ charged: outcome.chargedTokens }, 200);
+  });
+
+  /**
+   * The messages a copilot summary of this note sends and the input bound the ledger reserves for
+   * them (SEC-59), so bench/mixed/traffic.mjs can run them through the real tokenizer in Node.
+   */
+  app.post("/bench/ai/prompt", async (c) => {
+    const note = await c.req.json<{ title: string; content: string }>();
+    const messages = buildCopilotMessages("summarize", note, "neutral");
+    const config = requireSubsystemConfig(requireConfig(c.env), "ai");
+    return c.json(
+      { messages, input_bound: boundInputTokens(messages), max_output_tokens: config.maxOutputTokens },
+      200,
+    );
   });
 
   /** The write baseline: one single-statement D1 transaction on the same account row. */

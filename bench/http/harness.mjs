@@ -72,10 +72,11 @@ export function prepare() {
 
 /**
  * Starts the bundled bench worker in one workerd process on a free loopback port. Returns its
- * URL, the workerd pid, the worker's warnings and errors (console.warn/error and runtime errors)
- * and dispose().
+ * URL, the workerd pid, the worker's warnings and errors (console.warn/error and runtime errors),
+ * the Miniflare instance (its D1 binding and scheduled handler, for the mixed-traffic bench) and
+ * dispose(). `vars` override bench/http/wrangler.toml's [vars] for this run.
  */
-export async function startWorker() {
+export async function startWorker({ vars = {} } = {}) {
   const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = wranglerRequire("miniflare");
   const rootRequire = createRequire(path.join(root, "package.json"));
   const { unstable_getMiniflareWorkerOptions } = await import(pathToFileURL(rootRequire.resolve("wrangler")).href);
@@ -107,7 +108,15 @@ export async function startWorker() {
         if (entry.level === "error" || entry.level === "warn") problems.push(entry.message);
       },
       resourcePersistencePath: path.join(persistDir, "v3"),
-      workers: [{ name: "rampart-bench", ...bindingsAndFlags, modulesRoot: bundleDir, modules }],
+      workers: [
+        {
+          name: "rampart-bench",
+          ...bindingsAndFlags,
+          bindings: { ...bindingsAndFlags.bindings, ...vars },
+          modulesRoot: bundleDir,
+          modules,
+        },
+      ],
     }),
   );
   const url = await mf.ready;
@@ -117,6 +126,7 @@ export async function startWorker() {
     url: url.href.replace(/\/$/, ""),
     pid: started[0],
     problems,
+    mf,
     dispose: () => mf.dispose(),
   };
 }

@@ -5,6 +5,7 @@
 // Reclaim settles through the same compare-and-set as a live settlement, so a late settlement
 // racing the reclaim is charged once: whichever stamps the reservation first.
 import type { Database } from "../db/client";
+import { summarizeError } from "../db/error-summary";
 import { logEvent } from "../lib/log";
 import { calendarMonthOf } from "../features/plans/period";
 import { findModelPrice } from "../features/ai/account-repo";
@@ -73,7 +74,7 @@ async function reclaimExpired(db: Database, now: number, report: AILedgerReport)
         // Left open for the next run; the rest of the batch still gets reclaimed.
         logEvent("error", "ai_reclaim_failed", {
           reservation_id: reservation.id,
-          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          ...summarizeError(error),
         });
         report.incomplete = true;
         continue;

@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
+import { summarizeError } from "../db/error-summary";
 import type { Env, AppEnv } from "../env";
 import { createEmailSender, type EmailSender } from "../email";
 import { logEvent } from "../lib/log";
@@ -39,7 +40,7 @@ export function serviceContextFrom(c: Context<AppEnv>): ServiceContext {
     defer(task) {
       c.executionCtx.waitUntil(
         task().catch((error: unknown) => {
-          logEvent("error", "deferred_task_failed", { request_id: c.get("requestId"), error: String(error) });
+          logEvent("error", "deferred_task_failed", { request_id: c.get("requestId"), ...summarizeError(error) });
         }),
       );
     },

@@ -5,5 +5,7 @@ export function logEvent(level: LogLevel, event: string, fields: Record<string, 
   const line = JSON.stringify({ level, event, time: new Date().toISOString(), ...fields });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
-  else console.log(line);
+  // console.info, not console.log: Workers Logs and `wrangler dev --log-level info` (npm run dev)
+  // both file it as info, where console.log lines are hidden by that level.
+  else console.info(line);
 }

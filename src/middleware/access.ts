@@ -62,7 +62,8 @@ function requireRole(minimum: Role): MiddlewareHandler<AppEnv> {
     const session = token ? await validateSessionToken(c.get("db"), token) : null;
     if (!session) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
     if (!hasRoleAtLeast(session.user.role, minimum)) {
-      throw new AppError("FORBIDDEN", "Your role does not allow this action.");
+      // Naming the minimum is no leak: every route's x-min-role is in the OpenAPI document.
+      throw new AppError("FORBIDDEN", `Your role does not allow this action (it needs ${minimum} or above).`);
     }
     c.set("session", session);
     await next();

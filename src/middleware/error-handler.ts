@@ -2,6 +2,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
+import { summarizeError } from "../db/error-summary";
 import { AppError, RateLimitedError } from "../errors";
 import { logEvent } from "../lib/log";
 
@@ -24,9 +25,29 @@ function fromHTTPException(error: HTTPException): AppError {
   }
 }
 
+/**
+ * A 403 or 429 says why in the server log, so that an operator (or a newcomer watching `npm run
+ * dev`) can tell an origin refusal from a role refusal, or which limit was hit. A 403's message and
+ * details are the ones its caller reads, written without input echoed; a 429 names its limit,
+ * never the key (an IP or an email hash). No query string, header or body is logged (SEC-48).
+ */
+function logRefusal(c: Context<AppEnv>, error: AppError): void {
+  const isRateLimited = error instanceof RateLimitedError;
+  logEvent("warn", isRateLimited ? "request_rate_limited" : "request_forbidden", {
+    request_id: c.get("requestId"),
+    method: c.req.method,
+    path: c.req.path.slice(0, 200),
+    status: error.status,
+    code: error.code,
+    reason: isRateLimited ? error.limit : error.message,
+    ...(isRateLimited ? { retry_after_seconds: error.retryAfterSeconds } : { details: error.details }),
+  });
+}
+
 export const handleError: ErrorHandler<AppEnv> = (error, c) => {
   const appError = error instanceof AppError ? error : error instanceof HTTPException ? fromHTTPException(error) : null;
   if (appError) {
+    if (appError.status === 403 || appError.status === 429) logRefusal(c, appError);
     if (appError instanceof RateLimitedError) c.header("Retry-After", String(appError.retryAfterSeconds));
     return respondWithError(c, appError);
   }
@@ -35,8 +56,9 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
     request_id: c.get("requestId"),
     method: c.req.method,
     path: c.req.path,
-    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-    stack: error instanceof Error ? error.stack : undefined,
+    // A database error by its code and statement shape only: drizzle's message carries the bound
+    // parameters (SEC-63).
+    ...summarizeError(error),
   });
   return respondWithError(c, new AppError("INTERNAL_ERROR", "Something went wrong."));
 };

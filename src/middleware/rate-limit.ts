@@ -46,10 +46,31 @@ const LOGIN_ACCOUNT_PREFIX = "login-account";
 export function rateLimit(policy: RateLimitPolicy): MiddlewareHandler<AppEnv> {
   assertValidPolicy(policy);
   return createMiddleware<AppEnv>(async function rateLimit(c, next) {
-    const clientIP = c.get("clientIP") ?? NO_IP_BUCKET;
-    await consumeRateLimit(c.env, `${policy.name}:${clientIP}`, policy);
+    await consumeRateLimit(c.env, clientKey(policy, c.get("clientIP")), policy);
     await next();
   });
+}
+
+/** The object name of a per-client-IP policy: one bucket per policy and IP. */
+function clientKey(policy: RateLimitPolicy, clientIP: string | null): string {
+  return `${policy.name}:${clientIP ?? NO_IP_BUCKET}`;
+}
+
+/**
+ * Development only (POST /dev/rate-limits/reset, 404 outside ENVIRONMENT=dev): empties every
+ * per-IP bucket of RATE_LIMITS for these clients, so that a newcomer whose typos (400 and 415
+ * count toward login's 5 per 15 minutes) locked them out can go on. Returns the policies cleared.
+ */
+export async function clearClientRateLimits(env: Env, clientIPs: ReadonlyArray<string | null>): Promise<string[]> {
+  const policies: RateLimitPolicy[] = Object.values(RATE_LIMITS);
+  await Promise.all(
+    [...new Set(clientIPs)].flatMap((clientIP) =>
+      policies.map((policy) =>
+        callLimiter(env, clientKey(policy, clientIP), policy.name, (limiter) => limiter.clear()),
+      ),
+    ),
+  );
+  return policies.map((policy) => policy.name);
 }
 
 /** Counts one request under `key`; throws RateLimitedError (429 + Retry-After) when over. */
@@ -58,7 +79,12 @@ export async function consumeRateLimit(env: Env, key: string, policy: RateLimitP
   const result = await callLimiter<ConsumeResult>(env, key, policy.name, (limiter) =>
     limiter.consume(policy.limit, policy.windowSeconds),
   );
-  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
+  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds, describePolicy(policy));
+}
+
+/** The policy as the server log names it; never the key, which holds an IP or an email hash. */
+function describePolicy(policy: RateLimitPolicy): string {
+  return `${policy.name}: ${policy.limit} per ${policy.windowSeconds} s`;
 }
 
 /**
@@ -70,7 +96,7 @@ export async function consumeRateLimit(env: Env, key: string, policy: RateLimitP
 export async function checkLoginBackoff(env: Env, normalizedEmail: string): Promise<void> {
   const key = await accountKey(normalizedEmail);
   const result = await callLimiter<BackoffResult>(env, key, LOGIN_ACCOUNT_PREFIX, (limiter) => limiter.checkBackoff());
-  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
+  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds, "login back-off of the account (SEC-12)");
 }
 
 export async function recordLoginFailure(env: Env, normalizedEmail: string): Promise<void> {
@@ -121,6 +147,6 @@ async function callLimiter<T>(
       policy: policyName,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     });
-    throw new RateLimitedError(1);
+    throw new RateLimitedError(1, `${policyName}: the rate limiter is unavailable (fail closed)`);
   }
 }

@@ -6,6 +6,7 @@ import { describeAccess, requireAccess, type Access } from "../middleware/access
 import { rateLimit, type RateLimitPolicy } from "../middleware/rate-limit";
 import { errorResponses, type RouteErrors } from "./error-responses";
 import type { Mode } from "../config";
+import type { Environment } from "../config/contract";
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../errors";
 
@@ -16,11 +17,24 @@ function requireMode(mode: Mode): MiddlewareHandler<AppEnv> {
   });
 }
 
+/**
+ * 404 before validation, access or limits run: outside its environment the route answers exactly
+ * as a path that does not exist, whatever the request (the dev helpers in staging and production).
+ */
+function requireEnvironment(environment: Environment): MiddlewareHandler<AppEnv> {
+  return createMiddleware<AppEnv>(async function requireEnvironment(c, next) {
+    if (c.get("config").environment !== environment) throw new AppError("NOT_FOUND", "Not found.");
+    await next();
+  });
+}
+
 export interface RouteOptions {
   access: Access;
   rateLimit?: RateLimitPolicy;
   /** The route exists only in this mode; in the other it is 404 before anything else runs. */
   onlyInMode?: Mode;
+  /** The route exists only with this ENVIRONMENT; elsewhere it is 404 before anything else runs. */
+  onlyInEnvironment?: Environment;
   /** The route's own error outcomes, by code: when it happens. Shared ones are added for it. */
   errors?: RouteErrors;
 }
@@ -30,6 +44,7 @@ export const ACCESS_EXTENSION = "x-min-role";
 
 export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(options: RouteOptions, route: R) {
   const middleware: MiddlewareHandler<AppEnv>[] = [];
+  if (options.onlyInEnvironment) middleware.push(requireEnvironment(options.onlyInEnvironment));
   if (options.onlyInMode) middleware.push(requireMode(options.onlyInMode));
   middleware.push(requireAccess(options.access));
   if (options.rateLimit) middleware.push(rateLimit(options.rateLimit));
@@ -42,6 +57,7 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(opt
     description: [
       route.description,
       `Access: ${access}.`,
+      options.onlyInEnvironment ? `Only with ENVIRONMENT=${options.onlyInEnvironment}; 404 otherwise.` : undefined,
       options.onlyInMode ? `Only in ${options.onlyInMode.toUpperCase()} mode; 404 otherwise.` : undefined,
     ]
       .filter(Boolean)

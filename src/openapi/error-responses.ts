@@ -56,6 +56,9 @@ export function errorResponses(
   // The Origin check (SEC-45) is global too: every unsafe method but the server-to-server routes.
   const isServerToServer = options.access.kind === "cron-secret" || options.access.kind === "signature";
   if (isUnsafe && !isServerToServer) add("FORBIDDEN", "a foreign Origin or a cross-site request (CSRF check)");
+  if (options.onlyInEnvironment) {
+    add("NOT_FOUND", `the route does not exist outside ENVIRONMENT=${options.onlyInEnvironment}`);
+  }
   if (options.onlyInMode) add("NOT_FOUND", `the route does not exist outside ${options.onlyInMode.toUpperCase()} mode`);
   if (options.rateLimit) {
     add(

@@ -116,6 +116,18 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /**
+   * Forgets everything this object holds: hits, attempts, the lock and the alarm. Only the
+   * development reset calls it (POST /dev/rate-limits/reset, 404 outside ENVIRONMENT=dev). The flag
+   * is cleared before the awaits, as in alarm(), so a request that arrives meanwhile recreates the
+   * tables instead of failing on a missing one.
+   */
+  async clear(): Promise<void> {
+    this.hasSchema = false;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  /**
    * Cleanup, scheduled for when the last row expires: an idle object deletes all its storage, so
    * one object per IP or account ever seen does not accumulate.
    */

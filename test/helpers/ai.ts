@@ -4,13 +4,13 @@ import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import type { Env } from "../../src/env";
 import { buildCopilotMessages, type CopilotAction } from "../../src/features/ai/copilot-service";
-import { estimateInputTokens } from "../../src/features/ai/llm/types";
+import { boundInputTokens } from "../../src/features/ai/llm/types";
 import { createClient, type TestClient } from "./client";
 import { insertUser } from "./factories";
 import { signIn } from "./orgs";
 
-/** Fake provider, short answers: output stops at AI_MAX_OUTPUT_TOKENS, so a call uses about its worst case. */
-export const AI_MAX_OUTPUT_TOKENS = 64;
+/** Fake provider, short answers: output stops at AI_MAX_OUTPUT_TOKENS (input is billed far below its bound). */
+const AI_MAX_OUTPUT_TOKENS = 64;
 
 function aiEnv(overrides: Partial<Env> = {}): Partial<Env> {
   return {
@@ -39,12 +39,12 @@ export interface AIOrganization {
   /** Signed in, role member, AI settings of aiEnv(). */
   client: TestClient;
   noteId: string;
-  /** The tokens one copilot call reserves: input estimate + max output tokens. */
+  /** The tokens one copilot call reserves: the input bound + max output tokens. */
   worstCase: number;
 }
 
 export function worstCaseOf(action: CopilotAction = "improve", note = NOTE): number {
-  return estimateInputTokens(buildCopilotMessages(action, note, "neutral")) + AI_MAX_OUTPUT_TOKENS;
+  return boundInputTokens(buildCopilotMessages(action, note, "neutral")) + AI_MAX_OUTPUT_TOKENS;
 }
 
 /** A member of a fresh organization with one note; its plan has enable_ai and token_limit. */

@@ -5,7 +5,8 @@ import worker from "../../src/index";
 import type { Env } from "../../src/env";
 
 export const WEB_ORIGIN = "http://localhost:5173";
-export const API_ORIGIN = "http://rampart.test";
+// A loopback host: the tests run with ENVIRONMENT=dev, which answers localhost only (SEC-64).
+export const API_ORIGIN = "http://localhost";
 
 export interface ClientOptions {
   /** Bindings to override for this client (e.g. { MODE: "b2b" }). */

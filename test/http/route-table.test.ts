@@ -175,6 +175,7 @@ describe("SEC-33: the route table", () => {
         // Cron and development
         "POST /cron/run → cron-secret",
         "GET /dev/emails → public",
+        "POST /dev/rate-limits/reset → public",
       ].sort(),
     );
   });

@@ -37,7 +37,7 @@ declare module "vitest" {
 }
 
 /** Matches API_ORIGIN in test/helpers/client.ts: the tests call the worker at this origin. */
-const API_BASE_URL = "http://rampart.test";
+const API_BASE_URL = "http://localhost";
 const CLIENT_ID = "rampart-test-client";
 const ACCOUNTS_PATH = "/__test/accounts/";
 

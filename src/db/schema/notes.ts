@@ -13,6 +13,12 @@ export const notes = sqliteTable(
     createdByUserId: text("created_by_user_id").references(() => users.id, { onDelete: "set null" }),
     title: text("title").notNull(),
     content: text("content").notNull(),
+    /**
+     * The start of the billing period whose max_notes counter this note took a unit of, so a
+     * deletion gives it back to that period (SEC-60). Null for notes created before it was
+     * recorded and not matched to a counter: their deletion gives nothing back.
+     */
+    quotaPeriodStart: integer("quota_period_start"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -10,12 +10,12 @@ import type { Actor } from "../orgs/members-service";
 import { getNote } from "../notes/service";
 import type { NoteRow } from "../notes/repo";
 import { createLLMClient } from "./llm";
-import { estimateInputTokens, type LLMMessage } from "./llm/types";
+import { boundInputTokens, type LLMMessage } from "./llm/types";
 import { findModelPrice } from "./account-repo";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservationWithRetry } from "./ledger";
 import { openMeteredStream } from "./metered-stream";
 
-const COPILOT_ACTIONS = ["improve", "summarize"] as const;
+export const COPILOT_ACTIONS = ["improve", "summarize"] as const;
 export type CopilotAction = (typeof COPILOT_ACTIONS)[number];
 
 export const COPILOT_TONES = ["neutral", "formal", "friendly", "concise"] as const;
@@ -76,7 +76,8 @@ export async function runCopilot(
     {
       organizationId: actor.organizationId,
       userId: actor.userId,
-      tokens: estimateInputTokens(messages) + config.maxOutputTokens,
+      // An upper bound of what the provider can bill, so the cap is hard (SEC-59).
+      tokens: boundInputTokens(messages) + config.maxOutputTokens,
       provider: client.provider,
       model: client.model,
       ttlSeconds: config.reservationTTLSeconds,

@@ -1,6 +1,7 @@
 // The AI spend ledger's rules (SEC-52): what bounds an organization's spend, reserving the worst
 // case before a provider is called, and settling what a call really used exactly once.
 import type { Database } from "../../db/client";
+import { summarizeError } from "../../db/error-summary";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 import { buildAuditInsert } from "../audit/service";
@@ -50,7 +51,7 @@ export interface AIReservation {
 export interface ReserveRequest {
   organizationId: string;
   userId: string | null;
-  /** The worst case: input estimate + the call's max output tokens. */
+  /** The worst case: the input's upper bound (boundInputTokens) + the call's max output tokens. */
   tokens: number;
   provider: string;
   model: string;
@@ -144,7 +145,7 @@ function toTokenCount(value: number): number {
  */
 export async function settleAIReservation(
   db: Database,
-  reservation: Pick<AIReservation, "id" | "organizationId">,
+  reservation: Pick<AIReservation, "id" | "organizationId" | "tokens">,
   usage: { inputTokens: number; outputTokens: number },
   options: SettleOptions,
 ): Promise<SettlementOutcome> {
@@ -180,8 +181,21 @@ export async function settleAIReservation(
     absorbedTokens: absorbed,
     costUSD: rows.reduce((sum, row) => sum + row.cost_usd, 0),
   };
+  const used = toTokenCount(usage.inputTokens) + toTokenCount(usage.outputTokens);
+  if (isSettled && used > reservation.tokens) {
+    // The reservation is an upper bound (SEC-59): a provider reporting more means the bound or the
+    // provider is wrong, and the operator may be paying past the cap. An alert, never a quiet absorb.
+    logEvent("error", "ai_usage_exceeded_reservation", {
+      reservation_id: reservation.id,
+      organization_id: reservation.organizationId,
+      reserved_tokens: reservation.tokens,
+      reported_tokens: used,
+      excess_tokens: used - reservation.tokens,
+    });
+  }
   if (absorbed > 0) {
-    // Usage past the cap: the estimate was too low or the limits shrank mid-call. Not charged.
+    // Usage past the free capacity: the limits shrank mid-call, or the provider exceeded the
+    // reservation (alerted above). Not charged.
     logEvent("warn", "ai_usage_absorbed", {
       reservation_id: reservation.id,
       organization_id: reservation.organizationId,
@@ -200,7 +214,7 @@ const RETRY_DELAYS_MS = [50, 250];
  */
 export async function settleAIReservationWithRetry(
   db: Database,
-  reservation: Pick<AIReservation, "id" | "organizationId">,
+  reservation: Pick<AIReservation, "id" | "organizationId" | "tokens">,
   usage: { inputTokens: number; outputTokens: number },
   options: SettleOptions,
 ): Promise<SettlementOutcome | null> {
@@ -215,7 +229,7 @@ export async function settleAIReservationWithRetry(
         organization_id: reservation.organizationId,
         attempt: attempt + 1,
         will_retry: delay !== undefined,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        ...summarizeError(error),
       });
       if (delay === undefined) return null;
       await new Promise((resolve) => setTimeout(resolve, delay));

@@ -1,12 +1,12 @@
 // A provider stream turned into a response body that settles the ledger exactly once, however the
-// call ends: completed (the provider's usage), provider error mid-stream or client abort (what was
-// produced so far), provider error before any output (nothing: released in full).
+// call ends: completed (the provider's usage), provider error mid-stream or client abort (the
+// provider's usage if it sent one, else the reserved worst case: SEC-59), provider error before
+// any output (nothing: released in full).
 import { misconfiguredError } from "../../config";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 import {
-  estimateInputTokens,
-  estimateTokens,
+  boundInputTokens,
   LLMProviderError,
   type LLMClient,
   type LLMMessage,
@@ -54,17 +54,18 @@ export async function openMeteredStream(options: MeteredStreamOptions): Promise<
   const { client, messages, maxOutputTokens, settle, defer, reservationId } = options;
   const abort = new AbortController();
   const iterator = client.stream(messages, { maxOutputTokens, signal: abort.signal })[Symbol.asyncIterator]();
-  const inputEstimate = estimateInputTokens(messages);
-  let produced = "";
+  let producedBytes = 0;
   let usage: LLMUsage | null = null;
   let isCancelled = false;
   let settlement: Promise<void> | null = null;
   const settleOnce = (value: Usage): Promise<void> => (settlement ??= settle(value));
-  /** The provider's count when it sent one; else ours of what was produced (bill what was produced). */
-  const billProduced = (): Usage => ({
-    inputTokens: usage?.inputTokens ?? inputEstimate,
-    outputTokens: usage?.outputTokens ?? estimateTokens(produced),
-  });
+  /**
+   * The provider's count when it sent one. Otherwise the call ended early (provider error, client
+   * abort) and nobody knows how far the provider got: it may have generated tokens we never
+   * received, up to the call's maximum, and may bill them. Only the worst case we reserved is a
+   * sound charge (SEC-59); a lower guess would let the operator pay past the cap.
+   */
+  const billEarlyEnd = (): Usage => usage ?? { inputTokens: boundInputTokens(messages), outputTokens: maxOutputTokens };
 
   let pending: IteratorResult<LLMStreamEvent>;
   try {
@@ -89,8 +90,9 @@ export async function openMeteredStream(options: MeteredStreamOptions): Promise<
             const result = next ?? (await iterator.next());
             next = null;
             if (result.done) {
-              // The body ends only after the ledger is settled.
-              await settleOnce(billProduced());
+              // The body ends only after the ledger is settled. Every provider ends its stream with
+              // a usage event; one that did not has ended early.
+              await settleOnce(billEarlyEnd());
               controller.close();
               return;
             }
@@ -98,8 +100,9 @@ export async function openMeteredStream(options: MeteredStreamOptions): Promise<
               usage = result.value.usage;
               continue;
             }
-            produced += result.value.text;
-            controller.enqueue(encoder.encode(result.value.text));
+            const bytes = encoder.encode(result.value.text);
+            producedBytes += bytes.length;
+            controller.enqueue(bytes);
             return;
           }
         } catch (error) {
@@ -107,20 +110,20 @@ export async function openMeteredStream(options: MeteredStreamOptions): Promise<
           logEvent("warn", "ai_provider_failed_mid_stream", {
             reservation_id: reservationId,
             provider: client.provider,
-            produced_tokens: estimateTokens(produced),
+            produced_bytes: producedBytes,
             error: error instanceof Error ? error.name : "error",
           });
-          await settleOnce(billProduced());
+          await settleOnce(billEarlyEnd());
           controller.error(new Error("The AI provider failed mid-stream."));
         }
       },
       async cancel() {
-        // The client went away: stop the provider, bill what it produced so far.
+        // The client went away: stop the provider, bill its usage if it sent one, else the worst case.
         isCancelled = true;
         abort.abort(new DOMException("The client closed the stream.", "AbortError"));
         // Runs the provider's cleanup (closes its connection) if no read is in flight to see the abort.
         void iterator.return?.(undefined).catch(() => undefined);
-        const done = settleOnce(billProduced());
+        const done = settleOnce(billEarlyEnd());
         defer(() => done);
         await done;
       },

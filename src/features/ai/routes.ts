@@ -54,11 +54,23 @@ const improve = defineCopilotRoute("improve");
 const summarize = defineCopilotRoute("summarize");
 
 /**
+ * Sent on the streamed answer so that nothing between the worker and the browser compresses it.
+ * Under `wrangler dev`, a request with a browser's `Accept-Encoding: gzip, deflate, br, zstd` gets
+ * the body gzipped as one chunk once the provider has finished, so the text no longer streams
+ * (https://github.com/cloudflare/workers-sdk/issues/6577, #8004); an encoding already set is left
+ * alone. The answer is a few KiB of text, so compressing it saves little.
+ */
+const STREAMED_TEXT_HEADERS = {
+  "Content-Type": "text/plain; charset=utf-8",
+  "Content-Encoding": "identity",
+} as const;
+
+/**
  * The streamed body as the route's declared text/plain response. Hono types a text response as a
  * string it already holds; this one is a stream of that text, so the type is asserted here, once.
  */
 function streamedText(c: Context<AppEnv>, body: ReadableStream<Uint8Array>): TypedResponse<string, 200, "text"> {
-  const response = c.body(body, 200, { "Content-Type": "text/plain; charset=utf-8" });
+  const response = c.body(body, 200, STREAMED_TEXT_HEADERS);
   return response as unknown as TypedResponse<string, 200, "text">;
 }
 

@@ -1,4 +1,6 @@
-// GET /dev/emails: the stub outbox, only in development with the stub provider (404 otherwise).
+// Development helpers, 404 outside ENVIRONMENT=dev (and, like every route of a dev worker, only on
+// loopback hosts: SEC-64). GET /dev/emails: the stub outbox (with the stub provider only).
+// POST /dev/rate-limits/reset: lifts this machine's rate limits and an account's login back-off.
 import { z } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { createRouter } from "../../openapi/app-factory";
@@ -7,8 +9,10 @@ import { PUBLIC } from "../../middleware/access";
 import { AppError } from "../../errors";
 import { devEmails } from "../../db/schema";
 import { toISOString } from "../../lib/time";
-import { normalizeEmail } from "../../lib/email-address";
-import { jsonResponse } from "../route-helpers";
+import { EMAIL_MAX_LENGTH, normalizeEmail } from "../../lib/email-address";
+import { logEvent } from "../../lib/log";
+import { clearClientRateLimits, clearLoginFailures } from "../../middleware/rate-limit";
+import { jsonBody, jsonResponse } from "../route-helpers";
 
 const OUTBOX_PAGE_SIZE = 50;
 
@@ -23,7 +27,11 @@ const DevEmailSchema = z
   .openapi("DevEmail");
 
 const outbox = defineRoute(
-  { access: PUBLIC, errors: { NOT_FOUND: "outside ENVIRONMENT=dev with EMAIL_PROVIDER=stub" } },
+  {
+    access: PUBLIC,
+    onlyInEnvironment: "dev",
+    errors: { NOT_FOUND: "outside ENVIRONMENT=dev with EMAIL_PROVIDER=stub" },
+  },
   {
     method: "get",
     path: "/emails",
@@ -34,27 +42,72 @@ const outbox = defineRoute(
   },
 );
 
-export const devRoutes = createRouter().openapi(outbox, async (c) => {
-  const config = c.get("config");
-  if (config.environment !== "dev" || config.email.provider !== "stub") {
-    throw new AppError("NOT_FOUND", "Not found.");
-  }
-  const { to } = c.req.valid("query");
-  const rows = await c
-    .get("db")
-    .select()
-    .from(devEmails)
-    .where(to === undefined ? undefined : eq(devEmails.recipient, normalizeEmail(to)))
-    .orderBy(desc(devEmails.id))
-    .limit(OUTBOX_PAGE_SIZE);
-  return c.json(
-    rows.map((row) => ({
-      to: row.recipient,
-      subject: row.subject,
-      text: row.text,
-      links: row.links,
-      created_at: toISOString(row.createdAt),
-    })),
-    200,
-  );
-});
+/**
+ * The addresses a client on this machine reaches `npm run dev` from: wrangler dev passes the
+ * socket's address as CF-Connecting-IP, 127.0.0.1 or ::1 depending on how `localhost` resolved,
+ * so a reset from curl also frees the browser.
+ */
+const LOOPBACK_CLIENT_IPS = ["127.0.0.1", "::1"];
+
+const ResetLimitsSchema = z
+  .strictObject({
+    email: z
+      .string()
+      .max(EMAIL_MAX_LENGTH)
+      .optional()
+      .openapi({ description: "Also lift this account's login back-off.", example: "ada@example.com" }),
+  })
+  .openapi("DevRateLimitReset");
+
+const ResetLimitsResultSchema = z
+  .object({
+    policies: z.array(z.string()).openapi({ description: "The per-IP limits emptied for this machine." }),
+    account_backoff_cleared: z.boolean(),
+  })
+  .openapi("DevRateLimitResetResult");
+
+const resetLimits = defineRoute(
+  { access: PUBLIC, onlyInEnvironment: "dev" },
+  {
+    method: "post",
+    path: "/rate-limits/reset",
+    tags: ["Development"],
+    summary: "Lift this machine's rate limits and an account's login back-off (ENVIRONMENT=dev only)",
+    description:
+      "For `npm run dev -- ...` sessions locked out by a few mistyped requests (`npm run dev:reset-limits`). " +
+      "Empties every per-IP limit of the caller's address and of 127.0.0.1 and ::1, and with `email` that " +
+      "account's login back-off. 404, like an unknown path, in staging and production.",
+    request: { body: jsonBody(ResetLimitsSchema) },
+    responses: { 200: jsonResponse(ResetLimitsResultSchema, "What was cleared") },
+  },
+);
+
+export const devRoutes = createRouter()
+  .openapi(resetLimits, async (c) => {
+    const { email } = c.req.valid("json");
+    const policies = await clearClientRateLimits(c.env, [c.get("clientIP"), ...LOOPBACK_CLIENT_IPS]);
+    if (email !== undefined) await clearLoginFailures(c.env, normalizeEmail(email));
+    logEvent("info", "dev_rate_limits_reset", { policies: policies.length, account_backoff: email !== undefined });
+    return c.json({ policies, account_backoff_cleared: email !== undefined }, 200);
+  })
+  .openapi(outbox, async (c) => {
+    if (c.get("config").email.provider !== "stub") throw new AppError("NOT_FOUND", "Not found.");
+    const { to } = c.req.valid("query");
+    const rows = await c
+      .get("db")
+      .select()
+      .from(devEmails)
+      .where(to === undefined ? undefined : eq(devEmails.recipient, normalizeEmail(to)))
+      .orderBy(desc(devEmails.id))
+      .limit(OUTBOX_PAGE_SIZE);
+    return c.json(
+      rows.map((row) => ({
+        to: row.recipient,
+        subject: row.subject,
+        text: row.text,
+        links: row.links,
+        created_at: toISOString(row.createdAt),
+      })),
+      200,
+    );
+  });

@@ -24,6 +24,14 @@ export function findNote(db: Database, organizationId: string, noteId: string) {
     .get();
 }
 
+/** The billing period the note's max_notes unit was counted in, as a subquery for a batch (SEC-60). */
+export function selectNoteQuotaPeriod(db: Database, organizationId: string, noteId: string) {
+  return db
+    .select({ periodStart: notes.quotaPeriodStart })
+    .from(notes)
+    .where(and(eq(notes.organizationId, organizationId), eq(notes.id, noteId)));
+}
+
 export function buildNoteInsert(db: Database, row: NoteRow) {
   return db.insert(notes).values(row);
 }

@@ -4,7 +4,15 @@ import type { PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../service-context";
 import type { Actor } from "../orgs/members-service";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
-import { buildNoteDeletion, buildNoteInsert, buildNoteUpdate, findNote, listNotesPage, type NoteRow } from "./repo";
+import {
+  buildNoteDeletion,
+  buildNoteInsert,
+  buildNoteUpdate,
+  findNote,
+  listNotesPage,
+  selectNoteQuotaPeriod,
+  type NoteRow,
+} from "./repo";
 
 const NOT_FOUND_MESSAGE = "No such note in your organization.";
 
@@ -40,6 +48,8 @@ export async function createNote(
     createdByUserId: actor.userId,
     title: input.title,
     content: input.content,
+    // The period the unit was taken from, so a deletion gives it back there (SEC-60).
+    quotaPeriodStart: decision.periodStart,
     createdAt: now,
     updatedAt: now,
   };
@@ -55,7 +65,7 @@ export async function createNote(
       }),
     ]);
   } catch (error) {
-    await ctx.quota.recordUsage(actor.organizationId, "max_notes", -1);
+    await ctx.quota.buildRelease(actor.organizationId, "max_notes", decision.periodStart, 1);
     throw error;
   }
   return note;
@@ -84,7 +94,11 @@ export async function updateNote(
   return note;
 }
 
-/** Deletes the note and gives its max_notes unit back. */
+/**
+ * Deletes the note and gives its max_notes unit back to the period it was counted in (SEC-60), in
+ * one transaction: the release reads the note's period before the delete removes it, so a note
+ * deleted twice at once (or already gone) gives nothing back twice.
+ */
 export async function deleteNote(ctx: ServiceContext, actor: Actor, noteId: string): Promise<void> {
   const event: AuditEvent = {
     action: "note_deleted",
@@ -93,11 +107,12 @@ export async function deleteNote(ctx: ServiceContext, actor: Actor, noteId: stri
     target: noteId,
     ip: ctx.ip,
   };
-  const [deleted] = await ctx.db.batch([
+  const period = selectNoteQuotaPeriod(ctx.db, actor.organizationId, noteId);
+  const [, deleted] = await ctx.db.batch([
+    ctx.quota.buildRelease(actor.organizationId, "max_notes", period, 1),
     buildNoteDeletion(ctx.db, actor.organizationId, noteId),
     buildAuditInsertIfChanged(ctx.db, event),
   ]);
   if (deleted.length === 0) throw new AppError("NOT_FOUND", NOT_FOUND_MESSAGE);
   logAuditEvent(event);
-  await ctx.quota.recordUsage(actor.organizationId, "max_notes", -1);
 }

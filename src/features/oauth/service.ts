@@ -5,6 +5,7 @@ import { AppError, RateLimitedError } from "../../errors";
 import type { Config } from "../../config";
 import { generateSecret, timingSafeEqual } from "../../lib/crypto";
 import { logEvent } from "../../lib/log";
+import { summarizeError } from "../../db/error-summary";
 import { consumeRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
 import type { ServiceContext } from "../service-context";
 import { recordAuditEvent } from "../audit/service";
@@ -103,9 +104,7 @@ export async function completeGoogleSignIn(ctx: ServiceContext, input: CallbackI
   } catch (error) {
     const failure = error instanceof OAuthFailure ? error : new OAuthFailure("server_error", "unexpected");
     if (!(error instanceof OAuthFailure)) {
-      logEvent("error", "oauth_callback_error", {
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      });
+      logEvent("error", "oauth_callback_error", summarizeError(error));
     }
     await recordFailure(ctx, failure);
     throw failure;
@@ -189,6 +188,6 @@ async function recordFailure(ctx: ServiceContext, failure: OAuthFailure): Promis
     });
   } catch (error) {
     // The browser still gets its error page; the log line below keeps the event.
-    logEvent("error", "oauth_audit_failed", { code: failure.code, reason: failure.reason, error: String(error) });
+    logEvent("error", "oauth_audit_failed", { code: failure.code, reason: failure.reason, ...summarizeError(error) });
   }
 }

@@ -1,4 +1,5 @@
 // The quota hook metered features call, backed by the organization's plan and billing period.
+import type { SQLWrapper } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import type { QuotaFeatureName } from "./features";
 import { resolveOrganizationPlan } from "./service";
@@ -6,7 +7,8 @@ import { adjustUsage, incrementWithinLimit, readUsage } from "./usage-repo";
 
 export type QuotaFeature = QuotaFeatureName;
 
-type QuotaDecision = { allowed: true } | { allowed: false; limit: number; used: number };
+/** An allowed decision names the period the units were counted in, for giving them back (SEC-60). */
+type QuotaDecision = { allowed: true; periodStart: number } | { allowed: false; limit: number; used: number };
 
 export interface QuotaMeter {
   /**
@@ -14,8 +16,17 @@ export interface QuotaMeter {
    * concurrent callers can never both take the last unit.
    */
   checkQuota(organizationId: string, feature: QuotaFeature, amount: number): Promise<QuotaDecision>;
-  /** Adjusts recorded usage without a check: negative to give units back (a deleted note). */
-  recordUsage(organizationId: string, feature: QuotaFeature, delta: number): Promise<void>;
+  /**
+   * A statement giving `amount` units back to the period they were counted in (SEC-60), never to
+   * the current one unless that is it: `periodStart` is the period, or a subquery reading it in
+   * the caller's batch. Await it to run it alone.
+   */
+  buildRelease(
+    organizationId: string,
+    feature: QuotaFeature,
+    periodStart: number | SQLWrapper,
+    amount: number,
+  ): ReturnType<typeof adjustUsage>;
 }
 
 export function createQuotaMeter(db: Database): QuotaMeter {
@@ -24,12 +35,13 @@ export function createQuotaMeter(db: Database): QuotaMeter {
       const { features, period } = await resolveOrganizationPlan(db, organizationId);
       const limit = features[feature];
       const key = { organizationId, feature, periodStart: period.start };
-      if ((await incrementWithinLimit(db, key, amount, limit)) !== null) return { allowed: true };
+      if ((await incrementWithinLimit(db, key, amount, limit)) !== null) {
+        return { allowed: true, periodStart: period.start };
+      }
       return { allowed: false, limit, used: await readUsage(db, key) };
     },
-    async recordUsage(organizationId, feature, delta) {
-      const { period } = await resolveOrganizationPlan(db, organizationId);
-      await adjustUsage(db, { organizationId, feature, periodStart: period.start }, delta);
+    buildRelease(organizationId, feature, periodStart, amount) {
+      return adjustUsage(db, { organizationId, feature, periodStart }, -amount);
     },
   };
 }

@@ -1,6 +1,6 @@
 // Usage counters per (organization, feature, period). The check and the increment are one
 // conditional upsert, so concurrent callers can never push `used` past the limit.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQLWrapper, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { usageCounters } from "../../db/schema";
 import { UNLIMITED } from "./features";
@@ -34,8 +34,16 @@ export async function incrementWithinLimit(
   return row?.used ?? null;
 }
 
-/** Adjusts usage without a check, never below zero (a deleted note gives its unit back). */
-export function adjustUsage(db: Database, key: CounterKey, delta: number) {
+/**
+ * Adjusts usage without a check, never below zero (a deleted note gives its unit back). The
+ * period may be a subquery, read in the same transaction as the statement runs in; one that
+ * yields NULL matches no counter and changes nothing.
+ */
+export function adjustUsage(
+  db: Database,
+  key: Omit<CounterKey, "periodStart"> & { periodStart: number | SQLWrapper },
+  delta: number,
+) {
   return db
     .update(usageCounters)
     .set({ used: sql`MAX(${usageCounters.used} + ${delta}, 0)` })

@@ -12,7 +12,24 @@ export interface SettingDefinition<T extends z.ZodType = z.ZodType> {
   description: string;
   /** The value never goes into logs or the audit log (SEC-49). */
   isSecret?: boolean;
+  /**
+   * A limit the platform controls: the value may never exceed this system setting (SEC-61). A
+   * higher value is refused when set and clamped when read (the system value may drop later).
+   */
+  boundedBy?: SystemNumberKey;
 }
+
+/** System keys whose value is a number: what an organization's number may be bounded by. */
+type SystemNumberKey = "ai_overage_ceiling_max_tokens";
+
+/**
+ * The largest token count a setting takes: far above any plan, and far below where the ledger's
+ * capacity sums in SQL (UNLIMITED_HEADROOM, 10^15) could lose precision or overflow.
+ */
+export const MAX_TOKEN_SETTING = 1_000_000_000_000;
+
+/** A token count; `abort` keeps an unsafe integer (2^60) at one error instead of int + max. */
+const tokenCount = () => z.number().int({ abort: true }).nonnegative().max(MAX_TOKEN_SETTING);
 
 /** Ties `default` to the schema's type, so a default of the wrong type does not compile. */
 function defineSetting<T extends z.ZodType>(definition: SettingDefinition<T>): SettingDefinition<T> {
@@ -40,9 +57,11 @@ export const SETTING_DEFINITIONS = {
       description: "Allow AI usage beyond the plan's allotment for this organization, up to ai_overage_ceiling_tokens.",
     }),
     ai_overage_ceiling_tokens: defineSetting({
-      schema: z.number().int().nonnegative(),
+      schema: tokenCount(),
       default: 0,
-      description: "Most AI tokens this organization may use beyond its allotment per period; 0 allows none.",
+      description:
+        "Most AI tokens this organization may use beyond its allotment per period; 0 allows none; at most ai_overage_ceiling_max_tokens.",
+      boundedBy: "ai_overage_ceiling_max_tokens",
     }),
   },
   system: {
@@ -50,6 +69,12 @@ export const SETTING_DEFINITIONS = {
       schema: z.boolean(),
       default: false,
       description: "System-wide kill switch: no organization gets AI overage while this is false.",
+    }),
+    ai_overage_ceiling_max_tokens: defineSetting({
+      schema: tokenCount(),
+      default: 1_000_000,
+      description:
+        "The most an organization's ai_overage_ceiling_tokens may be: the platform's bound on overage per organization and period.",
     }),
     credit_packs: defineSetting({
       schema: CreditPackListSchema,

@@ -68,13 +68,20 @@ function decodeStoredValue(
   return null;
 }
 
+/** The system value that bounds `definition`'s values (SEC-61), or null when nothing bounds it. */
+async function readBound(db: Database, definition: SettingDefinition): Promise<number | null> {
+  return definition.boundedBy ? readSetting(db, "system", "", definition.boundedBy) : null;
+}
+
 async function loadSettingView(db: Database, scope: SettingScope, scopeId: string, key: string): Promise<SettingView> {
   const definition = requireDefinition(scope, key);
-  const stored = await findStoredSetting(db, scope, scopeId, key);
+  const [stored, bound] = await Promise.all([findStoredSetting(db, scope, scopeId, key), readBound(db, definition)]);
   const decoded = stored ? decodeStoredValue({ scope, scopeId, key }, definition, stored) : null;
+  const value = decoded ? decoded.value : definition.default;
   return {
     key,
-    value: decoded ? decoded.value : definition.default,
+    // A value stored before the operator lowered the bound never raises the limit past it.
+    value: bound !== null && typeof value === "number" ? Math.min(value, bound) : value,
     default: definition.default,
     description: definition.description,
     updatedAt: decoded && stored ? stored.updatedAt : null,
@@ -134,6 +141,14 @@ export async function updateSetting(
     });
   }
   const value = result.data.value;
+  // A tenant's setting never raises a limit the platform controls (SEC-61): refused, not clamped,
+  // so the caller learns the limit instead of silently getting less than it asked for.
+  const bound = await readBound(ctx.db, definition);
+  if (bound !== null && typeof value === "number" && value > bound) {
+    throw new AppError("VALIDATION_ERROR", "The value is above the limit the platform allows.", {
+      fields: [{ field: "value", message: `Must be at most ${bound} (the system setting ${definition.boundedBy}).` }],
+    });
+  }
   const scopeId = resolveScopeId(scope, actor);
   const now = Date.now();
   await ctx.db.batch([

@@ -5,6 +5,7 @@ import { createRouter } from "../../openapi/app-factory";
 import { defineRoute } from "../../openapi/define-route";
 import { PUBLIC } from "../../middleware/access";
 import { logEvent } from "../../lib/log";
+import { summarizeError } from "../../db/error-summary";
 
 const StatusSchema = z.object({ status: z.literal("ok") }).openapi("Ping");
 const HealthSchema = z
@@ -61,7 +62,7 @@ export const systemRoutes = createRouter()
       await c.get("db").run(sql`SELECT 1`);
       return c.json({ status: "ok" as const, db: "ok" as const }, 200);
     } catch (error) {
-      logEvent("error", "health_db_unavailable", { error: String(error) });
+      logEvent("error", "health_db_unavailable", summarizeError(error));
       return c.json({ status: "degraded" as const, db: "unavailable" as const }, 503);
     }
   })

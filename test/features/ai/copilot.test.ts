@@ -3,13 +3,17 @@
 // provider and before anything is reserved.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { getFakeLLMStats, resetFakeLLMStats } from "../../../src/features/ai/llm/fake";
-import { estimateInputTokens } from "../../../src/features/ai/llm/types";
+import {
+  countFakeInputTokens,
+  countFakeTokens,
+  FAKE_REPLY_LABEL,
+  getFakeLLMStats,
+  resetFakeLLMStats,
+} from "../../../src/features/ai/llm/fake";
 import { buildCopilotMessages } from "../../../src/features/ai/copilot-service";
 import { dumpDatabase } from "../../helpers/db-state";
 import { auditActions } from "../../helpers/factories";
 import {
-  AI_MAX_OUTPUT_TOKENS,
   NOTE,
   chargedTokens,
   createAIOrganization,
@@ -29,13 +33,13 @@ describe("POST /notes/{id}/copilot/improve and /summarize", () => {
     expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(response.headers.get("cache-control")).toBe("no-store");
     const text = await readText(response);
-    expect(text.startsWith("Quarterly plan")).toBe(true);
+    expect(text.startsWith(FAKE_REPLY_LABEL.slice(0, 20))).toBe(true); // the cap may cut the label itself
 
     const ledger = await readLedger(org.id);
     expectConsistent(ledger);
-    const input = estimateInputTokens(buildCopilotMessages("improve", NOTE, "formal"));
-    expect(ledger.allotment_logged).toBe(input + Math.ceil(new TextEncoder().encode(text).length / 3));
-    expect(ledger.allotment_logged).toBeLessThanOrEqual(input + AI_MAX_OUTPUT_TOKENS);
+    const input = countFakeInputTokens(buildCopilotMessages("improve", NOTE, "formal"));
+    expect(ledger.allotment_logged).toBe(input + countFakeTokens(text));
+    expect(ledger.allotment_logged).toBeLessThanOrEqual(org.worstCase);
     expect(ledger).toMatchObject({ reserved_tokens: 0, open_reservations: 0, usage_rows: 1 });
     const { results } = await env.DB.prepare(
       "SELECT user_id, bucket, provider, model, cost_usd, reclaimed FROM llm_usage_log WHERE organization_id = ?",
@@ -53,6 +57,29 @@ describe("POST /notes/{id}/copilot/improve and /summarize", () => {
       },
     ]);
     expect(getFakeLLMStats().calls).toBe(1);
+  });
+
+  it("streams to a browser: Content-Encoding identity, so wrangler dev does not gzip the answer into one chunk", async () => {
+    const org = await createAIOrganization();
+    const browser = withEnv(org.client, { AI_FAKE_CHUNK_DELAY_MS: "40" });
+    for (const action of ["improve", "summarize"]) {
+      const response = await browser.post(
+        `/notes/${org.noteId}/copilot/${action}`,
+        {},
+        { headers: { "accept-encoding": "gzip, deflate, br, zstd", accept: "*/*" } },
+      );
+      expect(response.status, action).toBe(200);
+      expect(response.headers.get("content-encoding"), action).toBe("identity");
+      expect(response.headers.get("content-type"), action).toBe("text/plain; charset=utf-8");
+      // The first chunk is read while the provider is still writing: the body is a stream, not a buffer.
+      const reader = response.body!.getReader();
+      const first = await reader.read();
+      expect(new TextDecoder().decode(first.value), action).toBe("[Fake AI: set AI_PROVIDER");
+      let rest = 0;
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest++;
+      expect(rest, action).toBeGreaterThan(0);
+    }
+    expectConsistent(await readLedger(org.id));
   });
 
   it("summarize works the same way, with the default tone", async () => {

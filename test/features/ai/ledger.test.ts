@@ -2,7 +2,7 @@
 // is absorbed, never charged), other calls' reservations keep their claim, unlimited allotments,
 // and a retried settlement recognizing its own earlier commit.
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createDB } from "../../../src/db/client";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservation } from "../../../src/features/ai/ledger";
 import { AppError } from "../../../src/errors";
@@ -73,6 +73,40 @@ describe("the AI ledger", () => {
     expect(ledger).toMatchObject({ allotment_used: 100, absorbed_logged: 150, reserved_tokens: 0 });
     expectConsistent(ledger);
     await expect(reserve(org, 1)).rejects.toMatchObject({ status: 402, code: "QUOTA_EXCEEDED" });
+  });
+
+  it("SEC-59 a provider reporting more than was reserved raises an alert, not only an absorbed row", async () => {
+    const org = await createAIOrganization({ tokenLimit: 1_000 });
+    const reservation = await reserve(org, 100);
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+    try {
+      await settleAIReservation(createDB(env.DB), reservation, { inputTokens: 90, outputTokens: 40 }, { price: FREE });
+    } finally {
+      spy.mockRestore();
+    }
+    const alerts = errors
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((event) => event.event === "ai_usage_exceeded_reservation");
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        level: "error",
+        reservation_id: reservation.id,
+        organization_id: org.id,
+        reserved_tokens: 100,
+        reported_tokens: 130,
+        excess_tokens: 30,
+      }),
+    ]);
+    // Within the reservation: no alert.
+    const second = await reserve(org, 100);
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      await settleAIReservation(createDB(env.DB), second, { inputTokens: 60, outputTokens: 40 }, { price: FREE });
+      expect(quiet).not.toHaveBeenCalled();
+    } finally {
+      quiet.mockRestore();
+    }
   });
 
   it("SEC-52 a call that used more than it reserved cannot take what other calls in flight have reserved", async () => {

@@ -6,9 +6,10 @@ import { describe, expect, it } from "vitest";
 import { parseSSE } from "../../../src/features/ai/llm/sse";
 import { createOpenAIClient } from "../../../src/features/ai/llm/openai";
 import { createWorkersAIClient } from "../../../src/features/ai/llm/workers-ai";
-import { createFakeLLMClient } from "../../../src/features/ai/llm/fake";
+import { countFakeTokens, createFakeLLMClient, FAKE_REPLY_LABEL } from "../../../src/features/ai/llm/fake";
 import {
-  estimateTokens,
+  boundInputTokens,
+  boundOutputTokens,
   LLMProviderError,
   type LLMMessage,
   type LLMStreamEvent,
@@ -290,13 +291,15 @@ describe("Workers AI (the AI binding)", () => {
     ]);
   });
 
-  it("counts usage from the text when the model sends none, and reads the OpenAI chat format too", async () => {
+  it("SEC-59 bills the upper bound when the model sends no usage, and reads the OpenAI chat format too", async () => {
     const fake = binding('data: {"choices":[{"delta":{"content":"Hello"}}]}\n\ndata: [DONE]\n\n');
     const result = await createWorkersAIClient({ binding: fake, model: "m" }).complete(MESSAGES, {
       maxOutputTokens: 32,
     });
     expect(result.text).toBe("Hello");
-    expect(result.usage.outputTokens).toBe(estimateTokens("Hello"));
+    expect(result.usage.outputTokens).toBe(boundOutputTokens("Hello", 32));
+    expect(result.usage.outputTokens).toBe(6); // 5 bytes + the stop token
+    expect(result.usage.inputTokens).toBe(boundInputTokens(MESSAGES));
   });
 });
 
@@ -305,11 +308,32 @@ describe("the fake provider", () => {
     const client = createFakeLLMClient({ model: "fake-copilot-1", replyWords: 1000 });
     const first = await client.complete(MESSAGES, { maxOutputTokens: 20 });
     expect(await client.complete(MESSAGES, { maxOutputTokens: 20 })).toEqual(first);
-    expect(first.text.startsWith("Hello there Hello there")).toBe(true);
-    expect(first.usage.outputTokens).toBe(estimateTokens(first.text));
+    const whole = (await client.complete(MESSAGES, { maxOutputTokens: 100_000 })).text;
+    expect(whole.startsWith(first.text)).toBe(true);
+    expect(first.text.length).toBeLessThan(whole.length);
+    expect(first.usage.outputTokens).toBe(countFakeTokens(first.text));
     expect(first.usage.outputTokens).toBeLessThanOrEqual(20);
     const failing = createFakeLLMClient({ model: "fake-copilot-1", failAfterChunks: 1 });
     await expect(failing.complete(MESSAGES, { maxOutputTokens: 100 })).rejects.toBeInstanceOf(LLMProviderError);
+  });
+
+  it("says it is fake, gives the note back once, then placeholder text: never the note over and over", async () => {
+    const note = "Quarterly plan\n\nWe will ship the ledger, measure it under load and write down what we learned.";
+    const messages: LLMMessage[] = [
+      { role: "system", content: "Summarize the user's note." },
+      { role: "user", content: note },
+    ];
+    const client = createFakeLLMClient({ model: "fake-copilot-1", replyWords: 40 });
+    const { text } = await client.complete(messages, { maxOutputTokens: 100_000 });
+    expect(text).toBe(
+      `${FAKE_REPLY_LABEL} Quarterly plan We will ship the ledger, measure it under load and write down what we learned. ` +
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore",
+    );
+    expect(text.split(" ")).toHaveLength(40);
+    const short = await createFakeLLMClient({ model: "fake-copilot-1", replyWords: 5 }).complete(messages, {
+      maxOutputTokens: 100_000,
+    });
+    expect(short.text).toBe("[Fake AI: set AI_PROVIDER for");
   });
 });
 

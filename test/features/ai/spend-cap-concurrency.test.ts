@@ -112,7 +112,9 @@ describe("SEC-52 the AI spend cap under 50 concurrent calls", () => {
     expect(outcome.providerCalls).toBe(FITS);
     expect(outcome.statuses).toEqual({ 200: FITS, 402: CALLS - FITS });
     expect(chargedTokens(ledger)).toBeLessThanOrEqual(capacity);
-    expect(ledger.overage_logged).toBeGreaterThan(0);
+    // The 10 reservations needed the overage (without it 6 fit, next test); what the calls really
+    // used is far below their worst case (SEC-59's bound is loose for English), so it may all fit
+    // the allotment: the ceiling is still never passed.
     expect(ledger.overage_logged).toBeLessThanOrEqual(4 * worstCase);
     expect(ledger).toMatchObject({ reserved_tokens: 0, open_reservations: 0 });
     expectConsistent(ledger);

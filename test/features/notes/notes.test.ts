@@ -6,7 +6,7 @@ import { createDB } from "../../../src/db/client";
 import { readConfig } from "../../../src/config";
 import { createNote, deleteNote } from "../../../src/features/notes/service";
 import type { ServiceContext } from "../../../src/features/service-context";
-import type { QuotaFeature, QuotaMeter } from "../../../src/features/plans/quota";
+import { createQuotaMeter, type QuotaFeature, type QuotaMeter } from "../../../src/features/plans/quota";
 import { AppError } from "../../../src/errors";
 
 describe("notes", () => {
@@ -53,13 +53,15 @@ describe("notes", () => {
 describe("the max_notes quota hook", () => {
   function recordingMeter(decision: Awaited<ReturnType<QuotaMeter["checkQuota"]>>) {
     const calls: [string, string, QuotaFeature, number][] = [];
+    const real = createQuotaMeter(createDB(env.DB));
     const meter: QuotaMeter = {
       async checkQuota(organizationId, feature, amount) {
         calls.push(["checkQuota", organizationId, feature, amount]);
         return decision;
       },
-      async recordUsage(organizationId, feature, delta) {
-        calls.push(["recordUsage", organizationId, feature, delta]);
+      buildRelease(organizationId, feature, periodStart, amount) {
+        calls.push(["buildRelease", organizationId, feature, amount]);
+        return real.buildRelease(organizationId, feature, periodStart, amount);
       },
     };
     return { meter, calls };
@@ -86,12 +88,12 @@ describe("the max_notes quota hook", () => {
   it("is asked for one unit before a note is created, and given it back on delete", async () => {
     const user = await insertUser({ role: "member" });
     const actor = { userId: user.id, organizationId: user.organizationId, role: "member" as const };
-    const { meter, calls } = recordingMeter({ allowed: true });
+    const { meter, calls } = recordingMeter({ allowed: true, periodStart: 0 });
     const note = await createNote(contextWith(meter), actor, { title: "t", content: "" });
     await deleteNote(contextWith(meter), actor, note.id);
     expect(calls).toEqual([
       ["checkQuota", user.organizationId, "max_notes", 1],
-      ["recordUsage", user.organizationId, "max_notes", -1],
+      ["buildRelease", user.organizationId, "max_notes", 1],
     ]);
   });
 

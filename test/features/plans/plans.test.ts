@@ -118,6 +118,52 @@ describe("the max_notes quota", () => {
     expect((await org.members.member.client.post("/notes", { title: "new month" })).status).toBe(201);
   });
 
+  it("SEC-60 deleting last period's note gives its unit back to last period's counter, not this period's", async () => {
+    const org = await createOrganization();
+    await setOrganizationPlanFeatures(org.id, { max_notes: 1, token_limit: 0, enable_ai: false });
+    const client = org.members.member.client;
+    const thisMonth = calendarMonthOf(Date.now()).start;
+    const lastMonth = calendarMonthOf(thisMonth - 1).start;
+    // A note created last month: its unit sits in last month's counter, and the note knows it.
+    const old = (await (await client.post("/notes", { title: "last month" })).json()) as { id: string };
+    await env.DB.batch([
+      env.DB.prepare(
+        "UPDATE usage_counter SET period_start = ? WHERE organization_id = ? AND feature = 'max_notes'",
+      ).bind(lastMonth, org.id),
+      env.DB.prepare("UPDATE note SET quota_period_start = ? WHERE id = ?").bind(lastMonth, old.id),
+    ]);
+    // This month's only unit is taken.
+    expect((await client.post("/notes", { title: "this month" })).status).toBe(201);
+    expect((await client.post("/notes", { title: "one too many" })).status).toBe(402);
+
+    expect((await client.delete(`/notes/${old.id}`)).status).toBe(204);
+    const counters = await env.DB.prepare(
+      "SELECT period_start, used FROM usage_counter WHERE organization_id = ? AND feature = 'max_notes' ORDER BY period_start",
+    )
+      .bind(org.id)
+      .all<{ period_start: number; used: number }>();
+    expect(counters.results).toEqual([
+      { period_start: lastMonth, used: 0 },
+      { period_start: thisMonth, used: 1 },
+    ]);
+    // So this month's limit still holds.
+    expect((await client.post("/notes", { title: "still one too many" })).status).toBe(402);
+  });
+
+  it("SEC-60 a note deleted twice at once gives its unit back once", async () => {
+    const org = await createOrganization();
+    await setOrganizationPlanFeatures(org.id, { max_notes: 3, token_limit: 0, enable_ai: false });
+    const client = org.members.member.client;
+    const notes: { id: string }[] = [];
+    for (const title of ["a", "b", "c"])
+      notes.push((await (await client.post("/notes", { title })).json()) as { id: string });
+    const statuses = await Promise.all(Array.from({ length: 5 }, () => client.delete(`/notes/${notes[0]!.id}`)));
+    expect(statuses.map((r) => r.status).sort()).toEqual([204, 404, 404, 404, 404]);
+    const plan = (await (await client.get("/plan")).json()) as { usage: Record<string, { used: number }> };
+    expect(plan.usage.max_notes!.used).toBe(2);
+    expect(await countRows("note", "organization_id = ?", org.id)).toBe(2);
+  });
+
   it("an unlimited quota (-1) never refuses", async () => {
     const org = await createOrganization();
     await setOrganizationPlanFeatures(org.id, { max_notes: -1, token_limit: 0, enable_ai: false });

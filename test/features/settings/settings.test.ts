@@ -2,7 +2,12 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { createDB } from "../../../src/db/client";
 import type { Role } from "../../../src/lib/roles";
-import { SETTING_DEFINITIONS, type SettingDefinition } from "../../../src/features/settings/definitions";
+import { loadLedgerPolicy } from "../../../src/features/ai/ledger";
+import {
+  MAX_TOKEN_SETTING,
+  SETTING_DEFINITIONS,
+  type SettingDefinition,
+} from "../../../src/features/settings/definitions";
 import { describeSettingChange, readSetting } from "../../../src/features/settings/service";
 import { createClient, type TestClient } from "../../helpers/client";
 import { countRows, insertUser, type InsertedUser } from "../../helpers/factories";
@@ -239,8 +244,8 @@ describe("values of the wrong type", () => {
       "VALIDATION_ERROR",
     );
     expect(extra.error.details?.fields).toEqual([
-      { field: "key", message: "Unknown field." },
-      { field: "scope", message: "Unknown field." },
+      { field: "key", message: "is not a known field" },
+      { field: "scope", message: "is not a known field" },
     ]);
     expect(await writtenState()).toEqual(before);
   });
@@ -342,7 +347,7 @@ describe("organization settings are the caller's own organization's", () => {
       422,
       "VALIDATION_ERROR",
     );
-    expect(body.error.details?.fields).toEqual([{ field: "organization_id", message: "Unknown field." }]);
+    expect(body.error.details?.fields).toEqual([{ field: "organization_id", message: "is not a known field" }]);
     expect(await writtenState()).toEqual(before);
     const db = createDB(env.DB);
     expect(await readSetting(db, "organization", a.user.organizationId, "overage_enabled")).toBe(false);
@@ -480,5 +485,50 @@ describe("a stored value that no longer matches its declaration (drift)", () => 
 
     expect((await client.put("/settings/organization/overage_enabled", { value: true })).status).toBe(200);
     expect(await readSetting(db, "organization", orgId, "overage_enabled")).toBe(true);
+  });
+});
+
+describe("limits the platform controls (SEC-61)", () => {
+  const CEILING = "/settings/organization/ai_overage_ceiling_tokens";
+  const MAX = "/settings/system/ai_overage_ceiling_max_tokens";
+
+  it("SEC-61 an org_admin cannot raise ai_overage_ceiling_tokens past the system bound: 2^53 and bound + 1 are 422, nothing is written", async () => {
+    const { client } = await signIn("org_admin");
+    const bound = await readSetting(createDB(env.DB), "system", "", "ai_overage_ceiling_max_tokens");
+    expect(bound).toBe(SETTING_DEFINITIONS.system.ai_overage_ceiling_max_tokens.default);
+    const before = await writtenState();
+    for (const value of [2 ** 53, 2 ** 53 - 1, MAX_TOKEN_SETTING + 1, bound + 1]) {
+      const body = await expectError(await client.put(CEILING, { value }), 422, "VALIDATION_ERROR");
+      expect(body.error.details?.fields?.[0]?.field).toBe("value");
+    }
+    const refused = await expectError(await client.put(CEILING, { value: bound + 1 }), 422, "VALIDATION_ERROR");
+    expect(refused.error.details?.fields?.[0]?.message).toContain(`at most ${bound}`);
+    expect(await writtenState()).toEqual(before);
+    expect((await client.put(CEILING, { value: bound })).status).toBe(200);
+  });
+
+  it("SEC-61 the org_admin cannot move the bound itself; a sys_admin can, and a value set before a lower bound is clamped to it, for the ledger too", async () => {
+    const orgAdmin = await signIn("org_admin");
+    const sysAdmin = await signIn("sys_admin");
+    await expectError(await orgAdmin.client.put(MAX, { value: 2 ** 40 }), 403, "FORBIDDEN");
+    expect((await orgAdmin.client.put(CEILING, { value: 250_000 })).status).toBe(200);
+    try {
+      expect((await sysAdmin.client.put(MAX, { value: 500 })).status).toBe(200);
+      const shown = (await (await orgAdmin.client.get(CEILING)).json()) as { value: number };
+      expect(shown.value).toBe(500);
+      const policy = await loadLedgerPolicy(createDB(env.DB), orgAdmin.user.organizationId);
+      expect(policy.limits.overageCeiling).toBe(500);
+    } finally {
+      await sysAdmin.client.put(MAX, { value: SETTING_DEFINITIONS.system.ai_overage_ceiling_max_tokens.default });
+    }
+    const policy = await loadLedgerPolicy(createDB(env.DB), orgAdmin.user.organizationId);
+    expect(policy.limits.overageCeiling).toBe(250_000);
+  });
+
+  it("SEC-61 the bound is a token count: negative, fractional and past MAX_TOKEN_SETTING values are 422 for the sys_admin too", async () => {
+    const { client } = await signIn("sys_admin");
+    for (const value of [-1, 1.5, MAX_TOKEN_SETTING + 1, 2 ** 53]) {
+      await expectError(await client.put(MAX, { value }), 422, "VALIDATION_ERROR");
+    }
   });
 });

@@ -59,7 +59,7 @@ describe("/users/me", () => {
       });
       expect(response.status).toBe(422);
       expect(await response.json()).toMatchObject({
-        error: { details: { fields: [{ field, message: "Unknown field." }] } },
+        error: { details: { fields: [{ field, message: "is not a known field" }] } },
       });
     }
     expect(await (await client.get("/users/me")).json()).toEqual(before);

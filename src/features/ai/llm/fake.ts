@@ -1,10 +1,9 @@
-// The fake provider: deterministic text from the prompt, usage counted from the text, with a
-// per-chunk delay and failure injection. The development default (no key, no network) and the
+// The fake provider: deterministic, visibly fake text from the prompt, usage counted from the text the
+// way an English-trained tokenizer roughly does (4 bytes a token), with a per-chunk delay and failure
+// injection. The development default (no key, no network) and the
 // provider the ledger tests drive; it counts the calls that reach it.
 import {
   collectStream,
-  estimateInputTokens,
-  estimateTokens,
   LLMProviderError,
   type LLMCallOptions,
   type LLMClient,
@@ -19,6 +18,18 @@ export interface FakeLLMOptions {
   failAfterChunks?: number | null;
   /** Words in a full reply (before max output tokens cut it short). */
   replyWords?: number;
+}
+
+const encoder = new TextEncoder();
+
+/** The fake's token count: about 4 bytes a token, like English text in a real tokenizer. */
+export function countFakeTokens(text: string): number {
+  return Math.ceil(encoder.encode(text).length / 4);
+}
+
+/** What the fake bills for the input: its count of every message plus 3 framing tokens each. */
+export function countFakeInputTokens(messages: LLMMessage[]): number {
+  return messages.reduce((total, message) => total + countFakeTokens(message.content) + 3, 0);
 }
 
 /** Words per streamed chunk. */
@@ -50,12 +61,25 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** The reply: the words of the last user message, cycled to `replyWords` words. */
+/** Opens every fake answer, so that nobody mistakes it for a model's (and says how to get one). */
+export const FAKE_REPLY_LABEL = "[Fake AI: set AI_PROVIDER for a real model]";
+
+/** Placeholder text everyone recognizes as such, for replies longer than the note. */
+const FILLER_WORDS = (
+  "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore " +
+  "et dolore magna aliqua."
+).split(" ");
+
+/**
+ * The reply: the label, the last user message once (what an editor given nothing to change would
+ * return), then lorem ipsum up to `replyWords` words. Echoing the note again and again read as a
+ * bug; the filler exists because the ledger tests ask for replies longer than the output cap.
+ */
 export function fakeReply(messages: LLMMessage[], replyWords: number): string[] {
   const source = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
-  const words = source.split(/\s+/).filter(Boolean);
-  const pool = words.length > 0 ? words : ["ok"];
-  return Array.from({ length: replyWords }, (_, index) => pool[index % pool.length] ?? "ok");
+  const words = [...FAKE_REPLY_LABEL.split(" "), ...source.split(/\s+/).filter(Boolean)];
+  while (words.length < replyWords) words.push(...FILLER_WORDS);
+  return words.slice(0, replyWords);
 }
 
 export function createFakeLLMClient(options: FakeLLMOptions): LLMClient {
@@ -84,7 +108,7 @@ export function createFakeLLMClient(options: FakeLLMOptions): LLMClient {
           if (call.signal?.aborted) throw call.signal.reason;
           const chunk = (index === 0 ? "" : " ") + words.slice(index, index + WORDS_PER_CHUNK).join(" ");
           // Never past the requested maximum, like a real provider.
-          if (estimateTokens(text + chunk) > call.maxOutputTokens) break;
+          if (countFakeTokens(text + chunk) > call.maxOutputTokens) break;
           text += chunk;
           chunks++;
           stats.chunks++;
@@ -102,8 +126,8 @@ export function createFakeLLMClient(options: FakeLLMOptions): LLMClient {
           usage: {
             provider: "fake",
             model: options.model,
-            inputTokens: estimateInputTokens(messages),
-            outputTokens: estimateTokens(text),
+            inputTokens: countFakeInputTokens(messages),
+            outputTokens: countFakeTokens(text),
           },
         };
       } finally {

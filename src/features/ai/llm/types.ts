@@ -1,4 +1,4 @@
-// The LLMClient interface every provider implements, and the token estimate the ledger reserves by.
+// The LLMClient interface every provider implements, and the token bounds the ledger reserves by.
 import type { AIProviderName } from "../../../config/ai";
 
 export type LLMProviderName = AIProviderName;
@@ -50,21 +50,54 @@ export class LLMProviderError extends Error {
 
 const encoder = new TextEncoder();
 
-/**
- * A deliberately high token count for text: one token per 3 UTF-8 bytes, rounded up. BPE
- * tokenizers average about 4 bytes of English per token and about 3 bytes (one character) of CJK,
- * so this over-estimates almost all real text; where it does not, settlement charges at most what
- * is free and records the rest as absorbed, so the cap still holds.
- */
-export function estimateTokens(text: string): number {
-  return Math.ceil(encoder.encode(text).length / 3);
+export function utf8ByteLength(text: string): number {
+  return encoder.encode(text).length;
 }
 
-/** Per-message framing the chat formats add (role markers, separators). */
-const MESSAGE_OVERHEAD_TOKENS = 8;
+// The reservation must be an upper bound of what a provider can bill (SEC-59), not an average:
+// https://github.com/openai/tiktoken and Llama 3's tokenizer are byte-level BPE, where every
+// token stands for at least one byte of UTF-8 and merges only ever join bytes, so a text never
+// has more tokens than bytes (digits "0 1 2 3 …" reach that: one token per byte in o200k_base).
+// On top of the text, a chat template wraps each message in special tokens and adds a fixed part
+// per call; both are bounded by the constants below. test/features/ai/token-bound.test.ts proves the
+// bound against o200k_base (gpt-4.1-mini's encoding) on adversarial text.
 
-export function estimateInputTokens(messages: LLMMessage[]): number {
-  return messages.reduce((total, message) => total + estimateTokens(message.content) + MESSAGE_OVERHEAD_TOKENS, 0);
+/**
+ * Per message: the special tokens around it (ChatML: <|im_start|> <|im_sep|> <|im_end|>;
+ * Llama 3: <|start_header_id|> <|end_header_id|> <|eot_id|>), plus 2 bytes of separator ("\n\n")
+ * counted like text. The role itself is counted by its bytes.
+ */
+const MESSAGE_SPECIAL_TOKENS = 4;
+const MESSAGE_SEPARATOR_BYTES = 2;
+
+/**
+ * Per call: the reply priming (ChatML: 3 tokens) and the fixed text a template may add (Llama 3.1:
+ * <|begin_of_text|>, the assistant header and the "Cutting Knowledge Date…" preamble: under 80 tokens).
+ */
+const CALL_TEMPLATE_TOKENS = 128;
+
+/** At most the input tokens any byte-level BPE chat model can bill for `messages`. */
+export function boundInputTokens(messages: LLMMessage[]): number {
+  return messages.reduce(
+    (total, message) =>
+      total +
+      MESSAGE_SPECIAL_TOKENS +
+      utf8ByteLength(message.role) +
+      MESSAGE_SEPARATOR_BYTES +
+      utf8ByteLength(message.content),
+    CALL_TEMPLATE_TOKENS,
+  );
+}
+
+/** The stop token a model emits (and may bill) after the text of a completed answer. */
+const STOP_TOKENS = 1;
+
+/**
+ * At most the output tokens a provider can bill for a completed answer whose text is `text`:
+ * its bytes plus the stop token, and never more than the call allowed.
+ */
+export function boundOutputTokens(text: string, maxOutputTokens: number): number {
+  return Math.min(utf8ByteLength(text) + STOP_TOKENS, maxOutputTokens);
 }
 
 /** Collects a stream into text + usage: the shared implementation of `complete`. */

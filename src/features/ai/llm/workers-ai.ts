@@ -4,8 +4,8 @@
 import { parseSSE } from "./sse";
 import {
   collectStream,
-  estimateInputTokens,
-  estimateTokens,
+  boundInputTokens,
+  boundOutputTokens,
   isTokenCount,
   LLMProviderError,
   type LLMCallOptions,
@@ -59,7 +59,8 @@ export function createWorkersAIClient(options: { binding: WorkersAIBinding; mode
         }
         if (event.usage) usage = event.usage;
       }
-      // Older models send no usage: count it the way the reservation estimated it.
+      // Older models send no usage: bill the upper bounds the reservation was made of (SEC-59), never
+      // a guess below what Cloudflare may bill.
       const inputTokens = usage?.prompt_tokens;
       const outputTokens = usage?.completion_tokens;
       const hasUsage = isTokenCount(inputTokens) && isTokenCount(outputTokens);
@@ -68,8 +69,8 @@ export function createWorkersAIClient(options: { binding: WorkersAIBinding; mode
         usage: {
           provider: "workers-ai",
           model: options.model,
-          inputTokens: hasUsage ? inputTokens : estimateInputTokens(messages),
-          outputTokens: hasUsage ? outputTokens : estimateTokens(text),
+          inputTokens: hasUsage ? inputTokens : boundInputTokens(messages),
+          outputTokens: hasUsage ? outputTokens : boundOutputTokens(text, call.maxOutputTokens),
         },
       };
     },
