@@ -49,7 +49,8 @@ const coreSchema = z.object({
   webBaseURL: z.url().transform((value) => value.replace(/\/+$/, "")),
   corsOrigins: originListSchema,
   session: z.object({
-    cookieName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    // The `__Host-` prefix is added outside dev (middleware/cookies.ts), never configured.
+    cookieName: z.string().regex(/^(?!__)[A-Za-z0-9_-]{1,64}$/),
     ttlSeconds: positiveInteger,
     retentionDays: z.coerce.number().int().min(0),
   }),

@@ -76,6 +76,8 @@ describe("config", () => {
     ["ARGON2_ITERATIONS", { ARGON2_ITERATIONS: "1" }],
     ["CORS_ORIGINS", { CORS_ORIGINS: "not a url" }],
     ["MODE", { MODE: "b2x" }],
+    // The __Host- prefix is added outside dev (SEC-58), never configured.
+    ["SESSION_COOKIE_NAME", { SESSION_COOKIE_NAME: "__Host-session_id" }],
   ])("names %s when it is missing or invalid in production", (name, override) => {
     expect(problemsOf({ ...production, ...override })).toContain(name);
   });

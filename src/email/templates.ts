@@ -48,6 +48,25 @@ export function passwordChangedEmail(to: string, webBaseURL: string): EmailMessa
   };
 }
 
+/**
+ * A name someone typed (an organization's, an invitee's) as one line of at most 100 characters:
+ * control characters and line breaks become spaces, so the name cannot forge paragraphs of its own
+ * ("Your account is locked, go to ...") around the real link.
+ */
+function oneLine(name: string): string {
+  // Cc: the C0 and C1 control characters; Zl, Zp: the Unicode line and paragraph separators.
+  return name
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ")
+    .trim()
+    .slice(0, 100);
+}
+
+/**
+ * The organization's name is chosen by whoever created it (in B2C, anyone who signs up), so it
+ * stays out of the subject, which mail clients show before anything else and which would
+ * otherwise read as our own words ("Your bank: verify your account"). In the body it is quoted,
+ * on one line, and introduced as the name its creator chose.
+ */
 export function invitationEmail(
   to: string,
   webBaseURL: string,
@@ -55,12 +74,13 @@ export function invitationEmail(
   options: { organizationName: string; recipientName?: string },
 ): EmailMessage {
   const url = link(webBaseURL, "accept-invitation", token);
-  const { organizationName, recipientName } = options;
+  const organizationName = oneLine(options.organizationName);
+  const recipientName = options.recipientName ? oneLine(options.recipientName) : "";
   const greeting = recipientName ? `Hello ${recipientName},\n\n` : "";
   return {
     to,
-    subject: `You are invited to join ${organizationName}`,
-    text: `${greeting}You have been invited to join ${organizationName}.\n\nAccept the invitation and choose a password:\n\n${url}\n\nThis link expires in 7 days and works once. If you did not expect it, ignore this email.`,
+    subject: "You have been invited to join an organization",
+    text: `${greeting}You have been invited to join an organization. Its name, as chosen by whoever created it, is: "${organizationName}".\n\nAccept the invitation and choose a password:\n\n${url}\n\nThis link expires in 7 days and works once. If you did not expect it, ignore this email.`,
     links: [url],
   };
 }

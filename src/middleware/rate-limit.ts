@@ -1,11 +1,12 @@
-// Global per-IP rate limits and per-account login back-off, both kept by the RateLimiter object.
+// Global per-IP and per-recipient rate limits, kept by the RateLimiter object (SEC-9..11, SEC-56).
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Env } from "../env";
 import { RateLimitedError } from "../errors";
 import { hashToken } from "../lib/crypto";
 import { logEvent } from "../lib/log";
-import type { BackoffResult, ConsumeResult, RateLimiter } from "../rate-limit/rate-limiter";
+import type { ConsumeResult, RateLimiter } from "../rate-limit/rate-limiter";
+import { toIPBucket } from "./ip-bucket";
 
 export interface RateLimitPolicy {
   name: string;
@@ -34,13 +35,28 @@ export const RATE_LIMITS = {
   resetPassword: { name: "reset-password", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   acceptInvitation: { name: "accept-invitation", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   passwordUpdate: { name: "password-update", limit: 5, windowSeconds: 15 * MINUTE_SECONDS },
+  /** Each one sends an email; the organization and recipient budgets are in features/orgs/invitation-limits.ts. */
+  createInvitation: { name: "create-invitation", limit: 30, windowSeconds: HOUR_SECONDS },
+} as const satisfies Record<string, RateLimitPolicy>;
+
+/**
+ * Per recipient address, for routes that send email (SEC-56): however many IPs ask, one mailbox
+ * gets at most this many of each kind of email. Over the limit the route answers exactly as
+ * before and the email is simply not sent, so the limit reveals nothing about the address.
+ */
+export const RECIPIENT_LIMITS = {
+  passwordReset: { name: "forgot-password-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
+  verification: { name: "resend-verification-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
+  alreadyRegistered: { name: "signup-taken-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 /** Every request without a client IP shares this one bucket per policy (SEC-10, fail closed). */
 const NO_IP_BUCKET = "no-ip";
 
-/** Prefix of the per-account back-off objects; the rest of the name is SHA-256 of the email. */
-const LOGIN_ACCOUNT_PREFIX = "login-account";
+/** The part of a per-IP key that names the client: its IPv6 /64 or IPv4 address (SEC-56), or the shared bucket. */
+export function clientIPKey(ip: string | null): string {
+  return ip === null ? NO_IP_BUCKET : toIPBucket(ip);
+}
 
 /** Counts the request against `policy` for its client IP before the route (and any hashing) runs. */
 export function rateLimit(policy: RateLimitPolicy): MiddlewareHandler<AppEnv> {
@@ -53,7 +69,7 @@ export function rateLimit(policy: RateLimitPolicy): MiddlewareHandler<AppEnv> {
 
 /** The object name of a per-client-IP policy: one bucket per policy and IP. */
 function clientKey(policy: RateLimitPolicy, clientIP: string | null): string {
-  return `${policy.name}:${clientIP ?? NO_IP_BUCKET}`;
+  return `${policy.name}:${clientIPKey(clientIP)}`;
 }
 
 /**
@@ -88,25 +104,24 @@ function describePolicy(policy: RateLimitPolicy): string {
 }
 
 /**
- * Admits one login attempt for the account unless it is backed off (SEC-12). The attempt counts
- * as a failure until clearLoginFailures() forgives it, so call this once per real attempt, right
- * before the password check. `normalizedEmail` must already be normalized by the caller, so that
- * case variants share one account.
+ * Counts one email to `normalizedEmail` under `policy` and answers whether it may be sent (SEC-56).
+ * Call it for every request, whether or not the address has an account, and after the response
+ * (ctx.defer), so neither the count nor its cost says anything about the address. The object is
+ * named by the SHA-256 of the address, never the address itself. If the limiter is unavailable the
+ * email is not sent (fail closed, as callLimiter explains).
  */
-export async function checkLoginBackoff(env: Env, normalizedEmail: string): Promise<void> {
-  const key = await accountKey(normalizedEmail);
-  const result = await callLimiter<BackoffResult>(env, key, LOGIN_ACCOUNT_PREFIX, (limiter) => limiter.checkBackoff());
-  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds, "login back-off of the account (SEC-12)");
-}
-
-export async function recordLoginFailure(env: Env, normalizedEmail: string): Promise<void> {
-  const key = await accountKey(normalizedEmail);
-  await callLimiter(env, key, LOGIN_ACCOUNT_PREFIX, (limiter) => limiter.recordFailure());
-}
-
-export async function clearLoginFailures(env: Env, normalizedEmail: string): Promise<void> {
-  const key = await accountKey(normalizedEmail);
-  await callLimiter(env, key, LOGIN_ACCOUNT_PREFIX, (limiter) => limiter.reset());
+export async function consumeRecipientLimit(
+  env: Env,
+  policy: RateLimitPolicy,
+  normalizedEmail: string,
+): Promise<boolean> {
+  try {
+    await consumeRateLimit(env, `${policy.name}:${await hashToken(normalizedEmail)}`, policy);
+    return true;
+  } catch (error) {
+    if (error instanceof RateLimitedError) return false;
+    throw error;
+  }
 }
 
 /**
@@ -120,11 +135,6 @@ function assertValidPolicy(policy: RateLimitPolicy): void {
   }
 }
 
-/** Object names can surface in dashboards and logs, so the email goes in only as its SHA-256. */
-async function accountKey(normalizedEmail: string): Promise<string> {
-  return `${LOGIN_ACCOUNT_PREFIX}:${await hashToken(normalizedEmail)}`;
-}
-
 /**
  * Calls the object for `key`. If the call itself fails (object unavailable, overloaded, reset
  * during a deploy), the request is refused with 429 and Retry-After: 1, not let through: these
@@ -134,7 +144,7 @@ async function accountKey(normalizedEmail: string): Promise<string> {
  * error, which a transient object failure is not. The error is logged for operators without the
  * key, which may hold a client IP.
  */
-async function callLimiter<T>(
+export async function callLimiter<T>(
   env: Env,
   key: string,
   policyName: string,

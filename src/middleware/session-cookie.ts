@@ -1,52 +1,31 @@
-// The session cookie: the only place a session token is read from or written to (SEC-15, SEC-17).
+// The session cookie: the only place a session token is read from or written to (SEC-15, SEC-17,
+// SEC-58).
 import type { Context } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { deleteCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../env";
+import { credentialCookieAttributes, hostCookieName, readUniqueCookie } from "./cookies";
 
 /** Longest cookie value worth looking at; a token is 43 characters. */
 const MAX_COOKIE_VALUE_LENGTH = 256;
 
+/** `__Host-` + the configured name outside dev (SEC-58); the configured name in dev. */
+function sessionCookieName(c: Context<AppEnv>): string {
+  const config = c.get("config");
+  return hostCookieName(config.environment, config.session.cookieName);
+}
+
 function cookieAttributes(c: Context<AppEnv>) {
-  const isDev = c.get("config").environment === "dev";
-  return {
-    httpOnly: true,
-    // Strict outside dev; Lax in dev so a local frontend on another port still sends it.
-    secure: !isDev,
-    sameSite: isDev ? "Lax" : "Strict",
-    path: "/",
-  } as const;
+  return credentialCookieAttributes(c.get("config").environment);
 }
 
 export function readSessionCookie(c: Context<AppEnv>): string | null {
-  const raw = c.req.header("cookie");
-  if (!raw || raw.length > 8192) return null;
-  const name = c.get("config").session.cookieName;
-  // Two cookies of the same name mean one was planted (cookie tossing from a sibling subdomain
-  // or a narrower Path is sent first); trust neither.
-  if (countCookies(raw, name) > 1) return null;
-  let value: string | undefined;
-  try {
-    value = getCookie(c, name);
-  } catch {
-    return null; // malformed percent-encoding (SEC-20)
-  }
-  if (!value || value.length > MAX_COOKIE_VALUE_LENGTH) return null;
-  return value;
-}
-
-function countCookies(header: string, name: string): number {
-  let count = 0;
-  for (const pair of header.split(";")) {
-    if (pair.slice(0, pair.indexOf("=")).trim() === name) count++;
-  }
-  return count;
+  return readUniqueCookie(c, sessionCookieName(c), MAX_COOKIE_VALUE_LENGTH);
 }
 
 export function writeSessionCookie(c: Context<AppEnv>, token: string): void {
-  const { cookieName, ttlSeconds } = c.get("config").session;
-  setCookie(c, cookieName, token, { ...cookieAttributes(c), maxAge: ttlSeconds });
+  setCookie(c, sessionCookieName(c), token, { ...cookieAttributes(c), maxAge: c.get("config").session.ttlSeconds });
 }
 
 export function clearSessionCookie(c: Context<AppEnv>): void {
-  deleteCookie(c, c.get("config").session.cookieName, cookieAttributes(c));
+  deleteCookie(c, sessionCookieName(c), cookieAttributes(c));
 }

@@ -1,4 +1,4 @@
-// The Durable Object that keeps exact, global rate-limit counters and login back-off (SEC-9..13).
+// The Durable Object that keeps exact, global rate-limit counters and login back-off (SEC-9..13, SEC-55).
 //
 // One object per key (the caller uses idFromName(key)), so every isolate in every location that
 // asks about the same key talks to the same single-threaded object and its private SQLite.
@@ -12,23 +12,22 @@
 // https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-
-/** Login back-off policy (SEC-12): slows a guesser, never locks the owner out for long. */
-export const FREE_LOGIN_FAILURES = 5;
-const LOGIN_FAILURE_MEMORY_SECONDS = 15 * 60;
-const LOGIN_BACKOFF_BASE = 2;
-export const LOGIN_BACKOFF_MAX_SECONDS = 15 * 60;
+import {
+  type BackoffResult,
+  type LoginClientScope,
+  admitLoginAttempt,
+  ensureLoginBackoffSchema,
+  forgetExpired,
+  liftLoginBackoff,
+  readLatestLoginExpiry,
+  recordLoginFailure,
+  recordLoginSuccess,
+} from "./login-backoff";
 
 const SECOND_MS = 1000;
 
 export type ConsumeResult = { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };
-export type BackoffResult = { allowed: true } | { allowed: false; retryAfterSeconds: number };
-
-/** Lock length after the n-th failure in the memory window: 0 up to the free ones, then 2, 4, 8 … capped. */
-export function computeLoginLockSeconds(failures: number): number {
-  if (failures <= FREE_LOGIN_FAILURES) return 0;
-  return Math.min(LOGIN_BACKOFF_BASE ** (failures - FREE_LOGIN_FAILURES), LOGIN_BACKOFF_MAX_SECONDS);
-}
+export type { BackoffResult, LoginClientScope } from "./login-backoff";
 
 function secondsUntil(epochMs: number, now: number): number {
   return Math.max(1, Math.ceil((epochMs - now) / SECOND_MS));
@@ -73,46 +72,28 @@ export class RateLimiter extends DurableObject<Env> {
     return { allowed: true, remaining: limit - count - 1 };
   }
 
-  /**
-   * Admits one login attempt unless the account is locked. An admitted attempt is counted as a
-   * failure right away (a pending row) and only a success forgives it (reset). Counting at check
-   * time, not when the failure is reported, is what makes the back-off hold under concurrency:
-   * otherwise 1,000 parallel guesses from 1,000 IPs would all pass the check before the first
-   * failure was recorded. An attempt whose outcome never arrives stays counted (fail closed).
-   */
-  async checkBackoff(): Promise<BackoffResult> {
+  /** One login attempt on this object's account (login-backoff.ts); the scope names the client. */
+  async admitLoginAttempt(scope: LoginClientScope): Promise<BackoffResult> {
     this.ensureSchema();
-    const now = Date.now();
-    this.forgetExpiredAttempts(now);
-    const lockedUntil = this.readLockedUntil();
-    if (lockedUntil !== null && lockedUntil > now) {
-      return { allowed: false, retryAfterSeconds: secondsUntil(lockedUntil, now) };
-    }
-    this.insertAttempt("pending", now);
-    await this.scheduleCleanup();
-    return { allowed: true };
+    const result = admitLoginAttempt(this.ctx.storage.sql, scope, Date.now());
+    if (result.allowed) await this.scheduleCleanup();
+    return result;
   }
 
-  /** Confirms the oldest pending attempt as failed, or counts a new failure if none is pending. */
-  async recordFailure(): Promise<void> {
+  async recordLoginFailure(scope: LoginClientScope): Promise<void> {
     this.ensureSchema();
-    const sql = this.ctx.storage.sql;
-    const now = Date.now();
-    this.forgetExpiredAttempts(now);
-    const confirmed = sql.exec(
-      `UPDATE attempts SET outcome = 'failed'
-       WHERE rowid = (SELECT rowid FROM attempts WHERE outcome = 'pending' ORDER BY expires_at LIMIT 1)`,
-    ).rowsWritten;
-    // A confirmed pending attempt was already counted (and locked for) when it was admitted.
-    if (confirmed === 0) this.insertAttempt("failed", now);
+    recordLoginFailure(this.ctx.storage.sql, scope, Date.now());
     await this.scheduleCleanup();
   }
 
-  /** A successful login forgets every failure and lifts the lock. */
-  async reset(): Promise<void> {
+  async recordLoginSuccess(scope: LoginClientScope): Promise<void> {
     this.ensureSchema();
-    this.ctx.storage.sql.exec("DELETE FROM attempts");
-    this.ctx.storage.sql.exec("DELETE FROM backoff_lock");
+    recordLoginSuccess(this.ctx.storage.sql, scope);
+  }
+
+  async liftLoginBackoff(): Promise<void> {
+    this.ensureSchema();
+    liftLoginBackoff(this.ctx.storage.sql);
   }
 
   /**
@@ -136,8 +117,7 @@ export class RateLimiter extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const now = Date.now();
     sql.exec("DELETE FROM hits WHERE expires_at <= ?", now);
-    this.forgetExpiredAttempts(now);
-    sql.exec("DELETE FROM backoff_lock WHERE locked_until <= ?", now);
+    forgetExpired(sql, now);
     if (this.readLatestExpiry() !== null) {
       await this.scheduleCleanup();
       return;
@@ -152,58 +132,16 @@ export class RateLimiter extends DurableObject<Env> {
     if (this.hasSchema) return;
     const sql = this.ctx.storage.sql;
     sql.exec("CREATE TABLE IF NOT EXISTS hits (expires_at INTEGER NOT NULL)");
-    sql.exec(
-      `CREATE TABLE IF NOT EXISTS attempts (
-         expires_at INTEGER NOT NULL,
-         outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'failed'))
-       )`,
-    );
-    sql.exec(
-      "CREATE TABLE IF NOT EXISTS backoff_lock (id INTEGER PRIMARY KEY CHECK (id = 1), locked_until INTEGER NOT NULL)",
-    );
+    ensureLoginBackoffSchema(sql);
     this.hasSchema = true;
   }
 
-  private forgetExpiredAttempts(now: number): void {
-    this.ctx.storage.sql.exec("DELETE FROM attempts WHERE expires_at <= ?", now);
-  }
-
-  /** Counts a new attempt and, past the free ones, locks the account for the back-off length. */
-  private insertAttempt(outcome: "pending" | "failed", now: number): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec(
-      "INSERT INTO attempts (expires_at, outcome) VALUES (?, ?)",
-      now + LOGIN_FAILURE_MEMORY_SECONDS * SECOND_MS,
-      outcome,
-    );
-    const failures = sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM attempts").one().count;
-    const lockSeconds = computeLoginLockSeconds(failures);
-    if (lockSeconds > 0) {
-      sql.exec(
-        `INSERT INTO backoff_lock (id, locked_until) VALUES (1, ?)
-         ON CONFLICT (id) DO UPDATE SET locked_until = MAX(locked_until, excluded.locked_until)`,
-        now + lockSeconds * SECOND_MS,
-      );
-    }
-  }
-
-  private readLockedUntil(): number | null {
-    const row = this.ctx.storage.sql
-      .exec<{ locked_until: number }>("SELECT locked_until FROM backoff_lock WHERE id = 1")
-      .toArray()[0];
-    return row?.locked_until ?? null;
-  }
-
   private readLatestExpiry(): number | null {
-    return this.ctx.storage.sql
-      .exec<{ latest: number | null }>(
-        `SELECT MAX(latest) AS latest FROM (
-           SELECT MAX(expires_at) AS latest FROM hits
-           UNION ALL SELECT MAX(expires_at) FROM attempts
-           UNION ALL SELECT MAX(locked_until) FROM backoff_lock
-         )`,
-      )
-      .one().latest;
+    const sql = this.ctx.storage.sql;
+    const hits = sql.exec<{ latest: number | null }>("SELECT MAX(expires_at) AS latest FROM hits").one().latest;
+    const login = readLatestLoginExpiry(sql);
+    if (hits === null) return login;
+    return login === null ? hits : Math.max(hits, login);
   }
 
   private async scheduleCleanup(): Promise<void> {

@@ -84,9 +84,15 @@ export async function registerGoogleAccount(options: GoogleAccountOptions = {}):
   return { subject, email };
 }
 
+export interface StartOptions {
+  /** The token of the invitation link the sign-in starts from. */
+  invitationToken?: string;
+}
+
 /** GET /auth/oauth/google/authorize-url: the provider URL; the client now holds the two cookies. */
-export async function startSignIn(client: TestClient): Promise<URL> {
-  const response = await client.get("/auth/oauth/google/authorize-url");
+export async function startSignIn(client: TestClient, options: StartOptions = {}): Promise<URL> {
+  const query = options.invitationToken ? `?invitation_token=${encodeURIComponent(options.invitationToken)}` : "";
+  const response = await client.get(`/auth/oauth/google/authorize-url${query}`);
   expect(response.status, await response.clone().text()).toBe(200);
   return new URL(((await response.json()) as { url: string }).url);
 }
@@ -145,8 +151,12 @@ export function followCallback(client: TestClient, callbackURL: URL): Promise<Re
 }
 
 /** The whole flow for `account` in `client` (a fresh browser by default); returns the callback's answer. */
-export async function signInWithGoogle(account: GoogleAccount, client: TestClient = googleClient()): Promise<Response> {
-  const authorizeURL = await startSignIn(client);
+export async function signInWithGoogle(
+  account: GoogleAccount,
+  client: TestClient = googleClient(),
+  options: StartOptions = {},
+): Promise<Response> {
+  const authorizeURL = await startSignIn(client, options);
   return followCallback(client, await authorizeAtProvider(authorizeURL, account.subject));
 }
 

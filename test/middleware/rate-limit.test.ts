@@ -1,19 +1,11 @@
-// The rate-limit middleware and login back-off helpers against the real RateLimiter object.
+// The rate-limit middleware against the real RateLimiter object.
 import { env, runInDurableObject } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv, Env } from "../../src/env";
-import { RateLimitedError } from "../../src/errors";
-import { hashToken } from "../../src/lib/crypto";
 import { handleError } from "../../src/middleware/error-handler";
-import {
-  RATE_LIMITS,
-  checkLoginBackoff,
-  clearLoginFailures,
-  rateLimit,
-  recordLoginFailure,
-  type RateLimitPolicy,
-} from "../../src/middleware/rate-limit";
+import { RATE_LIMITS, rateLimit, type RateLimitPolicy } from "../../src/middleware/rate-limit";
+import { toIPBucket } from "../../src/middleware/ip-bucket";
 import { readClientIP } from "../../src/middleware/request-context";
 import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
 
@@ -24,9 +16,9 @@ function freshPolicy(limit: number, windowSeconds = 60): RateLimitPolicy {
   return { name: `test-${crypto.randomUUID()}`, limit, windowSeconds };
 }
 
-/** A documentation-range IPv6 address no other test uses. */
+/** A documentation-range IPv6 address in a /64 no other test uses (limits count per /64, SEC-56). */
 function freshIP(): string {
-  return `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
+  return `2001:db8:${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}::1`;
 }
 
 /** A tiny app: client IP as requestContext reads it, the limiter, a handler that counts its calls. */
@@ -45,19 +37,6 @@ function buildApp(policy: RateLimitPolicy, appBindings: Env = bindings) {
   const send = (headers: Record<string, string> = {}): Promise<Response> =>
     Promise.resolve(app.request("/attempt", { method: "POST", headers }, appBindings));
   return { calls, send };
-}
-
-function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-async function expectRateLimited(promise: Promise<unknown>): Promise<RateLimitedError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(RateLimitedError);
-  return error as RateLimitedError;
 }
 
 describe("rateLimit middleware", () => {
@@ -127,6 +106,45 @@ describe("rateLimit middleware", () => {
     expect((await send({ "CF-Connecting-IP": freshIP() })).status).toBe(200);
   });
 
+  it("SEC-56 counts every address of one IPv6 /64 in one bucket, and another /64 apart", async () => {
+    const { calls, send } = buildApp(freshPolicy(2));
+    const prefix = `2001:db8:${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
+
+    const statuses = [];
+    for (const address of [`${prefix}::1`, `${prefix}:ffff:ffff:ffff:ffff`, `${prefix.toUpperCase()}:0:0:0:7`]) {
+      statuses.push((await send({ "CF-Connecting-IP": address })).status);
+    }
+
+    expect(statuses).toEqual([200, 200, 429]);
+    expect((await send({ "CF-Connecting-IP": `${prefix}:1::1` })).status).toBe(429);
+    expect((await send({ "CF-Connecting-IP": freshIP() })).status).toBe(200);
+    expect(calls.count).toBe(3);
+  });
+
+  it("SEC-56 keeps IPv4 per address and counts an IPv4-mapped IPv6 address as its IPv4 client", async () => {
+    const { calls, send } = buildApp(freshPolicy(2));
+    const octets = crypto.getRandomValues(new Uint8Array(2));
+    const ipv4 = `198.18.${octets[0]}.${octets[1]}`;
+
+    expect((await send({ "CF-Connecting-IP": ipv4 })).status).toBe(200);
+    expect((await send({ "CF-Connecting-IP": `::ffff:${ipv4}` })).status).toBe(200);
+    expect((await send({ "CF-Connecting-IP": ipv4 })).status).toBe(429);
+    // Its neighbour in the same /24 is another client.
+    expect((await send({ "CF-Connecting-IP": `198.18.${octets[0]}.${(octets[1]! + 1) % 256}` })).status).toBe(200);
+    expect(calls.count).toBe(3);
+  });
+
+  it("SEC-56 normalizes addresses to their bucket", () => {
+    expect(toIPBucket("2001:DB8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(toIPBucket("2001:db8:1:2::9")).toBe("2001:db8:1:2::/64");
+    expect(toIPBucket("2001:0db8:0001:0002:ffff::")).toBe("2001:db8:1:2::/64");
+    expect(toIPBucket("2001:db8::")).toBe("2001:db8::/64");
+    expect(toIPBucket("192.0.2.1")).toBe("192.0.2.1");
+    expect(toIPBucket("::ffff:192.0.2.1")).toBe("192.0.2.1");
+    expect(toIPBucket("::ffff:c000:201")).toBe("192.0.2.1");
+    expect(toIPBucket("not an address")).toBe("not an address");
+  });
+
   it("lets the client in again once the window has passed", async () => {
     const policy = freshPolicy(1, 900);
     const { calls, send } = buildApp(policy);
@@ -134,7 +152,7 @@ describe("rateLimit middleware", () => {
     expect((await send({ "CF-Connecting-IP": ip })).status).toBe(200);
     expect((await send({ "CF-Connecting-IP": ip })).status).toBe(429);
 
-    const stub = bindings.RATE_LIMITER.get(bindings.RATE_LIMITER.idFromName(`${policy.name}:${ip}`));
+    const stub = bindings.RATE_LIMITER.get(bindings.RATE_LIMITER.idFromName(`${policy.name}:${toIPBucket(ip)}`));
     await runInDurableObject(stub, (_instance: RateLimiter, state) => {
       state.storage.sql.exec("UPDATE hits SET expires_at = 0");
     });
@@ -169,70 +187,5 @@ describe("rateLimit middleware", () => {
     expect(RATE_LIMITS.forgotPassword).toMatchObject({ limit: 3, windowSeconds: 3600 });
     expect(RATE_LIMITS.resendVerification).toMatchObject({ limit: 10, windowSeconds: 60 });
     expect(new Set(Object.values(RATE_LIMITS).map((policy) => policy.name)).size).toBe(Object.keys(RATE_LIMITS).length);
-  });
-});
-
-describe("login back-off", () => {
-  it("SEC-12 backs off an account after repeated failures and counts case variants together", async () => {
-    const local = crypto.randomUUID();
-    const variants = [`${local}@Example.com`, ` ${local.toUpperCase()}@EXAMPLE.COM`, `${local}@example.COM `];
-
-    for (let attempt = 0; attempt < 6; attempt++) {
-      const email = normalizeEmail(variants[attempt % variants.length]!);
-      await checkLoginBackoff(bindings, email);
-      await recordLoginFailure(bindings, email);
-    }
-
-    const error = await expectRateLimited(
-      checkLoginBackoff(bindings, normalizeEmail(`${local.toUpperCase()}@example.com`)),
-    );
-    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-    expect(error.retryAfterSeconds).toBeLessThanOrEqual(2);
-    // Another account is not affected.
-    await checkLoginBackoff(bindings, normalizeEmail(`other-${local}@example.com`));
-  });
-
-  it("SEC-12 lifts the back-off after a successful login", async () => {
-    const email = normalizeEmail(`${crypto.randomUUID()}@example.com`);
-    for (let failure = 0; failure < 7; failure++) await recordLoginFailure(bindings, email);
-    await expectRateLimited(checkLoginBackoff(bindings, email));
-
-    await clearLoginFailures(bindings, email);
-
-    await checkLoginBackoff(bindings, email);
-  });
-
-  it("SEC-12 back-off expires", async () => {
-    const email = normalizeEmail(`${crypto.randomUUID()}@example.com`);
-    for (let failure = 0; failure < 6; failure++) await recordLoginFailure(bindings, email);
-    await expectRateLimited(checkLoginBackoff(bindings, email));
-
-    const stub = bindings.RATE_LIMITER.get(bindings.RATE_LIMITER.idFromName(`login-account:${await hashToken(email)}`));
-    await runInDurableObject(stub, (_instance: RateLimiter, state) => {
-      state.storage.sql.exec("UPDATE backoff_lock SET locked_until = 0");
-    });
-
-    await checkLoginBackoff(bindings, email);
-  });
-
-  it("names the account's object by the SHA-256 of the email, never the email itself", async () => {
-    const names: string[] = [];
-    const spying = {
-      idFromName: (name: string) => {
-        names.push(name);
-        return bindings.RATE_LIMITER.idFromName(name);
-      },
-      get: (id: DurableObjectId) => bindings.RATE_LIMITER.get(id),
-    } as unknown as Env["RATE_LIMITER"];
-    const spyingBindings = { ...bindings, RATE_LIMITER: spying };
-    const email = normalizeEmail(`${crypto.randomUUID()}@example.com`);
-
-    await checkLoginBackoff(spyingBindings, email);
-    await recordLoginFailure(spyingBindings, email);
-    await clearLoginFailures(spyingBindings, email);
-
-    const expected = `login-account:${await hashToken(email)}`;
-    expect(names).toEqual([expected, expected, expected]);
-    for (const name of names) expect(name).not.toContain(email.split("@")[0]);
   });
 });

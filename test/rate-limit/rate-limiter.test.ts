@@ -1,13 +1,16 @@
-// The RateLimiter object on its own: exact counting, login back-off and cleanup of idle objects.
+// The RateLimiter object on its own: exact counting, login back-off (per client and account-wide)
+// and cleanup of idle objects.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env";
+import { hashToken } from "../../src/lib/crypto";
 import {
-  FREE_LOGIN_FAILURES,
-  LOGIN_BACKOFF_MAX_SECONDS,
-  computeLoginLockSeconds,
-  type RateLimiter,
-} from "../../src/rate-limit/rate-limiter";
+  ACCOUNT_SLOWDOWN,
+  CLIENT_BACKOFF,
+  computeLockSeconds,
+  type LoginClientScope,
+} from "../../src/rate-limit/login-backoff";
+import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
 
 const bindings: Env = env;
 
@@ -20,10 +23,28 @@ function freshLimiter(): DurableObjectStub<RateLimiter> {
 async function expireEverything(stub: DurableObjectStub<RateLimiter>): Promise<void> {
   await runInDurableObject(stub, (_instance: RateLimiter, state) => {
     state.storage.sql.exec("UPDATE hits SET expires_at = 0");
-    state.storage.sql.exec("UPDATE attempts SET expires_at = 0");
-    state.storage.sql.exec("UPDATE backoff_lock SET locked_until = 0");
+    state.storage.sql.exec("UPDATE login_attempts SET expires_at = 0");
+    state.storage.sql.exec("UPDATE login_locks SET locked_until = 0");
   });
 }
+
+/** Moves the object's clock forward by `seconds`: every stored time comes that much closer. */
+async function travel(stub: DurableObjectStub<RateLimiter>, seconds: number): Promise<void> {
+  await runInDurableObject(stub, (_instance: RateLimiter, state) => {
+    const ms = seconds * 1000;
+    state.storage.sql.exec("UPDATE hits SET expires_at = expires_at - ?", ms);
+    state.storage.sql.exec("UPDATE login_attempts SET expires_at = expires_at - ?", ms);
+    state.storage.sql.exec("UPDATE login_locks SET locked_until = locked_until - ?", ms);
+  });
+}
+
+/** A client as the login back-off client names it: SHA-256 of its identity. */
+async function clientScope(label: string, options: { isTrustedDevice: boolean }): Promise<LoginClientScope> {
+  return { client: await hashToken(`${label}:${crypto.randomUUID()}`), isTrustedDevice: options.isTrustedDevice };
+}
+
+const untrusted = (label: string) => clientScope(label, { isTrustedDevice: false });
+const trustedDevice = (label: string) => clientScope(label, { isTrustedDevice: true });
 
 async function countTables(stub: DurableObjectStub<RateLimiter>): Promise<number> {
   return runInDurableObject(
@@ -77,70 +98,184 @@ describe("RateLimiter.consume", () => {
 });
 
 describe("RateLimiter login back-off", () => {
-  it("SEC-12 lets the first five failures through and then locks for 2, 4, 8 … seconds", async () => {
+  it("SEC-12 lets a client's first five failures through and then locks that client for 2, 4, 8 … seconds", async () => {
     const stub = freshLimiter();
+    const client = await trustedDevice("device");
     for (let failure = 1; failure <= 15; failure++) {
-      expect(await stub.checkBackoff(), `attempt ${failure}`).toEqual({ allowed: true });
-      await stub.recordFailure();
-      if (failure <= FREE_LOGIN_FAILURES) continue;
+      expect(await stub.admitLoginAttempt(client), `attempt ${failure}`).toEqual({ allowed: true });
+      await stub.recordLoginFailure(client);
+      if (failure <= CLIENT_BACKOFF.freeFailures) continue;
 
-      const result = await stub.checkBackoff();
-      const expected = computeLoginLockSeconds(failure);
+      const result = await stub.admitLoginAttempt(client);
+      const expected = computeLockSeconds(CLIENT_BACKOFF, failure);
       expect(result.allowed, `after failure ${failure}`).toBe(false);
       if (!result.allowed) {
         expect(result.retryAfterSeconds).toBeLessThanOrEqual(expected);
         expect(result.retryAfterSeconds).toBeGreaterThanOrEqual(expected - 1);
       }
-      await expireLockOnly(stub);
+      await expireLocksOnly(stub);
     }
   });
 
-  it("caps the lock at 15 minutes", () => {
-    expect(computeLoginLockSeconds(5)).toBe(0);
-    expect(computeLoginLockSeconds(6)).toBe(2);
-    expect(computeLoginLockSeconds(14)).toBe(512);
-    expect(computeLoginLockSeconds(15)).toBe(LOGIN_BACKOFF_MAX_SECONDS);
-    expect(computeLoginLockSeconds(100)).toBe(LOGIN_BACKOFF_MAX_SECONDS);
+  it("caps a client's lock at an hour and the account-wide slow-down at 4 seconds", () => {
+    expect(computeLockSeconds(CLIENT_BACKOFF, 5)).toBe(0);
+    expect(computeLockSeconds(CLIENT_BACKOFF, 6)).toBe(2);
+    expect(computeLockSeconds(CLIENT_BACKOFF, 16)).toBe(2048);
+    expect(computeLockSeconds(CLIENT_BACKOFF, 17)).toBe(CLIENT_BACKOFF.maxLockSeconds);
+    expect(computeLockSeconds(CLIENT_BACKOFF, 1000)).toBe(60 * 60);
+    expect(computeLockSeconds(ACCOUNT_SLOWDOWN, 5)).toBe(0);
+    expect(computeLockSeconds(ACCOUNT_SLOWDOWN, 6)).toBe(2);
+    expect(computeLockSeconds(ACCOUNT_SLOWDOWN, 7)).toBe(4);
+    expect(computeLockSeconds(ACCOUNT_SLOWDOWN, 1000)).toBe(4);
   });
 
-  it("SEC-12 admits exactly six of 20 parallel attempts on one account", async () => {
+  it("SEC-12 admits exactly six of 20 parallel attempts from one client", async () => {
     const stub = freshLimiter();
-    const results = await Promise.all(Array.from({ length: 20 }, () => stub.checkBackoff()));
-    expect(results.filter((result) => result.allowed)).toHaveLength(FREE_LOGIN_FAILURES + 1);
+    const client = await trustedDevice("device");
+    const results = await Promise.all(Array.from({ length: 20 }, () => stub.admitLoginAttempt(client)));
+    expect(results.filter((result) => result.allowed)).toHaveLength(CLIENT_BACKOFF.freeFailures + 1);
+  });
+
+  it("SEC-55 admits exactly six of 20 parallel attempts from 20 clients without a device cookie, then slows them by seconds", async () => {
+    const stub = freshLimiter();
+    const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => untrusted(`ip-${i}`)));
+    const results = await Promise.all(clients.map((client) => stub.admitLoginAttempt(client)));
+    expect(results.filter((result) => result.allowed)).toHaveLength(ACCOUNT_SLOWDOWN.freeFailures + 1);
+    for (const result of results) {
+      if (!result.allowed) expect(result.retryAfterSeconds).toBeLessThanOrEqual(ACCOUNT_SLOWDOWN.maxLockSeconds);
+    }
+  });
+
+  it("SEC-55 never holds a client without a device cookie more than a few seconds for other clients' failures", async () => {
+    const stub = freshLimiter();
+    const owner = await untrusted("owner-new-device");
+    for (let failure = 1; failure <= 40; failure++) {
+      const stranger = await untrusted(`stranger-${failure}`);
+      let admitted = await stub.admitLoginAttempt(stranger);
+      if (!admitted.allowed) {
+        // Strangers wait out the slow-down; the owner is asked right after each new failure.
+        await expireLocksOnly(stub);
+        admitted = await stub.admitLoginAttempt(stranger);
+      }
+      expect(admitted.allowed).toBe(true);
+      await stub.recordLoginFailure(stranger);
+
+      const result = await stub.admitLoginAttempt(owner);
+      if (result.allowed) await stub.recordLoginSuccess(owner);
+      else expect(result.retryAfterSeconds).toBeLessThanOrEqual(ACCOUNT_SLOWDOWN.maxLockSeconds);
+    }
+  });
+
+  it("SEC-55 lets a device that signed in before through while strangers are slowed", async () => {
+    const stub = freshLimiter();
+    const device = await trustedDevice("owner-device");
+    for (let failure = 1; failure <= 30; failure++) {
+      const stranger = await untrusted(`stranger-${failure}`);
+      const admitted = await stub.admitLoginAttempt(stranger);
+      if (admitted.allowed) await stub.recordLoginFailure(stranger);
+
+      expect(await stub.admitLoginAttempt(device), `owner after stranger ${failure}`).toEqual({ allowed: true });
+      await stub.recordLoginSuccess(device);
+    }
+    // The strangers are slowed: the account-wide slow-down is on for anyone without a device cookie.
+    const next = await stub.admitLoginAttempt(await untrusted("stranger-next"));
+    expect(next.allowed).toBe(false);
+  });
+
+  it("SEC-55 (issue 11): an hour of 37 guesses from two IPs never stops the owner's device and slows the guessers", async () => {
+    const stub = freshLimiter();
+    const strangers = [await untrusted("stranger-a"), await untrusted("stranger-b")];
+    const device = await trustedDevice("owner-device");
+    const newDevice = await untrusted("owner-new-device");
+    const stepSeconds = Math.floor(3600 / 37);
+    let strangerRefusals = 0;
+    let longestStrangerWait = 0;
+    let longestOwnerWait = 0;
+
+    for (let guess = 0; guess < 37; guess++) {
+      const stranger = strangers[guess % 2]!;
+      const admitted = await stub.admitLoginAttempt(stranger);
+      if (admitted.allowed) {
+        await stub.recordLoginFailure(stranger);
+      } else {
+        strangerRefusals++;
+        longestStrangerWait = Math.max(longestStrangerWait, admitted.retryAfterSeconds);
+      }
+      // Right after each guess, the worst moment for the owner.
+      expect(await stub.admitLoginAttempt(device), `owner's device after guess ${guess}`).toEqual({ allowed: true });
+      await stub.recordLoginSuccess(device);
+      const fresh = await stub.admitLoginAttempt(newDevice);
+      if (fresh.allowed) await stub.recordLoginSuccess(newDevice);
+      else longestOwnerWait = Math.max(longestOwnerWait, fresh.retryAfterSeconds);
+
+      await travel(stub, stepSeconds);
+    }
+
+    expect(longestOwnerWait).toBeLessThanOrEqual(ACCOUNT_SLOWDOWN.maxLockSeconds);
+    expect(strangerRefusals).toBeGreaterThan(0);
+    expect(longestStrangerWait).toBeGreaterThan(stepSeconds); // the hard back-off, per client
   });
 
   it("does not count a reported failure twice", async () => {
     const stub = freshLimiter();
-    for (let attempt = 0; attempt < FREE_LOGIN_FAILURES; attempt++) {
-      expect(await stub.checkBackoff()).toEqual({ allowed: true });
-      await stub.recordFailure();
+    const client = await trustedDevice("device");
+    for (let attempt = 0; attempt < CLIENT_BACKOFF.freeFailures; attempt++) {
+      expect(await stub.admitLoginAttempt(client)).toEqual({ allowed: true });
+      await stub.recordLoginFailure(client);
     }
     // Five attempts, five failures: the sixth attempt is still free of any lock.
-    expect(await stub.checkBackoff()).toEqual({ allowed: true });
+    expect(await stub.admitLoginAttempt(client)).toEqual({ allowed: true });
   });
 
-  it("SEC-12 forgets failures older than 15 minutes and lifts an expired lock", async () => {
+  it("SEC-12 forgets failures once their memory has passed and lifts an expired lock", async () => {
     const stub = freshLimiter();
-    for (let failure = 0; failure < FREE_LOGIN_FAILURES + 3; failure++) await stub.recordFailure();
-    expect((await stub.checkBackoff()).allowed).toBe(false);
+    const client = await untrusted("ip");
+    for (let failure = 0; failure < CLIENT_BACKOFF.freeFailures + 3; failure++) await stub.recordLoginFailure(client);
+    expect((await stub.admitLoginAttempt(client)).allowed).toBe(false);
 
     await expireEverything(stub);
 
-    // All old failures are gone: five more are free again.
-    for (let failure = 0; failure < FREE_LOGIN_FAILURES - 1; failure++) await stub.recordFailure();
-    expect(await stub.checkBackoff()).toEqual({ allowed: true });
-    await stub.recordFailure();
-    expect(await stub.checkBackoff()).toEqual({ allowed: true });
+    for (let failure = 0; failure < CLIENT_BACKOFF.freeFailures - 1; failure++) await stub.recordLoginFailure(client);
+    expect(await stub.admitLoginAttempt(client)).toEqual({ allowed: true });
+    await stub.recordLoginFailure(client);
+    expect(await stub.admitLoginAttempt(client)).toEqual({ allowed: true });
   });
 
-  it("a success resets failures and lock", async () => {
+  it("a success forgives that client's failures, not other clients'", async () => {
     const stub = freshLimiter();
-    for (let failure = 0; failure < FREE_LOGIN_FAILURES + 2; failure++) await stub.recordFailure();
-    expect((await stub.checkBackoff()).allowed).toBe(false);
+    const owner = await trustedDevice("owner");
+    const stranger = await trustedDevice("stranger");
+    for (let failure = 0; failure < CLIENT_BACKOFF.freeFailures + 2; failure++) {
+      await stub.recordLoginFailure(owner);
+      await stub.recordLoginFailure(stranger);
+    }
+    expect((await stub.admitLoginAttempt(owner)).allowed).toBe(false);
 
-    await stub.reset();
+    await stub.recordLoginSuccess(owner);
 
-    expect(await stub.checkBackoff()).toEqual({ allowed: true });
+    expect(await stub.admitLoginAttempt(owner)).toEqual({ allowed: true });
+    expect((await stub.admitLoginAttempt(stranger)).allowed).toBe(false);
+  });
+
+  it("SEC-55 lifting the back-off (a completed password reset) ends every client's lock and the slow-down", async () => {
+    const stub = freshLimiter();
+    const clients = await Promise.all(Array.from({ length: 8 }, (_, i) => untrusted(`ip-${i}`)));
+    for (const client of clients) {
+      for (let failure = 0; failure < CLIENT_BACKOFF.freeFailures + 3; failure++) await stub.recordLoginFailure(client);
+    }
+    expect((await stub.admitLoginAttempt(clients[0]!)).allowed).toBe(false);
+    expect((await stub.admitLoginAttempt(await untrusted("new"))).allowed).toBe(false);
+
+    await stub.liftLoginBackoff();
+
+    expect(await stub.admitLoginAttempt(clients[0]!)).toEqual({ allowed: true });
+    expect(await stub.admitLoginAttempt(await untrusted("new"))).toEqual({ allowed: true });
+  });
+
+  it("refuses a client scope that is not a SHA-256 digest (no raw IP or account scope)", async () => {
+    const stub = freshLimiter();
+    await expect(stub.admitLoginAttempt({ client: "account", isTrustedDevice: false })).rejects.toThrow();
+    await expect(stub.admitLoginAttempt({ client: "203.0.113.9", isTrustedDevice: false })).rejects.toThrow();
   });
 });
 
@@ -148,7 +283,7 @@ describe("RateLimiter cleanup", () => {
   it("keeps rows until they expire, then deletes all storage and still works afterwards", async () => {
     const stub = freshLimiter();
     await stub.consume(3, 60);
-    await stub.recordFailure();
+    await stub.recordLoginFailure(await untrusted("ip"));
 
     // An early alarm deletes nothing that still counts.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -160,12 +295,12 @@ describe("RateLimiter cleanup", () => {
 
     // The same instance recreates its tables on the next call.
     expect(await stub.consume(3, 60)).toEqual({ allowed: true, remaining: 2 });
-    expect(await stub.checkBackoff()).toEqual({ allowed: true });
+    expect(await stub.admitLoginAttempt(await untrusted("ip"))).toEqual({ allowed: true });
   });
 });
 
-async function expireLockOnly(stub: DurableObjectStub<RateLimiter>): Promise<void> {
+async function expireLocksOnly(stub: DurableObjectStub<RateLimiter>): Promise<void> {
   await runInDurableObject(stub, (_instance: RateLimiter, state) => {
-    state.storage.sql.exec("UPDATE backoff_lock SET locked_until = 0");
+    state.storage.sql.exec("UPDATE login_locks SET locked_until = 0");
   });
 }

@@ -24,6 +24,10 @@ export const invitations = sqliteTable(
     index("invitation_org_idx").on(table.organizationId, table.createdAt),
     index("invitation_email_idx").on(table.email),
     index("invitation_expires_idx").on(table.expiresAt),
+    // SEC-62: an inviter's pending invitations, revoked when they are removed, demoted or suspended.
+    index("invitation_inviter_pending_idx")
+      .on(table.invitedByUserId)
+      .where(sql`accepted_at IS NULL AND revoked_at IS NULL`),
     // sys_admin is never granted by invitation.
     check("invitation_role_check", sql`role IN ('readonly', 'member', 'org_admin')`),
   ],

@@ -19,7 +19,9 @@ import {
   SignupSchema,
   TokenBodySchema,
 } from "./schemas";
-import { logIn, logOut, resendVerification, signUp, verifyEmail } from "./service";
+import { logIn, logOut, resendVerification, verifyEmail } from "./service";
+import { signUp } from "./signup-service";
+import { readDeviceCookie, writeDeviceCookie } from "./device-cookie";
 import { listSessions, revokeSession } from "../../sessions/service";
 import { recordAuditEvent } from "../audit/service";
 
@@ -66,11 +68,11 @@ const login = defineRoute(
     method: "post",
     path: "/login",
     tags: ["Authentication"],
-    summary: "Sign in with email and password; sets the session cookie",
+    summary: "Sign in with email and password; sets the session and device cookies",
     description:
-      "401 INVALID_CREDENTIALS is byte-identical for an unknown email and a wrong password. 403 EMAIL_NOT_VERIFIED, ACCOUNT_SUSPENDED or ORG_SUSPENDED only after the right password.",
+      "401 INVALID_CREDENTIALS is byte-identical for an unknown email and a wrong password. 403 EMAIL_NOT_VERIFIED, ACCOUNT_SUSPENDED or ORG_SUSPENDED only after the right password. A success also sets a device cookie (30 days): with it, this browser is never held back by other clients' failed guesses on the account (SEC-55); without it, failed guesses on the account slow every new client by a few seconds at most.",
     request: { body: jsonBody(LoginSchema) },
-    responses: { 200: jsonResponse(UserSchema, "Signed in; Set-Cookie carries the session") },
+    responses: { 200: jsonResponse(UserSchema, "Signed in; Set-Cookie carries the session and the device cookie") },
   },
 );
 
@@ -163,8 +165,14 @@ export const authRoutes = createRouter()
     return c.json({ message: SIGNUP_ACCEPTED }, 201);
   })
   .openapi(login, async (c) => {
-    const { user, session } = await logIn(serviceContextFrom(c), c.req.valid("json"));
+    const { email, password } = c.req.valid("json");
+    const { user, session, deviceToken } = await logIn(serviceContextFrom(c), {
+      email,
+      password,
+      deviceToken: readDeviceCookie(c),
+    });
     writeSessionCookie(c, session.token);
+    if (deviceToken) writeDeviceCookie(c, deviceToken);
     return c.json(toUserResponse(user), 200);
   })
   .openapi(logout, async (c) => {

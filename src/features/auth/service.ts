@@ -1,9 +1,16 @@
-// Account rules: signup, login, logout and email verification. Knows nothing about HTTP.
+// Account rules: login, logout and email verification (signup: signup-service.ts). Knows nothing about HTTP.
 import { AppError } from "../../errors";
 import { hashPassword, needsRehash, verifyAgainstDummyHash, verifyPassword } from "../../lib/password";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
-import { checkLoginBackoff, clearLoginFailures, recordLoginFailure } from "../../middleware/rate-limit";
-import { alreadyRegisteredEmail, verificationEmail } from "../../email/templates";
+import { RECIPIENT_LIMITS, consumeRecipientLimit } from "../../middleware/rate-limit";
+import {
+  type LoginAttempt,
+  admitLoginAttempt,
+  recordLoginFailure,
+  recordLoginSuccess,
+} from "../../middleware/login-backoff";
+import { signDeviceToken, verifyDeviceToken } from "./device-token";
+import { verificationEmail } from "../../email/templates";
 import type { ServiceContext } from "../service-context";
 import type { UserProfile } from "../users/schemas";
 import { buildAuditInsert, recordAuditEvent } from "../audit/service";
@@ -11,118 +18,51 @@ import { buildSession, type IssuedSession } from "../../sessions/service";
 import { deleteSessionById, insertSession } from "../../sessions/repo";
 import { buildTokenConsume, selectValidTokenUserId } from "./email-token-repo";
 import { prepareEmailToken } from "./email-token-service";
-import { onOrganizationCreated, retryStripeCustomerIfMissing } from "../billing/customer-service";
-import {
-  buildOrganizationInsert,
-  buildPasswordHashUpdate,
-  buildMarkEmailVerified,
-  buildUserInsert,
-  findUserByEmail,
-  findUserById,
-} from "./user-repo";
-
-export interface SignupInput {
-  email: string;
-  password: string;
-  firstName: string | null;
-  lastName: string | null;
-  /** A named organization (signup-org); otherwise a personal one is named after the user. */
-  organizationName: string | null;
-}
-
-/**
- * Creates the organization, its first org_admin and a verification token in one batch, then
- * emails the link. An existing address gets a "you already have an account" email instead, and
- * the caller cannot tell the two apart: same response, same work (the hash runs either way).
- */
-export async function signUp(ctx: ServiceContext, input: SignupInput): Promise<void> {
-  const passwordHash = await hashPassword(input.password, ctx.config.argon2, {
-    maxConcurrent: ctx.config.argon2.maxConcurrent,
-  });
-  const existing = await findUserByEmail(ctx.db, input.email);
-  if (existing) {
-    sendAlreadyRegistered(ctx, input.email);
-    return;
-  }
-
-  const now = Date.now();
-  const organizationId = crypto.randomUUID();
-  const userId = crypto.randomUUID();
-  const verification = await prepareEmailToken(ctx.db, userId, "verify_email", now);
-  try {
-    await ctx.db.batch([
-      buildOrganizationInsert(ctx.db, {
-        id: organizationId,
-        name: input.organizationName ?? personalOrganizationName(input),
-        createdAt: now,
-      }),
-      buildUserInsert(ctx.db, {
-        id: userId,
-        organizationId,
-        email: input.email,
-        passwordHash,
-        firstName: input.firstName,
-        lastName: input.lastName,
-        role: "org_admin",
-        emailVerifiedAt: null,
-        createdAt: now,
-        updatedAt: now,
-      }),
-      ...verification.statements,
-      buildAuditInsert(ctx.db, {
-        action: "signup",
-        organizationId,
-        actorUserId: userId,
-        ip: ctx.ip,
-      }),
-    ]);
-  } catch (error) {
-    // Two signups for one address raced and the other won the UNIQUE(email): same answer as above.
-    if (isUniqueViolation(error)) {
-      sendAlreadyRegistered(ctx, input.email);
-      return;
-    }
-    throw error;
-  }
-  ctx.defer(() => ctx.email.send(verificationEmail(input.email, ctx.config.webBaseURL, verification.token)));
-  onOrganizationCreated(ctx, organizationId);
-}
-
-function sendAlreadyRegistered(ctx: ServiceContext, email: string): void {
-  ctx.defer(() => ctx.email.send(alreadyRegisteredEmail(email, ctx.config.webBaseURL)));
-}
-
-function personalOrganizationName(input: SignupInput): string {
-  const name = [input.firstName, input.lastName].filter(Boolean).join(" ");
-  return name ? `${name}'s organization` : `${input.email}'s organization`;
-}
+import { retryStripeCustomerIfMissing } from "../billing/customer-service";
+import { buildPasswordHashUpdate, buildMarkEmailVerified, findUserByEmail, findUserById } from "./user-repo";
 
 export function isUniqueViolation(error: unknown): boolean {
   const text = String(error instanceof Error && error.cause ? `${error.message} ${String(error.cause)}` : error);
   return text.includes("UNIQUE constraint failed");
 }
 
+export interface LoginInput {
+  email: string;
+  password: string;
+  /** The device cookie the browser sent, if any (SEC-55). */
+  deviceToken: string | null;
+}
+
 export interface LoginResult {
   user: UserProfile;
   session: IssuedSession;
+  /** A fresh device token for the device cookie; null when device cookies are off (no JWT_SECRET). */
+  deviceToken: string | null;
 }
 
 const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect.";
 
 /**
- * Unknown email, password-less account and wrong password take the same path: one Argon2id
- * verify, one failure recorded, one identical 401 (SEC-5, SEC-6). Verification and suspension
- * are only revealed to someone who proved the password (SEC-8).
+ * Unknown email, password-less account and wrong password take the same path: one device-token
+ * check, one Argon2id verify, one failure recorded, one identical 401 (SEC-5, SEC-6). Verification
+ * and suspension are only revealed to someone who proved the password (SEC-8). The back-off
+ * (SEC-12, SEC-55) counts this attempt against this client, and against the account as a whole
+ * unless the browser holds a device cookie of this account from an earlier sign-in.
  */
-export async function logIn(ctx: ServiceContext, input: { email: string; password: string }): Promise<LoginResult> {
-  await checkLoginBackoff(ctx.env, input.email);
+export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<LoginResult> {
   const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
   const user = await findUserByEmail(ctx.db, input.email);
+  const deviceId = await recognizeDevice(ctx, input.deviceToken, user?.id ?? null);
+  const attempt: LoginAttempt = {
+    normalizedEmail: input.email,
+    client: deviceId ? { kind: "device", deviceId } : { kind: "ip", ip: ctx.ip },
+  };
+  await admitLoginAttempt(ctx.env, attempt);
 
   const isPasswordCorrect = await checkPassword(ctx, user?.passwordHash ?? null, input.password);
 
   if (!user || !isPasswordCorrect) {
-    await recordLoginFailure(ctx.env, input.email);
+    await recordLoginFailure(ctx.env, attempt);
     await recordAuditEvent(ctx.db, {
       action: "login_failed",
       organizationId: user?.organizationId ?? null,
@@ -132,7 +72,7 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
     });
     throw new AppError("INVALID_CREDENTIALS", INVALID_CREDENTIALS_MESSAGE);
   }
-  await clearLoginFailures(ctx.env, input.email);
+  await recordLoginSuccess(ctx.env, attempt);
 
   if (user.emailVerifiedAt === null) {
     throw new AppError("EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
@@ -178,7 +118,18 @@ export async function logIn(ctx: ServiceContext, input: { email: string; passwor
       createdAt: user.createdAt,
     },
     session: issued,
+    deviceToken: ctx.config.jwtSecret ? await signDeviceToken(ctx.config.jwtSecret, user.id, now) : null,
   };
+}
+
+/** The device id of a valid device token of this user, or null; without JWT_SECRET device cookies are off. */
+async function recognizeDevice(
+  ctx: ServiceContext,
+  token: string | null,
+  userId: string | null,
+): Promise<string | null> {
+  if (!token || !ctx.config.jwtSecret) return null;
+  return verifyDeviceToken(ctx.config.jwtSecret, token, userId);
 }
 
 /** One Argon2id verify whether or not there is a hash to verify against (SEC-6). */
@@ -218,10 +169,12 @@ export async function verifyEmail(ctx: ServiceContext, token: string): Promise<v
 
 /**
  * Always the same answer; the lookup and the email happen after the response (SEC-29). Only an
- * unverified account gets a new link, which invalidates the earlier ones (SEC-28).
+ * unverified account gets a new link, which invalidates the earlier ones (SEC-28), and at most a
+ * bounded number per address however many IPs ask (SEC-56).
  */
 export function resendVerification(ctx: ServiceContext, email: string): void {
   ctx.defer(async () => {
+    if (!(await consumeRecipientLimit(ctx.env, RECIPIENT_LIMITS.verification, email))) return;
     const user = await findUserByEmail(ctx.db, email);
     if (!user || user.emailVerifiedAt !== null) return;
     const verification = await prepareEmailToken(ctx.db, user.id, "verify_email");

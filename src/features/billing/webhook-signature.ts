@@ -7,7 +7,7 @@ import type { AppEnv } from "../../env";
 import { misconfiguredError, requireSubsystemConfig } from "../../config";
 import { AppError, RateLimitedError } from "../../errors";
 import { logEvent } from "../../lib/log";
-import { consumeRateLimit } from "../../middleware/rate-limit";
+import { clientIPKey, consumeRateLimit } from "../../middleware/rate-limit";
 import { recordAuditEvent } from "../audit/service";
 import { STRIPE_CRYPTO_PROVIDER } from "./stripe-client";
 
@@ -56,7 +56,7 @@ async function recordSignatureFailure(c: Context<AppEnv>, error: unknown): Promi
     error instanceof Stripe.errors.StripeSignatureVerificationError ? error.message.split("\n")[0] : "malformed event";
   let isAudited = true;
   try {
-    await consumeRateLimit(c.env, `${FAILURE_AUDIT_BUDGET.name}:${ip ?? "no-ip"}`, FAILURE_AUDIT_BUDGET);
+    await consumeRateLimit(c.env, `${FAILURE_AUDIT_BUDGET.name}:${clientIPKey(ip)}`, FAILURE_AUDIT_BUDGET);
   } catch (budgetError) {
     if (!(budgetError instanceof RateLimitedError)) throw budgetError;
     isAudited = false;

@@ -11,7 +11,8 @@ import { devEmails } from "../../db/schema";
 import { toISOString } from "../../lib/time";
 import { EMAIL_MAX_LENGTH, normalizeEmail } from "../../lib/email-address";
 import { logEvent } from "../../lib/log";
-import { clearClientRateLimits, clearLoginFailures } from "../../middleware/rate-limit";
+import { liftLoginBackoff } from "../../middleware/login-backoff";
+import { clearClientRateLimits } from "../../middleware/rate-limit";
 import { jsonBody, jsonResponse } from "../route-helpers";
 
 const OUTBOX_PAGE_SIZE = 50;
@@ -86,7 +87,7 @@ export const devRoutes = createRouter()
   .openapi(resetLimits, async (c) => {
     const { email } = c.req.valid("json");
     const policies = await clearClientRateLimits(c.env, [c.get("clientIP"), ...LOOPBACK_CLIENT_IPS]);
-    if (email !== undefined) await clearLoginFailures(c.env, normalizeEmail(email));
+    if (email !== undefined) await liftLoginBackoff(c.env, normalizeEmail(email));
     logEvent("info", "dev_rate_limits_reset", { policies: policies.length, account_backoff: email !== undefined });
     return c.json({ policies, account_backoff_cleared: email !== undefined }, 200);
   })

@@ -1,5 +1,5 @@
 // oauth_account rows and the account changes of a Google sign-in. No rules here.
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { invitations, oauthAccounts, organizations, sessions, users } from "../../db/schema";
 import { isPending } from "../orgs/invitations-repo";
@@ -63,18 +63,17 @@ export function buildUnverifiedAccountClaim(db: Database, userId: string, now: n
     .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
 }
 
-/** The newest pending invitation for the email, in any organization, with its organization's state. */
-export function findPendingInvitationByEmail(db: Database, email: string, now: number) {
+/** A pending invitation by id, with its organization's state (Google sign-in, SEC-62). */
+export function findPendingInvitationById(db: Database, invitationId: string, now: number) {
   return db
     .select({
       id: invitations.id,
       organizationId: invitations.organizationId,
-      role: invitations.role,
+      email: invitations.email,
       organizationSuspendedAt: organizations.suspendedAt,
     })
     .from(invitations)
     .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
-    .where(and(eq(invitations.email, email), isPending(now)))
-    .orderBy(desc(invitations.createdAt))
+    .where(and(eq(invitations.id, invitationId), isPending(now)))
     .get();
 }

@@ -16,7 +16,7 @@ import {
   buildUnverifiedAccountClaim,
   buildUnverifiedSessionsDeletion,
   findLinkedUser,
-  findPendingInvitationByEmail,
+  findPendingInvitationById,
   hasProviderLink,
 } from "./account-repo";
 import { buildInvitationConsume, buildUserInsertFromInvitation } from "../orgs/invitations-repo";
@@ -42,14 +42,22 @@ const NAME_MAX_LENGTH = 100;
  *    identity at this provider); an existing unverified one is claimed: its password removed, its
  *    sessions revoked and its email marked verified, in the same batch as the link, so whoever
  *    registered the address without owning it loses every way in.
- * 4. No account: B2C creates one (with its personal organization, no password); B2B accepts the
- *    newest pending invitation for the email, and refuses without one.
+ * 4. No account: a sign-in started from an invitation link accepts that invitation, and only it
+ *    (its id is bound in the signed state; SEC-62), if it is still pending and was sent to this
+ *    very email; anything else about it is refused, never replaced by another invitation or a
+ *    new organization. Without one, B2C creates an account (with its personal organization, no
+ *    password) and B2B refuses: an invitation from another organization for the same address is
+ *    never picked on the person's behalf.
+ * An invitation bound in the state plays no part when the identity already has an account (rules
+ * 1 and 3): that account signs in and the invitation stays pending, since an account belongs to
+ * one organization for now (the membership model of issue 12 will let it join).
  * Suspended users and organizations are refused at every step.
  */
 export async function signInWithIdentity(
   ctx: ServiceContext,
   provider: string,
   identity: VerifiedIdentity,
+  options: { invitationId: string | null } = { invitationId: null },
 ): Promise<OAuthSignIn> {
   const linked = await findLinkedUser(ctx.db, provider, identity.subject);
   if (linked) {
@@ -105,8 +113,10 @@ export async function signInWithIdentity(
     return signIn;
   }
 
-  if (ctx.config.mode === "b2b") return acceptInvitation(ctx, { provider, identity, email, link, now });
-  return createAccount(ctx, { provider, identity, email, link, now });
+  const account = { provider, identity, email, link, now };
+  if (options.invitationId !== null) return acceptInvitation(ctx, account, options.invitationId);
+  if (ctx.config.mode === "b2b") throw new OAuthFailure("not_invited", "no_invitation_in_state");
+  return createAccount(ctx, account);
 }
 
 interface NewAccountInput {
@@ -155,26 +165,36 @@ async function createAccount(ctx: ServiceContext, input: NewAccountInput): Promi
   ]);
 }
 
-/** B2B: the account comes from the pending invitation, which is consumed in the same batch. */
-async function acceptInvitation(ctx: ServiceContext, input: NewAccountInput): Promise<OAuthSignIn> {
+/**
+ * The account comes from the invitation the sign-in was started from, consumed in the same batch.
+ * The email is part of every statement's match, so the invitation's address is the one Google
+ * verified, even if the id in the state were somebody else's.
+ */
+async function acceptInvitation(
+  ctx: ServiceContext,
+  input: NewAccountInput,
+  invitationId: string,
+): Promise<OAuthSignIn> {
   const { identity, email, now } = input;
-  const invitation = await findPendingInvitationByEmail(ctx.db, email, now);
-  if (!invitation) throw new OAuthFailure("not_invited", "no_pending_invitation");
+  const invitation = await findPendingInvitationById(ctx.db, invitationId, now);
+  if (!invitation) throw new OAuthFailure("not_invited", "invitation_not_pending");
+  if (invitation.email !== email) throw new OAuthFailure("not_invited", "invitation_for_another_email");
   if (invitation.organizationSuspendedAt !== null)
     throw new OAuthFailure("organization_suspended", "invitation_organization_suspended");
+  const selector = { id: invitation.id, email };
   const userId = crypto.randomUUID();
   const account = { provider: input.provider, userId, organizationId: invitation.organizationId };
   try {
     return await issueSession(ctx, { ...account, outcome: "invited" }, [
       buildUserInsertFromInvitation(ctx.db, {
-        invitation: { id: invitation.id },
+        invitation: selector,
         userId,
         passwordHash: null,
         firstName: cleanName(identity.givenName),
         lastName: cleanName(identity.familyName),
         now,
       }),
-      buildInvitationConsume(ctx.db, { invitation: { id: invitation.id }, userId, now }),
+      buildInvitationConsume(ctx.db, { invitation: selector, userId, now }),
       buildOAuthAccountInsert(ctx.db, { ...input.link, userId }),
       buildAuditInsert(ctx.db, {
         action: "invitation_accepted",

@@ -14,7 +14,10 @@ export const OAUTH_ERROR_CODES = [
   "invalid_id_token",
   /** The provider did not assert email_verified: true (a string "false" or a missing claim is refusal). */
   "email_not_verified",
-  /** B2B: no account and no pending invitation for this email. */
+  /**
+   * No account, and no invitation to create one from: B2B without an invitation link, or the
+   * invitation the sign-in started from is no longer pending or was sent to another email.
+   */
   "not_invited",
   "account_suspended",
   "organization_suspended",

@@ -7,7 +7,13 @@ import type { RateLimitPolicy } from "../../middleware/rate-limit";
 import { writeSessionCookie } from "../../middleware/session-cookie";
 import { serviceContextFrom } from "../service-context";
 import { jsonResponse } from "../route-helpers";
-import { CALLBACK_REDIRECT_DESCRIPTION, AuthorizeURLSchema, CallbackQuerySchema, singleParam } from "./schemas";
+import {
+  AuthorizeURLQuerySchema,
+  AuthorizeURLSchema,
+  CALLBACK_REDIRECT_DESCRIPTION,
+  CallbackQuerySchema,
+  singleParam,
+} from "./schemas";
 import { OAuthFailure } from "./errors";
 import { completeGoogleSignIn, requireGoogle, startGoogleSignIn } from "./service";
 import { clearStateCookies, readStateCookies, writeStateCookies } from "./state-cookie";
@@ -21,15 +27,22 @@ const authorizeURL = defineRoute(
   {
     access: PUBLIC,
     rateLimit: AUTHORIZE_RATE_LIMIT,
-    errors: { NOT_FOUND: NOT_ENABLED, UPSTREAM_UNAVAILABLE: "the provider's discovery document could not be fetched" },
+    errors: {
+      INVALID_TOKEN: "invitation_token names no pending invitation (unknown, used, revoked and expired look the same)",
+      NOT_FOUND: NOT_ENABLED,
+      UPSTREAM_UNAVAILABLE: "the provider's discovery document could not be fetched",
+    },
   },
   {
     method: "get",
     path: "/google/authorize-url",
     tags: ["Authentication"],
     summary: "Start Google sign-in: the URL to send the browser to",
-    description:
-      "Sets the one-time state and PKCE cookies (HttpOnly; Secure; SameSite=Lax; Path=/auth/oauth, 10 minutes), so call it with credentials from the page that then navigates to `url`.",
+    description: [
+      "Sets the one-time state and PKCE cookies (HttpOnly; Secure; SameSite=Lax; 10 minutes; outside dev `__Host-` cookies with Path=/, in dev Path=/auth/oauth), so call it with credentials from the page that then navigates to `url`.",
+      "From an invitation link, pass its token as `invitation_token`: the signed state binds that invitation, and the callback accepts it (and only it) when the Google account's verified email is the invited one and has no account yet.",
+    ].join(" "),
+    request: { query: AuthorizeURLQuerySchema },
     responses: {
       200: jsonResponse(
         AuthorizeURLSchema,
@@ -61,7 +74,8 @@ const callback = defineRoute(
 
 export const oauthRoutes = createRouter()
   .openapi(authorizeURL, async (c) => {
-    const request = await startGoogleSignIn(serviceContextFrom(c));
+    const { invitation_token: invitationToken } = c.req.valid("query");
+    const request = await startGoogleSignIn(serviceContextFrom(c), { invitationToken });
     writeStateCookies(c, { state: request.state, codeVerifier: request.codeVerifier });
     return c.json({ url: request.url }, 200);
   })

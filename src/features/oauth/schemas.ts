@@ -1,6 +1,14 @@
 // Request and response schemas of /auth/oauth; they validate requests and feed /openapi.json.
 import { z } from "@hono/zod-openapi";
+import { TokenSchema } from "../auth/schemas";
 import { OAUTH_ERROR_CODES } from "./errors";
+
+export const AuthorizeURLQuerySchema = z.object({
+  invitation_token: TokenSchema.optional().openapi({
+    description:
+      "The token of the invitation link the person came from: the sign-in then accepts that invitation, and no other, for an email without an account. Without it, a new account in B2B mode is refused.",
+  }),
+});
 
 export const AuthorizeURLSchema = z
   .object({ url: z.url().openapi({ description: "Send the browser here (a top-level navigation, not fetch)." }) })

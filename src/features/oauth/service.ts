@@ -6,9 +6,10 @@ import type { Config } from "../../config";
 import { generateSecret, timingSafeEqual } from "../../lib/crypto";
 import { logEvent } from "../../lib/log";
 import { summarizeError } from "../../db/error-summary";
-import { consumeRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
+import { clientIPKey, consumeRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
 import type { ServiceContext } from "../service-context";
 import { recordAuditEvent } from "../audit/service";
+import { requirePendingInvitation } from "../orgs/invitations-service";
 import { signInWithIdentity, type OAuthSignIn } from "./account-service";
 import { discoverProvider, type ProviderMetadata } from "./discovery";
 import { OAuthFailure } from "./errors";
@@ -48,9 +49,19 @@ export interface AuthorizationRequest {
   codeVerifier: string;
 }
 
-/** A fresh state, nonce and PKCE pair for one sign-in attempt, and the provider's authorization URL. */
-export async function startGoogleSignIn(ctx: ServiceContext): Promise<AuthorizationRequest> {
+/**
+ * A fresh state, nonce and PKCE pair for one sign-in attempt, and the provider's authorization URL.
+ * Started from an invitation link, the state also binds that invitation (SEC-62): its token must
+ * name a pending invitation (400 INVALID_TOKEN otherwise, like accepting it), and the callback
+ * will accept that invitation and no other.
+ */
+export async function startGoogleSignIn(
+  ctx: ServiceContext,
+  options: { invitationToken?: string | undefined } = {},
+): Promise<AuthorizationRequest> {
   const google = requireGoogle(ctx.config);
+  const invitation =
+    options.invitationToken === undefined ? null : await requirePendingInvitation(ctx, options.invitationToken);
   let metadata: ProviderMetadata;
   try {
     metadata = await discover(ctx, google);
@@ -65,6 +76,7 @@ export async function startGoogleSignIn(ctx: ServiceContext): Promise<Authorizat
     provider: GOOGLE_PROVIDER,
     nonce,
     codeChallenge: pkce.challenge,
+    invitationId: invitation?.id ?? null,
   });
   const url = new URL(metadata.authorizationEndpoint);
   for (const [name, value] of Object.entries({
@@ -117,7 +129,7 @@ async function runCallback(
   input: CallbackInput,
 ): Promise<OAuthSignIn> {
   try {
-    await consumeRateLimit(ctx.env, `${CALLBACK_RATE_LIMIT.name}:${ctx.ip ?? "no-ip"}`, CALLBACK_RATE_LIMIT);
+    await consumeRateLimit(ctx.env, `${CALLBACK_RATE_LIMIT.name}:${clientIPKey(ctx.ip)}`, CALLBACK_RATE_LIMIT);
   } catch (error) {
     if (error instanceof RateLimitedError) throw new OAuthFailure("rate_limited", "callback_rate_limited");
     throw error;
@@ -164,8 +176,9 @@ async function runCallback(
   });
   const identity = await verifyIDToken(idToken, { metadata, clientId: google.clientId, nonce: state.nonce });
 
-  // 5. Who that is (SEC-40, SEC-41), with a fresh session (SEC-16).
-  return signInWithIdentity(ctx, GOOGLE_PROVIDER, identity);
+  // 5. Who that is (SEC-40, SEC-41), with a fresh session (SEC-16), and the invitation this very
+  //    sign-in was started from, if any (SEC-62).
+  return signInWithIdentity(ctx, GOOGLE_PROVIDER, identity, { invitationId: state.invitationId });
 }
 
 function discover(ctx: ServiceContext, google: GoogleSettings): Promise<ProviderMetadata> {

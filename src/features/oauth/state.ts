@@ -1,6 +1,9 @@
 // The OAuth `state` (SEC-39): a short-lived HS256 JWT signed with JWT_SECRET. It carries the
 // OpenID nonce and the PKCE challenge, so the callback knows which nonce the ID token must carry
-// and which verifier (kept in its own cookie, never in a URL) belongs to this state.
+// and which verifier (kept in its own cookie, never in a URL) belongs to this state; and, when the
+// sign-in started from an invitation link, that invitation's id (SEC-62), so the callback accepts
+// that invitation and no other. The id, not the link's token: the state travels in URLs through
+// the provider, and the id alone accepts nothing (the provider must also vouch for its email).
 import { SignJWT, errors, jwtVerify } from "jose";
 import { generateSecret } from "../../lib/crypto";
 import { OAuthFailure } from "./errors";
@@ -22,13 +25,15 @@ export interface OAuthState {
   provider: string;
   nonce: string;
   codeChallenge: string;
+  /** The invitation this sign-in was started from, or null. */
+  invitationId: string | null;
   /** Epoch seconds. */
   expiresAt: number;
 }
 
 export async function signState(
   secret: string,
-  input: { provider: string; nonce: string; codeChallenge: string },
+  input: { provider: string; nonce: string; codeChallenge: string; invitationId?: string | null },
   now = Date.now(),
 ): Promise<{ token: string; state: OAuthState }> {
   const issuedAt = Math.floor(now / 1000);
@@ -37,9 +42,11 @@ export async function signState(
     provider: input.provider,
     nonce: input.nonce,
     codeChallenge: input.codeChallenge,
+    invitationId: input.invitationId ?? null,
     expiresAt: issuedAt + STATE_TTL_SECONDS,
   };
-  const token = await new SignJWT({ provider: state.provider, nonce: state.nonce, cc: state.codeChallenge })
+  const claims = { provider: state.provider, nonce: state.nonce, cc: state.codeChallenge };
+  const token = await new SignJWT(state.invitationId === null ? claims : { ...claims, inv: state.invitationId })
     .setProtectedHeader({ alg: "HS256", typ: STATE_TYPE })
     .setJti(state.id)
     .setIssuer(STATE_ISSUER)
@@ -70,12 +77,13 @@ export async function verifyState(secret: string, token: string, provider: strin
     if (error instanceof errors.JWSSignatureVerificationFailed) throw new OAuthFailure("invalid_state", "state_forged");
     throw new OAuthFailure("invalid_state", "state_malformed");
   }
-  const { jti, exp, nonce, cc } = payload;
+  const { jti, exp, nonce, cc, inv } = payload;
   if (payload.provider !== provider) throw new OAuthFailure("invalid_state", "state_other_provider");
   if (typeof jti !== "string" || typeof nonce !== "string" || typeof cc !== "string" || typeof exp !== "number") {
     throw new OAuthFailure("invalid_state", "state_malformed");
   }
-  return { id: jti, provider, nonce, codeChallenge: cc, expiresAt: exp };
+  if (inv !== undefined && typeof inv !== "string") throw new OAuthFailure("invalid_state", "state_malformed");
+  return { id: jti, provider, nonce, codeChallenge: cc, invitationId: inv ?? null, expiresAt: exp };
 }
 
 function keyFrom(secret: string): Uint8Array {

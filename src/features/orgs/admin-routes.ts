@@ -53,7 +53,13 @@ const list = defineRoute(
 );
 
 const create = defineRoute(
-  { access: minRole("sys_admin"), errors: { CONFLICT: "admin_email already has an account" } },
+  {
+    access: minRole("sys_admin"),
+    errors: {
+      CONFLICT: "admin_email already has an account",
+      RATE_LIMITED: "admin_email was sent 3 invitations in the last hour; see Retry-After",
+    },
+  },
   {
     method: "post",
     path: "/organizations",

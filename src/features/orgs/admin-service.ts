@@ -9,6 +9,8 @@ import type { Actor } from "./members-service";
 import { onOrganizationCreated } from "../billing/customer-service";
 import { ACCOUNT_EXISTS_MESSAGE, prepareInvitation, sendInvitationEmail } from "./invitations-service";
 import { buildInvitationInsert, type NewInvitationRow } from "./invitations-repo";
+import { consumeInvitationRecipientLimit } from "./invitation-limits";
+import { buildInviterAuthorityRevocation } from "./inviter-authority";
 import {
   buildOrganizationSessionsDeletion,
   buildOrganizationSuspension,
@@ -38,7 +40,9 @@ export async function createOrganization(
   actor: Actor,
   input: { name: string; adminEmail: string; adminFullName?: string },
 ): Promise<{ organizationId: string; invitation: NewInvitationRow }> {
+  // A sys_admin can list every account, so this 409 tells them nothing new (unlike POST /invitations).
   if (await findUserByEmail(ctx.db, input.adminEmail)) throw new AppError("CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  await consumeInvitationRecipientLimit(ctx, input.adminEmail);
   const now = Date.now();
   const organizationId = crypto.randomUUID();
   const invitation = await prepareInvitation(
@@ -118,8 +122,23 @@ export async function setUserSuspended(
     buildUserSuspension(ctx.db, user.id, input.suspended ? Date.now() : null),
     buildAuditInsertIfChanged(ctx.db, event),
   ] as const;
-  const [changed] = input.suspended
-    ? await ctx.db.batch([...statements, buildUserSessionsDeletion(ctx.db, user.id)])
-    : await ctx.db.batch(statements);
+  if (!input.suspended) {
+    const [changed] = await ctx.db.batch(statements);
+    if (changed.length > 0) logAuditEvent(event);
+    return;
+  }
+  // Suspended: their sessions end and every invitation they sent is revoked, in one batch (SEC-25, SEC-62).
+  const revocation = buildInviterAuthorityRevocation(ctx, {
+    inviterUserId: user.id,
+    organizationId: user.organizationId,
+    actorUserId: actor.userId,
+    change: "inviter_suspended",
+  });
+  const [changed, , , revoked] = await ctx.db.batch([
+    ...statements,
+    buildUserSessionsDeletion(ctx.db, user.id),
+    ...revocation.statements,
+  ]);
   if (changed.length > 0) logAuditEvent(event);
+  revocation.logRevoked(revoked);
 }

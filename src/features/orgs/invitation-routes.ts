@@ -34,10 +34,12 @@ export function toInvitationResponse(row: NewInvitationRow) {
 const create = defineRoute(
   {
     access: minRole("org_admin"),
+    rateLimit: RATE_LIMITS.createInvitation,
     errors: {
       FORBIDDEN: "a role above your own",
-      CONFLICT: "the email already has an account",
       VALIDATION_ERROR: "role must be readonly, member or org_admin",
+      RATE_LIMITED:
+        "also over 100 invitations a day for the organization, or 3 an hour for the recipient address; see Retry-After",
     },
   },
   {
@@ -45,7 +47,11 @@ const create = defineRoute(
     path: "/",
     tags: ["Invitations"],
     summary: "Invite an email into the caller's organization; emails a single-use 7-day link",
-    description: "A new invitation to the same email revokes the earlier pending ones.",
+    description: [
+      "A new invitation to the same email revokes the earlier pending ones.",
+      "The answer is the same whether or not the address already has an account (an existing account is handled when the invitation is accepted).",
+      "Limited per client IP (30 an hour), per organization (100 a day) and per recipient address (3 an hour); re-inviting counts too.",
+    ].join(" "),
     request: { body: jsonBody(CreateInvitationSchema) },
     responses: { 201: jsonResponse(InvitationSchema, "Invited") },
   },
@@ -80,7 +86,7 @@ const accept = defineRoute(
     rateLimit: RATE_LIMITS.acceptInvitation,
     errors: {
       INVALID_TOKEN: "unknown, used, revoked or expired invitation (all look the same)",
-      CONFLICT: "the email already has an account",
+      CONFLICT: "the invited email already has an account (one organization per account); the invitation stays pending",
     },
   },
   {

@@ -1,14 +1,21 @@
 // Invitation rows. Validity (not accepted, not revoked, unexpired) is part of every WHERE clause.
-import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { type SQL, and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { invitations, users } from "../../db/schema";
+import { ROLES } from "../../lib/roles";
 import type { AssignableRole } from "./schemas";
 
-/** An invitation is named by its emailed token (accept link) or by its id (Google sign-in). */
-export type InvitationSelector = { tokenHash: string } | { id: string };
+/**
+ * An invitation is named by its emailed token (accept link), or by its id together with the email
+ * the identity provider verified (Google sign-in: the id comes from the signed state, and only
+ * that address may use it).
+ */
+export type InvitationSelector = { tokenHash: string } | { id: string; email: string };
 
 function matchInvitation(selector: InvitationSelector) {
-  return "tokenHash" in selector ? eq(invitations.tokenHash, selector.tokenHash) : eq(invitations.id, selector.id);
+  return "tokenHash" in selector
+    ? eq(invitations.tokenHash, selector.tokenHash)
+    : and(eq(invitations.id, selector.id), eq(invitations.email, selector.email));
 }
 
 export function isPending(now: number) {
@@ -52,6 +59,37 @@ export function buildInvitationRevocation(db: Database, organizationId: string, 
     .set({ revokedAt: now })
     .where(and(eq(invitations.organizationId, organizationId), eq(invitations.id, invitationId), isPending(now)))
     .returning({ id: invitations.id, email: invitations.email });
+}
+
+/** A role column's precedence (its index in ROLES), for comparing roles in SQL; NULL for anything else. */
+function roleRank(column: SQL) {
+  return sql`(CASE ${column} ${sql.join(
+    ROLES.map((role, rank) => sql`WHEN ${role} THEN ${rank}`),
+    sql` `,
+  )} END)`;
+}
+
+/**
+ * Revokes the pending invitations `inviterUserId` sent that their standing, as D1 holds it when
+ * this statement runs, no longer covers (SEC-62): all of them once the inviter is deleted or
+ * suspended, those above their role once demoted. Put it in the same batch as, and after, the
+ * change: it then sees the change, and does nothing when a compare-and-set before it changed
+ * nothing. Anything that cannot be ranked counts as no authority, so an unknown state revokes.
+ */
+export function buildInvitationsBeyondInviterRevocation(db: Database, inviterUserId: string, now: number) {
+  return db
+    .update(invitations)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(invitations.invitedByUserId, inviterUserId),
+        isPending(now),
+        sql`NOT EXISTS (SELECT 1 FROM "user" AS inviter WHERE inviter.id = ${inviterUserId}
+              AND inviter.suspended_at IS NULL
+              AND ${roleRank(sql.raw("inviter.role"))} >= ${roleRank(sql`${invitations.role}`)})`,
+      ),
+    )
+    .returning({ id: invitations.id });
 }
 
 export function findPendingInvitationByToken(db: Database, tokenHash: string, now: number) {

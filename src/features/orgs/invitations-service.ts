@@ -23,11 +23,16 @@ import {
   type NewInvitationRow,
 } from "./invitations-repo";
 import { findOrganization } from "./members-repo";
+import { consumeInvitationLimits } from "./invitation-limits";
 
 const INVITATION_LIFETIME_MS = 7 * DAY_MS;
 
 export const ACCOUNT_EXISTS_MESSAGE =
   "This email already has an account. A user belongs to one organization; ask them to use their account.";
+
+/** Told only to whoever holds the emailed link, i.e. the owner of the mailbox (SEC-57). */
+const INVITEE_HAS_ACCOUNT_MESSAGE =
+  "This email already has an account, and an account belongs to one organization for now. Sign in to it instead.";
 
 export interface PreparedInvitation {
   row: NewInvitationRow;
@@ -66,9 +71,14 @@ export function sendInvitationEmail(
 }
 
 /**
- * Invites an email into the caller's organization with a role at most the caller's. An address
- * that already has an account is refused (one user, one organization). A new invitation to the
- * same address revokes the earlier pending ones.
+ * Invites an email into the caller's organization with a role at most the caller's. A new
+ * invitation to the same address revokes the earlier pending ones.
+ *
+ * Whether the address already has an account is deliberately not looked at (SEC-57): every B2C
+ * user is the org_admin of their own organization, so any difference here (a 409, a missing
+ * email, a skipped query) would tell anyone who signs up which addresses have accounts. Both
+ * cases write the same rows and send the same email; an existing account is dealt with when the
+ * invitation is accepted, by whoever holds the emailed link (see acceptInvitation).
  */
 export async function createInvitation(
   ctx: ServiceContext,
@@ -78,9 +88,9 @@ export async function createInvitation(
   if (!hasRoleAtLeast(actor.role, input.role)) {
     throw new AppError("FORBIDDEN", "You cannot invite with a role above your own.");
   }
-  if (await findUserByEmail(ctx.db, input.email)) throw new AppError("CONFLICT", ACCOUNT_EXISTS_MESSAGE);
   const organization = await findOrganization(ctx.db, actor.organizationId);
   if (!organization) throw new AppError("NOT_FOUND", "Organization not found.");
+  await consumeInvitationLimits(ctx, { organizationId: actor.organizationId, normalizedEmail: input.email });
 
   const now = Date.now();
   const invitation = await prepareInvitation(
@@ -123,6 +133,17 @@ export async function revokeInvitation(ctx: ServiceContext, actor: Actor, invita
   logAuditEvent(event);
 }
 
+/**
+ * The pending invitation an emailed link's token names. Unknown, used, revoked and expired tokens
+ * all get the same 400 (SEC-38), as does anything that is not a token at all.
+ */
+export async function requirePendingInvitation(ctx: ServiceContext, token: string) {
+  if (!isWellFormedToken(token)) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  const pending = await findPendingInvitationByToken(ctx.db, await hashToken(token), Date.now());
+  if (!pending) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  return pending;
+}
+
 export interface AcceptedInvitation {
   userId: string;
   session: IssuedSession;
@@ -132,16 +153,19 @@ export interface AcceptedInvitation {
  * Creates the account in the inviting organization with the invited role and a verified email
  * (the link proved the mailbox), consumes the invitation in the same batch, then signs in with a
  * fresh session (SEC-16). Unknown, used, revoked and expired tokens all get the same 400.
+ *
+ * An address that already has an account gets 409 here, not when it was invited (SEC-57): only
+ * the holder of the emailed link learns it, and that is the mailbox's owner. Nothing is written
+ * and the invitation stays pending: one account belongs to one organization today, and joining a
+ * second one with the existing account is issue 12's membership model, which will accept it.
  */
 export async function acceptInvitation(
   ctx: ServiceContext,
   input: { token: string; password: string; firstName: string | null; lastName: string | null },
 ): Promise<AcceptedInvitation> {
-  if (!isWellFormedToken(input.token)) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
-  const tokenHash = await hashToken(input.token);
-  const pending = await findPendingInvitationByToken(ctx.db, tokenHash, Date.now());
-  if (!pending) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
-  if (await findUserByEmail(ctx.db, pending.email)) throw new AppError("CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  const pending = await requirePendingInvitation(ctx, input.token);
+  const { tokenHash } = pending;
+  if (await findUserByEmail(ctx.db, pending.email)) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
 
   const passwordHash = await hashPassword(input.password, ctx.config.argon2, ctx.config.argon2);
   const now = Date.now();
@@ -160,7 +184,7 @@ export async function acceptInvitation(
       buildInvitationConsume(ctx.db, { invitation: { tokenHash }, userId, now }),
     ]);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError("CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
     throw error;
   }
   const invitation = consumed[0];

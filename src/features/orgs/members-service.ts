@@ -4,6 +4,7 @@ import { hasRoleAtLeast, type Role } from "../../lib/roles";
 import type { ServiceContext } from "../service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildMemberRemoval, buildRoleChange, findMember } from "./members-repo";
+import { buildInviterAuthorityRevocation } from "./inviter-authority";
 import type { AssignableRole } from "./schemas";
 
 export interface Actor {
@@ -49,7 +50,15 @@ export async function changeMemberRole(
     ip: ctx.ip,
     details: { from: member.role, to: input.role },
   };
-  const [changed] = await ctx.db.batch([
+  // The invitations they sent above their new role are revoked in the same batch (SEC-62); a
+  // promotion revokes none.
+  const revocation = buildInviterAuthorityRevocation(ctx, {
+    inviterUserId: member.id,
+    organizationId: actor.organizationId,
+    actorUserId: actor.userId,
+    change: "inviter_demoted",
+  });
+  const [changed, , revoked] = await ctx.db.batch([
     buildRoleChange(ctx.db, {
       organizationId: actor.organizationId,
       userId: member.id,
@@ -58,9 +67,11 @@ export async function changeMemberRole(
       now: Date.now(),
     }),
     buildAuditInsertIfChanged(ctx.db, event),
+    ...revocation.statements,
   ]);
   if (changed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);
   logAuditEvent(event);
+  revocation.logRevoked(revoked);
 }
 
 /** Deletes the member's account; their sessions end with it. Never yourself, never the last admin. */
@@ -75,10 +86,19 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
     ip: ctx.ip,
     details: { role: member.role },
   };
-  const [removed] = await ctx.db.batch([
+  // Removed: every invitation they sent goes in the same batch (SEC-62).
+  const revocation = buildInviterAuthorityRevocation(ctx, {
+    inviterUserId: member.id,
+    organizationId: actor.organizationId,
+    actorUserId: actor.userId,
+    change: "inviter_removed",
+  });
+  const [removed, , revoked] = await ctx.db.batch([
     buildMemberRemoval(ctx.db, { organizationId: actor.organizationId, userId: member.id, expectedRole: member.role }),
     buildAuditInsertIfChanged(ctx.db, event),
+    ...revocation.statements,
   ]);
   if (removed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);
   logAuditEvent(event);
+  revocation.logRevoked(revoked);
 }

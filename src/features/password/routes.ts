@@ -6,6 +6,7 @@ import { RATE_LIMITS } from "../../middleware/rate-limit";
 import { serviceContextFrom } from "../service-context";
 import { jsonBody, jsonResponse, requireSessionContext } from "../route-helpers";
 import { EmailBodySchema, MessageSchema } from "../auth/schemas";
+import { writeDeviceCookie } from "../auth/device-cookie";
 import { ResetPasswordSchema, UpdatePasswordSchema } from "./schemas";
 import { requestPasswordReset, resetPassword, updatePassword } from "./service";
 
@@ -32,9 +33,12 @@ const reset = defineRoute(
     path: "/reset",
     tags: ["Password"],
     summary: "Set a new password with the emailed token (single use, 1 h); revokes all sessions",
-    description: "Does not sign in. 400 INVALID_TOKEN for an unknown, used or expired token alike.",
+    description:
+      "Does not sign in. Lifts the sign-in back-off on the account and sets the device cookie, so strangers' guesses never hold this browser back (SEC-55). 400 INVALID_TOKEN for an unknown, used or expired token alike.",
     request: { body: jsonBody(ResetPasswordSchema) },
-    responses: { 200: jsonResponse(MessageSchema, "Password changed; sign in again") },
+    responses: {
+      200: jsonResponse(MessageSchema, "Password changed; sign in again. Set-Cookie carries the device cookie"),
+    },
   },
 );
 
@@ -68,7 +72,11 @@ export const passwordRoutes = createRouter()
   .openapi(reset, async (c) => {
     c.header("Referrer-Policy", "no-referrer");
     const body = c.req.valid("json");
-    await resetPassword(serviceContextFrom(c), { token: body.token, newPassword: body.new_password });
+    const { deviceToken } = await resetPassword(serviceContextFrom(c), {
+      token: body.token,
+      newPassword: body.new_password,
+    });
+    if (deviceToken) writeDeviceCookie(c, deviceToken);
     return c.json({ message: "Your password was changed. Sign in with the new one." }, 200);
   })
   .openapi(update, async (c) => {

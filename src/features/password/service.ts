@@ -2,7 +2,9 @@
 import { AppError } from "../../errors";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
 import { hashPassword, verifyPassword } from "../../lib/password";
-import { RATE_LIMITS, consumeRateLimit } from "../../middleware/rate-limit";
+import { RATE_LIMITS, RECIPIENT_LIMITS, consumeRateLimit, consumeRecipientLimit } from "../../middleware/rate-limit";
+import { liftLoginBackoff } from "../../middleware/login-backoff";
+import { signDeviceToken } from "../auth/device-token";
 import { passwordChangedEmail, passwordResetEmail } from "../../email/templates";
 import type { ServiceContext } from "../service-context";
 import { buildAuditInsert } from "../audit/service";
@@ -15,10 +17,12 @@ import { buildPasswordResetByToken, buildSessionsDeletionByToken } from "./repo"
 
 /**
  * The same 202 for every address; lookup, token and email happen after the response (SEC-29).
- * A new reset token invalidates the earlier ones (SEC-28).
+ * A new reset token invalidates the earlier ones (SEC-28). Each address gets a bounded number of
+ * reset emails however many IPs ask (SEC-56); over that, nothing is issued or sent.
  */
 export function requestPasswordReset(ctx: ServiceContext, email: string): void {
   ctx.defer(async () => {
+    if (!(await consumeRecipientLimit(ctx.env, RECIPIENT_LIMITS.passwordReset, email))) return;
     const user = await findUserByEmail(ctx.db, email);
     if (!user || user.suspendedAt !== null) return;
     const reset = await prepareEmailToken(ctx.db, user.id, "reset_password");
@@ -39,9 +43,14 @@ export function requestPasswordReset(ctx: ServiceContext, email: string): void {
  * Sets the new password, revokes every session and consumes the token in one batch (SEC-23,
  * SEC-27). Each effect is conditional on the token still being valid and runs before the
  * consume, so of parallel submissions only the one whose consume returns a row changed anything.
- * The reset proves control of the mailbox, so an unverified email becomes verified.
+ * The reset proves control of the mailbox, so an unverified email becomes verified, the login
+ * back-off on the account is lifted, and this browser gets a device token (SEC-55): if strangers
+ * keep guessing, the owner's next sign-in from here is not held back by them.
  */
-export async function resetPassword(ctx: ServiceContext, input: { token: string; newPassword: string }): Promise<void> {
+export async function resetPassword(
+  ctx: ServiceContext,
+  input: { token: string; newPassword: string },
+): Promise<{ deviceToken: string | null }> {
   if (!isWellFormedToken(input.token)) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const tokenHash = await hashToken(input.token);
   // Cheap check first, so an unknown token costs no Argon2 work.
@@ -63,7 +72,9 @@ export async function resetPassword(ctx: ServiceContext, input: { token: string;
   if (!userId) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
 
   const user = await findUserById(ctx.db, userId);
-  if (!user) return;
+  if (!user) return { deviceToken: null };
+  // Whoever was guessing, the owner now holds a password nobody has tried (SEC-55).
+  await liftLoginBackoff(ctx.env, user.email);
   await buildAuditInsert(ctx.db, {
     action: "password_reset",
     organizationId: user.organizationId,
@@ -71,6 +82,7 @@ export async function resetPassword(ctx: ServiceContext, input: { token: string;
     ip: ctx.ip,
   });
   ctx.defer(() => ctx.email.send(passwordChangedEmail(user.email, ctx.config.webBaseURL)));
+  return { deviceToken: ctx.config.jwtSecret ? await signDeviceToken(ctx.config.jwtSecret, user.id) : null };
 }
 
 /**

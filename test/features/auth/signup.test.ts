@@ -1,8 +1,78 @@
 import { describe, expect, it } from "vitest";
-import { env } from "cloudflare:test";
-import { createClient } from "../../helpers/client";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../../../src/index";
+import { getPasswordHashingStats } from "../../../src/lib/password";
+import { API_ORIGIN, WEB_ORIGIN, createClient, randomIP } from "../../helpers/client";
 import { GOOD_PASSWORD, readOutbox, signUpAccount, uniqueEmail } from "../../helpers/accounts";
 import { countRows } from "../../helpers/factories";
+
+interface SignupWork {
+  status: number;
+  body: string;
+  /**
+   * D1 statements started before the response was returned. A deferred task runs synchronously up
+   * to its first await, so the deferred lookup is started (not awaited) by then on both paths.
+   */
+  statementsBeforeResponse: number;
+  /** Argon2 computations before the response, and in all (after the deferred work). */
+  argon2BeforeResponse: number;
+  argon2Total: number;
+}
+
+const EXECUTING_METHODS = new Set<PropertyKey>(["run", "all", "first", "raw"]);
+
+/** The binding, counting every statement it executes (alone or in a batch). */
+function countExecutedStatements(db: D1Database, counter: { statements: number }): D1Database {
+  const wrapStatement = (statement: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target) as unknown;
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (EXECUTING_METHODS.has(property)) counter.statements++;
+          const result = (value as (...parameters: unknown[]) => unknown).apply(target, args);
+          return property === "bind" ? wrapStatement(result as D1PreparedStatement) : result;
+        };
+      },
+    });
+  return new Proxy(db, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (property === "batch") counter.statements += (args[0] as unknown[]).length;
+        if (property === "exec") counter.statements++;
+        const result = (value as (...parameters: unknown[]) => unknown).apply(target, args);
+        return property === "prepare" ? wrapStatement(result as D1PreparedStatement) : result;
+      };
+    },
+  });
+}
+
+/** One signup through the worker's fetch, counting the work done before it answered. */
+async function measureSignup(email: string): Promise<SignupWork> {
+  const counter = { statements: 0 };
+  const countingDB = countExecutedStatements(env.DB, counter);
+  const request = new Request(new URL("/auth/signup", API_ORIGIN), {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: WEB_ORIGIN, "cf-connecting-ip": randomIP() },
+    body: JSON.stringify({ email, password: GOOD_PASSWORD }),
+  });
+  const ctx = createExecutionContext();
+  const before = getPasswordHashingStats().operations;
+  const response = await worker.fetch(request, { ...env, DB: countingDB }, ctx);
+  const statementsBeforeResponse = counter.statements;
+  const argon2BeforeResponse = getPasswordHashingStats().operations - before;
+  const body = await response.text();
+  await waitOnExecutionContext(ctx);
+  return {
+    status: response.status,
+    body,
+    statementsBeforeResponse,
+    argon2BeforeResponse,
+    argon2Total: getPasswordHashingStats().operations - before,
+  };
+}
 
 describe("POST /auth/signup", () => {
   it("creates the user as org_admin of a new personal organization, unverified, without logging in", async () => {
@@ -51,6 +121,37 @@ describe("POST /auth/signup", () => {
     expect(await countRows("user", "email = ?", email)).toBe(1);
     const subjects = (await readOutbox(client, email)).map((message) => message.subject);
     expect(subjects).toContain("You already have an account");
+  });
+
+  it("SEC-57 does the same work for a taken and a free address before answering: one Argon2id hash and the same D1 statements", async () => {
+    const { email: taken } = await signUpAccount();
+    const free = uniqueEmail();
+
+    const takenWork = await measureSignup(taken);
+    const freeWork = await measureSignup(free);
+
+    for (const work of [takenWork, freeWork]) {
+      expect(work.status).toBe(201);
+      expect(work.argon2BeforeResponse).toBe(1);
+      expect(work.argon2Total).toBe(1);
+    }
+    expect(takenWork.statementsBeforeResponse).toBe(freeWork.statementsBeforeResponse);
+    expect(freeWork.statementsBeforeResponse).toBeLessThanOrEqual(1); // at most the deferred lookup, not awaited
+    expect(takenWork.body).toBe(freeWork.body);
+    // The deferred part did its job on both paths.
+    expect(await countRows("user", "email = ?", free)).toBe(1);
+    expect(await countRows("user", "email = ?", taken)).toBe(1);
+  });
+
+  it("SEC-56 sends the owner of a taken address at most 3 'already registered' emails an hour, however many IPs sign up", async () => {
+    const { email } = await signUpAccount();
+    for (let i = 0; i < 5; i++) {
+      expect((await createClient().post("/auth/signup", { email, password: GOOD_PASSWORD })).status).toBe(201);
+    }
+    const notices = (await readOutbox(createClient(), email)).filter(
+      (m) => m.subject === "You already have an account",
+    );
+    expect(notices).toHaveLength(3);
   });
 
   it("SEC-32 stores the email trimmed and lowercased, keeps +tags, refuses more than 254 characters", async () => {

@@ -76,6 +76,25 @@ describe("email verification", () => {
     expect(await known.text()).toBe(await unknown.text());
   });
 
+  it("SEC-56 sends one address at most 3 new verification links an hour from any number of IPs, answering alike", async () => {
+    const { client, email } = await signUpAccount();
+    const unknownEmail = uniqueEmail();
+    const responses: Response[] = [];
+    for (let i = 0; i < 5; i++) {
+      responses.push(await createClient().post("/auth/resend-verification", { email }));
+      responses.push(await createClient().post("/auth/resend-verification", { email: unknownEmail }));
+    }
+    const first = await responses[0]!.text();
+    for (const response of responses.slice(1)) {
+      expect(response.status).toBe(202);
+      expect(await response.text()).toBe(first);
+    }
+    const links = (await readOutbox(client, email)).filter(
+      (message) => message.subject === "Verify your email address",
+    );
+    expect(links).toHaveLength(1 + 3); // the signup email, then three resends
+  });
+
   it("SEC-30 builds links from the configured web base URL, never from Host or forwarded headers", async () => {
     const client = createClient();
     const email = uniqueEmail();

@@ -2,18 +2,23 @@
 // only on email_verified: true, unverified accounts claimed in one batch, B2B only by invitation,
 // suspended users and organizations refused. Every sign-in goes through the real provider.
 import { env } from "cloudflare:test";
+import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { createClient } from "../../helpers/client";
-import { GOOD_PASSWORD, uniqueEmail } from "../../helpers/accounts";
+import { GOOD_PASSWORD, readEmailedToken, uniqueEmail } from "../../helpers/accounts";
 import { auditActions, countRows, insertUser } from "../../helpers/factories";
 import { readDBState } from "../../helpers/db-state";
 import { signIn } from "../../helpers/orgs";
+import { hashToken } from "../../../src/lib/crypto";
 import {
   WEB_BASE_URL,
+  authorizeAtProvider,
+  followCallback,
   googleClient,
   loginErrorOf,
   registerGoogleAccount,
   signInWithGoogle,
+  startSignIn,
 } from "../../helpers/google";
 
 interface Me {
@@ -27,14 +32,24 @@ interface Me {
 
 async function signInAndReadMe(
   account: { subject: string; email: string },
-  options: { mode?: "b2b" } = {},
+  options: { mode?: "b2b"; invitationToken?: string } = {},
 ): Promise<Me> {
   const client = googleClient(options.mode ? { env: { MODE: options.mode } } : {});
-  const response = await signInWithGoogle(account, client);
+  const response = await signInWithGoogle(
+    account,
+    client,
+    options.invitationToken ? { invitationToken: options.invitationToken } : {},
+  );
   expect(response.headers.get("location"), await response.clone().text()).toBe(`${WEB_BASE_URL}/`);
   const me = await client.get("/users/me");
   expect(me.status).toBe(200);
   return (await me.json()) as Me;
+}
+
+/** `owner` invites `email`; the token of the emailed link. */
+async function invite(owner: { email: string; password: string }, email: string, role = "member"): Promise<string> {
+  expect((await (await signIn(owner)).post("/invitations", { email, role })).status).toBe(201);
+  return readEmailedToken(createClient(), email, "/accept-invitation");
 }
 
 async function userRow(id: string) {
@@ -135,11 +150,11 @@ describe("SEC-41: first sign-in", () => {
     expect(await readDBState()).toEqual(before);
   });
 
-  it("SEC-41, SEC-38: B2B with a pending invitation accepts it: the account joins the inviting organization with the invited role", async () => {
+  it("SEC-41, SEC-38: B2B started from an invitation link accepts it: the account joins the inviting organization with the invited role", async () => {
     const owner = await insertUser({ role: "org_admin" });
     const email = uniqueEmail("invited");
-    expect((await (await signIn(owner)).post("/invitations", { email, role: "member" })).status).toBe(201);
-    const me = await signInAndReadMe(await registerGoogleAccount({ email }), { mode: "b2b" });
+    const invitationToken = await invite(owner, email);
+    const me = await signInAndReadMe(await registerGoogleAccount({ email }), { mode: "b2b", invitationToken });
     expect(me).toMatchObject({
       email,
       organization_id: owner.organizationId,
@@ -208,13 +223,14 @@ describe("SEC-24, SEC-41: suspended users and organizations", () => {
   it("B2B: an invitation into a suspended organization is refused (organization_suspended)", async () => {
     const owner = await insertUser({ role: "org_admin" });
     const email = uniqueEmail("invited");
-    expect((await (await signIn(owner)).post("/invitations", { email, role: "member" })).status).toBe(201);
+    const invitationToken = await invite(owner, email);
     await env.DB.prepare(`UPDATE organization SET suspended_at = ? WHERE id = ?`)
       .bind(Date.now(), owner.organizationId)
       .run();
     const response = await signInWithGoogle(
       await registerGoogleAccount({ email }),
       googleClient({ env: { MODE: "b2b" } }),
+      { invitationToken },
     );
     expect(loginErrorOf(response)).toBe("organization_suspended");
     expect(await countRows("user", "email = ?", email)).toBe(0);
@@ -234,5 +250,119 @@ describe("accounts without a password", () => {
     expect(await response.json()).toEqual({
       error: { code: "CONFLICT", message: expect.stringContaining("signs in with Google and has no password") },
     });
+  });
+});
+
+describe("SEC-62: Google sign-in accepts the invitation the person clicked, carried in the signed state", () => {
+  const b2b = () => googleClient({ env: { MODE: "b2b" } });
+
+  it("SEC-62: B2B without an invitation link is refused (not_invited) even when the email has a pending invitation, which stays pending", async () => {
+    const owner = await insertUser({ role: "org_admin" });
+    const email = uniqueEmail("invited");
+    await invite(owner, email);
+    const before = await readDBState();
+    expect(loginErrorOf(await signInWithGoogle(await registerGoogleAccount({ email }), b2b()))).toBe("not_invited");
+    expect(await readDBState()).toEqual(before);
+    expect(await countRows("invitation", "email = ? AND accepted_at IS NULL AND revoked_at IS NULL", email)).toBe(1);
+  });
+
+  it("SEC-62: with pending invitations from two organizations, the one whose link was clicked is accepted, not the newest", async () => {
+    const clicked = await insertUser({ role: "org_admin" });
+    const newer = await insertUser({ role: "org_admin" });
+    const email = uniqueEmail("invited-twice");
+    const invitationToken = await invite(clicked, email, "readonly");
+    await invite(newer, email, "org_admin");
+    const me = await signInAndReadMe(await registerGoogleAccount({ email }), { mode: "b2b", invitationToken });
+    expect(me).toMatchObject({ organization_id: clicked.organizationId, role: "readonly" });
+    expect(
+      await countRows(
+        "invitation",
+        "email = ? AND organization_id = ? AND accepted_at IS NULL AND revoked_at IS NULL",
+        email,
+        newer.organizationId,
+      ),
+    ).toBe(1);
+  });
+
+  it("SEC-62: B2C started from an invitation link joins the inviting organization instead of creating one", async () => {
+    const owner = await insertUser({ role: "org_admin" });
+    const email = uniqueEmail("invited-b2c");
+    const invitationToken = await invite(owner, email, "member");
+    const organizations = await countRows("organization");
+    const me = await signInAndReadMe(await registerGoogleAccount({ email }), { invitationToken });
+    expect(me).toMatchObject({ organization_id: owner.organizationId, role: "member", has_password: false });
+    expect(await countRows("organization")).toBe(organizations);
+  });
+
+  it("SEC-62: the clicked invitation, sent to another address, is refused (not_invited) and nothing is written, in B2C too", async () => {
+    const owner = await insertUser({ role: "org_admin" });
+    const invitationToken = await invite(owner, uniqueEmail("invited"));
+    for (const client of [b2b(), googleClient()]) {
+      const stranger = await registerGoogleAccount();
+      const before = await readDBState();
+      expect(loginErrorOf(await signInWithGoogle(stranger, client, { invitationToken }))).toBe("not_invited");
+      expect(await readDBState()).toEqual(before);
+    }
+  });
+
+  it("SEC-62: the clicked invitation revoked between start and callback is refused, and another pending one for the email is not used instead", async () => {
+    const clicked = await insertUser({ role: "org_admin" });
+    const other = await insertUser({ role: "org_admin" });
+    const email = uniqueEmail("revoked-meanwhile");
+    const invitationToken = await invite(clicked, email);
+    await invite(other, email);
+    const account = await registerGoogleAccount({ email });
+    const client = b2b();
+    const authorizeURL = await startSignIn(client, { invitationToken });
+    await env.DB.prepare("UPDATE invitation SET revoked_at = ? WHERE organization_id = ? AND email = ?")
+      .bind(Date.now(), clicked.organizationId, email)
+      .run();
+    const before = await readDBState();
+    expect(loginErrorOf(await followCallback(client, await authorizeAtProvider(authorizeURL, account.subject)))).toBe(
+      "not_invited",
+    );
+    expect(await readDBState()).toEqual(before);
+  });
+
+  it("SEC-62: the signed state carries the invitation's id, never the link's token, and nothing of the token reaches the provider's URL", async () => {
+    const owner = await insertUser({ role: "org_admin" });
+    const invitationToken = await invite(owner, uniqueEmail("bound"));
+    const row = await env.DB.prepare("SELECT id FROM invitation WHERE token_hash = ?")
+      .bind(await hashToken(invitationToken))
+      .first<{ id: string }>();
+    const authorizeURL = await startSignIn(b2b(), { invitationToken });
+    expect(decodeJwt(authorizeURL.searchParams.get("state")!).inv).toBe(row!.id);
+    expect(authorizeURL.toString()).not.toContain(invitationToken);
+    // Without a link, the state binds nothing.
+    expect(decodeJwt((await startSignIn(b2b())).searchParams.get("state")!)).not.toHaveProperty("inv");
+  });
+
+  it("SEC-62: the start route refuses an invitation token that names no pending invitation (400 INVALID_TOKEN) and sets no cookie", async () => {
+    const owner = await insertUser({ role: "org_admin" });
+    const revoked = await invite(owner, uniqueEmail("revoked"));
+    await env.DB.prepare("UPDATE invitation SET revoked_at = ? WHERE organization_id = ?")
+      .bind(Date.now(), owner.organizationId)
+      .run();
+    for (const token of [revoked, "F".repeat(43), "not a token"]) {
+      const client = b2b();
+      const response = await client.get(
+        `/auth/oauth/google/authorize-url?invitation_token=${encodeURIComponent(token)}`,
+      );
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("INVALID_TOKEN");
+      expect(response.headers.getSetCookie()).toEqual([]);
+    }
+  });
+
+  it("SEC-62: an existing account signs in as itself from an invitation link; the invitation stays pending", async () => {
+    const owner = await insertUser({ role: "org_admin" });
+    const existing = await insertUser({ role: "member" });
+    const invitationToken = await invite(owner, existing.email, "org_admin");
+    const me = await signInAndReadMe(await registerGoogleAccount({ email: existing.email }), {
+      mode: "b2b",
+      invitationToken,
+    });
+    expect(me).toMatchObject({ id: existing.id, organization_id: existing.organizationId, role: "member" });
+    expect(await countRows("invitation", "email = ? AND accepted_at IS NULL", existing.email)).toBe(1);
   });
 });

@@ -64,6 +64,20 @@ describe("sys_admin: organizations", () => {
     expect(await countRows("organization")).toBe(before);
   });
 
+  it("SEC-56: admin_email counts against the recipient's invitation limit: the fourth organization in an hour is refused (429) and not created", async () => {
+    const admin = await createSysAdmin();
+    const adminEmail = uniqueEmail("founder");
+    const name = `Limited ${crypto.randomUUID()}`;
+    for (let i = 0; i < 3; i++) {
+      expect((await admin.client.post("/admin/organizations", { name, admin_email: adminEmail })).status).toBe(201);
+    }
+    const refused = await admin.client.post("/admin/organizations", { name, admin_email: adminEmail });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await countRows("organization", "name = ?", name)).toBe(3);
+    expect(await countRows("invitation", "email = ?", adminEmail)).toBe(3);
+  });
+
   it("lists organizations with pagination", async () => {
     const admin = await createSysAdmin();
     await createOrganization();

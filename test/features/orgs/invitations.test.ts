@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
-import { createClient } from "../../helpers/client";
-import { GOOD_PASSWORD, readEmailedToken, uniqueEmail } from "../../helpers/accounts";
+import { createClient, type TestClient } from "../../helpers/client";
+import { GOOD_PASSWORD, readEmailedToken, readOutbox, uniqueEmail } from "../../helpers/accounts";
 import { countRows, insertUser } from "../../helpers/factories";
-import { createOrganization, inviteAndAccept, signIn } from "../../helpers/orgs";
+import { createOrganization, inviteAndAccept, roleOf, signIn } from "../../helpers/orgs";
+import { readDBState } from "../../helpers/db-state";
+import { recordD1 } from "../../helpers/d1-recorder";
 import { hashToken } from "../../../src/lib/crypto";
 
 async function invite(inviter: ReturnType<typeof createClient>, role = "member", email = uniqueEmail("invitee")) {
@@ -93,13 +95,21 @@ describe("invitations", () => {
     expect((await invite(org.members.member.client, "readonly")).response.status).toBe(403);
   });
 
-  it("refuses to invite an email that already has an account (one user, one organization)", async () => {
+  it("SEC-57: an invited address that already had an account is refused at accept (409) by the link's holder only; nothing is written and the invitation stays pending", async () => {
     const org = await createOrganization();
-    const existing = await insertUser();
+    const existing = await insertUser({ role: "member" });
     const { response } = await invite(org.admin.client, "member", existing.email);
-    expect(response.status).toBe(409);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/already has an account/);
-    expect(await countRows("invitation", "email = ?", existing.email)).toBe(0);
+    expect(response.status).toBe(201);
+    const token = await readEmailedToken(createClient(), existing.email, "/accept-invitation");
+    const before = await readDBState();
+    const accepted = await createClient().post("/invitations/accept", { token, password: GOOD_PASSWORD });
+    expect(accepted.status).toBe(409);
+    expect(await accepted.json()).toEqual({
+      error: { code: "CONFLICT", message: expect.stringContaining("already has an account") },
+    });
+    expect(await readDBState()).toEqual(before);
+    expect(await countRows("invitation", "token_hash = ? AND accepted_at IS NULL", await hashToken(token))).toBe(1);
+    expect(await roleOf(existing.id)).toBe("member");
   });
 
   it("refuses accepting when the email got an account after the invitation", async () => {
@@ -164,5 +174,142 @@ describe("invitations", () => {
     expect(client.cookies.get("session_id")).not.toBe("G".repeat(43));
     expect((await client.get("/users/me")).status).toBe(200);
     expect((await signIn({ email, password: GOOD_PASSWORD }).then((c) => c.get("/users/me"))).status).toBe(200);
+  });
+});
+
+describe("SEC-57: inviting is no existence oracle", () => {
+  /** The response and the email with everything that names this invitation replaced by placeholders. */
+  async function inviteAndScrub(inviter: TestClient, email: string) {
+    const response = await inviter.post("/invitations", { email, role: "member" });
+    const body = (await response.json()) as Record<string, unknown>;
+    const outbox = await readOutbox(createClient(), email);
+    const scrub = (text: string) =>
+      text
+        .replaceAll(email, "<email>")
+        .replaceAll(String(body.id), "<id>")
+        .replace(/token=[A-Za-z0-9_-]{43}/g, "token=<token>")
+        .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "<time>");
+    return {
+      status: response.status,
+      headers: [...response.headers.keys()].filter((name) => name !== "x-request-id").sort(),
+      body: scrub(JSON.stringify(body)),
+      emails: outbox.map((message) => ({ subject: message.subject, text: scrub(message.text) })),
+      rows: await countRows("invitation", "email = ? AND accepted_at IS NULL AND revoked_at IS NULL", email),
+    };
+  }
+
+  it("SEC-57: an address with an account gets the same status, headers, body, email and rows as a free one", async () => {
+    const org = await createOrganization();
+    const existing = await insertUser();
+    const taken = await inviteAndScrub(org.admin.client, existing.email);
+    const free = await inviteAndScrub(org.admin.client, uniqueEmail("free"));
+    expect(taken.status).toBe(201);
+    expect(taken.emails).toHaveLength(1);
+    expect(taken.rows).toBe(1);
+    expect(taken).toEqual(free);
+  });
+
+  it("SEC-57: both answers come from the same database statements, in the same order (the same work)", async () => {
+    const org = await createOrganization();
+    const existing = await insertUser();
+    const statementsOf = async (email: string) => {
+      const recorder = recordD1();
+      const inviter = createClient({ env: { DB: recorder.binding } });
+      for (const [name, value] of org.admin.client.cookies) inviter.cookies.set(name, value);
+      expect((await inviter.post("/invitations", { email, role: "readonly" })).status).toBe(201);
+      return recorder.statements;
+    };
+    const taken = await statementsOf(existing.email);
+    const free = await statementsOf(uniqueEmail("free"));
+    expect(taken.length).toBeGreaterThan(3);
+    expect(taken).toEqual(free);
+    // And no statement looks the address up among the accounts.
+    expect(taken.filter((query) => /\bfrom "user"/.test(query))).toEqual([]);
+  });
+});
+
+describe("SEC-56: invitation limits", () => {
+  /** The same signed-in org_admin seen from another client IP (a session cookie works from anywhere). */
+  function fromAnotherIP(client: TestClient): TestClient {
+    const copy = createClient();
+    for (const [name, value] of client.cookies) copy.cookies.set(name, value);
+    return copy;
+  }
+
+  async function expectLimited(response: Response, email: string) {
+    expect(response.status).toBe(429);
+    expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+  }
+
+  it("SEC-56: one address gets at most 3 invitations an hour from all organizations and IPs together", async () => {
+    const email = uniqueEmail("target");
+    for (let i = 0; i < 3; i++) {
+      const org = await signIn(await insertUser({ role: "org_admin" }));
+      expect((await org.post("/invitations", { email, role: "member" })).status).toBe(201);
+    }
+    const fourth = await signIn(await insertUser({ role: "org_admin" }));
+    await expectLimited(await fourth.post("/invitations", { email, role: "member" }), email);
+    expect(await countRows("invitation", "email = ?", email)).toBe(3);
+    expect(await readOutbox(createClient(), email)).toHaveLength(3);
+    // The other addresses of that organization are not affected.
+    expect((await fourth.post("/invitations", { email: uniqueEmail(), role: "member" })).status).toBe(201);
+  });
+
+  it("SEC-56: re-inviting (revoke and re-send) counts against the recipient's limit too, and a refused one revokes nothing", async () => {
+    const org = await createOrganization();
+    const email = uniqueEmail("resent");
+    for (let i = 0; i < 3; i++) {
+      expect((await fromAnotherIP(org.admin.client).post("/invitations", { email, role: "member" })).status).toBe(201);
+    }
+    const pending = await readEmailedToken(createClient(), email, "/accept-invitation");
+    await expectLimited(await fromAnotherIP(org.admin.client).post("/invitations", { email, role: "readonly" }), email);
+    expect(await readOutbox(createClient(), email)).toHaveLength(3);
+    // The newest link still works: the refused re-invite changed nothing.
+    const accepted = await createClient().post("/invitations/accept", { token: pending, password: GOOD_PASSWORD });
+    expect(await accepted.json()).toMatchObject({ role: "member" });
+  });
+
+  it("SEC-56: one client IP sends at most 30 invitations an hour", async () => {
+    const org = await createOrganization();
+    const admin = org.admin.client;
+    for (let i = 0; i < 27; i++) {
+      expect((await admin.post("/invitations", { email: uniqueEmail(), role: "readonly" })).status).toBe(201);
+    }
+    const email = uniqueEmail("over-ip");
+    await expectLimited(await admin.post("/invitations", { email, role: "readonly" }), email);
+    expect(await countRows("invitation", "email = ?", email)).toBe(0);
+    expect(await readOutbox(createClient(), email)).toHaveLength(0);
+    // The same admin from another IP is still within the organization's budget.
+    expect((await fromAnotherIP(admin).post("/invitations", { email, role: "readonly" })).status).toBe(201);
+  });
+
+  it("SEC-56: one organization sends at most 100 invitations a day, from any number of IPs", async () => {
+    const owner = await insertUser({ role: "org_admin" });
+    const admin = await signIn(owner);
+    let client = admin;
+    for (let i = 0; i < 100; i++) {
+      if (i % 25 === 0) client = fromAnotherIP(admin);
+      expect((await client.post("/invitations", { email: uniqueEmail(), role: "readonly" })).status).toBe(201);
+    }
+    const email = uniqueEmail("over-org");
+    await expectLimited(await fromAnotherIP(admin).post("/invitations", { email, role: "readonly" }), email);
+    expect(await countRows("invitation", "email = ?", email)).toBe(0);
+    expect(await countRows("invitation", "organization_id = ?", owner.organizationId)).toBe(100);
+  });
+
+  it("keeps the organization's name, which its creator chose, out of the subject and on one quoted line in the body", async () => {
+    const owner = await insertUser({ role: "org_admin" });
+    await env.DB.prepare("UPDATE organization SET name = ? WHERE id = ?")
+      .bind("Acme\n\nYour account is locked. Verify it at https://evil.example", owner.organizationId)
+      .run();
+    const email = uniqueEmail();
+    expect((await (await signIn(owner)).post("/invitations", { email, role: "member" })).status).toBe(201);
+    const [message] = await readOutbox(createClient(), email);
+    expect(message!.subject).toBe("You have been invited to join an organization");
+    expect(message!.text).toContain(
+      'Its name, as chosen by whoever created it, is: "Acme Your account is locked. Verify it at https://evil.example".',
+    );
+    expect(message!.text).not.toContain("\n\nYour account is locked");
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createOrganization, roleOf, signIn } from "../../helpers/orgs";
+import { createClient } from "../../helpers/client";
+import { GOOD_PASSWORD, readEmailedToken, uniqueEmail } from "../../helpers/accounts";
+import { createOrganization, createSysAdmin, inviteAndAccept, roleOf, signIn } from "../../helpers/orgs";
 import { auditActions, countRows } from "../../helpers/factories";
+import { ASSIGNABLE_ROLES, type AssignableRole } from "../../../src/lib/roles";
 
 describe("organization members", () => {
   it("lists the caller's organization and its members", async () => {
@@ -115,5 +118,91 @@ describe("organization members", () => {
       409,
     );
     expect(await countRows("audit_log", "action = 'member_removed'")).toBe(before + 1);
+  });
+});
+
+describe("SEC-62: a pending invitation never outlives its inviter's authority", () => {
+  /** The second org_admin sends one invitation of each role; the owner sends one too. */
+  async function organizationWithInvitations() {
+    const org = await createOrganization();
+    const inviter = org.members.org_admin;
+    const sent: Record<AssignableRole, string> = { readonly: "", member: "", org_admin: "" };
+    for (const role of ASSIGNABLE_ROLES) {
+      sent[role] = uniqueEmail(`by-inviter-${role}`);
+      expect((await inviter.client.post("/invitations", { email: sent[role], role })).status).toBe(201);
+    }
+    const byOwner = uniqueEmail("by-owner");
+    expect((await org.admin.client.post("/invitations", { email: byOwner, role: "org_admin" })).status).toBe(201);
+    return { org, inviter, sent, byOwner };
+  }
+
+  async function isPending(email: string): Promise<boolean> {
+    return (await countRows("invitation", "email = ? AND accepted_at IS NULL AND revoked_at IS NULL", email)) === 1;
+  }
+
+  /** The emailed link's answer: 201 for a usable invitation, 400 INVALID_TOKEN for a revoked one. */
+  async function acceptStatus(email: string): Promise<number> {
+    const token = await readEmailedToken(createClient(), email, "/accept-invitation");
+    return (await createClient().post("/invitations/accept", { token, password: GOOD_PASSWORD })).status;
+  }
+
+  it("SEC-62: removing the inviter revokes every invitation they sent, in the same batch; others' stay", async () => {
+    const { org, inviter, sent, byOwner } = await organizationWithInvitations();
+    expect((await org.admin.client.delete(`/organization/users/${inviter.id}`)).status).toBe(204);
+    for (const email of Object.values(sent)) expect(await isPending(email)).toBe(false);
+    expect(await acceptStatus(sent.member)).toBe(400);
+    expect(await isPending(byOwner)).toBe(true);
+    const { invitations } = (await (await org.admin.client.get("/invitations")).json()) as {
+      invitations: { email: string }[];
+    };
+    expect(invitations.map((invitation) => invitation.email)).toEqual([byOwner]);
+    expect(
+      await countRows(
+        "audit_log",
+        "action = 'invitation_revoked' AND actor_user_id = ? AND json_extract(details, '$.reason') = 'inviter_removed'",
+        org.admin.id,
+      ),
+    ).toBe(1);
+  });
+
+  it("SEC-62: demoting the inviter revokes the invitations above their new role and keeps the rest", async () => {
+    const { org, inviter, sent, byOwner } = await organizationWithInvitations();
+    expect((await org.admin.client.patch(`/organization/users/${inviter.id}`, { role: "member" })).status).toBe(204);
+    expect(await isPending(sent.org_admin)).toBe(false);
+    expect(await isPending(sent.member)).toBe(true);
+    expect(await isPending(sent.readonly)).toBe(true);
+    expect(await isPending(byOwner)).toBe(true);
+    expect(await acceptStatus(sent.org_admin)).toBe(400);
+
+    expect((await org.admin.client.patch(`/organization/users/${inviter.id}`, { role: "readonly" })).status).toBe(204);
+    expect(await isPending(sent.member)).toBe(false);
+    expect(await isPending(sent.readonly)).toBe(true);
+    expect(await acceptStatus(sent.readonly)).toBe(201);
+  });
+
+  it("SEC-62: a demotion refused by its compare-and-set (the last org_admin) revokes nothing", async () => {
+    // A sys_admin's organization whose only org_admin sent an invitation.
+    const sysAdmin = await createSysAdmin();
+    const onlyAdmin = await inviteAndAccept(sysAdmin.client, "org_admin");
+    const email = uniqueEmail("kept");
+    expect((await onlyAdmin.client.post("/invitations", { email, role: "org_admin" })).status).toBe(201);
+    const before = await countRows("audit_log", "action = 'invitation_revoked'");
+    expect((await sysAdmin.client.patch(`/organization/users/${onlyAdmin.id}`, { role: "member" })).status).toBe(409);
+    expect(await roleOf(onlyAdmin.id)).toBe("org_admin");
+    expect(await isPending(email)).toBe(true);
+    expect(await countRows("audit_log", "action = 'invitation_revoked'")).toBe(before);
+  });
+
+  it("SEC-62: suspending the inviter revokes every invitation they sent, with their sessions, in one batch", async () => {
+    const { inviter, sent, byOwner } = await organizationWithInvitations();
+    const sysAdmin = await createSysAdmin();
+    expect((await sysAdmin.client.post(`/users/${inviter.id}/suspend`)).status).toBe(204);
+    for (const email of Object.values(sent)) expect(await isPending(email)).toBe(false);
+    expect(await acceptStatus(sent.readonly)).toBe(400);
+    expect(await isPending(byOwner)).toBe(true);
+    expect(await countRows("session", "user_id = ?", inviter.id)).toBe(0);
+    // Activating again gives the person back their access, not the revoked invitations.
+    expect((await sysAdmin.client.post(`/users/${inviter.id}/activate`)).status).toBe(204);
+    expect(await isPending(sent.member)).toBe(false);
   });
 });

@@ -37,7 +37,10 @@ describe("password reset", () => {
     const { client, token } = await requestReset(account.email);
     const response = await client.post("/password/reset", { token, new_password: NEW_PASSWORD });
     expect(response.status).toBe(200);
-    expect(response.headers.get("set-cookie")).toBeNull();
+    // No session: only the device cookie of SEC-55, which signs nobody in.
+    const cookies = response.headers.getSetCookie().map((line) => line.slice(0, line.indexOf("=")));
+    expect(cookies).toEqual(["login_device"]);
+    expect((await client.get("/users/me")).status).toBe(401);
     expect((await account.client.get("/users/me")).status).toBe(401);
 
     expect(
@@ -98,6 +101,28 @@ describe("password reset", () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await client.post("/password/forgot", { email: uniqueEmail() })).status);
     expect(statuses).toEqual([202, 202, 202, 429]);
+  });
+
+  it("SEC-56 sends one address at most 3 reset emails an hour from any number of IPs, answering every request alike", async () => {
+    const user = await insertUser();
+    const unknownEmail = uniqueEmail();
+    const known: Response[] = [];
+    const unknown: Response[] = [];
+    for (let i = 0; i < 5; i++) {
+      known.push(await createClient().post("/password/forgot", { email: user.email }));
+      unknown.push(await createClient().post("/password/forgot", { email: unknownEmail }));
+    }
+    const first = await known[0]!.text();
+    for (const response of [...known.slice(1), ...unknown]) {
+      expect(response.status).toBe(202);
+      expect(await response.text()).toBe(first);
+    }
+    const resets = (await readOutbox(createClient(), user.email)).filter((m) => m.subject === "Reset your password");
+    expect(resets).toHaveLength(3);
+    expect(await countRows("email_token", "user_id = ? AND purpose = 'reset_password'", user.id)).toBe(3);
+    // Another address is not affected by this one's limit.
+    const other = await insertUser();
+    await requestReset(other.email);
   });
 });
 

@@ -1,0 +1,1 @@
+CREATE INDEX `invitation_inviter_pending_idx` ON `invitation` (`invited_by_user_id`) WHERE accepted_at IS NULL AND revoked_at IS NULL;
