@@ -4,7 +4,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env";
 import { AppError } from "./errors";
-import { createRouter } from "./openapi/app-factory";
+import { createRouter } from "./platform/openapi/app-factory";
 import { securityHeaders } from "./middleware/security-headers";
 import { loopbackOnlyInDev } from "./middleware/loopback-only";
 import { requestContext } from "./middleware/request-context";
@@ -32,7 +32,9 @@ import { billingRoutes, subscriptionRoutes } from "./features/billing/routes";
 import { webhookRoutes } from "./features/billing/webhook-routes";
 import { devRoutes } from "./features/dev/routes";
 import { DOCS_PATH, docsResponseHeaders, docsRoutes } from "./features/docs/routes";
-import { serveOpenAPIDocument } from "./openapi/document";
+import { serveOpenAPIDocument } from "./platform/openapi/document";
+import { provideServices } from "./platform/service-context";
+import { createQuotaMeter } from "./features/plans/quota";
 import { BODY_LIMIT_BYTES, BODY_LIMIT_OVERRIDES, formatBytes } from "./platform/body-limits";
 
 function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
@@ -54,6 +56,7 @@ export function createApp() {
   app.use(loopbackOnlyInDev);
   app.use(corsPolicy);
   app.use(requestContext);
+  app.use(provideServices({ createQuotaMeter }));
   const defaultBodyLimit = limitBody(BODY_LIMIT_BYTES);
   const bodyLimitOverrides = new Map(
     Object.entries(BODY_LIMIT_OVERRIDES).map(([path, size]) => [path, limitBody(size)]),

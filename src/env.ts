@@ -1,8 +1,6 @@
-// Worker bindings and the per-request variables that middleware hands to routes.
+// The worker's bindings: vars, secrets, D1, the rate-limit object and Workers AI. Bindings only:
+// each middleware declares the context variables it sets in its own file (ContextVariableMap).
 import type { RateLimiter } from "./rate-limit/rate-limiter";
-import type { Config } from "./config";
-import type { Database } from "./db/client";
-import type { SessionContext } from "./sessions/service";
 
 export interface Env {
   DB: D1Database;
@@ -49,16 +47,7 @@ export interface Env {
   AI?: Ai;
 }
 
-interface AppVariables {
-  requestId: string;
-  config: Config;
-  db: Database;
-  clientIP: string | null;
-  /** Set by the session loader when a valid session cookie came with the request. */
-  session: SessionContext | null;
-}
-
+/** The Hono environment of every router; variables come from the middlewares' ContextVariableMap. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: AppVariables;
 }

@@ -10,8 +10,9 @@ import { createLLMClient } from "../../src/features/ai/llm";
 import { buildCopilotMessages } from "../../src/features/ai/copilot-service";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservation } from "../../src/features/ai/ledger";
 import { boundInputTokens } from "../../src/features/ai/llm/types";
-import { validateSessionToken } from "../../src/sessions/service";
+import { validateSessionToken } from "../../src/platform/sessions/service";
 import { readSessionCookie } from "../../src/middleware/session-cookie";
+import { serviceContextFrom } from "../../src/platform/service-context";
 
 const FREE = { inputUSDPerMillion: 0, outputUSDPerMillion: 0 };
 
@@ -34,11 +35,11 @@ export function registerLedgerBenchRoutes(app: OpenAPIHono<AppEnv>): void {
    * three settings), the reservation batch, then the settlement (policy again + its batch).
    */
   app.post("/bench/ledger/cycle", async (c) => {
-    const db = createDB(c.env.DB);
+    const ctx = serviceContextFrom(c);
     const organizationId = c.req.query("org") ?? "";
-    const policy = await loadLedgerPolicy(db, organizationId);
+    const policy = await loadLedgerPolicy(ctx, organizationId);
     const reservation = await reserveAITokens(
-      db,
+      ctx,
       {
         organizationId,
         userId: c.req.query("user") ?? null,
@@ -50,7 +51,12 @@ export function registerLedgerBenchRoutes(app: OpenAPIHono<AppEnv>): void {
       },
       policy,
     );
-    const outcome = await settleAIReservation(db, reservation, { inputTokens: 60, outputTokens: 200 }, { price: FREE });
+    const outcome = await settleAIReservation(
+      ctx,
+      reservation,
+      { inputTokens: 60, outputTokens: 200 },
+      { price: FREE },
+    );
     return c.json({ charged: outcome.chargedTokens }, 200);
   });
 

@@ -10,8 +10,8 @@ import { handleScheduled } from "../../src/cron/scheduled";
 import { organizations } from "../../src/db/schema";
 import { hashToken } from "../../src/lib/crypto";
 import { getPasswordHashingStats } from "../../src/lib/password";
-import { findValidSession } from "../../src/sessions/repo";
-import { validateSessionToken } from "../../src/sessions/service";
+import { findValidSession } from "../../src/platform/sessions/repo";
+import { validateSessionToken } from "../../src/platform/sessions/service";
 import { readSessionCookie } from "../../src/middleware/session-cookie";
 import { registerLedgerBenchRoutes } from "../ai/routes";
 

@@ -498,7 +498,7 @@ export function mixedReport(result) {
     "The bound is never below the real count (test/features/ai/token-bound.test.ts proves it on adversarial and generated text); the old estimate was",
     "below it for digits (the attack of issue 11), where the operator paid past the cap. The price is fewer calls in flight per cap: a call reserves",
     "more, and a cap that is nearly spent refuses earlier. Settlement still charges only what the provider reports, so the tokens an organization",
-    "can use per period do not change; only how many calls may run at the same moment does.",
+    "can use per period do not change (but for calls that end early without the provider's usage, now charged what they reserved); only how many calls may run at the same moment does.",
     "",
   ];
   return { summaryRow, lines };

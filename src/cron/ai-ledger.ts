@@ -4,7 +4,7 @@
 //
 // Reclaim settles through the same compare-and-set as a live settlement, so a late settlement
 // racing the reclaim is charged once: whichever stamps the reservation first.
-import type { Database } from "../db/client";
+import type { ServiceContext } from "../platform/service-context";
 import { summarizeError } from "../db/error-summary";
 import { logEvent } from "../lib/log";
 import { calendarMonthOf } from "../features/plans/period";
@@ -43,7 +43,8 @@ export interface AILedgerReport {
 /** Free when a model lost its price after the call: the tokens still count against the cap. */
 const UNPRICED: AIPrice = { inputUSDPerMillion: 0, outputUSDPerMillion: 0 };
 
-async function reclaimExpired(db: Database, now: number, report: AILedgerReport): Promise<void> {
+async function reclaimExpired(ctx: ServiceContext, now: number, report: AILedgerReport): Promise<void> {
+  const { db } = ctx;
   const policies = new Map<string, Promise<LedgerPolicy>>();
   const prices = new Map<string, Promise<AIPrice>>();
   for (let batch = 0; batch < AI_RECLAIM_MAX_BATCHES; batch++) {
@@ -51,7 +52,7 @@ async function reclaimExpired(db: Database, now: number, report: AILedgerReport)
     for (const reservation of expired) {
       let policy = policies.get(reservation.organizationId);
       if (!policy) {
-        policy = loadLedgerPolicy(db, reservation.organizationId, now);
+        policy = loadLedgerPolicy(ctx, reservation.organizationId, now);
         policies.set(reservation.organizationId, policy);
       }
       const priceKey = `${reservation.provider}\u0000${reservation.model}`;
@@ -65,7 +66,7 @@ async function reclaimExpired(db: Database, now: number, report: AILedgerReport)
       let outcome: SettlementOutcome;
       try {
         outcome = await settleAIReservation(
-          db,
+          ctx,
           reservation,
           { inputTokens: 0, outputTokens: reservation.tokens },
           { price: await price, policy: await policy, isReclaimed: true, now },
@@ -101,7 +102,8 @@ async function reclaimExpired(db: Database, now: number, report: AILedgerReport)
   report.incomplete = true;
 }
 
-export async function maintainAILedger(db: Database, options: { now?: number } = {}): Promise<AILedgerReport> {
+export async function maintainAILedger(ctx: ServiceContext, options: { now?: number } = {}): Promise<AILedgerReport> {
+  const { db } = ctx;
   const now = options.now ?? Date.now();
   const report: AILedgerReport = {
     reservations_reclaimed: 0,
@@ -112,7 +114,7 @@ export async function maintainAILedger(db: Database, options: { now?: number } =
     credit_balances_drifted: 0,
     incomplete: false,
   };
-  await reclaimExpired(db, now, report);
+  await reclaimExpired(ctx, now, report);
   report.periods_rolled_over = await rollOverPeriods(db, now, calendarMonthOf(now).start, ROLLOVER_LIMIT);
 
   for (const drift of await repairDrift(db, DRIFT_LIMIT)) {

@@ -2,7 +2,9 @@
 import type { Env } from "../env";
 import { requireConfig } from "../config";
 import { createDB } from "../db/client";
+import { createQuotaMeter } from "../features/plans/quota";
 import { logEvent } from "../lib/log";
+import { createServiceContext } from "../platform/service-context";
 import { pruneExpired, type PruneReport } from "./prune-expired";
 import { maintainAILedger, type AILedgerReport } from "./ai-ledger";
 
@@ -17,7 +19,21 @@ export async function runMaintenance(env: Env, trigger: string): Promise<Mainten
   const started = Date.now();
   const db = createDB(env.DB);
   const prune = await pruneExpired(db, { sessionRetentionDays: config.session.retentionDays });
-  const ai = await maintainAILedger(db);
+  const ctx = createServiceContext({
+    env,
+    db,
+    config,
+    providers: { createQuotaMeter },
+    ip: null,
+    userAgent: null,
+    // The job awaits its own work; a task it defers runs now, and its failure is logged, never thrown.
+    defer(task) {
+      void task().catch((error: unknown) =>
+        logEvent("error", "deferred_task_failed", { trigger, error: String(error) }),
+      );
+    },
+  });
+  const ai = await maintainAILedger(ctx);
   const report = { prune, ai, duration_ms: Date.now() - started };
   logEvent("info", "maintenance_completed", { trigger, ...report });
   return report;

@@ -4,7 +4,7 @@
 // rows chosen by an indexed subquery (no id lists are bound), and a run stops after MAX_BATCHES.
 // Deleting rows that are already gone is a no-op, so two runs at once are safe.
 import type { Database } from "../db/client";
-import { deleteExpiredSessionsBatch } from "../sessions/repo";
+import { deleteExpiredSessionsBatch } from "../platform/sessions/repo";
 import { deleteStaleTokensBatch } from "../features/auth/email-token-repo";
 import { deleteOldDevEmailsBatch } from "../email/stub";
 import { DAY_MS } from "../lib/time";

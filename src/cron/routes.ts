@@ -1,9 +1,9 @@
 // POST /cron/run: the maintenance job for external schedulers, behind the cron bearer secret.
 import { z } from "@hono/zod-openapi";
-import { createRouter } from "../openapi/app-factory";
-import { defineRoute } from "../openapi/define-route";
+import { createRouter } from "../platform/openapi/app-factory";
+import { defineRoute } from "../platform/openapi/define-route";
 import { CRON_SECRET } from "../middleware/access";
-import { jsonResponse } from "../features/route-helpers";
+import { jsonResponse } from "../platform/route-helpers";
 import { CRON_RUN_PATH } from "../platform/server-routes";
 import { runMaintenance } from "./maintenance";
 

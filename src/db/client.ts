@@ -1,4 +1,5 @@
 // The drizzle client for a D1 binding. Never created at module scope: bindings arrive with requests.
+import { sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -21,4 +22,14 @@ export function createDB(binding: D1Database): Database {
     databases.set(binding, db);
   }
   return db;
+}
+
+/** The D1 binding under a drizzle instance (drizzle sets $client; its Database type omits it). */
+export function d1Of(db: Database): D1Database {
+  return (db as Database & { $client: D1Database }).$client;
+}
+
+/** The cheapest round trip to D1; throws when the database cannot be reached. */
+export async function pingDatabase(db: Database): Promise<void> {
+  await db.run(sql`SELECT 1`);
 }

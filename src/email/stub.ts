@@ -1,5 +1,5 @@
 // Development provider: stores messages in D1 for GET /dev/emails instead of sending them.
-import { inArray, lt } from "drizzle-orm";
+import { desc, eq, inArray, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { devEmails } from "../db/schema";
 import { logEvent } from "../lib/log";
@@ -30,4 +30,14 @@ export async function deleteOldDevEmailsBatch(db: Database, cutoff: number, batc
     .limit(batchSize);
   const deleted = await db.delete(devEmails).where(inArray(devEmails.id, victims)).returning({ id: devEmails.id });
   return deleted.length;
+}
+
+/** The newest outbox messages, to one recipient or to anyone. */
+export function listDevEmails(db: Database, options: { recipient?: string; limit: number }) {
+  return db
+    .select()
+    .from(devEmails)
+    .where(options.recipient === undefined ? undefined : eq(devEmails.recipient, options.recipient))
+    .orderBy(desc(devEmails.id))
+    .limit(options.limit);
 }

@@ -6,8 +6,15 @@ import { misconfiguredError } from "../config";
 import { AppError } from "../errors";
 import { hasRoleAtLeast, type Role } from "../lib/roles";
 import { timingSafeEqual } from "../lib/crypto";
-import { validateSessionToken } from "../sessions/service";
+import { type SessionContext, validateSessionToken } from "../platform/sessions/service";
 import { readSessionCookie } from "./session-cookie";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by a role gate once the session cookie proved valid; unset on routes that need none. */
+    session: SessionContext | undefined;
+  }
+}
 
 /**
  * Who may call a route: anyone, a session of at least a role, the cron bearer secret, or a

@@ -4,7 +4,7 @@ import type { Env } from "../env";
 import { RateLimitedError } from "../errors";
 import { hashToken } from "../lib/crypto";
 import type { BackoffResult, LoginClientScope } from "../rate-limit/rate-limiter";
-import { callLimiter, clientIPKey } from "./rate-limit";
+import { callLimiter, clientIPKey } from "../platform/rate-limit";
 
 /** Prefix of the per-account back-off objects; the rest of the name is SHA-256 of the email. */
 const LOGIN_ACCOUNT_PREFIX = "login-account";

@@ -2,7 +2,20 @@
 import { createMiddleware } from "hono/factory";
 import { requireConfig } from "../config";
 import { createDB } from "../db/client";
+import type { Config } from "../config";
+import type { Database } from "../db/client";
 import type { AppEnv } from "../env";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** A random id per request, echoed as X-Request-Id and in every log line of the request. */
+    requestId: string;
+    /** CF-Connecting-IP, or null when the edge did not set it (see readClientIP). */
+    clientIP: string | null;
+    config: Config;
+    db: Database;
+  }
+}
 
 /**
  * The client IP is CF-Connecting-IP, which Cloudflare's edge sets and overwrites; the
@@ -16,7 +29,6 @@ export function readClientIP(headers: Headers): string | null {
 export const requestContext = createMiddleware<AppEnv>(async function requestContext(c, next) {
   c.set("requestId", crypto.randomUUID());
   c.set("clientIP", readClientIP(c.req.raw.headers));
-  c.set("session", null);
   c.set("config", requireConfig(c.env));
   c.set("db", createDB(c.env.DB));
   await next();

@@ -11,7 +11,6 @@
 // https://developers.cloudflare.com/durable-objects/api/sql-storage/
 // https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env";
 import {
   type BackoffResult,
   type LoginClientScope,
@@ -33,11 +32,13 @@ function secondsUntil(epochMs: number, now: number): number {
   return Math.max(1, Math.ceil((epochMs - now) / SECOND_MS));
 }
 
-export class RateLimiter extends DurableObject<Env> {
+// The object reads no binding, so it takes none by type: env.ts names this class for its namespace,
+// and importing Env back here would make the two modules a cycle.
+export class RateLimiter extends DurableObject<unknown> {
   /** False after alarm() deleted all storage (tables included) while this instance stayed in memory. */
   private hasSchema = false;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => this.ensureSchema());
   }

@@ -2,7 +2,7 @@
 // routes without anyone editing a hand-written list.
 import type { ZodType } from "zod";
 import { app } from "../../src/app";
-import { listRoutes } from "../../src/openapi/route-table";
+import { listRoutes } from "../../src/platform/openapi/route-table";
 import { ROLES } from "../../src/lib/roles";
 import { findSettingDefinition, listSettingKeys } from "../../src/features/settings/definitions";
 import { GOOD_PASSWORD, uniqueEmail } from "./accounts";

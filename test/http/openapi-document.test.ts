@@ -3,8 +3,8 @@
 // routes document text/plain, and each description states the access rule.
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../src/app";
-import { listRoutes } from "../../src/openapi/route-table";
-import { ACCESS_EXTENSION } from "../../src/openapi/define-route";
+import { listRoutes } from "../../src/platform/openapi/route-table";
+import { ACCESS_EXTENSION } from "../../src/platform/openapi/define-route";
 import { ERRORS } from "../../src/errors";
 import { createClient } from "../helpers/client";
 import { routeLabel } from "../helpers/route-registry";

@@ -4,8 +4,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
-import { listRoutes, UNDECLARED_ACCESS } from "../../src/openapi/route-table";
-import { ACCESS_EXTENSION } from "../../src/openapi/define-route";
+import { listRoutes, UNDECLARED_ACCESS } from "../../src/platform/openapi/route-table";
+import { ACCESS_EXTENSION } from "../../src/platform/openapi/define-route";
 import { ROLES, type Role } from "../../src/lib/roles";
 import { createClient, randomIP, type TestClient } from "../helpers/client";
 import { signedInAccount } from "../helpers/accounts";

@@ -9,7 +9,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../src/app";
-import { listRoutes } from "../../src/openapi/route-table";
+import { listRoutes } from "../../src/platform/openapi/route-table";
 import { hasRoleAtLeast, ROLES, type Role } from "../../src/lib/roles";
 import { createClient, type TestClient } from "../helpers/client";
 import { sendFromFreshIP } from "../helpers/route-matrix";

@@ -2,7 +2,7 @@
 // map of src/openapi/validation-hook.ts, and never echoes a submitted value.
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { describeIssue, listFieldErrors } from "../../src/openapi/validation-hook";
+import { describeIssue, listFieldErrors } from "../../src/platform/openapi/validation-hook";
 import { createClient } from "../helpers/client";
 
 interface ValidationBody {

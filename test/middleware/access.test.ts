@@ -22,7 +22,6 @@ function buildApp(access: Access, bindings: Env = env) {
   app.use(async function stubRequestContext(c, next) {
     c.set("config", requireConfig(c.env));
     c.set("db", createDB(c.env.DB));
-    c.set("session", null);
     await next();
   });
   app.post("/target", requireAccess(access), (c) => {

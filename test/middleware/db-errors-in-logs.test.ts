@@ -13,6 +13,7 @@ import { loadLedgerPolicy, reserveAITokens } from "../../src/features/ai/ledger"
 import { HOUR_MS } from "../../src/lib/time";
 import { createAIOrganization } from "../helpers/ai";
 import { createClient } from "../helpers/client";
+import { testServiceContext } from "../helpers/service-context";
 
 const MARKER = "leakmarker7q3z";
 
@@ -118,7 +119,7 @@ describe("SEC-63 database errors in logs", () => {
     const org = await createAIOrganization();
     const db = createDB(env.DB);
     await reserveAITokens(
-      db,
+      testServiceContext({ db }),
       {
         organizationId: org.id,
         userId: org.userId,
@@ -128,7 +129,7 @@ describe("SEC-63 database errors in logs", () => {
         ttlSeconds: 60,
         ip: null,
       },
-      await loadLedgerPolicy(db, org.id),
+      await loadLedgerPolicy(testServiceContext({ db }), org.id),
     );
     // D1_TYPE_ERROR quotes the value it refused: the settlement batch fails with one.
     const failing = d1FailingOnMarker({
@@ -136,12 +137,14 @@ describe("SEC-63 database errors in logs", () => {
       anyValue: true,
       message: `D1_TYPE_ERROR: Type 'object' not supported for value '${MARKER}'`,
     });
-    const report = await maintainAILedger(createDB(failing), { now: Date.now() + 2 * HOUR_MS });
+    const report = await maintainAILedger(testServiceContext({ db: createDB(failing) }), {
+      now: Date.now() + 2 * HOUR_MS,
+    });
     expect(report.incomplete).toBe(true);
     expect(events("ai_reclaim_failed")[0]).toMatchObject({ error: "database_error", db_code: "D1_TYPE_ERROR" });
     expect(lines.join("\n")).not.toContain(MARKER);
     // Left open for the next run, which reclaims it.
-    await maintainAILedger(db, { now: Date.now() + 2 * HOUR_MS });
+    await maintainAILedger(testServiceContext({ db }), { now: Date.now() + 2 * HOUR_MS });
   });
 
   it("SEC-63 a statement's shape keeps its structure and drops every literal", () => {

@@ -4,8 +4,9 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv, Env } from "../../src/env";
 import { handleError } from "../../src/middleware/error-handler";
-import { RATE_LIMITS, rateLimit, type RateLimitPolicy } from "../../src/middleware/rate-limit";
-import { toIPBucket } from "../../src/middleware/ip-bucket";
+import { RATE_LIMITS, type RateLimitPolicy } from "../../src/platform/rate-limit";
+import { rateLimit } from "../../src/middleware/rate-limit";
+import { toIPBucket } from "../../src/platform/ip-bucket";
 import { readClientIP } from "../../src/middleware/request-context";
 import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
 

@@ -1,7 +1,7 @@
 // A 403 or 429 leaves one server log line that says why (the rule or the limit), for the operator
 // and the newcomer watching `npm run dev`, and nothing secret: no IP, email, cookie or password.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { RATE_LIMITS } from "../../src/middleware/rate-limit";
+import { RATE_LIMITS } from "../../src/platform/rate-limit";
 import { createClient } from "../helpers/client";
 import { insertUser } from "../helpers/factories";
 import { signIn } from "../helpers/orgs";

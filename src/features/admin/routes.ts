@@ -1,9 +1,10 @@
 // HTTP for /admin/stats (sys_admin): the fleet at a glance.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
-import { jsonResponse } from "../route-helpers";
+import { jsonResponse } from "../../platform/route-helpers";
 import { AdminStatsSchema, StatsQuerySchema } from "./schemas";
+import { serviceContextFrom } from "../../platform/service-context";
 import { getAdminStats } from "./service";
 
 const stats = defineRoute(
@@ -20,5 +21,5 @@ const stats = defineRoute(
 );
 
 export const adminStatsRoutes = createRouter().openapi(stats, async (c) =>
-  c.json(await getAdminStats(c.get("db"), c.req.valid("query").days), 200),
+  c.json(await getAdminStats(serviceContextFrom(c), c.req.valid("query").days), 200),
 );

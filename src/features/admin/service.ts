@@ -1,14 +1,14 @@
 // The operator's view of the fleet (sys_admin): signups, live sessions, plans and AI spend.
-import type { Database } from "../../db/client";
+import type { ServiceContext } from "../../platform/service-context";
 import { DAY_MS, toISOString } from "../../lib/time";
 import { readStats } from "./repo";
 
 const toDay = (epochMs: number) => toISOString(epochMs).slice(0, 10);
 
 /** The last `days` UTC days, today included, so two reads on one day agree. */
-export async function getAdminStats(db: Database, days: number, now = Date.now()) {
+export async function getAdminStats(ctx: ServiceContext, days: number, now = Date.now()) {
   const since = Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
-  const stats = await readStats(db, since, now);
+  const stats = await readStats(ctx.db, since, now);
   return {
     days,
     since: toISOString(since),

@@ -5,10 +5,10 @@
 import { misconfiguredError, requireSubsystemConfig } from "../../config";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
-import type { ServiceContext } from "../service-context";
-import type { Actor } from "../orgs/members-service";
+import type { ServiceContext } from "../../platform/service-context";
+import type { Actor } from "../../platform/actor";
 import { getNote } from "../notes/service";
-import type { NoteRow } from "../notes/repo";
+import type { NoteRow } from "../notes/service";
 import { createLLMClient } from "./llm";
 import { boundInputTokens, type LLMMessage } from "./llm/types";
 import { findModelPrice } from "./account-repo";
@@ -54,7 +54,7 @@ export async function runCopilot(
   request: CopilotRequest,
   options: { fetch?: typeof fetch } = {},
 ): Promise<ReadableStream<Uint8Array>> {
-  const policy = await loadLedgerPolicy(ctx.db, actor.organizationId);
+  const policy = await loadLedgerPolicy(ctx, actor.organizationId);
   if (!policy.features.enable_ai) {
     throw new AppError("FEATURE_DISABLED", "AI features are not part of your organization's plan.", {
       feature: "enable_ai",
@@ -72,7 +72,7 @@ export async function runCopilot(
   }
   const messages = buildCopilotMessages(request.action, note, request.tone);
   const reservation = await reserveAITokens(
-    ctx.db,
+    ctx,
     {
       organizationId: actor.organizationId,
       userId: actor.userId,
@@ -92,7 +92,7 @@ export async function runCopilot(
     reservationId: reservation.id,
     defer: (task) => ctx.defer(task),
     settle: async (usage) => {
-      const outcome = await settleAIReservationWithRetry(ctx.db, reservation, usage, { price });
+      const outcome = await settleAIReservationWithRetry(ctx, reservation, usage, { price });
       logEvent("info", "ai_call_settled", {
         reservation_id: reservation.id,
         organization_id: actor.organizationId,

@@ -4,7 +4,7 @@
 //
 // Raw D1 statements, not drizzle: drizzle cannot put a parameterized raw query into db.batch()
 // (its SQLiteRaw has no prepared statement), and these need CTEs, changes() and scalar min/max.
-import type { Database } from "../../db/client";
+import { d1Of, type Database } from "../../db/client";
 import type { AIBucket } from "../../db/schema";
 
 /** Stands for "no limit" in capacity sums; far past any real count, far below int64 overflow. */
@@ -18,11 +18,6 @@ export interface LedgerLimits {
   isOverageEnabled: boolean;
   /** ai_overage_ceiling_tokens: most overage tokens per period. */
   overageCeiling: number;
-}
-
-/** The D1 binding under a drizzle instance (drizzle sets $client; its Database type omits it). */
-export function d1Of(db: Database): D1Database {
-  return (db as Database & { $client: D1Database }).$client;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The AI spend ledger's rules (SEC-52): what bounds an organization's spend, reserving the worst
 // case before a provider is called, and settling what a call really used exactly once.
-import type { Database } from "../../db/client";
+import type { ServiceContext } from "../../platform/service-context";
 import { summarizeError } from "../../db/error-summary";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
@@ -10,7 +10,7 @@ import type { BillingPeriod } from "../plans/period";
 import { resolveOrganizationPlan } from "../plans/service";
 import { readSetting } from "../settings/service";
 import { reserveTokens, settleReservation, type LedgerLimits, type SettlementRow } from "./ledger-repo";
-import { readAccountState } from "./account-repo";
+import { readAccountState, type AccountState } from "./account-repo";
 
 export interface LedgerPolicy {
   features: PlanFeatures;
@@ -19,12 +19,16 @@ export interface LedgerPolicy {
 }
 
 /** The organization's plan, billing period and overage switches, as the ledger applies them. */
-export async function loadLedgerPolicy(db: Database, organizationId: string, now = Date.now()): Promise<LedgerPolicy> {
+export async function loadLedgerPolicy(
+  ctx: ServiceContext,
+  organizationId: string,
+  now = Date.now(),
+): Promise<LedgerPolicy> {
   const [plan, isOrgOverageOn, isSystemOverageOn, overageCeiling] = await Promise.all([
-    resolveOrganizationPlan(db, organizationId, now),
-    readSetting(db, "organization", organizationId, "overage_enabled"),
-    readSetting(db, "system", "", "ai_overage_enabled"),
-    readSetting(db, "organization", organizationId, "ai_overage_ceiling_tokens"),
+    resolveOrganizationPlan(ctx, organizationId, now),
+    readSetting(ctx, "organization", organizationId, "overage_enabled"),
+    readSetting(ctx, "system", "", "ai_overage_enabled"),
+    readSetting(ctx, "organization", organizationId, "ai_overage_ceiling_tokens"),
   ]);
   return {
     features: plan.features,
@@ -64,7 +68,7 @@ export interface ReserveRequest {
  * caller must not contact the provider unless this returns.
  */
 export async function reserveAITokens(
-  db: Database,
+  ctx: ServiceContext,
   request: ReserveRequest,
   policy: LedgerPolicy,
   now = Date.now(),
@@ -79,9 +83,9 @@ export async function reserveAITokens(
     createdAt: now,
     expiresAt: now + request.ttlSeconds * 1000,
   };
-  if (await reserveTokens(db, reservation, policy.period.start, policy.limits)) return reservation;
+  if (await reserveTokens(ctx.db, reservation, policy.period.start, policy.limits)) return reservation;
 
-  const state = await readAccountState(db, request.organizationId);
+  const state = await readAccountState(ctx.db, request.organizationId);
   const details = {
     requested_tokens: reservation.tokens,
     allotment_used: state?.allotmentUsed ?? 0,
@@ -92,7 +96,7 @@ export async function reserveAITokens(
     overage_ceiling: policy.limits.overageCeiling,
     reserved_tokens: state?.reservedTokens ?? 0,
   };
-  await buildAuditInsert(db, {
+  await buildAuditInsert(ctx, {
     action: "ai_cap_refused",
     organizationId: request.organizationId,
     actorUserId: request.userId,
@@ -144,18 +148,18 @@ function toTokenCount(value: number): number {
  * or switch changed during the call applies to its settlement.
  */
 export async function settleAIReservation(
-  db: Database,
+  ctx: ServiceContext,
   reservation: Pick<AIReservation, "id" | "organizationId" | "tokens">,
   usage: { inputTokens: number; outputTokens: number },
   options: SettleOptions,
 ): Promise<SettlementOutcome> {
   const now = options.now ?? Date.now();
-  const policy = options.policy ?? (await loadLedgerPolicy(db, reservation.organizationId, now));
+  const policy = options.policy ?? (await loadLedgerPolicy(ctx, reservation.organizationId, now));
   // One id per attempt, prefixed by the call's settlement id: an attempt writes only if its own
   // CAS won, and a retry after a commit whose answer was lost still recognizes the call's settlement.
   const series = options.settlementId ?? `ais_${crypto.randomUUID()}`;
   const { settledBy, rows: winnerRows } = await settleReservation(
-    db,
+    ctx.db,
     {
       reservationId: reservation.id,
       organizationId: reservation.organizationId,
@@ -213,7 +217,7 @@ const RETRY_DELAYS_MS = [50, 250];
  * reserved estimate), so the organization's cap still holds.
  */
 export async function settleAIReservationWithRetry(
-  db: Database,
+  ctx: ServiceContext,
   reservation: Pick<AIReservation, "id" | "organizationId" | "tokens">,
   usage: { inputTokens: number; outputTokens: number },
   options: SettleOptions,
@@ -221,7 +225,7 @@ export async function settleAIReservationWithRetry(
   const settlementId = options.settlementId ?? `ais_${crypto.randomUUID()}`;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await settleAIReservation(db, reservation, usage, { ...options, settlementId });
+      return await settleAIReservation(ctx, reservation, usage, { ...options, settlementId });
     } catch (error) {
       const delay = RETRY_DELAYS_MS[attempt];
       logEvent(delay === undefined ? "error" : "warn", "ai_settlement_failed", {
@@ -235,4 +239,9 @@ export async function settleAIReservationWithRetry(
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+/** The organization's AI account as the ledger keeps it (period, used and reserved tokens). */
+export function readAIAccountState(ctx: ServiceContext, organizationId: string): Promise<AccountState | null> {
+  return readAccountState(ctx.db, organizationId);
 }

@@ -1,7 +1,7 @@
 // The statements the cron runs on the ledger: expired reservations, period roll-over and the
 // reconciliation of counters against the usage log. Each is bounded (D1: 30 s per query).
-import type { Database } from "../../db/client";
-import { d1Of, type ReservationRow } from "./ledger-repo";
+import { d1Of, type Database } from "../../db/client";
+import type { ReservationRow } from "./ledger-repo";
 
 /** Unsettled reservations past their expiry, oldest first. */
 export async function listExpiredReservations(db: Database, now: number, limit: number): Promise<ReservationRow[]> {

@@ -1,12 +1,12 @@
 // HTTP for POST /notes/{id}/copilot/{improve,summarize}: the note's text through the metered LLM.
 import type { Context, TypedResponse } from "hono";
 import type { AppEnv } from "../../env";
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
-import { jsonBody, requireActor } from "../route-helpers";
-import { serviceContextFrom } from "../service-context";
-import { IdParamSchema } from "../orgs/schemas";
+import { jsonBody, requireActor } from "../../platform/route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
+import { IdParamSchema } from "../../platform/schemas";
 import { CopilotInputSchema, CopilotStreamSchema } from "./schemas";
 import { runCopilot, type CopilotAction } from "./copilot-service";
 

@@ -1,6 +1,6 @@
 // The audit log as the API shows it.
 import { z } from "@hono/zod-openapi";
-import { pageSchema } from "../../openapi/pagination";
+import { pageSchema } from "../../platform/schemas";
 import { toISOString } from "../../lib/time";
 
 export const AuditEntrySchema = z

@@ -1,8 +1,10 @@
 // Security events (SEC-49): one structured log line and one audit_log row per event.
 import { sql } from "drizzle-orm";
-import type { Database } from "../../db/client";
 import { auditLog } from "../../db/schema";
 import { logEvent } from "../../lib/log";
+import type { PageRequest } from "../../lib/pagination";
+import type { ServiceContext } from "../../platform/service-context";
+import { listAuditEntries } from "./repo";
 
 type AuditAction =
   | "signup"
@@ -64,9 +66,9 @@ export function logAuditEvent(event: AuditEvent): void {
 }
 
 /** The insert for an event, to put in the same batch as the change it records; logs it too. */
-export function buildAuditInsert(db: Database, event: AuditEvent) {
+export function buildAuditInsert(ctx: ServiceContext, event: AuditEvent) {
   logAuditEvent(event);
-  return db.insert(auditLog).values({
+  return ctx.db.insert(auditLog).values({
     action: event.action,
     organizationId: event.organizationId,
     actorUserId: event.actorUserId,
@@ -83,9 +85,9 @@ export function buildAuditInsert(db: Database, event: AuditEvent) {
  * matched nothing leaves no audit row, and one that matched leaves exactly one. The caller logs
  * the event (logAuditEvent) once the batch shows it happened.
  */
-export function buildAuditInsertIfChanged(db: Database, event: AuditEvent) {
+export function buildAuditInsertIfChanged(ctx: ServiceContext, event: AuditEvent) {
   // drizzle's insert-select needs every column, in table order.
-  const row = db
+  const row = ctx.db
     .select({
       id: sql<number>`NULL`.as("id"),
       organizationId: sql<string | null>`${event.organizationId}`.as("organization_id"),
@@ -98,9 +100,14 @@ export function buildAuditInsertIfChanged(db: Database, event: AuditEvent) {
     })
     .from(sql`(SELECT 1)`)
     .where(sql`changes() > 0`);
-  return db.insert(auditLog).select(row as never);
+  return ctx.db.insert(auditLog).select(row as never);
 }
 
-export async function recordAuditEvent(db: Database, event: AuditEvent): Promise<void> {
-  await buildAuditInsert(db, event);
+export async function recordAuditEvent(ctx: ServiceContext, event: AuditEvent): Promise<void> {
+  await buildAuditInsert(ctx, event);
+}
+
+/** One page of the audit log, newest first: one organization's, or (sys_admin) every organization's. */
+export function listAuditLog(ctx: ServiceContext, page: PageRequest, options: { organizationId?: string } = {}) {
+  return listAuditEntries(ctx.db, page, options);
 }

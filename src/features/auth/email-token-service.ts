@@ -3,7 +3,8 @@ import type { Database } from "../../db/client";
 import type { EmailTokenPurpose } from "../../db/schema";
 import { generateToken, hashToken } from "../../lib/crypto";
 import { HOUR_MS } from "../../lib/time";
-import { buildTokenInsert, buildTokenInvalidation } from "./email-token-repo";
+import type { ServiceContext } from "../../platform/service-context";
+import * as repo from "./email-token-repo";
 
 const EMAIL_TOKEN_LIFETIME_MS: Record<EmailTokenPurpose, number> = {
   verify_email: 24 * HOUR_MS,
@@ -26,7 +27,10 @@ function buildIssueStatements(
     expiresAt: number;
   },
 ) {
-  return [buildTokenInvalidation(db, row.userId, row.purpose, row.createdAt), buildTokenInsert(db, row)] as const;
+  return [
+    repo.buildTokenInvalidation(db, row.userId, row.purpose, row.createdAt),
+    repo.buildTokenInsert(db, row),
+  ] as const;
 }
 
 /**
@@ -34,13 +38,13 @@ function buildIssueStatements(
  * tokens of the same purpose and the insert. Run them in one batch (with any other effect).
  */
 export async function prepareEmailToken(
-  db: Database,
+  ctx: ServiceContext,
   userId: string,
   purpose: EmailTokenPurpose,
   now = Date.now(),
 ): Promise<IssuedEmailToken> {
   const token = generateToken();
-  const statements = buildIssueStatements(db, {
+  const statements = buildIssueStatements(ctx.db, {
     id: crypto.randomUUID(),
     tokenHash: await hashToken(token),
     userId,
@@ -49,4 +53,31 @@ export async function prepareEmailToken(
     expiresAt: now + EMAIL_TOKEN_LIFETIME_MS[purpose],
   });
   return { token, statements };
+}
+
+/** Whether the token is unexpired, unused and of this purpose (a read; consuming is the batch's job). */
+export async function isValidEmailToken(
+  ctx: ServiceContext,
+  tokenHash: string,
+  purpose: EmailTokenPurpose,
+  now: number,
+): Promise<boolean> {
+  return (await repo.findValidToken(ctx.db, tokenHash, purpose, now)) !== undefined;
+}
+
+/**
+ * The subquery that selects the token's user only while the token is valid, and the statement
+ * that consumes it (compare-and-set on used_at). Both go in the batch of the change the token
+ * allows, so a token used twice concurrently changes nothing the second time.
+ */
+export function buildEmailTokenRedemption(
+  ctx: ServiceContext,
+  tokenHash: string,
+  purpose: EmailTokenPurpose,
+  now: number,
+) {
+  return {
+    owner: repo.selectValidTokenUserId(ctx.db, tokenHash, purpose, now),
+    consume: repo.buildTokenConsume(ctx.db, tokenHash, purpose, now),
+  };
 }

@@ -1,14 +1,13 @@
 // HTTP for /auth: parse, authorize, call the service, respond.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC, minRole } from "../../middleware/access";
-import { RATE_LIMITS } from "../../middleware/rate-limit";
+import { RATE_LIMITS } from "../../platform/rate-limit";
 import { clearSessionCookie, writeSessionCookie } from "../../middleware/session-cookie";
-import { AppError } from "../../errors";
 import { toISOString } from "../../lib/time";
-import { serviceContextFrom } from "../service-context";
+import { serviceContextFrom } from "../../platform/service-context";
 import { UserSchema, toUserResponse } from "../users/schemas";
-import { requireSessionContext, jsonBody, jsonResponse, noContent } from "../route-helpers";
+import { requireSessionContext, jsonBody, jsonResponse, noContent } from "../../platform/route-helpers";
 import {
   EmailBodySchema,
   LoginSchema,
@@ -19,11 +18,9 @@ import {
   SignupSchema,
   TokenBodySchema,
 } from "./schemas";
-import { logIn, logOut, resendVerification, verifyEmail } from "./service";
+import { listMySessions, logIn, logOut, resendVerification, revokeMySession, verifyEmail } from "./service";
 import { signUp } from "./signup-service";
 import { readDeviceCookie, writeDeviceCookie } from "./device-cookie";
-import { listSessions, revokeSession } from "../../sessions/service";
-import { recordAuditEvent } from "../audit/service";
 
 const SIGNUP_ACCEPTED = "Check your inbox to verify your email address.";
 
@@ -196,7 +193,7 @@ export const authRoutes = createRouter()
   })
   .openapi(sessionsList, async (c) => {
     const { session, user } = requireSessionContext(c);
-    const rows = await listSessions(c.get("db"), user.id);
+    const rows = await listMySessions(serviceContextFrom(c), user.id);
     return c.json(
       {
         sessions: rows.map((row) => ({
@@ -213,16 +210,7 @@ export const authRoutes = createRouter()
   .openapi(sessionRevoke, async (c) => {
     const { session, user } = requireSessionContext(c);
     const { id } = c.req.valid("param");
-    if (!(await revokeSession(c.get("db"), user.id, id))) {
-      throw new AppError("NOT_FOUND", "No such session.");
-    }
-    await recordAuditEvent(c.get("db"), {
-      action: "session_revoked",
-      organizationId: user.organizationId,
-      actorUserId: user.id,
-      target: id,
-      ip: c.get("clientIP"),
-    });
+    await revokeMySession(serviceContextFrom(c), { userId: user.id, organizationId: user.organizationId }, id);
     if (id === session.id) clearSessionCookie(c);
     return c.body(null, 204);
   });

@@ -2,7 +2,7 @@
 import { AppError } from "../../errors";
 import { hashPassword, needsRehash, verifyAgainstDummyHash, verifyPassword } from "../../lib/password";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
-import { RECIPIENT_LIMITS, consumeRecipientLimit } from "../../middleware/rate-limit";
+import { RECIPIENT_LIMITS, consumeRecipientLimit } from "../../platform/rate-limit";
 import {
   type LoginAttempt,
   admitLoginAttempt,
@@ -11,20 +11,20 @@ import {
 } from "../../middleware/login-backoff";
 import { signDeviceToken, verifyDeviceToken } from "./device-token";
 import { verificationEmail } from "../../email/templates";
-import type { ServiceContext } from "../service-context";
-import type { UserProfile } from "../users/schemas";
-import { buildAuditInsert, recordAuditEvent } from "../audit/service";
-import { buildSession, type IssuedSession } from "../../sessions/service";
-import { deleteSessionById, insertSession } from "../../sessions/repo";
-import { buildTokenConsume, selectValidTokenUserId } from "./email-token-repo";
-import { prepareEmailToken } from "./email-token-service";
+import type { ServiceContext } from "../../platform/service-context";
+import { toUserProfile, type UserProfile } from "../../platform/user-profile";
+import {
+  type AuditEvent,
+  buildAuditInsert,
+  buildAuditInsertIfChanged,
+  logAuditEvent,
+  recordAuditEvent,
+} from "../audit/service";
+import { buildSession, listSessions, type IssuedSession } from "../../platform/sessions/service";
+import { deleteSessionById, insertSession } from "../../platform/sessions/repo";
+import { buildEmailTokenRedemption, prepareEmailToken } from "./email-token-service";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
-import { buildPasswordHashUpdate, buildMarkEmailVerified, findUserByEmail, findUserById } from "./user-repo";
-
-export function isUniqueViolation(error: unknown): boolean {
-  const text = String(error instanceof Error && error.cause ? `${error.message} ${String(error.cause)}` : error);
-  return text.includes("UNIQUE constraint failed");
-}
+import { buildPasswordHashUpdate, buildMarkEmailVerified, findUserByEmail, findUserById } from "../users/service";
 
 export interface LoginInput {
   email: string;
@@ -51,7 +51,7 @@ const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect.";
  */
 export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<LoginResult> {
   const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
-  const user = await findUserByEmail(ctx.db, input.email);
+  const user = await findUserByEmail(ctx, input.email);
   const deviceId = await recognizeDevice(ctx, input.deviceToken, user?.id ?? null);
   const attempt: LoginAttempt = {
     normalizedEmail: input.email,
@@ -63,7 +63,7 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
 
   if (!user || !isPasswordCorrect) {
     await recordLoginFailure(ctx.env, attempt);
-    await recordAuditEvent(ctx.db, {
+    await recordAuditEvent(ctx, {
       action: "login_failed",
       organizationId: user?.organizationId ?? null,
       actorUserId: user?.id ?? null,
@@ -91,7 +91,7 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
     { userAgent: ctx.userAgent, ip: ctx.ip },
     now,
   );
-  const audit = buildAuditInsert(ctx.db, {
+  const audit = buildAuditInsert(ctx, {
     action: "login_succeeded",
     organizationId: user.organizationId,
     actorUserId: user.id,
@@ -100,23 +100,13 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
   // Hashes below the configured parameters are upgraded while the password is at hand (SEC-1).
   if (user.passwordHash && needsRehash(user.passwordHash, ctx.config.argon2)) {
     const upgraded = await hashPassword(input.password, ctx.config.argon2, argon2);
-    await ctx.db.batch([insertSession(ctx.db, row), buildPasswordHashUpdate(ctx.db, user.id, upgraded, now), audit]);
+    await ctx.db.batch([insertSession(ctx.db, row), buildPasswordHashUpdate(ctx, user.id, upgraded, now), audit]);
   } else {
     await ctx.db.batch([insertSession(ctx.db, row), audit]);
   }
   retryStripeCustomerIfMissing(ctx, user.organizationId);
   return {
-    user: {
-      id: user.id,
-      email: user.email,
-      firstName: user.firstName,
-      lastName: user.lastName,
-      role: user.role,
-      organizationId: user.organizationId,
-      emailVerified: true,
-      hasPassword: true,
-      createdAt: user.createdAt,
-    },
+    user: toUserProfile(user),
     session: issued,
     deviceToken: ctx.config.jwtSecret ? await signDeviceToken(ctx.config.jwtSecret, user.id, now) : null,
   };
@@ -149,17 +139,14 @@ export async function verifyEmail(ctx: ServiceContext, token: string): Promise<v
   if (!isWellFormedToken(token)) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const tokenHash = await hashToken(token);
   const now = Date.now();
-  const owner = selectValidTokenUserId(ctx.db, tokenHash, "verify_email", now);
+  const { owner, consume } = buildEmailTokenRedemption(ctx, tokenHash, "verify_email", now);
   // The effect is conditional on the token still being valid, and runs before the consume in
   // the same transaction: only the batch whose consume returns a row changed anything.
-  const [, consumed] = await ctx.db.batch([
-    buildMarkEmailVerified(ctx.db, owner, now),
-    buildTokenConsume(ctx.db, tokenHash, "verify_email", now),
-  ]);
+  const [, consumed] = await ctx.db.batch([buildMarkEmailVerified(ctx, owner, now), consume]);
   const userId = consumed[0]?.userId;
   if (!userId) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
-  const user = await findUserById(ctx.db, userId);
-  await recordAuditEvent(ctx.db, {
+  const user = await findUserById(ctx, userId);
+  await recordAuditEvent(ctx, {
     action: "email_verified",
     organizationId: user?.organizationId ?? null,
     actorUserId: userId,
@@ -175,9 +162,9 @@ export async function verifyEmail(ctx: ServiceContext, token: string): Promise<v
 export function resendVerification(ctx: ServiceContext, email: string): void {
   ctx.defer(async () => {
     if (!(await consumeRecipientLimit(ctx.env, RECIPIENT_LIMITS.verification, email))) return;
-    const user = await findUserByEmail(ctx.db, email);
+    const user = await findUserByEmail(ctx, email);
     if (!user || user.emailVerifiedAt !== null) return;
-    const verification = await prepareEmailToken(ctx.db, user.id, "verify_email");
+    const verification = await prepareEmailToken(ctx, user.id, "verify_email");
     await ctx.db.batch([...verification.statements]);
     await ctx.email.send(verificationEmail(email, ctx.config.webBaseURL, verification.token));
   });
@@ -193,11 +180,42 @@ export interface SessionOwner {
 export async function logOut(ctx: ServiceContext, owner: SessionOwner): Promise<void> {
   await ctx.db.batch([
     deleteSessionById(ctx.db, owner.userId, owner.sessionId),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "logout",
       organizationId: owner.organizationId,
       actorUserId: owner.userId,
       ip: ctx.ip,
     }),
   ]);
+}
+
+/** The caller's active sessions, oldest first. */
+export function listMySessions(ctx: ServiceContext, userId: string) {
+  return listSessions(ctx.db, userId);
+}
+
+/**
+ * Revokes one of the caller's own sessions; another user's id is "not found" like a missing one.
+ * The audit row is written in the same batch, after the delete and only if it removed a row
+ * (buildAuditInsertIfChanged), so a revocation is never recorded without having happened, nor
+ * the other way round.
+ */
+export async function revokeMySession(
+  ctx: ServiceContext,
+  owner: { userId: string; organizationId: string },
+  sessionId: string,
+): Promise<void> {
+  const event: AuditEvent = {
+    action: "session_revoked",
+    organizationId: owner.organizationId,
+    actorUserId: owner.userId,
+    target: sessionId,
+    ip: ctx.ip,
+  };
+  const [deleted] = await ctx.db.batch([
+    deleteSessionById(ctx.db, owner.userId, sessionId),
+    buildAuditInsertIfChanged(ctx, event),
+  ]);
+  if (deleted.length === 0) throw new AppError("NOT_FOUND", "No such session.");
+  logAuditEvent(event);
 }

@@ -1,14 +1,14 @@
 // Signup (B2C): one account and its organization, without revealing whether the address was taken
 // (SEC-7, SEC-57). Knows nothing about HTTP.
 import { hashPassword } from "../../lib/password";
-import { RECIPIENT_LIMITS, consumeRecipientLimit } from "../../middleware/rate-limit";
+import { RECIPIENT_LIMITS, consumeRecipientLimit } from "../../platform/rate-limit";
 import { alreadyRegisteredEmail, verificationEmail } from "../../email/templates";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert } from "../audit/service";
 import { onOrganizationCreated } from "../billing/customer-service";
 import { prepareEmailToken } from "./email-token-service";
-import { isUniqueViolation } from "./service";
-import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "./user-repo";
+import { isUniqueViolation } from "../../db/errors";
+import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "../users/service";
 
 export interface SignupInput {
   email: string;
@@ -40,7 +40,7 @@ async function createAccountOrNotifyOwner(
   input: SignupInput,
   passwordHash: string,
 ): Promise<void> {
-  const existing = await findUserByEmail(ctx.db, input.email);
+  const existing = await findUserByEmail(ctx, input.email);
   if (existing) {
     await sendAlreadyRegistered(ctx, input.email);
     return;
@@ -49,15 +49,15 @@ async function createAccountOrNotifyOwner(
   const now = Date.now();
   const organizationId = crypto.randomUUID();
   const userId = crypto.randomUUID();
-  const verification = await prepareEmailToken(ctx.db, userId, "verify_email", now);
+  const verification = await prepareEmailToken(ctx, userId, "verify_email", now);
   try {
     await ctx.db.batch([
-      buildOrganizationInsert(ctx.db, {
+      buildOrganizationInsert(ctx, {
         id: organizationId,
         name: input.organizationName ?? personalOrganizationName(input),
         createdAt: now,
       }),
-      buildUserInsert(ctx.db, {
+      buildUserInsert(ctx, {
         id: userId,
         organizationId,
         email: input.email,
@@ -70,7 +70,7 @@ async function createAccountOrNotifyOwner(
         updatedAt: now,
       }),
       ...verification.statements,
-      buildAuditInsert(ctx.db, {
+      buildAuditInsert(ctx, {
         action: "signup",
         organizationId,
         actorUserId: userId,

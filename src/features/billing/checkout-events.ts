@@ -1,9 +1,10 @@
 // checkout.session.completed / async_payment_succeeded: fulfilling a paid credit pack.
+import type { ServiceContext } from "../../platform/service-context";
 import type Stripe from "stripe";
 import { findOrganizationCustomer } from "./customer-repo";
 import { CREDIT_PACK_KIND, fulfilCreditPurchase, readCreditPackMetadata } from "./credit-fulfilment";
 import { buildStripeEventInsert, type StripeEventRow } from "./stripe-event-repo";
-import { idOf, recordWebhookFailure, type WebhookContext, type WebhookResult } from "./webhook-outcome";
+import { idOf, recordWebhookFailure, type WebhookResult } from "./webhook-outcome";
 
 export type CheckoutEvent = Stripe.CheckoutSessionCompletedEvent | Stripe.CheckoutSessionAsyncPaymentSucceededEvent;
 
@@ -11,7 +12,7 @@ function eventRowOf(event: Stripe.Event): StripeEventRow {
   return { id: event.id, type: event.type, objectCreatedAt: event.created * 1000, processedAt: Date.now() };
 }
 
-export async function applyCheckoutEvent(ctx: WebhookContext, event: CheckoutEvent): Promise<WebhookResult> {
+export async function applyCheckoutEvent(ctx: ServiceContext, event: CheckoutEvent): Promise<WebhookResult> {
   const session = event.data.object;
   const isOurs = session.metadata?.kind === CREDIT_PACK_KIND;
   const metadata = readCreditPackMetadata(session);

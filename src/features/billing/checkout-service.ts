@@ -1,13 +1,14 @@
 // Buying a credit pack: a Checkout Session with inline price data, and verifying it on return.
 import { AppError } from "../../errors";
-import type { ServiceContext } from "../service-context";
-import type { Actor } from "../orgs/members-service";
+import type { ServiceContext } from "../../platform/service-context";
+import type { Actor } from "../../platform/actor";
 import { findOrganizationCustomer } from "./customer-repo";
 import { ensureStripeCustomer } from "./customer-service";
 import { findCreditPack } from "./credit-packs";
 import { CREDIT_PACK_KIND, fulfilCreditPurchase, readCreditPackMetadata } from "./credit-fulfilment";
 import { resolveReturnURL } from "./return-url";
 import { callStripe } from "./stripe-errors";
+import { requireStripeClient } from "./stripe-client";
 
 /** Checkout Session ids as Stripe issues them; anything else is not looked up at all. */
 const CHECKOUT_SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{1,250}$/;
@@ -19,7 +20,7 @@ export async function createCreditPackCheckout(
   actor: Actor,
   input: { packId: string; returnBaseURL: string },
 ): Promise<{ url: string; sessionId: string }> {
-  const stripe = ctx.stripe();
+  const stripe = requireStripeClient(ctx.config);
   const pack = await findCreditPack(ctx, actor, input.packId);
   const base = resolveReturnURL(ctx.config.webBaseURL, input.returnBaseURL, "return_base_url");
   const success = new URL(base);
@@ -73,7 +74,7 @@ export async function verifyCreditPackCheckout(
   actor: Actor,
   sessionId: string,
 ): Promise<{ status: CheckoutStatus; tokens: number; creditBalanceTokens: number }> {
-  const stripe = ctx.stripe();
+  const stripe = requireStripeClient(ctx.config);
   if (!CHECKOUT_SESSION_ID.test(sessionId)) throw new AppError("NOT_FOUND", SESSION_NOT_FOUND);
   const session = await callStripe("checkout.sessions.retrieve", () => stripe.checkout.sessions.retrieve(sessionId), {
     notFound: SESSION_NOT_FOUND,

@@ -1,6 +1,6 @@
 // Crediting a paid credit pack: once per Checkout Session, whether the webhook or verify gets there first.
+import type { ServiceContext } from "../../platform/service-context";
 import type Stripe from "stripe";
-import type { Database } from "../../db/client";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildCreditBalanceIncrement, buildCreditTransactionInsert, type CreditPurchase } from "./credit-repo";
 import { buildStripeEventInsert, type StripeEventRow } from "./stripe-event-repo";
@@ -39,7 +39,7 @@ export interface FulfilmentResult {
  * nothing: exactly one credit per payment, however many deliveries and verifies race.
  */
 export async function fulfilCreditPurchase(
-  ctx: { db: Database; ip: string | null },
+  ctx: ServiceContext,
   input: { sessionId: string; metadata: CreditPackMetadata; actorUserId: string | null; event?: StripeEventRow },
 ): Promise<FulfilmentResult> {
   const purchase: CreditPurchase = {
@@ -60,7 +60,7 @@ export async function fulfilCreditPurchase(
   const ledger = [
     buildCreditTransactionInsert(ctx.db, purchase),
     buildCreditBalanceIncrement(ctx.db, purchase),
-    buildAuditInsertIfChanged(ctx.db, audit),
+    buildAuditInsertIfChanged(ctx, audit),
   ] as const;
   const incremented = input.event
     ? (await ctx.db.batch([buildStripeEventInsert(ctx.db, input.event), ...ledger]))[2]

@@ -3,7 +3,7 @@
 import type Stripe from "stripe";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { claimStripeCustomer, findOrganizationCustomer } from "./customer-repo";
 import { findStripeClient } from "./stripe-client";
 import { callStripe } from "./stripe-errors";

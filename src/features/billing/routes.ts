@@ -1,11 +1,10 @@
 // HTTP for /subscription/manage and /billing/credit-packs: the caller's organization's billing.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
-import { serviceContextFrom } from "../service-context";
-import { jsonBody, jsonResponse, requireActor } from "../route-helpers";
-import { listCreditPacks } from "./credit-packs";
-import { findOrganizationCustomer } from "./customer-repo";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonBody, jsonResponse, requireActor } from "../../platform/route-helpers";
+import { listCreditPackOffer } from "./credit-packs";
 import { createCreditPackCheckout, verifyCreditPackCheckout } from "./checkout-service";
 import { createPortalSession } from "./portal-service";
 import {
@@ -91,13 +90,10 @@ export const subscriptionRoutes = createRouter().openapi(manageSubscription, asy
 
 export const billingRoutes = createRouter()
   .openapi(creditPacks, async (c) => {
-    const ctx = serviceContextFrom(c);
     const actor = requireActor(c);
-    ctx.stripe(); // 503 MISCONFIGURED without Stripe: packs that cannot be bought are not offered.
-    const packs = await listCreditPacks(ctx, actor);
-    const organization = await findOrganizationCustomer(ctx.db, actor.organizationId);
+    const offer = await listCreditPackOffer(serviceContextFrom(c), actor);
     return c.json(
-      { organization_id: actor.organizationId, credit_balance_tokens: organization?.creditBalanceTokens ?? 0, packs },
+      { organization_id: actor.organizationId, credit_balance_tokens: offer.creditBalanceTokens, packs: offer.packs },
       200,
     );
   })

@@ -1,4 +1,5 @@
 // customer.subscription.created / updated / deleted: the organization's plan and billing period.
+import type { ServiceContext } from "../../platform/service-context";
 import type Stripe from "stripe";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { findOrganizationByStripeCustomer } from "./customer-repo";
@@ -9,7 +10,7 @@ import {
   findPlansByStripeProductIds,
   type SubscriptionState,
 } from "./subscription-repo";
-import { idOf, recordWebhookFailure, type WebhookContext, type WebhookResult } from "./webhook-outcome";
+import { idOf, recordWebhookFailure, type WebhookResult } from "./webhook-outcome";
 
 export type SubscriptionEvent =
   | Stripe.CustomerSubscriptionCreatedEvent
@@ -59,7 +60,7 @@ function isEntitling(status: Stripe.Subscription.Status): boolean {
   return (ENTITLING_STATUSES as readonly string[]).includes(status);
 }
 
-export async function applySubscriptionEvent(ctx: WebhookContext, event: SubscriptionEvent): Promise<WebhookResult> {
+export async function applySubscriptionEvent(ctx: ServiceContext, event: SubscriptionEvent): Promise<WebhookResult> {
   const subscription = event.data.object;
   const customerId = idOf(subscription.customer);
   const organization = customerId ? await findOrganizationByStripeCustomer(ctx.db, customerId) : undefined;
@@ -120,7 +121,7 @@ export async function applySubscriptionEvent(ctx: WebhookContext, event: Subscri
       processedAt: Date.now(),
     }),
     buildSubscriptionUpdate(ctx.db, organization.id, state, { ended, entitles }),
-    buildAuditInsertIfChanged(ctx.db, audit),
+    buildAuditInsertIfChanged(ctx, audit),
   ]);
   if (updated.length === 0) return "unchanged";
   logAuditEvent(audit);

@@ -1,6 +1,6 @@
 // What the webhook did with an event, and how a failure is recorded (SEC-49).
+import type { ServiceContext } from "../../platform/service-context";
 import type Stripe from "stripe";
-import type { Database } from "../../db/client";
 import { recordAuditEvent } from "../audit/service";
 
 /**
@@ -22,11 +22,6 @@ export const WEBHOOK_RESULTS = [
   "failed",
 ] as const satisfies WebhookResult[];
 
-export interface WebhookContext {
-  db: Database;
-  ip: string | null;
-}
-
 export type WebhookFailureReason =
   | "unknown_customer"
   | "unknown_product"
@@ -40,11 +35,11 @@ export type WebhookFailureReason =
  * resends the event from the dashboard. Logged and audited, in the organization's log when known.
  */
 export async function recordWebhookFailure(
-  ctx: WebhookContext,
+  ctx: ServiceContext,
   event: Stripe.Event,
   failure: { reason: WebhookFailureReason; organizationId?: string | null; details?: Record<string, unknown> },
 ): Promise<WebhookResult> {
-  await recordAuditEvent(ctx.db, {
+  await recordAuditEvent(ctx, {
     action: "stripe_webhook_failed",
     organizationId: failure.organizationId ?? null,
     actorUserId: null,

@@ -1,10 +1,11 @@
 // HTTP for POST /webhooks/stripe: signed by Stripe, no session, no origin check (SEC-50, SEC-51).
-import { createRouter } from "../../openapi/app-factory";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
+import { jsonResponse } from "../../platform/route-helpers";
 import { formatBytes, STRIPE_WEBHOOK_BODY_LIMIT_BYTES } from "../../platform/body-limits";
 import { STRIPE_WEBHOOK_PATH } from "../../platform/server-routes";
-import { defineRoute } from "../../openapi/define-route";
-import { jsonResponse } from "../route-helpers";
 import { WebhookReceiptSchema } from "./schemas";
+import { serviceContextFrom } from "../../platform/service-context";
 import { HANDLED_EVENT_TYPES, handleStripeEvent } from "./webhook-service";
 import { requireVerifiedStripeEvent, STRIPE_SIGNATURE, STRIPE_SIGNATURE_TOLERANCE_SECONDS } from "./webhook-signature";
 
@@ -31,6 +32,6 @@ const stripeWebhook = defineRoute(
 );
 
 export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => {
-  const result = await handleStripeEvent({ db: c.get("db"), ip: c.get("clientIP") }, requireVerifiedStripeEvent(c));
+  const result = await handleStripeEvent(serviceContextFrom(c), requireVerifiedStripeEvent(c));
   return c.json({ received: true as const, result }, 200);
 });

@@ -1,10 +1,11 @@
 // POST /webhooks/stripe after the signature check: each event applied once, in order (SEC-51).
+import type { ServiceContext } from "../../platform/service-context";
 import type Stripe from "stripe";
 import { logEvent } from "../../lib/log";
 import { applyCheckoutEvent } from "./checkout-events";
 import { isStripeEventRecorded, isStripeEventReplay } from "./stripe-event-repo";
 import { applySubscriptionEvent } from "./subscription-events";
-import type { WebhookContext, WebhookResult } from "./webhook-outcome";
+import type { WebhookResult } from "./webhook-outcome";
 
 /** The event types to enable on the Stripe webhook endpoint (docs/billing.md). */
 export const HANDLED_EVENT_TYPES = [
@@ -15,7 +16,7 @@ export const HANDLED_EVENT_TYPES = [
   "checkout.session.async_payment_succeeded",
 ] as const;
 
-async function dispatch(ctx: WebhookContext, event: Stripe.Event): Promise<WebhookResult> {
+async function dispatch(ctx: ServiceContext, event: Stripe.Event): Promise<WebhookResult> {
   switch (event.type) {
     case "customer.subscription.created":
     case "customer.subscription.updated":
@@ -35,7 +36,7 @@ async function dispatch(ctx: WebhookContext, event: Stripe.Event): Promise<Webho
  * the event id's primary key inside each effect's own batch, which turns a replay that slipped
  * past the lookup (two deliveries at once) into a rolled-back batch and the same answer.
  */
-export async function handleStripeEvent(ctx: WebhookContext, event: Stripe.Event): Promise<WebhookResult> {
+export async function handleStripeEvent(ctx: ServiceContext, event: Stripe.Event): Promise<WebhookResult> {
   let result: WebhookResult;
   if (await isStripeEventRecorded(ctx.db, event.id)) {
     result = "already_processed";

@@ -7,7 +7,8 @@ import type { AppEnv } from "../../env";
 import { misconfiguredError, requireSubsystemConfig } from "../../config";
 import { AppError, RateLimitedError } from "../../errors";
 import { logEvent } from "../../lib/log";
-import { clientIPKey, consumeRateLimit } from "../../middleware/rate-limit";
+import { serviceContextFrom } from "../../platform/service-context";
+import { clientIPKey, consumeRateLimit } from "../../platform/rate-limit";
 import { recordAuditEvent } from "../audit/service";
 import { STRIPE_CRYPTO_PROVIDER } from "./stripe-client";
 
@@ -62,7 +63,7 @@ async function recordSignatureFailure(c: Context<AppEnv>, error: unknown): Promi
     isAudited = false;
   }
   if (isAudited) {
-    await recordAuditEvent(c.get("db"), {
+    await recordAuditEvent(serviceContextFrom(c), {
       action: "stripe_webhook_failed",
       organizationId: null,
       actorUserId: null,

@@ -2,18 +2,14 @@
 // loopback hosts: SEC-64). GET /dev/emails: the stub outbox (with the stub provider only).
 // POST /dev/rate-limits/reset: lifts this machine's rate limits and an account's login back-off.
 import { z } from "@hono/zod-openapi";
-import { desc, eq } from "drizzle-orm";
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC } from "../../middleware/access";
-import { AppError } from "../../errors";
-import { devEmails } from "../../db/schema";
 import { toISOString } from "../../lib/time";
-import { EMAIL_MAX_LENGTH, normalizeEmail } from "../../lib/email-address";
-import { logEvent } from "../../lib/log";
-import { liftLoginBackoff } from "../../middleware/login-backoff";
-import { clearClientRateLimits } from "../../middleware/rate-limit";
-import { jsonBody, jsonResponse } from "../route-helpers";
+import { EMAIL_MAX_LENGTH } from "../../lib/email-address";
+import { jsonBody, jsonResponse } from "../../platform/route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
+import { listOutbox, resetRateLimits } from "./service";
 
 const OUTBOX_PAGE_SIZE = 50;
 
@@ -86,21 +82,18 @@ const resetLimits = defineRoute(
 export const devRoutes = createRouter()
   .openapi(resetLimits, async (c) => {
     const { email } = c.req.valid("json");
-    const policies = await clearClientRateLimits(c.env, [c.get("clientIP"), ...LOOPBACK_CLIENT_IPS]);
-    if (email !== undefined) await liftLoginBackoff(c.env, normalizeEmail(email));
-    logEvent("info", "dev_rate_limits_reset", { policies: policies.length, account_backoff: email !== undefined });
+    const policies = await resetRateLimits(serviceContextFrom(c), {
+      clientIPs: [c.get("clientIP"), ...LOOPBACK_CLIENT_IPS],
+      ...(email === undefined ? {} : { email }),
+    });
     return c.json({ policies, account_backoff_cleared: email !== undefined }, 200);
   })
   .openapi(outbox, async (c) => {
-    if (c.get("config").email.provider !== "stub") throw new AppError("NOT_FOUND", "Not found.");
     const { to } = c.req.valid("query");
-    const rows = await c
-      .get("db")
-      .select()
-      .from(devEmails)
-      .where(to === undefined ? undefined : eq(devEmails.recipient, normalizeEmail(to)))
-      .orderBy(desc(devEmails.id))
-      .limit(OUTBOX_PAGE_SIZE);
+    const rows = await listOutbox(serviceContextFrom(c), {
+      ...(to === undefined ? {} : { to }),
+      limit: OUTBOX_PAGE_SIZE,
+    });
     return c.json(
       rows.map((row) => ({
         to: row.recipient,

@@ -6,8 +6,8 @@ import { createMiddleware } from "hono/factory";
 import swaggerUIBundle from "swagger-ui-dist/swagger-ui-bundle.js";
 import swaggerUICSS from "swagger-ui-dist/swagger-ui.css";
 import type { AppEnv } from "../../env";
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC } from "../../middleware/access";
 import { AppError } from "../../errors";
 

@@ -1,16 +1,15 @@
 // HTTP for /notes, the sample org-scoped resource.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
-import { PageQuerySchema } from "../../openapi/pagination";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
+import { IdParamSchema, PageQuerySchema } from "../../platform/schemas";
 import { minRole } from "../../middleware/access";
 import { toPage } from "../../lib/pagination";
 import { toISOString } from "../../lib/time";
-import { serviceContextFrom } from "../service-context";
-import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
-import { IdParamSchema } from "../orgs/schemas";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { NoteInputSchema, NotePageSchema, NoteSchema } from "./schemas";
 import { createNote, deleteNote, getNote, listNotes, updateNote } from "./service";
-import type { NoteRow } from "./repo";
+import type { NoteRow } from "./service";
 
 function toNoteResponse(note: NoteRow) {
   return {

@@ -1,6 +1,6 @@
 // Request and response schemas of /notes.
 import { z } from "@hono/zod-openapi";
-import { pageSchema } from "../../openapi/pagination";
+import { pageSchema } from "../../platform/schemas";
 
 const NOTE_TITLE_MAX = 200;
 const NOTE_CONTENT_MAX = 20_000;

@@ -1,8 +1,8 @@
 // Note rules: org-scoped CRUD whose create and delete go through the max_notes quota hook.
 import { AppError } from "../../errors";
 import type { PageRequest } from "../../lib/pagination";
-import type { ServiceContext } from "../service-context";
-import type { Actor } from "../orgs/members-service";
+import type { ServiceContext } from "../../platform/service-context";
+import type { Actor } from "../../platform/actor";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import {
   buildNoteDeletion,
@@ -13,6 +13,8 @@ import {
   selectNoteQuotaPeriod,
   type NoteRow,
 } from "./repo";
+
+export type { NoteRow };
 
 const NOT_FOUND_MESSAGE = "No such note in your organization.";
 
@@ -56,7 +58,7 @@ export async function createNote(
   try {
     await ctx.db.batch([
       buildNoteInsert(ctx.db, note),
-      buildAuditInsert(ctx.db, {
+      buildAuditInsert(ctx, {
         action: "note_created",
         organizationId: actor.organizationId,
         actorUserId: actor.userId,
@@ -86,7 +88,7 @@ export async function updateNote(
   };
   const [updated] = await ctx.db.batch([
     buildNoteUpdate(ctx.db, actor.organizationId, noteId, { ...input, updatedAt: Date.now() }),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ]);
   const note = updated[0];
   if (!note) throw new AppError("NOT_FOUND", NOT_FOUND_MESSAGE);
@@ -111,7 +113,7 @@ export async function deleteNote(ctx: ServiceContext, actor: Actor, noteId: stri
   const [, deleted] = await ctx.db.batch([
     ctx.quota.buildRelease(actor.organizationId, "max_notes", period, 1),
     buildNoteDeletion(ctx.db, actor.organizationId, noteId),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ]);
   if (deleted.length === 0) throw new AppError("NOT_FOUND", NOT_FOUND_MESSAGE);
   logAuditEvent(event);

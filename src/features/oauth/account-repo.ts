@@ -1,8 +1,7 @@
 // oauth_account rows and the account changes of a Google sign-in. No rules here.
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { invitations, oauthAccounts, organizations, sessions, users } from "../../db/schema";
-import { isPending } from "../orgs/invitations-repo";
+import { oauthAccounts, organizations, sessions, users } from "../../db/schema";
 
 /** The user linked to (provider, subject), with what sign-in needs to decide. */
 export function findLinkedUser(db: Database, provider: string, subject: string) {
@@ -61,19 +60,4 @@ export function buildUnverifiedAccountClaim(db: Database, userId: string, now: n
     .update(users)
     .set({ passwordHash: null, emailVerifiedAt: now, updatedAt: now })
     .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
-}
-
-/** A pending invitation by id, with its organization's state (Google sign-in, SEC-62). */
-export function findPendingInvitationById(db: Database, invitationId: string, now: number) {
-  return db
-    .select({
-      id: invitations.id,
-      organizationId: invitations.organizationId,
-      email: invitations.email,
-      organizationSuspendedAt: organizations.suspendedAt,
-    })
-    .from(invitations)
-    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
-    .where(and(eq(invitations.id, invitationId), isPending(now)))
-    .get();
 }

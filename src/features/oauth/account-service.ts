@@ -2,12 +2,12 @@
 // Knows nothing about HTTP or about how the identity was verified.
 import type { BatchItem } from "drizzle-orm/batch";
 import { EMAIL_MAX_LENGTH, normalizeEmail } from "../../lib/email-address";
-import { buildSession, type IssuedSession } from "../../sessions/service";
-import { insertSession } from "../../sessions/repo";
-import type { ServiceContext } from "../service-context";
+import { buildSession, type IssuedSession } from "../../platform/sessions/service";
+import { insertSession } from "../../platform/sessions/repo";
+import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
-import { isUniqueViolation } from "../auth/service";
-import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "../auth/user-repo";
+import { isUniqueViolation } from "../../db/errors";
+import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "../users/service";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { OAuthFailure } from "./errors";
 import type { VerifiedIdentity } from "./id-token";
@@ -16,10 +16,9 @@ import {
   buildUnverifiedAccountClaim,
   buildUnverifiedSessionsDeletion,
   findLinkedUser,
-  findPendingInvitationById,
   hasProviderLink,
 } from "./account-repo";
-import { buildInvitationConsume, buildUserInsertFromInvitation } from "../orgs/invitations-repo";
+import { buildInvitationAcceptance, findPendingInvitationById } from "../orgs/invitations-service";
 
 /** How the identity found its account: already linked, linked now, claimed, created, or invited. */
 type SignInOutcome = "existing" | "linked" | "claimed" | "created" | "invited";
@@ -82,7 +81,7 @@ export async function signInWithIdentity(
   const now = Date.now();
   const link = { id: crypto.randomUUID(), provider, subject: identity.subject, email, createdAt: now };
 
-  const user = await findUserByEmail(ctx.db, email);
+  const user = await findUserByEmail(ctx, email);
   if (user) {
     refuseIfSuspended(user);
     // One identity per provider per user: a second Google account never attaches itself.
@@ -94,7 +93,7 @@ export async function signInWithIdentity(
     if (user.emailVerifiedAt !== null) {
       return issueSession(ctx, { ...account, outcome: "linked" }, [
         linkInsert,
-        buildAuditInsert(ctx.db, auditEvent(ctx, account, "oauth_account_linked")),
+        buildAuditInsert(ctx, auditEvent(ctx, account, "oauth_account_linked")),
       ]);
     }
     const claimed = auditEvent(ctx, account, "oauth_account_claimed", {
@@ -106,7 +105,7 @@ export async function signInWithIdentity(
       buildUnverifiedSessionsDeletion(ctx.db, user.id),
       buildUnverifiedAccountClaim(ctx.db, user.id, now),
       // Recorded only if the claim changed the row (someone may have verified it meanwhile).
-      buildAuditInsertIfChanged(ctx.db, claimed),
+      buildAuditInsertIfChanged(ctx, claimed),
       linkInsert,
     ]);
     logAuditEvent(claimed);
@@ -137,12 +136,12 @@ async function createAccount(ctx: ServiceContext, input: NewAccountInput): Promi
   const account = { provider: input.provider, userId, organizationId };
   const fullName = [firstName, lastName].filter(Boolean).join(" ");
   return issueSession(ctx, { ...account, outcome: "created" }, [
-    buildOrganizationInsert(ctx.db, {
+    buildOrganizationInsert(ctx, {
       id: organizationId,
       name: `${fullName || email}'s organization`,
       createdAt: now,
     }),
-    buildUserInsert(ctx.db, {
+    buildUserInsert(ctx, {
       id: userId,
       organizationId,
       email,
@@ -155,7 +154,7 @@ async function createAccount(ctx: ServiceContext, input: NewAccountInput): Promi
       updatedAt: now,
     }),
     buildOAuthAccountInsert(ctx.db, { ...input.link, userId }),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "signup",
       organizationId,
       actorUserId: userId,
@@ -176,7 +175,7 @@ async function acceptInvitation(
   invitationId: string,
 ): Promise<OAuthSignIn> {
   const { identity, email, now } = input;
-  const invitation = await findPendingInvitationById(ctx.db, invitationId, now);
+  const invitation = await findPendingInvitationById(ctx, invitationId, now);
   if (!invitation) throw new OAuthFailure("not_invited", "invitation_not_pending");
   if (invitation.email !== email) throw new OAuthFailure("not_invited", "invitation_for_another_email");
   if (invitation.organizationSuspendedAt !== null)
@@ -186,7 +185,7 @@ async function acceptInvitation(
   const account = { provider: input.provider, userId, organizationId: invitation.organizationId };
   try {
     return await issueSession(ctx, { ...account, outcome: "invited" }, [
-      buildUserInsertFromInvitation(ctx.db, {
+      ...buildInvitationAcceptance(ctx, {
         invitation: selector,
         userId,
         passwordHash: null,
@@ -194,9 +193,8 @@ async function acceptInvitation(
         lastName: cleanName(identity.familyName),
         now,
       }),
-      buildInvitationConsume(ctx.db, { invitation: selector, userId, now }),
       buildOAuthAccountInsert(ctx.db, { ...input.link, userId }),
-      buildAuditInsert(ctx.db, {
+      buildAuditInsert(ctx, {
         action: "invitation_accepted",
         organizationId: invitation.organizationId,
         actorUserId: userId,
@@ -231,7 +229,7 @@ async function issueSession(
     // Order matters: the account change, then the session that needs it.
     const batch: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
       insertSession(ctx.db, row),
-      buildAuditInsert(ctx.db, auditEvent(ctx, account, "oauth_login_succeeded", { outcome: account.outcome })),
+      buildAuditInsert(ctx, auditEvent(ctx, account, "oauth_login_succeeded", { outcome: account.outcome })),
     ];
     batch.unshift(...statements);
     await ctx.db.batch(batch);

@@ -1,12 +1,12 @@
 // HTTP for /auth/oauth: the Google authorization URL and the callback. Redirects only ever go to
 // the configured web base URL (SEC-42), never to anything taken from the request.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC } from "../../middleware/access";
-import type { RateLimitPolicy } from "../../middleware/rate-limit";
+import type { RateLimitPolicy } from "../../platform/rate-limit";
 import { writeSessionCookie } from "../../middleware/session-cookie";
-import { serviceContextFrom } from "../service-context";
-import { jsonResponse } from "../route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonResponse } from "../../platform/route-helpers";
 import {
   AuthorizeURLQuerySchema,
   AuthorizeURLSchema,

@@ -6,8 +6,8 @@ import type { Config } from "../../config";
 import { generateSecret, timingSafeEqual } from "../../lib/crypto";
 import { logEvent } from "../../lib/log";
 import { summarizeError } from "../../db/error-summary";
-import { clientIPKey, consumeRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
-import type { ServiceContext } from "../service-context";
+import { clientIPKey, consumeRateLimit, type RateLimitPolicy } from "../../platform/rate-limit";
+import type { ServiceContext } from "../../platform/service-context";
 import { recordAuditEvent } from "../audit/service";
 import { requirePendingInvitation } from "../orgs/invitations-service";
 import { signInWithIdentity, type OAuthSignIn } from "./account-service";
@@ -192,7 +192,7 @@ async function recordFailure(ctx: ServiceContext, failure: OAuthFailure): Promis
     return;
   }
   try {
-    await recordAuditEvent(ctx.db, {
+    await recordAuditEvent(ctx, {
       action: "oauth_login_failed",
       organizationId: failure.subject?.organizationId ?? null,
       actorUserId: failure.subject?.userId ?? null,

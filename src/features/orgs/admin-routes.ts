@@ -1,21 +1,20 @@
 // HTTP for /admin (sys_admin): organizations across the fleet and the global audit log.
 import { z } from "@hono/zod-openapi";
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
-import { PageQuerySchema } from "../../openapi/pagination";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
+import { IdParamSchema, PageQuerySchema } from "../../platform/schemas";
 import { minRole } from "../../middleware/access";
 import { toPage } from "../../lib/pagination";
 import { toISOString } from "../../lib/time";
-import { serviceContextFrom } from "../service-context";
-import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { AuditPageSchema, toAuditEntry } from "../audit/schemas";
-import { listAuditEntries } from "../audit/repo";
-import { toInvitationResponse } from "./invitation-routes";
+import { listAuditLog } from "../audit/service";
 import {
   AdminOrganizationPageSchema,
   CreateOrganizationSchema,
   CreatedOrganizationSchema,
-  IdParamSchema,
+  toInvitationResponse,
 } from "./schemas";
 import {
   createOrganization,
@@ -145,6 +144,10 @@ export const adminRoutes = createRouter()
   })
   .openapi(adminAuditLog, async (c) => {
     const { organization_id: organizationId, ...page } = c.req.valid("query");
-    const rows = await listAuditEntries(c.get("db"), page, organizationId === undefined ? {} : { organizationId });
+    const rows = await listAuditLog(
+      serviceContextFrom(c),
+      page,
+      organizationId === undefined ? {} : { organizationId },
+    );
     return c.json(toPage(rows, page, toAuditEntry), 200);
   });

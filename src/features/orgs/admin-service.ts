@@ -2,10 +2,10 @@
 // organizations and users. Suspension keeps data and revokes sessions in the same batch (SEC-25).
 import { AppError } from "../../errors";
 import type { PageRequest } from "../../lib/pagination";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
-import { buildOrganizationInsert, findUserByEmail } from "../auth/user-repo";
-import type { Actor } from "./members-service";
+import { buildOrganizationInsert, findUserByEmail } from "../users/service";
+import type { Actor } from "../../platform/actor";
 import { onOrganizationCreated } from "../billing/customer-service";
 import { ACCOUNT_EXISTS_MESSAGE, prepareInvitation, sendInvitationEmail } from "./invitations-service";
 import { buildInvitationInsert, type NewInvitationRow } from "./invitations-repo";
@@ -41,7 +41,7 @@ export async function createOrganization(
   input: { name: string; adminEmail: string; adminFullName?: string },
 ): Promise<{ organizationId: string; invitation: NewInvitationRow }> {
   // A sys_admin can list every account, so this 409 tells them nothing new (unlike POST /invitations).
-  if (await findUserByEmail(ctx.db, input.adminEmail)) throw new AppError("CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  if (await findUserByEmail(ctx, input.adminEmail)) throw new AppError("CONFLICT", ACCOUNT_EXISTS_MESSAGE);
   await consumeInvitationRecipientLimit(ctx, input.adminEmail);
   const now = Date.now();
   const organizationId = crypto.randomUUID();
@@ -50,9 +50,9 @@ export async function createOrganization(
     now,
   );
   await ctx.db.batch([
-    buildOrganizationInsert(ctx.db, { id: organizationId, name: input.name, createdAt: now }),
+    buildOrganizationInsert(ctx, { id: organizationId, name: input.name, createdAt: now }),
     buildInvitationInsert(ctx.db, invitation.row),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "organization_created",
       organizationId,
       actorUserId: actor.userId,
@@ -92,7 +92,7 @@ export async function setOrganizationSuspended(
   };
   const statements = [
     buildOrganizationSuspension(ctx.db, input.organizationId, input.suspended ? Date.now() : null),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ] as const;
   const [changed] = input.suspended
     ? await ctx.db.batch([...statements, buildOrganizationSessionsDeletion(ctx.db, input.organizationId)])
@@ -120,7 +120,7 @@ export async function setUserSuspended(
   };
   const statements = [
     buildUserSuspension(ctx.db, user.id, input.suspended ? Date.now() : null),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ] as const;
   if (!input.suspended) {
     const [changed] = await ctx.db.batch(statements);

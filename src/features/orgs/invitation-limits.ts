@@ -6,13 +6,12 @@
 // - per organization: one org, many machines (a session cookie works from any IP);
 // - per recipient address: many orgs and machines aimed at one mailbox.
 // Re-inviting (which revokes and re-sends) goes through the same route and counts like a first one.
-import { hashToken } from "../../lib/crypto";
-import { consumeRateLimit, type RateLimitPolicy } from "../../middleware/rate-limit";
-import type { ServiceContext } from "../service-context";
+import { consumeRateLimit, consumeRecipientRateLimit, type RateLimitPolicy } from "../../platform/rate-limit";
+import type { ServiceContext } from "../../platform/service-context";
 
 const HOUR_SECONDS = 60 * 60;
 
-export const INVITATION_LIMITS = {
+const INVITATION_LIMITS = {
   /** Room for onboarding a team in one sitting; a spammer's org runs dry after a day's worth. */
   perOrganization: { name: "invitation-org", limit: 100, windowSeconds: 24 * HOUR_SECONDS },
   /** A resend after a typo in the role, and one more; a mailbox gets at most 3 an hour from everyone. */
@@ -38,11 +37,8 @@ export async function consumeInvitationLimits(
 
 /**
  * The recipient's budget alone, for invitations that have no organization budget yet (a sys_admin
- * creating an organization). The bucket is named by the SHA-256 of the normalized address: object
- * names can surface in dashboards and logs, addresses must not. The same keying as the
- * per-recipient limit of forgot-password and resend-verification, so the two can become one helper.
+ * creating an organization); keyed like every per-recipient limit (platform/rate-limit.ts).
  */
 export async function consumeInvitationRecipientLimit(ctx: ServiceContext, normalizedEmail: string): Promise<void> {
-  const policy = INVITATION_LIMITS.perRecipient;
-  await consumeRateLimit(ctx.env, `${policy.name}:${await hashToken(normalizedEmail)}`, policy);
+  await consumeRecipientRateLimit(ctx.env, INVITATION_LIMITS.perRecipient, normalizedEmail);
 }

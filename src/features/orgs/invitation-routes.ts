@@ -1,35 +1,21 @@
 // HTTP for /invitations: create, list, revoke (org_admin) and accept (public, with the token).
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC, minRole } from "../../middleware/access";
-import { RATE_LIMITS } from "../../middleware/rate-limit";
+import { RATE_LIMITS } from "../../platform/rate-limit";
 import { writeSessionCookie } from "../../middleware/session-cookie";
-import { toISOString } from "../../lib/time";
-import { serviceContextFrom } from "../service-context";
-import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { UserSchema, toUserResponse } from "../users/schemas";
-import { findUserById } from "../auth/user-repo";
-import { AppError } from "../../errors";
 import {
   AcceptInvitationSchema,
   CreateInvitationSchema,
-  IdParamSchema,
   InvitationListSchema,
   InvitationSchema,
+  toInvitationResponse,
 } from "./schemas";
 import { acceptInvitation, createInvitation, listInvitations, revokeInvitation } from "./invitations-service";
-import type { NewInvitationRow } from "./invitations-repo";
-
-export function toInvitationResponse(row: NewInvitationRow) {
-  return {
-    id: row.id,
-    email: row.email,
-    role: row.role,
-    invited_by_user_id: row.invitedByUserId,
-    created_at: toISOString(row.createdAt),
-    expires_at: toISOString(row.expiresAt),
-  };
-}
+import { IdParamSchema } from "../../platform/schemas";
 
 const create = defineRoute(
   {
@@ -117,28 +103,12 @@ export const invitationRoutes = createRouter()
   .openapi(accept, async (c) => {
     c.header("Referrer-Policy", "no-referrer");
     const body = c.req.valid("json");
-    const ctx = serviceContextFrom(c);
-    const { userId, session } = await acceptInvitation(ctx, {
+    const { user, session } = await acceptInvitation(serviceContextFrom(c), {
       token: body.token,
       password: body.password,
       firstName: body.first_name ?? null,
       lastName: body.last_name ?? null,
     });
     writeSessionCookie(c, session.token);
-    const user = await findUserById(ctx.db, userId);
-    if (!user) throw new AppError("NOT_FOUND", "Account not found.");
-    return c.json(
-      toUserResponse({
-        id: user.id,
-        email: user.email,
-        firstName: user.firstName,
-        lastName: user.lastName,
-        role: user.role,
-        organizationId: user.organizationId,
-        emailVerified: user.emailVerifiedAt !== null,
-        hasPassword: user.passwordHash !== null,
-        createdAt: user.createdAt,
-      }),
-      201,
-    );
+    return c.json(toUserResponse(user), 201);
   });

@@ -1,7 +1,7 @@
 // Invitation rows. Validity (not accepted, not revoked, unexpired) is part of every WHERE clause.
 import { type SQL, and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { invitations, users } from "../../db/schema";
+import { invitations, organizations, users } from "../../db/schema";
 import { ROLES } from "../../lib/roles";
 import type { AssignableRole } from "./schemas";
 
@@ -18,7 +18,7 @@ function matchInvitation(selector: InvitationSelector) {
     : and(eq(invitations.id, selector.id), eq(invitations.email, selector.email));
 }
 
-export function isPending(now: number) {
+function isPending(now: number) {
   return and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now));
 }
 
@@ -162,4 +162,19 @@ export function buildInvitationConsume(
       ),
     )
     .returning({ id: invitations.id, organizationId: invitations.organizationId, email: invitations.email });
+}
+
+/** A pending invitation by id, with its organization's state (Google sign-in, SEC-62). */
+export function findPendingInvitationById(db: Database, invitationId: string, now: number) {
+  return db
+    .select({
+      id: invitations.id,
+      organizationId: invitations.organizationId,
+      email: invitations.email,
+      organizationSuspendedAt: organizations.suspendedAt,
+    })
+    .from(invitations)
+    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
+    .where(and(eq(invitations.id, invitationId), isPending(now)))
+    .get();
 }

@@ -5,12 +5,14 @@ import { hashPassword } from "../../lib/password";
 import { hasRoleAtLeast } from "../../lib/roles";
 import { DAY_MS } from "../../lib/time";
 import { invitationEmail } from "../../email/templates";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, recordAuditEvent } from "../audit/service";
-import { findUserByEmail } from "../auth/user-repo";
-import { isUniqueViolation, INVALID_TOKEN_MESSAGE } from "../auth/service";
-import { createSession, type IssuedSession } from "../../sessions/service";
-import type { Actor } from "./members-service";
+import { findUserByEmail, findUserById } from "../users/service";
+import { toUserProfile, type UserProfile } from "../../platform/user-profile";
+import { isUniqueViolation } from "../../db/errors";
+import { INVALID_TOKEN_MESSAGE } from "../auth/service";
+import { createSession, type IssuedSession } from "../../platform/sessions/service";
+import type { Actor } from "../../platform/actor";
 import type { AssignableRole } from "./schemas";
 import {
   buildInvitationConsume,
@@ -18,7 +20,9 @@ import {
   buildInvitationRevocation,
   buildPendingInvitationsRevocation,
   buildUserInsertFromInvitation,
+  findPendingInvitationById as findPendingInvitationByIdRow,
   findPendingInvitationByToken,
+  type InvitationSelector,
   listPendingInvitations,
   type NewInvitationRow,
 } from "./invitations-repo";
@@ -100,7 +104,7 @@ export async function createInvitation(
   await ctx.db.batch([
     buildPendingInvitationsRevocation(ctx.db, actor.organizationId, input.email, now),
     buildInvitationInsert(ctx.db, invitation.row),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "invitation_created",
       organizationId: actor.organizationId,
       actorUserId: actor.userId,
@@ -127,7 +131,7 @@ export async function revokeInvitation(ctx: ServiceContext, actor: Actor, invita
   };
   const [revoked] = await ctx.db.batch([
     buildInvitationRevocation(ctx.db, actor.organizationId, invitationId, Date.now()),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ]);
   if (revoked.length === 0) throw new AppError("NOT_FOUND", "No such pending invitation.");
   logAuditEvent(event);
@@ -145,7 +149,7 @@ export async function requirePendingInvitation(ctx: ServiceContext, token: strin
 }
 
 export interface AcceptedInvitation {
-  userId: string;
+  user: UserProfile;
   session: IssuedSession;
 }
 
@@ -165,7 +169,7 @@ export async function acceptInvitation(
 ): Promise<AcceptedInvitation> {
   const pending = await requirePendingInvitation(ctx, input.token);
   const { tokenHash } = pending;
-  if (await findUserByEmail(ctx.db, pending.email)) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
+  if (await findUserByEmail(ctx, pending.email)) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
 
   const passwordHash = await hashPassword(input.password, ctx.config.argon2, ctx.config.argon2);
   const now = Date.now();
@@ -191,7 +195,7 @@ export async function acceptInvitation(
   // Used meanwhile, revoked meanwhile, or the organization was suspended: nothing was written.
   if (!invitation) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
 
-  await recordAuditEvent(ctx.db, {
+  await recordAuditEvent(ctx, {
     action: "invitation_accepted",
     organizationId: invitation.organizationId,
     actorUserId: userId,
@@ -202,5 +206,35 @@ export async function acceptInvitation(
     userAgent: ctx.userAgent,
     ip: ctx.ip,
   });
-  return { userId, session };
+  const user = await findUserById(ctx, userId);
+  if (!user) throw new AppError("NOT_FOUND", "Account not found.");
+  return { user: toUserProfile(user), session };
+}
+
+/** A pending invitation by id, with its organization's state (Google sign-in in B2B mode, SEC-62). */
+export function findPendingInvitationById(ctx: ServiceContext, invitationId: string, now: number) {
+  return findPendingInvitationByIdRow(ctx.db, invitationId, now);
+}
+
+/**
+ * The statements that accept an invitation for a new account: the user, created from the
+ * invitation's own email, organization and role, then the compare-and-set that uses the
+ * invitation up (only once that user exists). They go, in this order, in the caller's batch.
+ */
+export function buildInvitationAcceptance(
+  ctx: ServiceContext,
+  options: {
+    invitation: InvitationSelector;
+    userId: string;
+    passwordHash: string | null;
+    firstName: string | null;
+    lastName: string | null;
+    now: number;
+  },
+) {
+  const { invitation, userId, now } = options;
+  return [
+    buildUserInsertFromInvitation(ctx.db, options),
+    buildInvitationConsume(ctx.db, { invitation, userId, now }),
+  ] as const;
 }

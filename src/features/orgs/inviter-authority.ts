@@ -4,7 +4,7 @@
 // are what GET /invitations, the audit log and the accept link all already understand, while a
 // re-check would leave invitations listed as pending that can never be accepted, and every
 // accept path (link, Google) would need the check.
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildInvitationsBeyondInviterRevocation } from "./invitations-repo";
 
@@ -29,7 +29,7 @@ export function buildInviterAuthorityRevocation(
   };
   const statements = [
     buildInvitationsBeyondInviterRevocation(ctx.db, input.inviterUserId, Date.now()),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
   ] as const;
   return {
     statements,

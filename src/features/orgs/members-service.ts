@@ -1,17 +1,12 @@
 // Member rules (SEC-34): list, change role, remove, always inside the caller's organization.
 import { AppError } from "../../errors";
-import { hasRoleAtLeast, type Role } from "../../lib/roles";
-import type { ServiceContext } from "../service-context";
+import { hasRoleAtLeast } from "../../lib/roles";
+import type { Actor } from "../../platform/actor";
+import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
-import { buildMemberRemoval, buildRoleChange, findMember } from "./members-repo";
+import { buildMemberRemoval, buildRoleChange, findMember, findOrganization, listMembers } from "./members-repo";
 import { buildInviterAuthorityRevocation } from "./inviter-authority";
 import type { AssignableRole } from "./schemas";
-
-export interface Actor {
-  userId: string;
-  organizationId: string;
-  role: Role;
-}
 
 const LAST_ADMIN_MESSAGE =
   "An organization needs at least one active org_admin (or the member changed meanwhile; reload and retry).";
@@ -66,7 +61,7 @@ export async function changeMemberRole(
       newRole: input.role,
       now: Date.now(),
     }),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
     ...revocation.statements,
   ]);
   if (changed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);
@@ -95,10 +90,21 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
   });
   const [removed, , revoked] = await ctx.db.batch([
     buildMemberRemoval(ctx.db, { organizationId: actor.organizationId, userId: member.id, expectedRole: member.role }),
-    buildAuditInsertIfChanged(ctx.db, event),
+    buildAuditInsertIfChanged(ctx, event),
     ...revocation.statements,
   ]);
   if (removed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);
   logAuditEvent(event);
   revocation.logRevoked(revoked);
+}
+
+/** The caller's organization with its member count. */
+export async function getMyOrganization(ctx: ServiceContext, actor: Actor) {
+  const organization = await findOrganization(ctx.db, actor.organizationId);
+  if (!organization) throw new AppError("NOT_FOUND", "Organization not found.");
+  return organization;
+}
+
+export function listMyOrganizationMembers(ctx: ServiceContext, actor: Actor) {
+  return listMembers(ctx.db, actor.organizationId);
 }

@@ -1,18 +1,16 @@
 // HTTP for /organization: the caller's organization, its members and its audit log.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
-import { PageQuerySchema } from "../../openapi/pagination";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
+import { IdParamSchema, PageQuerySchema } from "../../platform/schemas";
 import { minRole } from "../../middleware/access";
-import { AppError } from "../../errors";
 import { toPage } from "../../lib/pagination";
 import { toISOString } from "../../lib/time";
-import { serviceContextFrom } from "../service-context";
-import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
 import { AuditPageSchema, toAuditEntry } from "../audit/schemas";
-import { listAuditEntries } from "../audit/repo";
-import { ChangeRoleSchema, IdParamSchema, MemberListSchema, OrganizationSchema, toMemberResponse } from "./schemas";
-import { findOrganization, listMembers } from "./members-repo";
-import { changeMemberRole, removeMember } from "./members-service";
+import { listAuditLog } from "../audit/service";
+import { ChangeRoleSchema, MemberListSchema, OrganizationSchema, toMemberResponse } from "./schemas";
+import { changeMemberRole, getMyOrganization, listMyOrganizationMembers, removeMember } from "./members-service";
 
 const getOrganization = defineRoute(
   { access: minRole("readonly") },
@@ -89,8 +87,7 @@ const organizationAuditLog = defineRoute(
 
 export const organizationRoutes = createRouter()
   .openapi(getOrganization, async (c) => {
-    const organization = await findOrganization(c.get("db"), requireActor(c).organizationId);
-    if (!organization) throw new AppError("NOT_FOUND", "Organization not found.");
+    const organization = await getMyOrganization(serviceContextFrom(c), requireActor(c));
     return c.json(
       {
         id: organization.id,
@@ -102,7 +99,7 @@ export const organizationRoutes = createRouter()
     );
   })
   .openapi(listOrganizationMembers, async (c) => {
-    const rows = await listMembers(c.get("db"), requireActor(c).organizationId);
+    const rows = await listMyOrganizationMembers(serviceContextFrom(c), requireActor(c));
     return c.json(
       {
         members: rows.map(toMemberResponse),
@@ -123,6 +120,6 @@ export const organizationRoutes = createRouter()
   })
   .openapi(organizationAuditLog, async (c) => {
     const page = c.req.valid("query");
-    const rows = await listAuditEntries(c.get("db"), page, { organizationId: requireActor(c).organizationId });
+    const rows = await listAuditLog(serviceContextFrom(c), page, { organizationId: requireActor(c).organizationId });
     return c.json(toPage(rows, page, toAuditEntry), 200);
   });

@@ -2,20 +2,13 @@
 import { z } from "@hono/zod-openapi";
 import { EmailSchema, NewPasswordSchema, TokenSchema } from "../auth/schemas";
 import { NameSchema } from "../users/schemas";
-import { pageSchema } from "../../openapi/pagination";
+import { pageSchema } from "../../platform/schemas";
 import { toISOString } from "../../lib/time";
 
 export type { AssignableRole } from "../../lib/roles";
-import { ASSIGNABLE_ROLES } from "../../lib/roles";
+import { ASSIGNABLE_ROLES, type AssignableRole } from "../../lib/roles";
 
 const Timestamp = z.string().openapi({ format: "date-time" });
-
-export const IdParamSchema = z.object({
-  id: z
-    .string()
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
 
 export const OrganizationSchema = z
   .object({ id: z.string(), name: z.string(), created_at: Timestamp, member_count: z.number().int() })
@@ -111,3 +104,21 @@ export const CreateOrganizationSchema = z
 export const CreatedOrganizationSchema = z
   .object({ organization: AdminOrganizationSchema, invitation: InvitationSchema })
   .openapi("CreatedOrganization");
+
+export function toInvitationResponse(row: {
+  id: string;
+  email: string;
+  role: AssignableRole;
+  invitedByUserId: string | null;
+  createdAt: number;
+  expiresAt: number;
+}) {
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    invited_by_user_id: row.invitedByUserId,
+    created_at: toISOString(row.createdAt),
+    expires_at: toISOString(row.expiresAt),
+  };
+}

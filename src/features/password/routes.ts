@@ -1,10 +1,10 @@
 // HTTP for /password.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC, minRole } from "../../middleware/access";
-import { RATE_LIMITS } from "../../middleware/rate-limit";
-import { serviceContextFrom } from "../service-context";
-import { jsonBody, jsonResponse, requireSessionContext } from "../route-helpers";
+import { RATE_LIMITS } from "../../platform/rate-limit";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonBody, jsonResponse, requireSessionContext } from "../../platform/route-helpers";
 import { EmailBodySchema, MessageSchema } from "../auth/schemas";
 import { writeDeviceCookie } from "../auth/device-cookie";
 import { ResetPasswordSchema, UpdatePasswordSchema } from "./schemas";

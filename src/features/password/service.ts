@@ -2,17 +2,16 @@
 import { AppError } from "../../errors";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
 import { hashPassword, verifyPassword } from "../../lib/password";
-import { RATE_LIMITS, RECIPIENT_LIMITS, consumeRateLimit, consumeRecipientLimit } from "../../middleware/rate-limit";
+import { RATE_LIMITS, RECIPIENT_LIMITS, consumeRateLimit, consumeRecipientLimit } from "../../platform/rate-limit";
 import { liftLoginBackoff } from "../../middleware/login-backoff";
 import { signDeviceToken } from "../auth/device-token";
 import { passwordChangedEmail, passwordResetEmail } from "../../email/templates";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert } from "../audit/service";
-import { buildTokenConsume, findValidToken, selectValidTokenUserId } from "../auth/email-token-repo";
-import { prepareEmailToken } from "../auth/email-token-service";
-import { deleteUserSessions } from "../../sessions/repo";
+import { buildEmailTokenRedemption, isValidEmailToken, prepareEmailToken } from "../auth/email-token-service";
+import { deleteUserSessions } from "../../platform/sessions/repo";
 import { INVALID_TOKEN_MESSAGE } from "../auth/service";
-import { buildMarkEmailVerified, buildPasswordHashUpdate, findUserByEmail, findUserById } from "../auth/user-repo";
+import { buildMarkEmailVerified, buildPasswordHashUpdate, findUserByEmail, findUserById } from "../users/service";
 import { buildPasswordResetByToken, buildSessionsDeletionByToken } from "./repo";
 
 /**
@@ -23,12 +22,12 @@ import { buildPasswordResetByToken, buildSessionsDeletionByToken } from "./repo"
 export function requestPasswordReset(ctx: ServiceContext, email: string): void {
   ctx.defer(async () => {
     if (!(await consumeRecipientLimit(ctx.env, RECIPIENT_LIMITS.passwordReset, email))) return;
-    const user = await findUserByEmail(ctx.db, email);
+    const user = await findUserByEmail(ctx, email);
     if (!user || user.suspendedAt !== null) return;
-    const reset = await prepareEmailToken(ctx.db, user.id, "reset_password");
+    const reset = await prepareEmailToken(ctx, user.id, "reset_password");
     await ctx.db.batch([
       ...reset.statements,
-      buildAuditInsert(ctx.db, {
+      buildAuditInsert(ctx, {
         action: "password_reset_requested",
         organizationId: user.organizationId,
         actorUserId: user.id,
@@ -54,28 +53,28 @@ export async function resetPassword(
   if (!isWellFormedToken(input.token)) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   const tokenHash = await hashToken(input.token);
   // Cheap check first, so an unknown token costs no Argon2 work.
-  if (!(await findValidToken(ctx.db, tokenHash, "reset_password", Date.now()))) {
+  if (!(await isValidEmailToken(ctx, tokenHash, "reset_password", Date.now()))) {
     throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   }
   const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2, {
     maxConcurrent: ctx.config.argon2.maxConcurrent,
   });
   const now = Date.now();
-  const owner = selectValidTokenUserId(ctx.db, tokenHash, "reset_password", now);
+  const { owner, consume } = buildEmailTokenRedemption(ctx, tokenHash, "reset_password", now);
   const results = await ctx.db.batch([
     buildPasswordResetByToken(ctx.db, owner, passwordHash, now),
-    buildMarkEmailVerified(ctx.db, owner, now, { onlyIfUnverified: true }),
+    buildMarkEmailVerified(ctx, owner, now, { onlyIfUnverified: true }),
     buildSessionsDeletionByToken(ctx.db, owner),
-    buildTokenConsume(ctx.db, tokenHash, "reset_password", now),
+    consume,
   ]);
   const userId = results[3][0]?.userId;
   if (!userId) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
 
-  const user = await findUserById(ctx.db, userId);
+  const user = await findUserById(ctx, userId);
   if (!user) return { deviceToken: null };
   // Whoever was guessing, the owner now holds a password nobody has tried (SEC-55).
   await liftLoginBackoff(ctx.env, user.email);
-  await buildAuditInsert(ctx.db, {
+  await buildAuditInsert(ctx, {
     action: "password_reset",
     organizationId: user.organizationId,
     actorUserId: user.id,
@@ -93,7 +92,7 @@ export async function updatePassword(
   ctx: ServiceContext,
   input: { userId: string; organizationId: string; sessionId: string; currentPassword: string; newPassword: string },
 ): Promise<void> {
-  const user = await findUserById(ctx.db, input.userId);
+  const user = await findUserById(ctx, input.userId);
   if (!user) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
   if (!user.passwordHash) {
     throw new AppError(
@@ -113,9 +112,9 @@ export async function updatePassword(
   const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2, argon2);
   const now = Date.now();
   await ctx.db.batch([
-    buildPasswordHashUpdate(ctx.db, user.id, passwordHash, now),
+    buildPasswordHashUpdate(ctx, user.id, passwordHash, now),
     deleteUserSessions(ctx.db, user.id, { exceptSessionId: input.sessionId }),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "password_changed",
       organizationId: input.organizationId,
       actorUserId: user.id,

@@ -1,16 +1,14 @@
 // HTTP for /admin/plans (sys_admin): plan CRUD and the default plan.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
-import { jsonBody, jsonResponse, noContent, requireActor } from "../route-helpers";
-import { IdParamSchema } from "../orgs/schemas";
-import { recordAuditEvent } from "../audit/service";
+import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
+import { IdParamSchema } from "../../platform/schemas";
+import { serviceContextFrom } from "../../platform/service-context";
 import { AdminPlanListSchema, AdminPlanSchema, PlanInputSchema } from "./schemas";
 import { createPlan, deletePlan, getPlan, listPlans, setDefaultPlan, updatePlan, type PlanInput } from "./service";
 import { toAdminPlanResponse } from "./responses";
 import type { PlanFeatures } from "./features";
-import type { Context } from "hono";
-import type { AppEnv } from "../../env";
 
 const SYS_ADMIN = minRole("sys_admin");
 const NO_SUCH_PLAN = { NOT_FOUND: "no such plan" } as const;
@@ -98,39 +96,25 @@ function toPlanInput(body: {
   };
 }
 
-async function auditPlanChange(c: Context<AppEnv>, planId: string, change: string): Promise<void> {
-  const actor = requireActor(c);
-  await recordAuditEvent(c.get("db"), {
-    action: "plan_changed",
-    organizationId: null,
-    actorUserId: actor.userId,
-    target: planId,
-    ip: c.get("clientIP"),
-    details: { change },
-  });
-}
-
 export const planAdminRoutes = createRouter()
-  .openapi(list, async (c) => c.json({ plans: (await listPlans(c.get("db"))).map(toAdminPlanResponse) }, 200))
+  .openapi(list, async (c) => c.json({ plans: (await listPlans(serviceContextFrom(c))).map(toAdminPlanResponse) }, 200))
   .openapi(create, async (c) => {
-    const plan = await createPlan(c.get("db"), toPlanInput(c.req.valid("json")));
-    await auditPlanChange(c, plan.row.id, "created");
+    const plan = await createPlan(serviceContextFrom(c), requireActor(c), toPlanInput(c.req.valid("json")));
     return c.json(toAdminPlanResponse(plan), 201);
   })
-  .openapi(read, async (c) => c.json(toAdminPlanResponse(await getPlan(c.get("db"), c.req.valid("param").id)), 200))
+  .openapi(read, async (c) =>
+    c.json(toAdminPlanResponse(await getPlan(serviceContextFrom(c), c.req.valid("param").id)), 200),
+  )
   .openapi(replace, async (c) => {
-    const plan = await updatePlan(c.get("db"), c.req.valid("param").id, toPlanInput(c.req.valid("json")));
-    await auditPlanChange(c, plan.row.id, "updated");
+    const input = toPlanInput(c.req.valid("json"));
+    const plan = await updatePlan(serviceContextFrom(c), requireActor(c), c.req.valid("param").id, input);
     return c.json(toAdminPlanResponse(plan), 200);
   })
   .openapi(remove, async (c) => {
-    const { id } = c.req.valid("param");
-    await deletePlan(c.get("db"), id);
-    await auditPlanChange(c, id, "deleted");
+    await deletePlan(serviceContextFrom(c), requireActor(c), c.req.valid("param").id);
     return c.body(null, 204);
   })
   .openapi(makeDefault, async (c) => {
-    const plan = await setDefaultPlan(c.get("db"), c.req.valid("param").id);
-    await auditPlanChange(c, plan.row.id, "made_default");
+    const plan = await setDefaultPlan(serviceContextFrom(c), requireActor(c), c.req.valid("param").id);
     return c.json(toAdminPlanResponse(plan), 200);
   });

@@ -24,6 +24,11 @@ export type FeatureName = keyof typeof PLAN_FEATURES;
 export type QuotaFeatureName = {
   [K in FeatureName]: (typeof PLAN_FEATURES)[K]["kind"] extends "quota" ? K : never;
 }[FeatureName];
+declare module "../../platform/quota" {
+  /** The quota features every metered service may name (see QuotaFeatureMap). */
+  interface QuotaFeatureMap extends Record<QuotaFeatureName, true> {}
+}
+
 type FlagFeatureName = Exclude<FeatureName, QuotaFeatureName>;
 
 export type PlanFeatures = { [K in QuotaFeatureName]: number } & { [K in FlagFeatureName]: boolean };

@@ -14,20 +14,20 @@ export function findPlanRow(db: Database, planId: string) {
   return db.select().from(plans).where(eq(plans.id, planId)).get();
 }
 
-export function insertPlanRow(db: Database, row: PlanRow) {
-  return db.insert(plans).values(row).returning().get();
+export function buildPlanInsert(db: Database, row: PlanRow) {
+  return db.insert(plans).values(row).returning();
 }
 
-export function updatePlanRow(
+export function buildPlanUpdate(
   db: Database,
   planId: string,
   changes: { name: string; stripeProductId: string | null; features: string; updatedAt: number },
 ) {
-  return db.update(plans).set(changes).where(eq(plans.id, planId)).returning().get();
+  return db.update(plans).set(changes).where(eq(plans.id, planId)).returning();
 }
 
 /** Deletes a plan that is neither the default nor any organization's current plan. */
-export function deleteUnusedPlanRow(db: Database, planId: string) {
+export function buildUnusedPlanDeletion(db: Database, planId: string) {
   return db
     .delete(plans)
     .where(

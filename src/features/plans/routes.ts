@@ -1,13 +1,12 @@
 // HTTP for /plans (the catalogue) and /plan (the caller's organization's plan and usage).
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
 import { toISOString } from "../../lib/time";
-import { jsonResponse, requireActor } from "../route-helpers";
-import { FEATURE_NAMES, isQuotaFeature } from "./features";
+import { jsonResponse, requireActor } from "../../platform/route-helpers";
 import { OrganizationPlanSchema, PlanListSchema } from "./schemas";
-import { listPlans, resolveOrganizationPlan } from "./service";
-import { readUsage } from "./usage-repo";
+import { getOrganizationPlanUsage, listPlans } from "./service";
+import { serviceContextFrom } from "../../platform/service-context";
 import { toPlanResponse } from "./responses";
 
 const catalogue = defineRoute(
@@ -33,18 +32,9 @@ const organizationPlan = defineRoute(
 );
 
 export const planRoutes = createRouter()
-  .openapi(catalogue, async (c) => c.json({ plans: (await listPlans(c.get("db"))).map(toPlanResponse) }, 200))
+  .openapi(catalogue, async (c) => c.json({ plans: (await listPlans(serviceContextFrom(c))).map(toPlanResponse) }, 200))
   .openapi(organizationPlan, async (c) => {
-    const db = c.get("db");
-    const { organizationId } = requireActor(c);
-    const resolved = await resolveOrganizationPlan(db, organizationId);
-    const usage: Record<string, { used: number; limit: number }> = {};
-    for (const feature of FEATURE_NAMES.filter(isQuotaFeature)) {
-      usage[feature] = {
-        used: await readUsage(db, { organizationId, feature, periodStart: resolved.period.start }),
-        limit: resolved.features[feature],
-      };
-    }
+    const resolved = await getOrganizationPlanUsage(serviceContextFrom(c), requireActor(c));
     return c.json(
       {
         plan: resolved.plan ? toPlanResponse(resolved.plan) : null,
@@ -55,7 +45,7 @@ export const planRoutes = createRouter()
         },
         subscription: resolved.subscription,
         features: resolved.features,
-        usage,
+        usage: resolved.usage,
       },
       200,
     );

@@ -1,19 +1,29 @@
 // Plan rules: the catalogue, sys_admin CRUD, and which plan and period an organization is on.
 import { AppError } from "../../errors";
-import type { Database } from "../../db/client";
-import { isUniqueViolation } from "../auth/service";
-import { defaultFeatures, resolveFeatures, type PlanFeatures } from "./features";
+import { isUniqueViolation } from "../../db/errors";
+import type { Actor } from "../../platform/actor";
+import type { ServiceContext } from "../../platform/service-context";
+import {
+  defaultFeatures,
+  FEATURE_NAMES,
+  isQuotaFeature,
+  resolveFeatures,
+  type PlanFeatures,
+  type QuotaFeatureName,
+} from "./features";
 import { currentBillingPeriod, type BillingPeriod } from "./period";
+import { type AuditEvent, buildAuditInsertIfChanged, logAuditEvent } from "../audit/service";
 import {
   buildDefaultPlanSwitch,
-  deleteUnusedPlanRow,
+  buildPlanInsert,
+  buildPlanUpdate,
+  buildUnusedPlanDeletion,
   findOrganizationBilling,
   findPlanRow,
-  insertPlanRow,
   listPlanRows,
-  updatePlanRow,
   type PlanRow,
 } from "./repo";
+import { readUsage } from "./usage-repo";
 
 export interface ResolvedPlan {
   row: PlanRow;
@@ -26,8 +36,8 @@ function resolvePlan(row: PlanRow): ResolvedPlan {
   return { row, features, warnings };
 }
 
-export async function listPlans(db: Database): Promise<ResolvedPlan[]> {
-  return (await listPlanRows(db)).map(resolvePlan);
+export async function listPlans(ctx: ServiceContext): Promise<ResolvedPlan[]> {
+  return (await listPlanRows(ctx.db)).map(resolvePlan);
 }
 
 export interface OrganizationPlan {
@@ -39,11 +49,11 @@ export interface OrganizationPlan {
 }
 
 export async function resolveOrganizationPlan(
-  db: Database,
+  ctx: ServiceContext,
   organizationId: string,
   now = Date.now(),
 ): Promise<OrganizationPlan> {
-  const billing = await findOrganizationBilling(db, organizationId);
+  const billing = await findOrganizationBilling(ctx.db, organizationId);
   if (!billing) throw new AppError("NOT_FOUND", "Organization not found.");
   const row = billing.subscribedPlan ?? billing.defaultPlan;
   const plan = row ? resolvePlan(row) : null;
@@ -55,6 +65,25 @@ export async function resolveOrganizationPlan(
       ? { id: billing.stripeSubscriptionId, status: billing.subscriptionStatus }
       : null,
   };
+}
+
+export interface OrganizationPlanUsage extends OrganizationPlan {
+  /** Per quota feature: what the current period used, against the plan's limit. */
+  usage: Partial<Record<QuotaFeatureName, { used: number; limit: number }>>;
+}
+
+/** GET /plan: the caller's organization's plan, period, subscription and quota usage. */
+export async function getOrganizationPlanUsage(ctx: ServiceContext, actor: Actor): Promise<OrganizationPlanUsage> {
+  const { organizationId } = actor;
+  const resolved = await resolveOrganizationPlan(ctx, organizationId);
+  const usage: OrganizationPlanUsage["usage"] = {};
+  for (const feature of FEATURE_NAMES.filter(isQuotaFeature)) {
+    usage[feature] = {
+      used: await readUsage(ctx.db, { organizationId, feature, periodStart: resolved.period.start }),
+      limit: resolved.features[feature],
+    };
+  }
+  return { ...resolved, usage };
 }
 
 export interface PlanInput {
@@ -70,18 +99,40 @@ function storedFeatures(input: Partial<PlanFeatures>): string {
 
 const PRODUCT_TAKEN = "Another plan already uses this Stripe product id.";
 
-export async function createPlan(db: Database, input: PlanInput): Promise<ResolvedPlan> {
+function planChangeEvent(ctx: ServiceContext, actor: Actor, planId: string, change: string): AuditEvent {
+  return {
+    action: "plan_changed",
+    organizationId: null,
+    actorUserId: actor.userId,
+    target: planId,
+    ip: ctx.ip,
+    details: { change },
+  };
+}
+
+// Each catalogue change and its audit row go in one batch: the row is inserted only if the
+// change's statement (just before it) changed a row, so neither exists without the other.
+
+export async function createPlan(ctx: ServiceContext, actor: Actor, input: PlanInput): Promise<ResolvedPlan> {
   const now = Date.now();
+  const id = `plan_${crypto.randomUUID()}`;
+  const event = planChangeEvent(ctx, actor, id, "created");
   try {
-    const row = await insertPlanRow(db, {
-      id: `plan_${crypto.randomUUID()}`,
-      name: input.name,
-      stripeProductId: input.stripeProductId,
-      isDefault: false,
-      features: storedFeatures(input.features),
-      createdAt: now,
-      updatedAt: now,
-    });
+    const [inserted] = await ctx.db.batch([
+      buildPlanInsert(ctx.db, {
+        id,
+        name: input.name,
+        stripeProductId: input.stripeProductId,
+        isDefault: false,
+        features: storedFeatures(input.features),
+        createdAt: now,
+        updatedAt: now,
+      }),
+      buildAuditInsertIfChanged(ctx, event),
+    ]);
+    const row = inserted[0];
+    if (!row) throw new Error("plan insert returned no row");
+    logAuditEvent(event);
     return resolvePlan(row);
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError("CONFLICT", PRODUCT_TAKEN);
@@ -89,38 +140,62 @@ export async function createPlan(db: Database, input: PlanInput): Promise<Resolv
   }
 }
 
-export async function getPlan(db: Database, planId: string): Promise<ResolvedPlan> {
-  const row = await findPlanRow(db, planId);
+export async function getPlan(ctx: ServiceContext, planId: string): Promise<ResolvedPlan> {
+  const row = await findPlanRow(ctx.db, planId);
   if (!row) throw new AppError("NOT_FOUND", "No such plan.");
   return resolvePlan(row);
 }
 
 /** Replaces name, Stripe product and features; stored drift is rewritten in declared form. */
-export async function updatePlan(db: Database, planId: string, input: PlanInput): Promise<ResolvedPlan> {
+export async function updatePlan(
+  ctx: ServiceContext,
+  actor: Actor,
+  planId: string,
+  input: PlanInput,
+): Promise<ResolvedPlan> {
+  const event = planChangeEvent(ctx, actor, planId, "updated");
+  let updated: PlanRow[];
   try {
-    const row = await updatePlanRow(db, planId, {
-      name: input.name,
-      stripeProductId: input.stripeProductId,
-      features: storedFeatures(input.features),
-      updatedAt: Date.now(),
-    });
-    if (!row) throw new AppError("NOT_FOUND", "No such plan.");
-    return resolvePlan(row);
+    [updated] = await ctx.db.batch([
+      buildPlanUpdate(ctx.db, planId, {
+        name: input.name,
+        stripeProductId: input.stripeProductId,
+        features: storedFeatures(input.features),
+        updatedAt: Date.now(),
+      }),
+      buildAuditInsertIfChanged(ctx, event),
+    ]);
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError("CONFLICT", PRODUCT_TAKEN);
     throw error;
   }
+  const row = updated[0];
+  if (!row) throw new AppError("NOT_FOUND", "No such plan.");
+  logAuditEvent(event);
+  return resolvePlan(row);
 }
 
-export async function deletePlan(db: Database, planId: string): Promise<void> {
-  const deleted = await deleteUnusedPlanRow(db, planId);
-  if (deleted.length > 0) return;
-  await getPlan(db, planId); // 404 when it does not exist
+export async function deletePlan(ctx: ServiceContext, actor: Actor, planId: string): Promise<void> {
+  const event = planChangeEvent(ctx, actor, planId, "deleted");
+  const [deleted] = await ctx.db.batch([
+    buildUnusedPlanDeletion(ctx.db, planId),
+    buildAuditInsertIfChanged(ctx, event),
+  ]);
+  if (deleted.length > 0) {
+    logAuditEvent(event);
+    return;
+  }
+  await getPlan(ctx, planId); // 404 when it does not exist
   throw new AppError("CONFLICT", "The default plan, or a plan organizations are on, cannot be deleted.");
 }
 
-export async function setDefaultPlan(db: Database, planId: string): Promise<ResolvedPlan> {
-  const [, set] = await db.batch(buildDefaultPlanSwitch(db, planId, Date.now()));
+export async function setDefaultPlan(ctx: ServiceContext, actor: Actor, planId: string): Promise<ResolvedPlan> {
+  const event = planChangeEvent(ctx, actor, planId, "made_default");
+  const [, set] = await ctx.db.batch([
+    ...buildDefaultPlanSwitch(ctx.db, planId, Date.now()),
+    buildAuditInsertIfChanged(ctx, event),
+  ]);
   if (set.length === 0) throw new AppError("NOT_FOUND", "No such plan.");
-  return getPlan(db, planId);
+  logAuditEvent(event);
+  return getPlan(ctx, planId);
 }

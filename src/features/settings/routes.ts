@@ -3,11 +3,11 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import type { SettingScope } from "../../db/schema";
 import type { Role } from "../../lib/roles";
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
-import { jsonBody, jsonResponse, requireSessionContext } from "../route-helpers";
-import { serviceContextFrom } from "../service-context";
+import { jsonBody, jsonResponse, requireSessionContext } from "../../platform/route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
 import { SETTING_DEFINITIONS } from "./definitions";
 import {
   PutSettingSchema,
@@ -76,7 +76,7 @@ const systemSettings = defineSettingRoutes("system", "sys_admin");
 
 async function showSetting(c: Context<AppEnv>, scope: SettingScope, key: string): Promise<SettingResponse> {
   const { user } = requireSessionContext(c);
-  return toSettingResponse(await getSetting(c.get("db"), user, { scope, key }));
+  return toSettingResponse(await getSetting(serviceContextFrom(c), user, { scope, key }));
 }
 
 async function changeSetting(

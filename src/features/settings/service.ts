@@ -4,9 +4,9 @@ import type { Database } from "../../db/client";
 import type { SettingScope } from "../../db/schema";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
-import { listFieldErrors } from "../../openapi/validation-hook";
+import { listFieldErrors } from "../../platform/openapi/validation-hook";
 import { buildAuditInsert } from "../audit/service";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../../platform/service-context";
 import { findSettingDefinition, type SettingDefinition, type SettingKey, type SettingValue } from "./definitions";
 import { buildSettingUpsert, findStoredSetting, type StoredSetting } from "./repo";
 
@@ -70,7 +70,8 @@ function decodeStoredValue(
 
 /** The system value that bounds `definition`'s values (SEC-61), or null when nothing bounds it. */
 async function readBound(db: Database, definition: SettingDefinition): Promise<number | null> {
-  return definition.boundedBy ? readSetting(db, "system", "", definition.boundedBy) : null;
+  if (!definition.boundedBy) return null;
+  return (await loadSettingView(db, "system", "", definition.boundedBy)).value as number;
 }
 
 async function loadSettingView(db: Database, scope: SettingScope, scopeId: string, key: string): Promise<SettingView> {
@@ -91,25 +92,25 @@ async function loadSettingView(db: Database, scope: SettingScope, scopeId: strin
 /**
  * The value in effect for a declared key, typed by the key: the stored one, or the default when
  * none is stored or the stored one no longer matches its declaration. For other features' rules,
- * e.g. `await readSetting(db, "organization", orgId, "overage_enabled")` is a boolean.
+ * e.g. `await readSetting(ctx, "organization", orgId, "overage_enabled")` is a boolean.
  */
 export async function readSetting<S extends SettingScope, K extends SettingKey<S>>(
-  db: Database,
+  ctx: ServiceContext,
   scope: S,
   scopeId: string,
   key: K,
 ): Promise<SettingValue<S, K>> {
-  const view = await loadSettingView(db, scope, scopeId, key);
+  const view = await loadSettingView(ctx.db, scope, scopeId, key);
   return view.value as SettingValue<S, K>;
 }
 
 /** A key of the request's choosing, for the caller: 404 NOT_FOUND unless it is declared for the scope. */
 export function getSetting(
-  db: Database,
+  ctx: ServiceContext,
   actor: SettingActor,
   input: { scope: SettingScope; key: string },
 ): Promise<SettingView> {
-  return loadSettingView(db, input.scope, resolveScopeId(input.scope, actor), input.key);
+  return loadSettingView(ctx.db, input.scope, resolveScopeId(input.scope, actor), input.key);
 }
 
 /** What the audit row says about a change: never the value of a secret key (SEC-49). */
@@ -153,7 +154,7 @@ export async function updateSetting(
   const now = Date.now();
   await ctx.db.batch([
     buildSettingUpsert(ctx.db, { scope, scopeId, key, value, updatedAt: now, updatedByUserId: actor.id }),
-    buildAuditInsert(ctx.db, {
+    buildAuditInsert(ctx, {
       action: "setting_changed",
       // A system setting belongs to no organization; user and organization ones to the caller's.
       organizationId: scope === "system" ? null : actor.organizationId,

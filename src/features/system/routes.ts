@@ -1,11 +1,10 @@
 // Liveness, readiness and the public configuration summary.
 import { z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC } from "../../middleware/access";
-import { logEvent } from "../../lib/log";
-import { summarizeError } from "../../db/error-summary";
+import { serviceContextFrom } from "../../platform/service-context";
+import { checkDatabaseHealth } from "./service";
 
 const StatusSchema = z.object({ status: z.literal("ok") }).openapi("Ping");
 const HealthSchema = z
@@ -58,13 +57,10 @@ const config = defineRoute(
 export const systemRoutes = createRouter()
   .openapi(ping, (c) => c.json({ status: "ok" as const }, 200))
   .openapi(health, async (c) => {
-    try {
-      await c.get("db").run(sql`SELECT 1`);
+    if ((await checkDatabaseHealth(serviceContextFrom(c))) === "ok") {
       return c.json({ status: "ok" as const, db: "ok" as const }, 200);
-    } catch (error) {
-      logEvent("error", "health_db_unavailable", summarizeError(error));
-      return c.json({ status: "degraded" as const, db: "unavailable" as const }, 503);
     }
+    return c.json({ status: "degraded" as const, db: "unavailable" as const }, 503);
   })
   .openapi(config, (c) => {
     const { mode, environment, google } = c.get("config");

@@ -1,10 +1,11 @@
 // HTTP for /usage/*: the caller's organization's AI usage, and the fleet rollup for sys_admins.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
-import { PageQuerySchema } from "../../openapi/pagination";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
+import { PageQuerySchema } from "../../platform/schemas";
 import { minRole } from "../../middleware/access";
-import { jsonResponse, requireActor } from "../route-helpers";
+import { jsonResponse, requireActor } from "../../platform/route-helpers";
 import { FleetQuerySchema, FleetUsageSchema, TopUsersSchema, UsageHistorySchema, UsageSummarySchema } from "./schemas";
+import { serviceContextFrom } from "../../platform/service-context";
 import { getFleetUsage, getUsageSummary, listTopUsers, listUsageHistory } from "./service";
 
 const summary = defineRoute(
@@ -57,9 +58,11 @@ const fleet = defineRoute(
 );
 
 export const usageRoutes = createRouter()
-  .openapi(summary, async (c) => c.json(await getUsageSummary(c.get("db"), requireActor(c)), 200))
+  .openapi(summary, async (c) => c.json(await getUsageSummary(serviceContextFrom(c), requireActor(c)), 200))
   .openapi(history, async (c) =>
-    c.json(await listUsageHistory(c.get("db"), requireActor(c), c.req.valid("query")), 200),
+    c.json(await listUsageHistory(serviceContextFrom(c), requireActor(c), c.req.valid("query")), 200),
   )
-  .openapi(topUsers, async (c) => c.json(await listTopUsers(c.get("db"), requireActor(c), c.req.valid("query")), 200))
-  .openapi(fleet, async (c) => c.json(await getFleetUsage(c.get("db"), c.req.valid("query").days), 200));
+  .openapi(topUsers, async (c) =>
+    c.json(await listTopUsers(serviceContextFrom(c), requireActor(c), c.req.valid("query")), 200),
+  )
+  .openapi(fleet, async (c) => c.json(await getFleetUsage(serviceContextFrom(c), c.req.valid("query").days), 200));

@@ -1,23 +1,22 @@
 // Usage rules: what an organization has used of its AI allotment, credits and overage, who used
 // it, and the fleet-wide rollup. Members see their own calls; org_admins their whole organization.
-import type { Database } from "../../db/client";
 import { hasRoleAtLeast } from "../../lib/roles";
 import { toPage, type Page, type PageRequest } from "../../lib/pagination";
 import { DAY_MS, toISOString } from "../../lib/time";
 import { UNLIMITED } from "../plans/features";
-import type { Actor } from "../orgs/members-service";
-import { loadLedgerPolicy } from "../ai/ledger";
-import { readAccountState } from "../ai/account-repo";
+import type { Actor } from "../../platform/actor";
+import type { ServiceContext } from "../../platform/service-context";
+import { loadLedgerPolicy, readAIAccountState } from "../ai/ledger";
 import { listTopUsersPage, listUsagePage, readFleetUsage, sumUserUsage, type UsageLogRow } from "./repo";
 
 /**
  * The period the ledger is counting in: the billing period, or the account's own when it is
  * later (a period that moved backwards never reset the counters, see ledger-repo.ts).
  */
-async function loadCurrentLedger(db: Database, organizationId: string) {
+async function loadCurrentLedger(ctx: ServiceContext, organizationId: string) {
   const [policy, state] = await Promise.all([
-    loadLedgerPolicy(db, organizationId),
-    readAccountState(db, organizationId),
+    loadLedgerPolicy(ctx, organizationId),
+    readAIAccountState(ctx, organizationId),
   ]);
   const accountPeriod = state?.periodStart ?? null;
   const periodStart =
@@ -34,10 +33,10 @@ async function loadCurrentLedger(db: Database, organizationId: string) {
   };
 }
 
-export async function getUsageSummary(db: Database, actor: Actor) {
-  const ledger = await loadCurrentLedger(db, actor.organizationId);
+export async function getUsageSummary(ctx: ServiceContext, actor: Actor) {
+  const ledger = await loadCurrentLedger(ctx, actor.organizationId);
   const { limits, period, features } = ledger.policy;
-  const own = await sumUserUsage(db, actor.organizationId, actor.userId, ledger.periodStart);
+  const own = await sumUserUsage(ctx.db, actor.organizationId, actor.userId, ledger.periodStart);
   const isUnlimited = limits.tokenLimit === UNLIMITED;
   const allotmentRemaining = isUnlimited ? null : Math.max(limits.tokenLimit - ledger.allotmentUsed, 0);
   const overageRemaining = limits.isOverageEnabled ? Math.max(limits.overageCeiling - ledger.overageUsed, 0) : 0;
@@ -74,9 +73,14 @@ function toUsageItem(row: UsageLogRow) {
   };
 }
 
-export async function listUsageHistory(db: Database, actor: Actor, page: PageRequest) {
+export async function listUsageHistory(ctx: ServiceContext, actor: Actor, page: PageRequest) {
   const isWholeOrganization = hasRoleAtLeast(actor.role, "org_admin");
-  const rows = await listUsagePage(db, actor.organizationId, page, isWholeOrganization ? {} : { userId: actor.userId });
+  const rows = await listUsagePage(
+    ctx.db,
+    actor.organizationId,
+    page,
+    isWholeOrganization ? {} : { userId: actor.userId },
+  );
   return {
     organization_id: actor.organizationId,
     scope: isWholeOrganization ? ("organization" as const) : ("own" as const),
@@ -84,9 +88,9 @@ export async function listUsageHistory(db: Database, actor: Actor, page: PageReq
   };
 }
 
-export async function listTopUsers(db: Database, actor: Actor, page: PageRequest) {
-  const ledger = await loadCurrentLedger(db, actor.organizationId);
-  const rows = await listTopUsersPage(db, actor.organizationId, ledger.periodStart, page);
+export async function listTopUsers(ctx: ServiceContext, actor: Actor, page: PageRequest) {
+  const ledger = await loadCurrentLedger(ctx, actor.organizationId);
+  const rows = await listTopUsersPage(ctx.db, actor.organizationId, ledger.periodStart, page);
   const result: Page<{
     user_id: string | null;
     email: string | null;
@@ -108,9 +112,9 @@ export async function listTopUsers(db: Database, actor: Actor, page: PageRequest
 }
 
 /** Today (UTC) and the `days` whole days before it, so two reads in one day agree. */
-export async function getFleetUsage(db: Database, days: number, now = Date.now()) {
+export async function getFleetUsage(ctx: ServiceContext, days: number, now = Date.now()) {
   const since = Math.floor(now / DAY_MS) * DAY_MS - days * DAY_MS;
-  const { totals, byDay, byModel } = await readFleetUsage(db, since);
+  const { totals, byDay, byModel } = await readFleetUsage(ctx.db, since);
   return {
     days,
     since: toISOString(since),

@@ -1,13 +1,13 @@
 // HTTP for the sys_admin part of /users: list every user, suspend, activate.
 import { z } from "@hono/zod-openapi";
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
-import { PageQuerySchema, pageSchema } from "../../openapi/pagination";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
+import { IdParamSchema, PageQuerySchema, pageSchema } from "../../platform/schemas";
 import { minRole } from "../../middleware/access";
 import { toPage } from "../../lib/pagination";
-import { serviceContextFrom } from "../service-context";
-import { jsonResponse, noContent, requireActor } from "../route-helpers";
-import { IdParamSchema, MemberSchema, toMemberResponse } from "../orgs/schemas";
+import { serviceContextFrom } from "../../platform/service-context";
+import { jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
+import { MemberSchema, toMemberResponse } from "../orgs/schemas";
 import { listUsers, setUserSuspended } from "../orgs/admin-service";
 
 const AdminUserSchema = MemberSchema.extend({ organization_id: z.string() }).openapi("AdminUser");

@@ -1,8 +1,9 @@
 // HTTP for /users/me.
-import { createRouter } from "../../openapi/app-factory";
-import { defineRoute } from "../../openapi/define-route";
+import { createRouter } from "../../platform/openapi/app-factory";
+import { defineRoute } from "../../platform/openapi/define-route";
 import { minRole } from "../../middleware/access";
-import { jsonBody, jsonResponse, requireSessionContext } from "../route-helpers";
+import { jsonBody, jsonResponse, requireSessionContext } from "../../platform/route-helpers";
+import { serviceContextFrom } from "../../platform/service-context";
 import { UpdateMeSchema, UserSchema, toUserResponse } from "./schemas";
 import { updateMyNames } from "./service";
 
@@ -35,6 +36,9 @@ export const userRoutes = createRouter()
   .openapi(patchMe, async (c) => {
     const { user } = requireSessionContext(c);
     const body = c.req.valid("json");
-    const updated = await updateMyNames(c.get("db"), user, { firstName: body.first_name, lastName: body.last_name });
+    const updated = await updateMyNames(serviceContextFrom(c), user, {
+      firstName: body.first_name,
+      lastName: body.last_name,
+    });
     return c.json(toUserResponse(updated), 200);
   });

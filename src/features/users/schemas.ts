@@ -1,7 +1,8 @@
 // The user as the API shows it (snake_case, FastSvelte's wire format).
 import { z } from "@hono/zod-openapi";
-import { ROLES, type Role } from "../../lib/roles";
+import { ROLES } from "../../lib/roles";
 import { toISOString } from "../../lib/time";
+import type { UserProfile } from "../../platform/user-profile";
 
 export const NameSchema = z.string().trim().min(1).max(100).nullable();
 
@@ -20,18 +21,6 @@ export const UserSchema = z
   .openapi("User");
 
 export type UserResponse = z.infer<typeof UserSchema>;
-
-export interface UserProfile {
-  id: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  role: Role;
-  organizationId: string;
-  emailVerified: boolean;
-  hasPassword: boolean;
-  createdAt: number;
-}
 
 export function toUserResponse(user: UserProfile): UserResponse {
   return {

@@ -3,12 +3,12 @@
 // logged and repaired), credit balance drift (reported), and the job's report over POST /cron/run.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createDB } from "../../../src/db/client";
 import { maintainAILedger } from "../../../src/cron/ai-ledger";
 import { calendarMonthOf, currentBillingPeriod } from "../../../src/features/plans/period";
 import { DAY_MS } from "../../../src/lib/time";
 import { createClient, type TestClient } from "../../helpers/client";
 import { buyCredits, createAIOrganization, expectConsistent, readLedger, readText } from "../../helpers/ai";
+import { testServiceContext } from "../../helpers/service-context";
 
 const CRON_SECRET = "test-cron-secret-0123456789abcdef0123456789abcdef";
 
@@ -35,23 +35,23 @@ describe("AI ledger maintenance", () => {
     )
       .bind(org.id)
       .run();
-    const report = await maintainAILedger(createDB(env.DB));
+    const report = await maintainAILedger(testServiceContext());
     expect(report.accounts_repaired).toBeGreaterThanOrEqual(1);
     const after = await readLedger(org.id);
     expect(after).toMatchObject({ allotment_used: before.allotment_used, reserved_tokens: 0 });
     expectConsistent(after);
-    expect((await maintainAILedger(createDB(env.DB))).accounts_repaired).toBe(0);
+    expect((await maintainAILedger(testServiceContext())).accounts_repaired).toBe(0);
   });
 
   it("reports a credit balance that no longer matches purchases minus charged credits, without touching it", async () => {
     const org = await createAIOrganization({ tokenLimit: 0, credits: 10_000 });
     await callCopilot(org);
-    expect((await maintainAILedger(createDB(env.DB))).credit_balances_drifted).toBe(0);
+    expect((await maintainAILedger(testServiceContext())).credit_balances_drifted).toBe(0);
     await env.DB.prepare("UPDATE organization SET credit_balance_tokens = credit_balance_tokens + 5 WHERE id = ?")
       .bind(org.id)
       .run();
     const balance = (await readLedger(org.id)).credit_balance;
-    expect((await maintainAILedger(createDB(env.DB))).credit_balances_drifted).toBe(1);
+    expect((await maintainAILedger(testServiceContext())).credit_balances_drifted).toBe(1);
     expect((await readLedger(org.id)).credit_balance).toBe(balance);
     await env.DB.prepare("UPDATE organization SET credit_balance_tokens = credit_balance_tokens - 5 WHERE id = ?")
       .bind(org.id)
@@ -101,7 +101,7 @@ describe("AI ledger maintenance", () => {
         subscribed.id,
       ),
     ]);
-    const report = await maintainAILedger(createDB(env.DB), { now });
+    const report = await maintainAILedger(testServiceContext(), { now });
     expect(report.periods_rolled_over).toBeGreaterThanOrEqual(2);
     expect(await accountPeriod(calendar.id)).toBe(
       currentBillingPeriod({ periodStart: null, periodEnd: null }, now).start,

@@ -14,15 +14,16 @@ import {
   setOverage,
   setSystemOverage,
 } from "../../helpers/ai";
+import { testServiceContext } from "../../helpers/service-context";
 
 const FREE = { inputUSDPerMillion: 0, outputUSDPerMillion: 0 };
 const PRICED = { inputUSDPerMillion: 2, outputUSDPerMillion: 8 };
 
 async function reserve(org: { id: string; userId: string }, tokens: number) {
   const db = createDB(env.DB);
-  const policy = await loadLedgerPolicy(db, org.id);
+  const policy = await loadLedgerPolicy(testServiceContext({ db }), org.id);
   return reserveAITokens(
-    db,
+    testServiceContext({ db }),
     {
       organizationId: org.id,
       userId: org.userId,
@@ -42,7 +43,7 @@ describe("the AI ledger", () => {
     await setOverage(org.id, { organization: true, system: true, ceiling: 1_000 });
     const reservation = await reserve(org, 300);
     const outcome = await settleAIReservation(
-      createDB(env.DB),
+      testServiceContext(),
       reservation,
       { inputTokens: 120, outputTokens: 80 },
       { price: PRICED },
@@ -63,7 +64,7 @@ describe("the AI ledger", () => {
     const reservation = await reserve(org, 100);
     // The provider used more than estimated (a tokenizer that counts differently): 250 tokens.
     const outcome = await settleAIReservation(
-      createDB(env.DB),
+      testServiceContext(),
       reservation,
       { inputTokens: 150, outputTokens: 100 },
       { price: FREE },
@@ -81,7 +82,12 @@ describe("the AI ledger", () => {
     const errors: string[] = [];
     const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
     try {
-      await settleAIReservation(createDB(env.DB), reservation, { inputTokens: 90, outputTokens: 40 }, { price: FREE });
+      await settleAIReservation(
+        testServiceContext(),
+        reservation,
+        { inputTokens: 90, outputTokens: 40 },
+        { price: FREE },
+      );
     } finally {
       spy.mockRestore();
     }
@@ -102,7 +108,7 @@ describe("the AI ledger", () => {
     const second = await reserve(org, 100);
     const quiet = vi.spyOn(console, "error").mockImplementation(() => undefined);
     try {
-      await settleAIReservation(createDB(env.DB), second, { inputTokens: 60, outputTokens: 40 }, { price: FREE });
+      await settleAIReservation(testServiceContext(), second, { inputTokens: 60, outputTokens: 40 }, { price: FREE });
       expect(quiet).not.toHaveBeenCalled();
     } finally {
       quiet.mockRestore();
@@ -115,7 +121,7 @@ describe("the AI ledger", () => {
     const second = await reserve(org, 400);
     // 200 tokens are free besides the two reservations: the first call may use its 400 + those 200.
     const outcome = await settleAIReservation(
-      createDB(env.DB),
+      testServiceContext(),
       first,
       { inputTokens: 500, outputTokens: 500 },
       { price: FREE },
@@ -123,7 +129,7 @@ describe("the AI ledger", () => {
     expect(outcome).toMatchObject({ chargedTokens: 600, absorbedTokens: 400 });
     // The second still gets all it reserved.
     const secondOutcome = await settleAIReservation(
-      createDB(env.DB),
+      testServiceContext(),
       second,
       { inputTokens: 0, outputTokens: 400 },
       { price: FREE },
@@ -138,7 +144,7 @@ describe("the AI ledger", () => {
     const org = await createAIOrganization({ tokenLimit: -1, credits: 10 });
     const reservation = await reserve(org, 5_000_000);
     const outcome = await settleAIReservation(
-      createDB(env.DB),
+      testServiceContext(),
       reservation,
       { inputTokens: 3_000_000, outputTokens: 1 },
       { price: FREE },
@@ -152,18 +158,23 @@ describe("the AI ledger", () => {
     const db = createDB(env.DB);
     const reservation = await reserve(org, 200);
     const first = await settleAIReservation(
-      db,
+      testServiceContext({ db }),
       reservation,
       { inputTokens: 10, outputTokens: 10 },
       { price: FREE, settlementId: "ais_retry" },
     );
     const retry = await settleAIReservation(
-      db,
+      testServiceContext({ db }),
       reservation,
       { inputTokens: 10, outputTokens: 10 },
       { price: FREE, settlementId: "ais_retry" },
     );
-    const other = await settleAIReservation(db, reservation, { inputTokens: 10, outputTokens: 10 }, { price: FREE });
+    const other = await settleAIReservation(
+      testServiceContext({ db }),
+      reservation,
+      { inputTokens: 10, outputTokens: 10 },
+      { price: FREE },
+    );
     expect([first.isSettled, retry.isSettled, other.isSettled]).toEqual([true, true, false]);
     const ledger = await readLedger(org.id);
     expect(ledger).toMatchObject({ allotment_used: 20, usage_rows: 1 });

@@ -18,7 +18,7 @@ import { readAIConfig } from "../../../src/config/ai";
 import type { Env } from "../../../src/env";
 import { runCopilot } from "../../../src/features/ai/copilot-service";
 import { createDB } from "../../../src/db/client";
-import type { ServiceContext } from "../../../src/features/service-context";
+import type { ServiceContext } from "../../../src/platform/service-context";
 import { AppError } from "../../../src/errors";
 import { createAIOrganization, expectConsistent, readLedger } from "../../helpers/ai";
 

@@ -27,6 +27,7 @@ import {
   readText,
   withEnv,
 } from "../../helpers/ai";
+import { testServiceContext } from "../../helpers/service-context";
 
 beforeEach(() => resetFakeLLMStats());
 
@@ -205,9 +206,9 @@ describe("SEC-52 faults", () => {
     expectConsistent(open);
 
     const db = createDB(env.DB);
-    const early = await maintainAILedger(db, { now: Date.now() });
+    const early = await maintainAILedger(testServiceContext({ db }), { now: Date.now() });
     expect(early.reservations_reclaimed).toBe(0);
-    const report = await maintainAILedger(db, { now: Date.now() + 11 * MINUTE_MS });
+    const report = await maintainAILedger(testServiceContext({ db }), { now: Date.now() + 11 * MINUTE_MS });
     const ledger = await readLedger(org.id);
     console.info(
       `SEC-52 fault, settlement always failing: cron reclaimed ${report.reservations_reclaimed} reservation(s), ${report.tokens_reclaimed} tokens (the estimate ${org.worstCase})`,
@@ -227,9 +228,9 @@ describe("SEC-52 faults", () => {
     const price = { inputUSDPerMillion: 0, outputUSDPerMillion: 0 };
     const wins = { reclaim: 0, settlement: 0 };
     for (let race = 0; race < 24; race++) {
-      const policy = await loadLedgerPolicy(db, org.id);
+      const policy = await loadLedgerPolicy(testServiceContext({ db }), org.id);
       const reservation = await reserveAITokens(
-        db,
+        testServiceContext({ db }),
         {
           organizationId: org.id,
           userId: org.userId,
@@ -246,9 +247,17 @@ describe("SEC-52 faults", () => {
       // some races; both are in flight together, and only the CAS decides.
       const late = async () => {
         if (race % 2 === 1) await new Promise((resolve) => setTimeout(resolve, 0));
-        return settleAIReservation(db, reservation, { inputTokens: 100, outputTokens: 20 }, { price, now: later });
+        return settleAIReservation(
+          testServiceContext({ db }),
+          reservation,
+          { inputTokens: 100, outputTokens: 20 },
+          { price, now: later },
+        );
       };
-      const [report, settlement] = await Promise.all([maintainAILedger(db, { now: later }), late()]);
+      const [report, settlement] = await Promise.all([
+        maintainAILedger(testServiceContext({ db }), { now: later }),
+        late(),
+      ]);
       expect(report.reservations_reclaimed + (settlement.isSettled ? 1 : 0)).toBe(1);
       if (settlement.isSettled) wins.settlement++;
       else wins.reclaim++;
@@ -271,9 +280,9 @@ describe("SEC-52 faults", () => {
   it("SEC-52 a settlement that arrives after the cron reclaimed its reservation changes nothing", async () => {
     const org = await createAIOrganization({ tokenLimit: 10_000_000 });
     const db = createDB(env.DB);
-    const policy = await loadLedgerPolicy(db, org.id);
+    const policy = await loadLedgerPolicy(testServiceContext({ db }), org.id);
     const reservation = await reserveAITokens(
-      db,
+      testServiceContext({ db }),
       {
         organizationId: org.id,
         userId: org.userId,
@@ -286,10 +295,10 @@ describe("SEC-52 faults", () => {
       policy,
     );
     const later = reservation.expiresAt + 1;
-    expect((await maintainAILedger(db, { now: later })).reservations_reclaimed).toBe(1);
+    expect((await maintainAILedger(testServiceContext({ db }), { now: later })).reservations_reclaimed).toBe(1);
     const before = await readLedger(org.id);
     const late = await settleAIReservation(
-      db,
+      testServiceContext({ db }),
       reservation,
       { inputTokens: 10, outputTokens: 10 },
       { price: { inputUSDPerMillion: 0, outputUSDPerMillion: 0 } },

@@ -81,6 +81,24 @@ describe("sessions", () => {
     expect((await owner.client.get("/users/me")).status).toBe(200);
   });
 
+  it("SEC-49 records a revocation once, in the batch that deletes the session, and nothing for a refused one", async () => {
+    const owner = await signedInAccount();
+    await loginAgain(owner.email, owner.password);
+    const { sessions } = (await (await owner.client.get("/auth/sessions")).json()) as {
+      sessions: { id: string; current: boolean }[];
+    };
+    const otherSession = sessions.find((session) => !session.current)!;
+    const revocations = () => countRows("audit_log", "action = 'session_revoked' AND target = ?", otherSession.id);
+
+    const stranger = await signedInAccount();
+    expect((await stranger.client.delete(`/auth/sessions/${otherSession.id}`)).status).toBe(404);
+    expect(await revocations()).toBe(0);
+
+    expect((await owner.client.delete(`/auth/sessions/${otherSession.id}`)).status).toBe(204);
+    expect((await owner.client.delete(`/auth/sessions/${otherSession.id}`)).status).toBe(404);
+    expect(await revocations()).toBe(1);
+  });
+
   it("clears the cookie when the caller revokes its current session", async () => {
     const { client } = await signedInAccount();
     const { sessions } = (await (await client.get("/auth/sessions")).json()) as { sessions: { id: string }[] };

@@ -3,10 +3,10 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type Stripe from "stripe";
-import { createDB } from "../../../src/db/client";
 import { applySubscriptionEvent } from "../../../src/features/billing/subscription-events";
 import { isStripeEventReplay } from "../../../src/features/billing/stripe-event-repo";
 import { createClient } from "../../helpers/client";
+import { testServiceContext } from "../../helpers/service-context";
 import { signedInAccount, type Account } from "../../helpers/accounts";
 import { createSysAdmin } from "../../helpers/orgs";
 import { fakeStripe } from "../../helpers/fake-stripe";
@@ -356,9 +356,7 @@ describe("SEC-51 the event id is the batch's first statement", () => {
       .bind(event.data.object.items.data[0]!.price.product as string)
       .run();
     const before = await readOrganizationBilling(buyer.organizationId);
-    const error = await applySubscriptionEvent({ db: createDB(env.DB), ip: null }, event).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await applySubscriptionEvent(testServiceContext(), event).catch((caught: unknown) => caught);
     expect(isStripeEventReplay(error)).toBe(true);
     expect(await readOrganizationBilling(buyer.organizationId)).toEqual(before);
     expect(await auditRows("subscription_changed", buyer.organizationId)).toEqual([]);

@@ -1,14 +1,10 @@
 // One Stripe customer per organization, created in the background; the Customer Portal; and a
 // deployment without (or with broken) Stripe settings, where only billing says so.
-import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { createDB } from "../../../src/db/client";
-import { readConfig } from "../../../src/config";
 import { ensureStripeCustomer } from "../../../src/features/billing/customer-service";
 import { findStripeClient } from "../../../src/features/billing/stripe-client";
-import type { ServiceContext } from "../../../src/features/service-context";
-import { createQuotaMeter } from "../../../src/features/plans/quota";
 import { createClient, type TestClient } from "../../helpers/client";
+import { testServiceContext } from "../../helpers/service-context";
 import { GOOD_PASSWORD, readEmailedToken, signedInAccount, uniqueEmail } from "../../helpers/accounts";
 import { insertUser } from "../../helpers/factories";
 import { createSysAdmin } from "../../helpers/orgs";
@@ -23,23 +19,6 @@ afterEach(() => {
 
 async function organizationIdOf(client: TestClient): Promise<string> {
   return ((await (await client.get("/organization")).json()) as { id: string }).id;
-}
-
-function serviceContext(): ServiceContext {
-  const result = readConfig(env);
-  if (!("config" in result)) throw new Error("test config invalid");
-  const db = createDB(env.DB);
-  return {
-    env,
-    db,
-    config: result.config,
-    email: { async send() {} },
-    quota: createQuotaMeter(db),
-    stripe: () => findStripeClient(result.config)!,
-    ip: null,
-    userAgent: null,
-    defer: () => {},
-  };
 }
 
 describe("the organization's Stripe customer", () => {
@@ -91,8 +70,8 @@ describe("the organization's Stripe customer", () => {
 
   it("attempts that race end with one customer and one mapping (same idempotency key, compare-and-set)", async () => {
     const user = await insertUser({ passwordHash: null });
-    const ctx = serviceContext();
-    const stripe = ctx.stripe();
+    const ctx = testServiceContext();
+    const stripe = findStripeClient(ctx.config)!;
     const ids = await Promise.all(
       Array.from({ length: 4 }, () => ensureStripeCustomer(ctx, stripe, user.organizationId)),
     );

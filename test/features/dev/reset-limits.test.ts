@@ -3,7 +3,7 @@
 // in staging or production, where the limits keep holding.
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../../src/env";
-import { RATE_LIMITS } from "../../../src/middleware/rate-limit";
+import { RATE_LIMITS } from "../../../src/platform/rate-limit";
 import { CLIENT_BACKOFF } from "../../../src/rate-limit/login-backoff";
 import { GOOD_PASSWORD } from "../../helpers/accounts";
 import { createClient, randomIP, type TestClient } from "../../helpers/client";

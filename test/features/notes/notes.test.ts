@@ -5,9 +5,11 @@ import { countRows, insertUser } from "../../helpers/factories";
 import { createDB } from "../../../src/db/client";
 import { readConfig } from "../../../src/config";
 import { createNote, deleteNote } from "../../../src/features/notes/service";
-import type { ServiceContext } from "../../../src/features/service-context";
-import { createQuotaMeter, type QuotaFeature, type QuotaMeter } from "../../../src/features/plans/quota";
+import type { ServiceContext } from "../../../src/platform/service-context";
+import type { QuotaFeature, QuotaMeter } from "../../../src/platform/quota";
+import { createQuotaMeter } from "../../../src/features/plans/quota";
 import { AppError } from "../../../src/errors";
+import { testServiceContext } from "../../helpers/service-context";
 
 describe("notes", () => {
   it("a member creates, reads, replaces and deletes a note of its organization", async () => {
@@ -53,7 +55,7 @@ describe("notes", () => {
 describe("the max_notes quota hook", () => {
   function recordingMeter(decision: Awaited<ReturnType<QuotaMeter["checkQuota"]>>) {
     const calls: [string, string, QuotaFeature, number][] = [];
-    const real = createQuotaMeter(createDB(env.DB));
+    const real = createQuotaMeter(testServiceContext());
     const meter: QuotaMeter = {
       async checkQuota(organizationId, feature, amount) {
         calls.push(["checkQuota", organizationId, feature, amount]);
@@ -76,9 +78,6 @@ describe("the max_notes quota hook", () => {
       config: result.config,
       email: { async send() {} },
       quota,
-      stripe: () => {
-        throw new Error("notes do not call Stripe");
-      },
       ip: null,
       userAgent: null,
       defer: () => {},

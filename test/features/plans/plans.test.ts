@@ -222,6 +222,33 @@ describe("/admin/plans", () => {
     expect((await admin.client.delete(`/admin/plans/${plan.id}`)).status).toBe(204);
   });
 
+  it("SEC-49 records each catalogue change once, in its own batch, and nothing for a refused one", async () => {
+    const admin = await createSysAdmin();
+    const changes = (planId: string) => countRows("audit_log", "action = 'plan_changed' AND target = ?", planId);
+    const body = { name: "Audited", stripe_product_id: "prod_Audited123", features: { max_notes: 5 } };
+    const plan = (await (await admin.client.post("/admin/plans", body)).json()) as { id: string };
+    expect(await changes(plan.id)).toBe(1);
+
+    // A product id another plan holds is refused by the UNIQUE index: the batch rolls back whole.
+    const before = await countRows("audit_log", "action = 'plan_changed'");
+    expect((await admin.client.post("/admin/plans", { ...body, name: "Copy" })).status).toBe(409);
+    expect(await countRows("audit_log", "action = 'plan_changed'")).toBe(before);
+
+    expect((await admin.client.put(`/admin/plans/${plan.id}`, { ...body, name: "Audited 2" })).status).toBe(200);
+    expect((await admin.client.put("/admin/plans/plan_missing", body)).status).toBe(404);
+    expect(await changes("plan_missing")).toBe(0);
+    expect((await admin.client.post(`/admin/plans/${plan.id}/default`)).status).toBe(200);
+    expect((await admin.client.post("/admin/plans/plan_missing/default")).status).toBe(404);
+    expect((await admin.client.delete(`/admin/plans/${plan.id}`)).status).toBe(409);
+    expect(await changes(plan.id)).toBe(3);
+    expect(await changes("plan_missing")).toBe(0);
+
+    expect((await admin.client.post("/admin/plans/plan_free/default")).status).toBe(200);
+    expect((await admin.client.delete(`/admin/plans/${plan.id}`)).status).toBe(204);
+    expect(await changes(plan.id)).toBe(4);
+    expect(await countRows("audit_log", "target = ? AND details LIKE '%deleted%'", plan.id)).toBe(1);
+  });
+
   it("validates features against the declaration: unknown features and wrong types are 422", async () => {
     const admin = await createSysAdmin();
     for (const features of [

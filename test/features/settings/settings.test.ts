@@ -11,6 +11,7 @@ import {
 import { describeSettingChange, readSetting } from "../../../src/features/settings/service";
 import { createClient, type TestClient } from "../../helpers/client";
 import { countRows, insertUser, type InsertedUser } from "../../helpers/factories";
+import { testServiceContext } from "../../helpers/service-context";
 
 interface SignedIn {
   client: TestClient;
@@ -298,9 +299,9 @@ describe("who may read and change which scope", () => {
   it("lets a sys_admin change system settings, which every reader then sees", async () => {
     const { client } = await signIn("sys_admin");
     expect((await client.put("/settings/system/ai_overage_enabled", { value: true })).status).toBe(200);
-    expect(await readSetting(createDB(env.DB), "system", "", "ai_overage_enabled")).toBe(true);
+    expect(await readSetting(testServiceContext(), "system", "", "ai_overage_enabled")).toBe(true);
     expect((await client.put("/settings/system/ai_overage_enabled", { value: false })).status).toBe(200);
-    expect(await readSetting(createDB(env.DB), "system", "", "ai_overage_enabled")).toBe(false);
+    expect(await readSetting(testServiceContext(), "system", "", "ai_overage_enabled")).toBe(false);
   });
 
   it("401 UNAUTHENTICATED without a session, and nothing is written", async () => {
@@ -324,8 +325,12 @@ describe("organization settings are the caller's own organization's", () => {
       updated_at: null,
     });
     const db = createDB(env.DB);
-    expect(await readSetting(db, "organization", a.user.organizationId, "overage_enabled")).toBe(false);
-    expect(await readSetting(db, "organization", b.user.organizationId, "overage_enabled")).toBe(true);
+    expect(
+      await readSetting(testServiceContext({ db }), "organization", a.user.organizationId, "overage_enabled"),
+    ).toBe(false);
+    expect(
+      await readSetting(testServiceContext({ db }), "organization", b.user.organizationId, "overage_enabled"),
+    ).toBe(true);
     expect(
       await storedRows(
         "scope = 'organization' AND key = 'overage_enabled' AND scope_id IN (?, ?)",
@@ -350,8 +355,12 @@ describe("organization settings are the caller's own organization's", () => {
     expect(body.error.details?.fields).toEqual([{ field: "organization_id", message: "is not a known field" }]);
     expect(await writtenState()).toEqual(before);
     const db = createDB(env.DB);
-    expect(await readSetting(db, "organization", a.user.organizationId, "overage_enabled")).toBe(false);
-    expect(await readSetting(db, "organization", b.user.organizationId, "overage_enabled")).toBe(false);
+    expect(
+      await readSetting(testServiceContext({ db }), "organization", a.user.organizationId, "overage_enabled"),
+    ).toBe(false);
+    expect(
+      await readSetting(testServiceContext({ db }), "organization", b.user.organizationId, "overage_enabled"),
+    ).toBe(false);
   });
 
   it("SEC-35: an organization id in a header or the query is ignored; the write lands in the caller's own organization", async () => {
@@ -436,14 +445,22 @@ describe("readSetting", () => {
   it("is typed by key and returns the default while unset", async () => {
     const db = createDB(env.DB);
     const orgId = crypto.randomUUID();
-    expectTypeOf(readSetting(db, "organization", orgId, "overage_enabled")).resolves.toEqualTypeOf<boolean>();
-    expectTypeOf(readSetting(db, "organization", orgId, "ai_overage_ceiling_tokens")).resolves.toEqualTypeOf<number>();
-    expectTypeOf(readSetting(db, "user", orgId, "theme")).resolves.toEqualTypeOf<"light" | "dark" | "system">();
+    expectTypeOf(
+      readSetting(testServiceContext({ db }), "organization", orgId, "overage_enabled"),
+    ).resolves.toEqualTypeOf<boolean>();
+    expectTypeOf(
+      readSetting(testServiceContext({ db }), "organization", orgId, "ai_overage_ceiling_tokens"),
+    ).resolves.toEqualTypeOf<number>();
+    expectTypeOf(readSetting(testServiceContext({ db }), "user", orgId, "theme")).resolves.toEqualTypeOf<
+      "light" | "dark" | "system"
+    >();
     // @ts-expect-error: a key of another scope does not compile.
-    void readSetting(db, "organization", orgId, "ai_overage_enabled").catch(() => undefined);
-    expect(await readSetting(db, "organization", orgId, "overage_enabled")).toBe(false);
-    expect(await readSetting(db, "organization", orgId, "ai_overage_ceiling_tokens")).toBe(0);
-    expect(await readSetting(db, "user", crypto.randomUUID(), "email_notifications")).toBe(true);
+    void readSetting(testServiceContext({ db }), "organization", orgId, "ai_overage_enabled").catch(() => undefined);
+    expect(await readSetting(testServiceContext({ db }), "organization", orgId, "overage_enabled")).toBe(false);
+    expect(await readSetting(testServiceContext({ db }), "organization", orgId, "ai_overage_ceiling_tokens")).toBe(0);
+    expect(await readSetting(testServiceContext({ db }), "user", crypto.randomUUID(), "email_notifications")).toBe(
+      true,
+    );
   });
 });
 
@@ -470,8 +487,8 @@ describe("a stored value that no longer matches its declaration (drift)", () => 
       expect(await response.json()).toMatchObject({ key, value: fallback, updated_at: null });
     }
     const db = createDB(env.DB);
-    expect(await readSetting(db, "organization", orgId, "overage_enabled")).toBe(false);
-    expect(await readSetting(db, "organization", orgId, "ai_overage_ceiling_tokens")).toBe(0);
+    expect(await readSetting(testServiceContext({ db }), "organization", orgId, "overage_enabled")).toBe(false);
+    expect(await readSetting(testServiceContext({ db }), "organization", orgId, "ai_overage_ceiling_tokens")).toBe(0);
 
     const drifts = warnings
       .filter((line) => line.includes('"setting_drift"'))
@@ -484,7 +501,7 @@ describe("a stored value that no longer matches its declaration (drift)", () => 
     expect(warnings.join("\n")).not.toContain("not json at all");
 
     expect((await client.put("/settings/organization/overage_enabled", { value: true })).status).toBe(200);
-    expect(await readSetting(db, "organization", orgId, "overage_enabled")).toBe(true);
+    expect(await readSetting(testServiceContext({ db }), "organization", orgId, "overage_enabled")).toBe(true);
   });
 });
 
@@ -494,7 +511,7 @@ describe("limits the platform controls (SEC-61)", () => {
 
   it("SEC-61 an org_admin cannot raise ai_overage_ceiling_tokens past the system bound: 2^53 and bound + 1 are 422, nothing is written", async () => {
     const { client } = await signIn("org_admin");
-    const bound = await readSetting(createDB(env.DB), "system", "", "ai_overage_ceiling_max_tokens");
+    const bound = await readSetting(testServiceContext(), "system", "", "ai_overage_ceiling_max_tokens");
     expect(bound).toBe(SETTING_DEFINITIONS.system.ai_overage_ceiling_max_tokens.default);
     const before = await writtenState();
     for (const value of [2 ** 53, 2 ** 53 - 1, MAX_TOKEN_SETTING + 1, bound + 1]) {
@@ -516,12 +533,12 @@ describe("limits the platform controls (SEC-61)", () => {
       expect((await sysAdmin.client.put(MAX, { value: 500 })).status).toBe(200);
       const shown = (await (await orgAdmin.client.get(CEILING)).json()) as { value: number };
       expect(shown.value).toBe(500);
-      const policy = await loadLedgerPolicy(createDB(env.DB), orgAdmin.user.organizationId);
+      const policy = await loadLedgerPolicy(testServiceContext(), orgAdmin.user.organizationId);
       expect(policy.limits.overageCeiling).toBe(500);
     } finally {
       await sysAdmin.client.put(MAX, { value: SETTING_DEFINITIONS.system.ai_overage_ceiling_max_tokens.default });
     }
-    const policy = await loadLedgerPolicy(createDB(env.DB), orgAdmin.user.organizationId);
+    const policy = await loadLedgerPolicy(testServiceContext(), orgAdmin.user.organizationId);
     expect(policy.limits.overageCeiling).toBe(250_000);
   });
 

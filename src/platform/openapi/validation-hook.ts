@@ -3,8 +3,8 @@
 // characters") instead of zod's own ("Invalid input: expected string, received undefined").
 import type { Hook } from "@hono/zod-openapi";
 import { z } from "zod";
-import type { AppEnv } from "../env";
-import { AppError } from "../errors";
+import type { AppEnv } from "../../env";
+import { AppError } from "../../errors";
 
 export interface FieldError {
   field: string;

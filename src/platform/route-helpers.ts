@@ -2,9 +2,9 @@
 import type { Context } from "hono";
 import type { ZodType } from "zod";
 import type { AppEnv } from "../env";
-import type { SessionContext } from "../sessions/service";
+import type { SessionContext } from "./sessions/service";
 import { AppError } from "../errors";
-import type { Actor } from "./orgs/members-service";
+import type { Actor } from "./actor";
 
 /** A required JSON body: any other content type is 415, a missing body 422. */
 export function jsonBody<T extends ZodType>(schema: T) {

@@ -1,4 +1,4 @@
-// The query and response schemas every paginated list shares.
+// Request and response schemas every feature shares: the id path parameter and paginated lists.
 import { z } from "@hono/zod-openapi";
 import { DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE } from "../lib/pagination";
 
@@ -12,3 +12,11 @@ export function pageSchema<T extends z.ZodType>(item: T, name: string) {
     .object({ items: z.array(item), limit: z.number().int(), offset: z.number().int(), has_more: z.boolean() })
     .openapi(name);
 }
+
+/** The `{id}` path parameter of every single-resource route. */
+export const IdParamSchema = z.object({
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});

@@ -1,7 +1,7 @@
 // GET /openapi.json: the OpenAPI 3.1 document generated from the routes' own declarations.
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
-import { PUBLIC } from "../middleware/access";
+import type { AppEnv } from "../../env";
+import { PUBLIC } from "../../middleware/access";
 import { defineRoute } from "./define-route";
 
 const documentRoute = defineRoute(

@@ -1,23 +1,13 @@
 // Server-side sessions: issue a fresh token at every login, validate it per request, revoke.
-import type { Database } from "../db/client";
-import { generateToken, hashToken, isWellFormedToken } from "../lib/crypto";
-import type { Role } from "../lib/roles";
-import { SECOND_MS } from "../lib/time";
-import { deleteSessionById, findValidSession, insertSession, listActiveSessions } from "./repo";
+import type { Database } from "../../db/client";
+import { generateToken, hashToken, isWellFormedToken } from "../../lib/crypto";
+import { SECOND_MS } from "../../lib/time";
+import { toUserProfile, type UserProfile } from "../user-profile";
+import { findValidSession, insertSession, listActiveSessions } from "./repo";
 
 export interface SessionContext {
   session: { id: string; expiresAt: number };
-  user: {
-    id: string;
-    email: string;
-    firstName: string | null;
-    lastName: string | null;
-    role: Role;
-    organizationId: string;
-    hasPassword: boolean;
-    emailVerified: boolean;
-    createdAt: number;
-  };
+  user: UserProfile;
   organization: { id: string; name: string };
 }
 
@@ -80,27 +70,11 @@ export async function validateSessionToken(db: Database, token: string): Promise
   if (!row) return null;
   return {
     session: { id: row.sessionId, expiresAt: row.expiresAt },
-    user: {
-      id: row.userId,
-      email: row.email,
-      firstName: row.firstName,
-      lastName: row.lastName,
-      role: row.role,
-      organizationId: row.organizationId,
-      hasPassword: Boolean(row.hasPassword),
-      emailVerified: row.emailVerifiedAt !== null,
-      createdAt: row.createdAt,
-    },
+    user: toUserProfile({ ...row, id: row.userId }),
     organization: { id: row.organizationId, name: row.organizationName },
   };
 }
 
 export async function listSessions(db: Database, userId: string) {
   return listActiveSessions(db, userId, Date.now());
-}
-
-/** Returns false when the id is not one of the caller's sessions (another user's is "not found"). */
-export async function revokeSession(db: Database, userId: string, sessionId: string): Promise<boolean> {
-  const deleted = await deleteSessionById(db, userId, sessionId);
-  return deleted.length > 0;
 }

@@ -1,9 +1,9 @@
 // The shared error schema and the error responses each route documents, derived from its shape;
 // every status comes from the error table (src/errors.ts), so the document cannot disagree with it.
 import { z, type RouteConfig } from "@hono/zod-openapi";
-import { ERRORS, type ErrorCode } from "../errors";
-import { BODY_LIMIT_BYTES, formatBytes } from "../platform/body-limits";
-import type { RouteOptions } from "./define-route";
+import { ERRORS, type ErrorCode } from "../../errors";
+import { BODY_LIMIT_BYTES, formatBytes } from "../body-limits";
+import type { RouteOptions } from "./route-options";
 
 const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
 
@@ -16,9 +16,6 @@ const ErrorBodySchema = z
     }),
   })
   .openapi("Error");
-
-/** What a route documents about its own errors: when each code happens. */
-export type RouteErrors = Partial<Record<ErrorCode, string>>;
 
 type ResponseConfig = RouteConfig["responses"][string];
 

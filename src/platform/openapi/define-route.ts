@@ -1,14 +1,15 @@
 // Declares a route once: its access rule, rate limit, schemas and documented errors.
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
-import { describeAccess, requireAccess, type Access } from "../middleware/access";
-import { rateLimit, type RateLimitPolicy } from "../middleware/rate-limit";
-import { errorResponses, type RouteErrors } from "./error-responses";
-import type { Mode } from "../config";
-import type { Environment } from "../config/contract";
+import type { AppEnv } from "../../env";
+import { describeAccess, requireAccess } from "../../middleware/access";
+import { rateLimit } from "../../middleware/rate-limit";
+import type { RouteOptions } from "./route-options";
+import { errorResponses } from "./error-responses";
+import type { Mode } from "../../config";
+import type { Environment } from "../../config/contract";
 import { createMiddleware } from "hono/factory";
-import { AppError } from "../errors";
+import { AppError } from "../../errors";
 
 function requireMode(mode: Mode): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async function requireMode(c, next) {
@@ -26,17 +27,6 @@ function requireEnvironment(environment: Environment): MiddlewareHandler<AppEnv>
     if (c.get("config").environment !== environment) throw new AppError("NOT_FOUND", "Not found.");
     await next();
   });
-}
-
-export interface RouteOptions {
-  access: Access;
-  rateLimit?: RateLimitPolicy;
-  /** The route exists only in this mode; in the other it is 404 before anything else runs. */
-  onlyInMode?: Mode;
-  /** The route exists only with this ENVIRONMENT; elsewhere it is 404 before anything else runs. */
-  onlyInEnvironment?: Environment;
-  /** The route's own error outcomes, by code: when it happens. Shared ones are added for it. */
-  errors?: RouteErrors;
 }
 
 /** The OpenAPI extension that carries a route's access rule (read back by the route table). */

@@ -1,7 +1,7 @@
 // Session rows: create, the one-query validation join, listing and deletion. No rules here.
 import { and, eq, gt, isNotNull, isNull, lt, ne, inArray, sql } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { organizations, sessions, users } from "../db/schema";
+import type { Database } from "../../db/client";
+import { organizations, sessions, users } from "../../db/schema";
 
 export interface NewSessionRow {
   id: string;

@@ -1,0 +1,20 @@
+// What a route declares besides its OpenAPI shape; read by defineRoute and by the error responses.
+import type { Mode } from "../../config";
+import type { Environment } from "../../config/contract";
+import type { ErrorCode } from "../../errors";
+import type { Access } from "../../middleware/access";
+import type { RateLimitPolicy } from "../rate-limit";
+
+export interface RouteOptions {
+  access: Access;
+  rateLimit?: RateLimitPolicy;
+  /** The route exists only in this mode; in the other it is 404 before anything else runs. */
+  onlyInMode?: Mode;
+  /** The route exists only with this ENVIRONMENT; elsewhere it is 404 before anything else runs. */
+  onlyInEnvironment?: Environment;
+  /** The route's own error outcomes, by code: when it happens. Shared ones are added for it. */
+  errors?: RouteErrors;
+}
+
+/** A route's own error outcomes: the code (its status comes from the error table) and when. */
+type RouteErrors = Partial<Record<ErrorCode, string>>;

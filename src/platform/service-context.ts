@@ -1,0 +1,93 @@
+// What a service needs from a request, without knowing about HTTP.
+import type { Context, MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { Config } from "../config";
+import type { Database } from "../db/client";
+import { summarizeError } from "../db/error-summary";
+import type { AppEnv, Env } from "../env";
+import { createEmailSender, type EmailSender } from "../email";
+import { logEvent } from "../lib/log";
+import type { QuotaMeter } from "./quota";
+
+export interface ServiceContext {
+  env: Env;
+  db: Database;
+  config: Config;
+  email: EmailSender;
+  /** The quota hook metered features call (platform/quota.ts). */
+  quota: QuotaMeter;
+  ip: string | null;
+  userAgent: string | null;
+  /** Runs a task after the response is sent (waitUntil); its failure is logged, never thrown. */
+  defer(task: () => Promise<unknown>): void;
+}
+
+/**
+ * The parts of a service context implemented by a feature (the quota meter is plans'). The
+ * composition root hands them in with provideServices(), so this layer never imports a feature.
+ */
+export interface ServiceProviders {
+  createQuotaMeter(ctx: ServiceContext): QuotaMeter;
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    serviceProviders: ServiceProviders;
+  }
+}
+
+export function provideServices(providers: ServiceProviders): MiddlewareHandler<AppEnv> {
+  return createMiddleware<AppEnv>(async function provideServices(c, next) {
+    c.set("serviceProviders", providers);
+    await next();
+  });
+}
+
+export interface ServiceContextOptions {
+  env: Env;
+  db: Database;
+  config: Config;
+  providers: ServiceProviders;
+  ip: string | null;
+  userAgent: string | null;
+  defer(task: () => Promise<unknown>): void;
+}
+
+/** A service context outside a request too (the maintenance job); routes use serviceContextFrom. */
+export function createServiceContext(options: ServiceContextOptions): ServiceContext {
+  const { env, db, config, providers, ip, userAgent, defer } = options;
+  let quota: QuotaMeter | undefined;
+  const ctx: ServiceContext = {
+    env,
+    db,
+    config,
+    email: createEmailSender(config, db),
+    // Built on first use: most requests meter nothing.
+    get quota() {
+      quota ??= providers.createQuotaMeter(ctx);
+      return quota;
+    },
+    ip,
+    userAgent,
+    defer,
+  };
+  return ctx;
+}
+
+export function serviceContextFrom(c: Context<AppEnv>): ServiceContext {
+  return createServiceContext({
+    env: c.env,
+    db: c.get("db"),
+    config: c.get("config"),
+    providers: c.get("serviceProviders"),
+    ip: c.get("clientIP"),
+    userAgent: c.req.header("user-agent") ?? null,
+    defer(task) {
+      c.executionCtx.waitUntil(
+        task().catch((error: unknown) => {
+          logEvent("error", "deferred_task_failed", { request_id: c.get("requestId"), ...summarizeError(error) });
+        }),
+      );
+    },
+  });
+}
