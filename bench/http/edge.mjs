@@ -3,7 +3,8 @@
 //   same hash queue, same middleware), sequential, interleaved so drift falls on both alike;
 // - /health against a bare Hono route doing the same SELECT 1, and the global middleware's cost
 //   one layer at a time (/bench/stack/<n>/health, bench/http/worker.ts);
-// - the API worker's bundle, gzip (`wrangler deploy --dry-run --outdir`).
+// - the API worker's bundle, gzip (`wrangler deploy --dry-run --outdir`);
+// - its startup CPU (`wrangler check startup`, the profile's non-idle time, median of 3).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
@@ -79,6 +80,32 @@ function measureBundle() {
   }
 }
 
+/** Non-idle time of `wrangler check startup`'s CPU profile, ms, median of `runs`. */
+function measureStartup(runs = 3) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "rampart-startup-"));
+  try {
+    const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
+    const samples = [];
+    for (let run = 0; run < runs; run++) {
+      const outfile = path.join(dir, `run${run}.cpuprofile`);
+      const result = spawnSync(wrangler, ["check", "startup", "--outfile", outfile], { cwd: root, encoding: "utf8" });
+      if (result.status !== 0) throw new Error(`wrangler check startup: ${result.stderr}`);
+      const profile = JSON.parse(readFileSync(outfile, "utf8"));
+      const idle = new Set(
+        profile.nodes.filter((node) => node.callFrame.functionName === "(idle)").map((node) => node.id),
+      );
+      let busyUs = 0;
+      profile.samples.forEach((id, index) => {
+        if (!idle.has(id)) busyUs += profile.timeDeltas[index] ?? 0;
+      });
+      samples.push(busyUs / 1000);
+    }
+    return { medianMs: median(samples), samples };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Starts its own workerd on the prepared bench D1, with one verified account. */
 export async function runEdgeBench({ startWorker, createClient, createVerifiedAccounts, plan, log }) {
   const server = await startWorker();
@@ -91,7 +118,9 @@ export async function runEdgeBench({ startWorker, createClient, createVerifiedAc
     const health = judgeHealth(await healthOverBare(server, plan));
     log("edge: bundling the API worker (wrangler deploy --dry-run)");
     const bundle = measureBundle();
-    return { login, health, bundle };
+    log("edge: startup CPU (wrangler check startup, 3 runs)");
+    const startup = measureStartup();
+    return { login, health, bundle, startup };
   } finally {
     await server.dispose();
   }
@@ -108,6 +137,7 @@ export function edgeReport(edge) {
     `| Login median vs one Argon2id verify | ≤ verify + ${EDGE_TARGETS.loginOverVerifyMs} ms | ${f(edge.login.loginMs)} ms vs ${f(edge.login.verifyMs)} ms (+${f(edge.login.loginMs - edge.login.verifyMs)} ms) | ${verdict(loginPass)} |`,
     `| GET /health vs a bare Hono SELECT 1 | ≥ ${EDGE_TARGETS.healthOverBare} × (median of rounds) | ${f(edge.health.ratio, 3)} × | ${verdict(healthPass)} |`,
     `| API worker bundle, gzip | ≤ ${EDGE_TARGETS.bundleGzipKB} KB | ${f(edge.bundle.gzipKB, 0)} KB (${f(edge.bundle.rawKB, 0)} KB raw) | ${verdict(bundlePass)} |`,
+    `| Startup CPU (wrangler check startup) | ≤ 0.6 × better-auth's in the same run | ${f(edge.startup.medianMs)} ms (runs ${edge.startup.samples.map((ms) => f(ms)).join(", ")}); no better-auth worker in bench/ yet | **NOT COMPARED** |`,
   ];
   const lines = [
     "## Edge figures (issue 18)",
