@@ -16,6 +16,13 @@ export interface Env {
   SESSION_TTL_SECONDS?: string;
   SESSION_COOKIE_NAME?: string;
   SESSION_RETENTION_DAYS?: string;
+  /** Retention windows in days (docs/configuration.md, "Retention"), read by src/config/retention.ts. */
+  USAGE_LOG_RETENTION_DAYS?: string;
+  AUDIT_LOG_RETENTION_DAYS?: string;
+  STRIPE_EVENT_RETENTION_DAYS?: string;
+  AI_RESERVATION_RETENTION_DAYS?: string;
+  INVITATION_RETENTION_DAYS?: string;
+  EMAIL_TOKEN_RETENTION_DAYS?: string;
   ARGON2_MEMORY_KIB?: string;
   ARGON2_ITERATIONS?: string;
   ARGON2_PARALLELISM?: string;
