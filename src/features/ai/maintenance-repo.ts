@@ -151,9 +151,9 @@ export async function deleteSettledReservationsBatch(db: Database, cutoff: numbe
     .prepare(
       `DELETE FROM ai_reservation WHERE id IN (
          SELECT id FROM ai_reservation WHERE settled_at IS NOT NULL AND settled_at < ?1
-          ORDER BY settled_at LIMIT ${Math.trunc(batchSize)})`,
+          ORDER BY settled_at LIMIT ?2)`,
     )
-    .bind(cutoff)
+    .bind(cutoff, batchSize)
     .run();
   return result.meta.changes;
 }

@@ -5,11 +5,10 @@ import { d1Of, type Database } from "../../db/client";
 /**
  * The batch: the reservations of the oldest raw rows created before the cutoff (oldest first, on
  * llm_usage_created_idx). Whole reservations, so the rows a call wrote in several buckets are
- * rolled up together and `calls` (distinct reservations) is never counted twice. The batch size
- * is written into the SQL: D1 binds a JS number as REAL, and LIMIT wants an integer.
+ * rolled up together and `calls` (distinct reservations) is never counted twice. Both statements
+ * of a batch evaluate it inside one transaction, so they see the same reservations.
  */
-const doomed = (batchSize: number) =>
-  `doomed AS (SELECT reservation_id FROM llm_usage_log WHERE created_at < ?1 ORDER BY created_at LIMIT ${Math.trunc(batchSize)})`;
+const DOOMED = "doomed AS (SELECT reservation_id FROM llm_usage_log WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)";
 
 const MONTH_START = "CAST(strftime('%s', created_at / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000";
 
@@ -25,7 +24,7 @@ export async function rollUpAndDeleteUsageBatch(db: Database, cutoff: number, ba
   const [, deleted] = await d1.batch([
     d1
       .prepare(
-        `WITH ${doomed(batchSize)}
+        `WITH ${DOOMED}
          INSERT INTO llm_usage_monthly (organization_id, month_start, user_id, provider, model, tokens,
            input_tokens, output_tokens, cost_usd, absorbed_tokens, credits_tokens, reclaimed_tokens, calls)
          SELECT organization_id, ${MONTH_START}, coalesce(user_id, ''), provider, model, sum(tokens),
@@ -46,13 +45,13 @@ export async function rollUpAndDeleteUsageBatch(db: Database, cutoff: number, ba
            reclaimed_tokens = reclaimed_tokens + excluded.reclaimed_tokens,
            calls = calls + excluded.calls`,
       )
-      .bind(cutoff),
+      .bind(cutoff, batchSize),
     d1
       .prepare(
-        `WITH ${doomed(batchSize)}
+        `WITH ${DOOMED}
          DELETE FROM llm_usage_log WHERE reservation_id IN (SELECT reservation_id FROM doomed)`,
       )
-      .bind(cutoff),
+      .bind(cutoff, batchSize),
   ]);
   return deleted?.meta.changes ?? 0;
 }
