@@ -52,13 +52,16 @@ function query(persistDir, sql) {
   return results.flatMap((result) => result.results);
 }
 
-/** Rows per table (wrangler's own bookkeeping included: d1_migrations must come back too). */
-function countRows(persistDir) {
-  const tables = query(
+/** The tables to compare (wrangler's own bookkeeping included: d1_migrations must come back too). */
+function listTables(persistDir) {
+  return query(
     persistDir,
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name",
   ).map((row) => row.name);
-  // One statement per table: D1 caps the terms of a compound SELECT.
+}
+
+/** Rows per table, in one wrangler call: one statement per table (D1 caps a compound SELECT's terms). */
+function countRows(persistDir, tables) {
   const sql = tables.map((name) => `SELECT '${name}' AS name, count(*) AS rows FROM "${name}"`).join("; ");
   return Object.fromEntries(query(persistDir, sql).map((row) => [row.name, row.rows]));
 }
@@ -154,15 +157,17 @@ try {
   const organizationId = /organization id:\s+(\S+)/.exec(created)?.[1];
   if (!userId || !organizationId) throw new Error("admin:create printed no ids");
   seed(original, organizationId, userId);
-  const before = countRows(original);
+  const tables = listTables(original);
+  const before = countRows(original, tables);
 
   step("wrangler d1 export DB --local --output dump.sql");
   exportLocal(original, dump);
   step(`exported ${statSync(dump).size} bytes; wrangler d1 execute DB --local --file dump.sql into an empty state`);
   d1(restored, ["execute"], ["--yes", "--file", dump]);
 
-  const after = countRows(restored);
-  const differences = Object.keys({ ...before, ...after }).filter((table) => before[table] !== after[table]);
+  // The original's table list: a table missing after the restore fails its count.
+  const after = countRows(restored, tables);
+  const differences = tables.filter((table) => before[table] !== after[table]);
   for (const table of Object.keys(before))
     console.log(`  ${table.padEnd(32)} ${String(before[table]).padStart(6)} -> ${after[table]}`);
   if (differences.length > 0) throw new Error(`row counts differ after the restore: ${differences.join(", ")}`);

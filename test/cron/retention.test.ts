@@ -437,6 +437,17 @@ describe("retention settings", () => {
     ).toEqual({ problems: ["USAGE_LOG_RETENTION_DAYS", "AUDIT_LOG_RETENTION_DAYS", "STRIPE_EVENT_RETENTION_DAYS"] });
   });
 
+  it("SEC-51 refuses a stripe_event window shorter than 30 days: an event id Stripe may still retry (3 days) is never forgotten", () => {
+    for (const days of ["0", "3", "29"]) {
+      expect(readRetentionConfig({ ...env, STRIPE_EVENT_RETENTION_DAYS: days })).toEqual({
+        problems: ["STRIPE_EVENT_RETENTION_DAYS"],
+      });
+    }
+    expect(readRetentionConfig({ ...env, STRIPE_EVENT_RETENTION_DAYS: "30" })).toMatchObject({
+      config: { stripeEventDays: 30 },
+    });
+  });
+
   it("a wrong setting skips retention (logged) while the rest of the maintenance job runs", async () => {
     const response = await createClient({ origin: null, env: { AUDIT_LOG_RETENTION_DAYS: "0" } }).post(
       "/cron/run",

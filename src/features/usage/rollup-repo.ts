@@ -8,7 +8,8 @@ import { d1Of, type Database } from "../../db/client";
  * rolled up together and `calls` (distinct reservations) is never counted twice. Both statements
  * of a batch evaluate it inside one transaction, so they see the same reservations.
  */
-const DOOMED = "doomed AS (SELECT reservation_id FROM llm_usage_log WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)";
+const DOOMED =
+  "doomed AS (SELECT reservation_id FROM llm_usage_log WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)";
 
 const MONTH_START = "CAST(strftime('%s', created_at / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000";
 
