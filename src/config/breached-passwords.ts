@@ -6,7 +6,7 @@ import type { Env } from "../env";
 import { type ConfigResult, readEnvironment } from "./contract";
 
 /** The Pwned Passwords range API (https://haveibeenpwned.com/API/v3#PwnedPasswords). */
-export const PWNED_PASSWORDS_API_BASE = "https://api.pwnedpasswords.com";
+const PWNED_PASSWORDS_API_BASE = "https://api.pwnedpasswords.com";
 
 export interface BreachedPasswordsConfig {
   enabled: boolean;

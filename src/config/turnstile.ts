@@ -6,7 +6,7 @@ import type { Env } from "../env";
 import { type ConfigResult, devDefault, readEnvironment } from "./contract";
 
 /** https://developers.cloudflare.com/turnstile/get-started/server-side-validation/ */
-export const TURNSTILE_SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
+const TURNSTILE_SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 
 /**
  * Cloudflare's dummy secret keys (https://developers.cloudflare.com/turnstile/troubleshooting/testing/):

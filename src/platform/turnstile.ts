@@ -9,7 +9,7 @@ export type TurnstileVerdict =
   | { kind: "unavailable"; reason: string };
 
 /** Turnstile tokens are at most 2,048 characters; a longer one is refused without asking. */
-export const TURNSTILE_TOKEN_MAX_LENGTH = 2048;
+const TURNSTILE_TOKEN_MAX_LENGTH = 2048;
 const TIMEOUT_MS = 5_000;
 const MAX_RESPONSE_BYTES = 16 * 1024;
 

@@ -4,9 +4,9 @@
 import type { Env } from "../../src/env";
 
 const FAKE_ORIGIN = "http://turnstile.test";
-export const TEST_TURNSTILE_SECRET = "0x4AAAAAAAfakeTurnstileSecretKey0123";
+const TEST_TURNSTILE_SECRET = "0x4AAAAAAAfakeTurnstileSecretKey0123";
 /** WEB_BASE_URL's host in the test bindings: where the widget runs. */
-export const WIDGET_HOSTNAME = "localhost";
+const WIDGET_HOSTNAME = "localhost";
 
 /** The bindings that turn the bot check on against this fake. */
 export const TURNSTILE_ENV: Partial<Env> = {
