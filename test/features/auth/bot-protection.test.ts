@@ -183,7 +183,11 @@ describe("SEC-72 Turnstile settings", () => {
       problems: ["TURNSTILE_SECRET_KEY"],
     });
     expect(
-      readTurnstileConfig({ ...prod, ENVIRONMENT: "staging", TURNSTILE_SECRET_KEY: "1x0000000000000000000000000000000AA" }),
+      readTurnstileConfig({
+        ...prod,
+        ENVIRONMENT: "staging",
+        TURNSTILE_SECRET_KEY: "1x0000000000000000000000000000000AA",
+      }),
     ).toMatchObject({ config: { secretKey: "1x0000000000000000000000000000000AA" } });
   });
 
