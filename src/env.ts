@@ -20,11 +20,11 @@ export interface Env {
   ARGON2_ITERATIONS?: string;
   ARGON2_PARALLELISM?: string;
   ARGON2_MAX_CONCURRENT?: string;
-  /** Stripe billing (README, "Stripe billing"): packs as JSON; the API base only in dev, for fakes. */
+  /** Stripe billing (docs/billing.md): packs as JSON; the API base only in dev, for fakes. */
   CREDIT_PACKS_JSON?: string;
   STRIPE_API_BASE?: string;
   OIDC_ISSUER?: string;
-  /** AI (README, "AI"): provider, model and limits; the OpenAI-compatible base URL is https outside dev. */
+  /** AI (docs/ai.md): provider, model and limits; the OpenAI-compatible base URL is https outside dev. */
   AI_PROVIDER?: string;
   AI_MODEL?: string;
   AI_MAX_OUTPUT_TOKENS?: string;
