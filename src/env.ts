@@ -41,6 +41,13 @@ export interface Env {
   AI_FAKE_CHUNK_DELAY_MS?: string;
   AI_FAKE_FAIL_AFTER_CHUNKS?: string;
   AI_FAKE_REPLY_WORDS?: string;
+  /** Breached passwords (docs/configuration.md, SEC-71): on|off, the range API base, open|closed. */
+  PWNED_PASSWORDS?: string;
+  PWNED_PASSWORDS_API_BASE?: string;
+  PWNED_PASSWORDS_ON_ERROR?: string;
+  /** Turnstile (SEC-72): siteverify's URL (dev only, for fakes) and the hostname it must report. */
+  TURNSTILE_SITEVERIFY_URL?: string;
+  TURNSTILE_HOSTNAME?: string;
   // secrets
   JWT_SECRET?: string;
   CRON_SECRET?: string;
@@ -50,6 +57,7 @@ export interface Env {
   GOOGLE_CLIENT_ID?: string;
   GOOGLE_CLIENT_SECRET?: string;
   OPENAI_API_KEY?: string;
+  TURNSTILE_SECRET_KEY?: string;
   /** Workers AI (`[ai] binding = "AI"` in wrangler.toml), for AI_PROVIDER=workers-ai. */
   AI?: Ai;
 }
