@@ -73,7 +73,7 @@ test("round trips to the primary per route", { timeout: 120_000 }, async () => {
     await measure(me, "read", "GET", "/organization"),
     await measure(admin, "read", "GET", "/admin/stats"),
     await measure(me, "write", "POST", "/notes", { title: "Round trips", content: "Counted." }),
-    await measure(me, "write", "PATCH", `/notes/${org.noteId}`, { title: "Renamed" }),
+    await measure(me, "write", "PUT", `/notes/${org.noteId}`, { title: "Renamed", content: "Counted again." }),
     await measure(me, "write", "PATCH", "/users/me", { first_name: "Grace" }),
     await measure(me, "copilot", "POST", `/notes/${org.noteId}/copilot/improve`, { tone: "formal" }),
     await measure(me, "copilot", "POST", `/notes/${org.noteId}/copilot/summarize`, {}),
