@@ -18,7 +18,7 @@ module.exports = {
   forbidden: [
     {
       name: "no-circular",
-      comment: "No import cycles, type-only ones included (tsPreCompilationDeps below).",
+      comment: "No import cycles, type-only ones included (swc keeps type-only imports as edges).",
       severity: "error",
       from: {},
       to: { circular: true },
@@ -83,8 +83,10 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    // Type-only imports are edges too: a type-only cycle still couples the modules it joins.
-    tsPreCompilationDeps: true,
+    // Type-only imports are edges too: swc keeps them (an `import type` cycle still fails no-circular,
+    // checked by hand). `true` would ask for the TypeScript compiler API, which TypeScript 7 lacks, and
+    // only print a warning.
+    tsPreCompilationDeps: false,
     // TypeScript 7 has no compiler API for dependency-cruiser to read sources with; swc parses them.
     parser: "swc",
     tsConfig: { fileName: "tsconfig.json" },

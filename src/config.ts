@@ -7,6 +7,7 @@ import { readBillingConfig } from "./config/billing";
 import { type ConfigResult, DEV_API_BASE_URL, devDefault, type Environment, readEnvironment } from "./config/contract";
 import { readEmailConfig } from "./config/email";
 import { readGoogleConfig } from "./config/google";
+import { readRetentionConfig } from "./config/retention";
 import type { Env } from "./env";
 import { AppError } from "./errors";
 import { DEFAULT_ARGON2_PARAMS, MAX_ARGON2_PARAMS } from "./lib/password";
@@ -21,7 +22,7 @@ const EVERY_ROUTE_SUBSYSTEMS = { email: readEmailConfig, google: readGoogleConfi
  * Subsystems only their own routes need: a problem in one is a 503 on those routes alone
  * (requireSubsystemConfig), so a broken Stripe or AI setting never takes the rest of the API down.
  */
-const OWN_ROUTE_SUBSYSTEMS = { billing: readBillingConfig, ai: readAIConfig } as const;
+const OWN_ROUTE_SUBSYSTEMS = { billing: readBillingConfig, ai: readAIConfig, retention: readRetentionConfig } as const;
 
 const modeSchema = z.enum(["b2c", "b2b"]);
 export type Mode = z.infer<typeof modeSchema>;

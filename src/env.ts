@@ -16,15 +16,22 @@ export interface Env {
   SESSION_TTL_SECONDS?: string;
   SESSION_COOKIE_NAME?: string;
   SESSION_RETENTION_DAYS?: string;
+  /** Retention windows in days (docs/configuration.md, "Retention"), read by src/config/retention.ts. */
+  USAGE_LOG_RETENTION_DAYS?: string;
+  AUDIT_LOG_RETENTION_DAYS?: string;
+  STRIPE_EVENT_RETENTION_DAYS?: string;
+  AI_RESERVATION_RETENTION_DAYS?: string;
+  INVITATION_RETENTION_DAYS?: string;
+  EMAIL_TOKEN_RETENTION_DAYS?: string;
   ARGON2_MEMORY_KIB?: string;
   ARGON2_ITERATIONS?: string;
   ARGON2_PARALLELISM?: string;
   ARGON2_MAX_CONCURRENT?: string;
-  /** Stripe billing (README, "Stripe billing"): packs as JSON; the API base only in dev, for fakes. */
+  /** Stripe billing (docs/billing.md): packs as JSON; the API base only in dev, for fakes. */
   CREDIT_PACKS_JSON?: string;
   STRIPE_API_BASE?: string;
   OIDC_ISSUER?: string;
-  /** AI (README, "AI"): provider, model and limits; the OpenAI-compatible base URL is https outside dev. */
+  /** AI (docs/ai.md): provider, model and limits; the OpenAI-compatible base URL is https outside dev. */
   AI_PROVIDER?: string;
   AI_MODEL?: string;
   AI_MAX_OUTPUT_TOKENS?: string;

@@ -6,6 +6,7 @@ import type { Env } from "../../src/env";
 import { hashToken } from "../../src/lib/crypto";
 import {
   ACCOUNT_SLOWDOWN,
+  admitLoginAttempt,
   CLIENT_BACKOFF,
   computeLockSeconds,
   type LoginClientScope,
@@ -273,9 +274,17 @@ describe("RateLimiter login back-off", () => {
   });
 
   it("refuses a client scope that is not a SHA-256 digest (no raw IP or account scope)", async () => {
+    // Checked inside the object, not through RPC: a rejection crossing the RPC boundary is also
+    // reported by workerd as unhandled, which fails the run although the assertion holds.
     const stub = freshLimiter();
-    await expect(stub.admitLoginAttempt({ client: "account", isTrustedDevice: false })).rejects.toThrow();
-    await expect(stub.admitLoginAttempt({ client: "203.0.113.9", isTrustedDevice: false })).rejects.toThrow();
+    await stub.consume(1, 60); // creates the schema
+    await runInDurableObject(stub, (_instance: RateLimiter, state) => {
+      for (const client of ["account", "203.0.113.9"]) {
+        expect(() => admitLoginAttempt(state.storage.sql, { client, isTrustedDevice: false }, Date.now())).toThrow(
+          RangeError,
+        );
+      }
+    });
   });
 });
 

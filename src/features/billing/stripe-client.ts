@@ -46,7 +46,7 @@ export function findStripeClient(config: Config): Stripe | null {
 
 /**
  * The client, or 503 MISCONFIGURED naming what is missing or invalid. Only billing calls this, so
- * a deployment without Stripe keys serves everything else (README, "Stripe billing").
+ * a deployment without Stripe keys serves everything else (docs/billing.md).
  */
 export function requireStripeClient(config: Config): Stripe {
   requireSubsystemConfig(config, "billing");

@@ -7,7 +7,7 @@ import { isStripeEventRecorded, isStripeEventReplay } from "./stripe-event-repo"
 import { applySubscriptionEvent } from "./subscription-events";
 import type { WebhookResult } from "./webhook-outcome";
 
-/** The event types to enable on the Stripe webhook endpoint (README, "Stripe billing"). */
+/** The event types to enable on the Stripe webhook endpoint (docs/billing.md). */
 export const HANDLED_EVENT_TYPES = [
   "customer.subscription.created",
   "customer.subscription.updated",

@@ -1,5 +1,5 @@
-// The stable codes the Google callback puts in <WEB_BASE_URL>/login?error=CODE (README, "Google
-// sign-in"), and the failure that carries one from any step of the flow to the route.
+// The stable codes the Google callback puts in <WEB_BASE_URL>/login?error=CODE
+// (docs/google-sign-in.md), and the failure that carries one from any step of the flow to the route.
 
 export const OAUTH_ERROR_CODES = [
   /** The state is missing, forged, expired, already used, or does not match this browser's cookie. */
