@@ -8,11 +8,12 @@
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { createDB, type Database } from "../../src/db/client";
 import { readStats } from "../../src/features/admin/repo";
-import { listAuditEntries } from "../../src/features/audit/repo";
+import { deleteOldAuditBatch, listAuditEntries } from "../../src/features/audit/repo";
 import { deleteStaleTokensBatch } from "../../src/features/auth/email-token-repo";
 import { findModelPrice, readAccountState } from "../../src/features/ai/account-repo";
 import { type LedgerLimits, reserveTokens, settleReservation } from "../../src/features/ai/ledger-repo";
 import {
+  deleteSettledReservationsBatch,
   findCreditDrift,
   listExpiredReservations,
   repairDrift,
@@ -20,6 +21,7 @@ import {
 } from "../../src/features/ai/maintenance-repo";
 import { listNotesPage } from "../../src/features/notes/repo";
 import { incrementWithinLimit } from "../../src/features/plans/usage-repo";
+import { rollUpAndDeleteUsageBatch } from "../../src/features/usage/rollup-repo";
 import { listTopUsersPage, listUsagePage, readFleetUsage, sumUserUsage } from "../../src/features/usage/repo";
 import { findUserByEmail } from "../../src/features/users/repo";
 import { deleteExpiredSessionsBatch, findValidSession } from "../../src/platform/sessions/repo";
@@ -41,8 +43,9 @@ const LARGE_TABLES = [
   "invitation",
 ];
 
-const [file, label = file] = process.argv.slice(2);
-if (!file) throw new Error("usage: tsx bench/scale/queries.ts <sqlite file> [label]");
+// An optional third argument keeps only the queries whose name contains it.
+const [file, label = file, only = ""] = process.argv.slice(2);
+if (!file) throw new Error("usage: tsx bench/scale/queries.ts <sqlite file> [label] [name filter]");
 
 const sqlite = new DatabaseSync(file);
 sqlite.exec("PRAGMA cache_size = -262144"); // 256 MiB, of the order of what a D1 primary keeps hot
@@ -150,6 +153,18 @@ const QUERIES: { name: string; write?: boolean; setup?: () => Promise<unknown>; 
   { name: "maintenance: period roll-over", write: true, run: () => rollOverPeriods(db, now, month, 1000) },
   { name: "maintenance: drift repair", write: true, run: () => repairDrift(db, 200) },
   { name: "maintenance: credit drift", run: () => findCreditDrift(db, 200) },
+  // Retention (src/cron/retention.ts), at its default windows.
+  {
+    name: "retention: usage roll-up and prune batch",
+    write: true,
+    run: () => rollUpAndDeleteUsageBatch(db, now - 400 * DAY, 500),
+  },
+  { name: "retention: audit prune batch", write: true, run: () => deleteOldAuditBatch(db, now - 400 * DAY, 500) },
+  {
+    name: "retention: settled reservations batch",
+    write: true,
+    run: () => deleteSettledReservationsBatch(db, now - 30 * DAY, 500),
+  },
 ];
 
 function planOf(statement: CapturedStatement): string[] {
@@ -200,7 +215,7 @@ function timeStatements(statements: CapturedStatement[], setup: CapturedStatemen
 }
 
 const results = [];
-for (const query of QUERIES) {
+for (const query of QUERIES.filter((q) => q.name.includes(only))) {
   // Capture: run once through the shim, inside a transaction rolled back afterwards.
   sqlite.exec("BEGIN");
   captured.length = 0;
