@@ -4,9 +4,12 @@
 import { z } from "zod";
 import { readAIConfig } from "./config/ai";
 import { readBillingConfig } from "./config/billing";
+import { readBreachedPasswordsConfig } from "./config/breached-passwords";
 import { type ConfigResult, DEV_API_BASE_URL, devDefault, type Environment, readEnvironment } from "./config/contract";
 import { readEmailConfig } from "./config/email";
 import { readGoogleConfig } from "./config/google";
+import { readRetentionConfig } from "./config/retention";
+import { readTurnstileConfig } from "./config/turnstile";
 import type { Env } from "./env";
 import { AppError } from "./errors";
 import { DEFAULT_ARGON2_PARAMS, MAX_ARGON2_PARAMS } from "./lib/password";
@@ -20,8 +23,16 @@ const EVERY_ROUTE_SUBSYSTEMS = { email: readEmailConfig, google: readGoogleConfi
 /**
  * Subsystems only their own routes need: a problem in one is a 503 on those routes alone
  * (requireSubsystemConfig), so a broken Stripe or AI setting never takes the rest of the API down.
+ * The bot check and the breached-password check are the protected routes' and the routes that set
+ * a password: those fail closed, signed-in traffic goes on.
  */
-const OWN_ROUTE_SUBSYSTEMS = { billing: readBillingConfig, ai: readAIConfig } as const;
+const OWN_ROUTE_SUBSYSTEMS = {
+  billing: readBillingConfig,
+  ai: readAIConfig,
+  retention: readRetentionConfig,
+  turnstile: readTurnstileConfig,
+  breachedPasswords: readBreachedPasswordsConfig,
+} as const;
 
 const modeSchema = z.enum(["b2c", "b2b"]);
 export type Mode = z.infer<typeof modeSchema>;

@@ -16,6 +16,13 @@ export interface Env {
   SESSION_TTL_SECONDS?: string;
   SESSION_COOKIE_NAME?: string;
   SESSION_RETENTION_DAYS?: string;
+  /** Retention windows in days (docs/configuration.md, "Retention"), read by src/config/retention.ts. */
+  USAGE_LOG_RETENTION_DAYS?: string;
+  AUDIT_LOG_RETENTION_DAYS?: string;
+  STRIPE_EVENT_RETENTION_DAYS?: string;
+  AI_RESERVATION_RETENTION_DAYS?: string;
+  INVITATION_RETENTION_DAYS?: string;
+  EMAIL_TOKEN_RETENTION_DAYS?: string;
   ARGON2_MEMORY_KIB?: string;
   ARGON2_ITERATIONS?: string;
   ARGON2_PARALLELISM?: string;
@@ -34,6 +41,13 @@ export interface Env {
   AI_FAKE_CHUNK_DELAY_MS?: string;
   AI_FAKE_FAIL_AFTER_CHUNKS?: string;
   AI_FAKE_REPLY_WORDS?: string;
+  /** Breached passwords (docs/configuration.md, SEC-71): on|off, the range API base, open|closed. */
+  PWNED_PASSWORDS?: string;
+  PWNED_PASSWORDS_API_BASE?: string;
+  PWNED_PASSWORDS_ON_ERROR?: string;
+  /** Turnstile (SEC-72): siteverify's URL (dev only, for fakes) and the hostname it must report. */
+  TURNSTILE_SITEVERIFY_URL?: string;
+  TURNSTILE_HOSTNAME?: string;
   // secrets
   JWT_SECRET?: string;
   CRON_SECRET?: string;
@@ -43,6 +57,7 @@ export interface Env {
   GOOGLE_CLIENT_ID?: string;
   GOOGLE_CLIENT_SECRET?: string;
   OPENAI_API_KEY?: string;
+  TURNSTILE_SECRET_KEY?: string;
   /** Workers AI (`[ai] binding = "AI"` in wrangler.toml), for AI_PROVIDER=workers-ai. */
   AI?: Ai;
 }

@@ -29,6 +29,14 @@ export const ERRORS = {
   ACCOUNT_SUSPENDED: { status: 403, description: "The user is suspended." },
   ORG_SUSPENDED: { status: 403, description: "The user's organization is suspended." },
   FEATURE_DISABLED: { status: 403, description: "The organization's plan has the feature off (e.g. enable_ai)." },
+  TURNSTILE_REQUIRED: {
+    status: 403,
+    description: "Bot protection is on and the request carries no CF-Turnstile-Response header.",
+  },
+  TURNSTILE_FAILED: {
+    status: 403,
+    description: "Cloudflare Turnstile refused the token (invalid, expired, used, or from another site).",
+  },
   NOT_FOUND: {
     status: 404,
     description: "Unknown route, or a resource that does not exist in the caller's organization.",
@@ -60,7 +68,8 @@ export const ERRORS = {
   // an operator fixes a setting, so a client and a monitor can tell the two apart by status.
   UPSTREAM_UNAVAILABLE: {
     status: 502,
-    description: "A provider (Stripe, Google, the AI provider) failed or is unreachable; retry later.",
+    description:
+      "A provider (Stripe, Google, the AI provider, Turnstile, Pwned Passwords) failed or is unreachable; retry later.",
   },
   MISCONFIGURED: {
     status: 503,

@@ -329,12 +329,10 @@ export const SECTIONS = [
       },
       {
         id: 71,
-        planned: 13,
         text: "Breached passwords: with `PWNED_PASSWORDS=on` every new password is checked against the Pwned Passwords range API with k-anonymity (only 5 hex characters of its SHA-1 leave the worker, with `Add-Padding`) and refused (422) when found; an unreachable service fails open with a logged warning.",
       },
       {
         id: 72,
-        planned: 13,
         text: "Bot protection: with `TURNSTILE_SECRET_KEY` set, signup, login, forgot-password and resend-verification verify the Turnstile token server-side (siteverify with `remoteip`) before any hashing or email; a missing or bad token is 403.",
       },
     ],

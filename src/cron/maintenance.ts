@@ -1,16 +1,19 @@
 // The one maintenance job, shared by the Cron Trigger and POST /cron/run.
 import type { Env } from "../env";
-import { requireConfig } from "../config";
-import { createDB } from "../db/client";
+import { type Config, requireConfig } from "../config";
+import { createDB, type Database } from "../db/client";
 import { createQuotaMeter } from "../features/plans/quota";
 import { logEvent } from "../lib/log";
 import { createServiceContext } from "../platform/service-context";
 import { pruneExpired, type PruneReport } from "./prune-expired";
 import { maintainAILedger, type AILedgerReport } from "./ai-ledger";
+import { enforceRetention, type RetentionReport } from "./retention";
 
 export interface MaintenanceReport {
   prune: PruneReport;
   ai: AILedgerReport;
+  /** null when a retention setting is invalid: logged, and the rest of the job still runs. */
+  retention: RetentionReport | null;
   duration_ms: number;
 }
 
@@ -34,7 +37,22 @@ export async function runMaintenance(env: Env, trigger: string): Promise<Mainten
     },
   });
   const ai = await maintainAILedger(ctx);
-  const report = { prune, ai, duration_ms: Date.now() - started };
+  // After the ledger: its reclaim settles the expired reservations retention may then delete.
+  const retention = await enforceConfiguredRetention(db, config, trigger);
+  const report = { prune, ai, retention, duration_ms: Date.now() - started };
   logEvent("info", "maintenance_completed", { trigger, ...report });
   return report;
+}
+
+async function enforceConfiguredRetention(
+  db: Database,
+  config: Config,
+  trigger: string,
+): Promise<RetentionReport | null> {
+  if ("problems" in config.retention) {
+    // A wrong window must never prune more than asked: nothing is deleted until it is fixed.
+    logEvent("error", "retention_misconfigured", { trigger, settings: config.retention.problems });
+    return null;
+  }
+  return enforceRetention(db, config.retention.config);
 }

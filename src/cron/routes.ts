@@ -11,7 +11,6 @@ const MaintenanceReportSchema = z
   .object({
     prune: z.object({
       sessions_deleted: z.number().int(),
-      email_tokens_deleted: z.number().int(),
       dev_emails_deleted: z.number().int(),
       incomplete: z.boolean(),
     }),
@@ -24,6 +23,18 @@ const MaintenanceReportSchema = z
       credit_balances_drifted: z.number().int(),
       incomplete: z.boolean(),
     }),
+    retention: z
+      .object({
+        usage_rows_rolled_up: z.number().int(),
+        audit_rows_deleted: z.number().int(),
+        stripe_events_deleted: z.number().int(),
+        reservations_deleted: z.number().int(),
+        invitations_deleted: z.number().int(),
+        email_tokens_deleted: z.number().int(),
+        incomplete: z.boolean(),
+      })
+      .nullable()
+      .openapi({ description: "null when a retention setting is invalid (logged as retention_misconfigured)" }),
     duration_ms: z.number().int(),
   })
   .openapi("MaintenanceReport");

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import worker from "../../src/index";
 import { createDB } from "../../src/db/client";
-import { pruneExpired, PRUNE_BATCH_SIZE } from "../../src/cron/prune-expired";
+import { PRUNE_BATCH_SIZE } from "../../src/cron/batches";
+import { pruneExpired } from "../../src/cron/prune-expired";
+import { enforceRetention } from "../../src/cron/retention";
+import { requireConfig } from "../../src/config";
 import { createClient } from "../helpers/client";
 import { countRows, insertUser } from "../helpers/factories";
 import { DAY_MS } from "../../src/lib/time";
@@ -49,9 +52,11 @@ describe("maintenance job", () => {
       ).bind(crypto.randomUUID(), crypto.randomUUID(), user.id, now, now + 3600_000),
     ]);
     const db = createDB(env.DB);
+    const retention = requireConfig(env).retention;
+    if ("problems" in retention) throw new Error("retention settings");
     const [first, second] = await Promise.all([
-      pruneExpired(db, { sessionRetentionDays: 7, now }),
-      pruneExpired(db, { sessionRetentionDays: 7, now }),
+      enforceRetention(db, retention.config, { now }),
+      enforceRetention(db, retention.config, { now }),
     ]);
     expect(first.email_tokens_deleted + second.email_tokens_deleted).toBe(1);
     expect(await countRows("email_token", "user_id = ?", user.id)).toBe(1);
@@ -71,7 +76,7 @@ describe("maintenance job", () => {
       headers: { authorization: `Bearer ${CRON_SECRET}` },
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ prune: { incomplete: false } });
+    expect(await response.json()).toMatchObject({ prune: { incomplete: false }, retention: { incomplete: false } });
   });
 
   it("POST /cron/run is 401 with a missing or wrong secret", async () => {

@@ -49,6 +49,8 @@ export const aiReservations = sqliteTable(
     // The cron reclaim scans expired, unsettled reservations; reconcile sums them per organization.
     index("ai_reservation_open_expiry_idx").on(table.expiresAt).where(sql`settled_at IS NULL`),
     index("ai_reservation_open_org_idx").on(table.organizationId).where(sql`settled_at IS NULL`),
+    // The retention job deletes settled reservations past their window, oldest first.
+    index("ai_reservation_settled_idx").on(table.settledAt).where(sql`settled_at IS NOT NULL`),
   ],
 );
 
@@ -87,6 +89,39 @@ export const llmUsageLogs = sqliteTable(
     index("llm_usage_org_period_idx").on(table.organizationId, table.periodStart, table.bucket),
     index("llm_usage_created_idx").on(table.createdAt),
     check("llm_usage_bucket_check", sql`bucket IN ('allotment', 'credits', 'overage', 'absorbed')`),
+  ],
+);
+
+/**
+ * llm_usage_log past its retention window, summed per calendar month (UTC), organization, user
+ * ('' when the row had none: NULLs never conflict in a primary key), provider and model. Rows are
+ * added by the same D1 batch that deletes the raw rows they sum (src/cron/retention.ts), so a row
+ * is counted either raw or here, never both. Kept forever: a few rows per member and month.
+ */
+export const llmUsageMonthly = sqliteTable(
+  "llm_usage_monthly",
+  {
+    organizationId: text("organization_id").notNull(),
+    monthStart: integer("month_start").notNull(),
+    userId: text("user_id").notNull(),
+    provider: text("provider").notNull(),
+    model: text("model").notNull(),
+    tokens: integer("tokens").notNull(),
+    inputTokens: integer("input_tokens").notNull(),
+    outputTokens: integer("output_tokens").notNull(),
+    costUSD: real("cost_usd").notNull(),
+    /** Part of tokens past the cap ('absorbed'): recorded, never charged. */
+    absorbedTokens: integer("absorbed_tokens").notNull(),
+    /** Part of tokens charged to credits: the credit-balance reconciliation sums it with the raw rows. */
+    creditsTokens: integer("credits_tokens").notNull(),
+    reclaimedTokens: integer("reclaimed_tokens").notNull(),
+    /** Distinct reservations: every row of one reservation is rolled up by the same batch. */
+    calls: integer("calls").notNull(),
+  },
+  (table) => [
+    primaryKey({
+      columns: [table.organizationId, table.monthStart, table.userId, table.provider, table.model],
+    }),
   ],
 );
 

@@ -50,9 +50,14 @@ export const creditTransactions = sqliteTable(
 );
 
 /** Stripe events already applied: the id is recorded in the same batch as the effect (SEC-51). */
-export const stripeEvents = sqliteTable("stripe_event", {
-  id: text("id").primaryKey(),
-  type: text("type").notNull(),
-  objectCreatedAt: integer("object_created_at"),
-  processedAt: integer("processed_at").notNull(),
-});
+export const stripeEvents = sqliteTable(
+  "stripe_event",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    objectCreatedAt: integer("object_created_at"),
+    processedAt: integer("processed_at").notNull(),
+  },
+  // The retention job deletes events past STRIPE_EVENT_RETENTION_DAYS, oldest first.
+  (table) => [index("stripe_event_processed_idx").on(table.processedAt)],
+);

@@ -122,7 +122,8 @@ export interface CreditDrift {
 
 /**
  * Organizations whose credit balance differs from purchases (organization_credit_transaction,
- * written by billing) minus credits charged by the ledger. Reported, not repaired: the balance is
+ * written by billing) minus credits charged by the ledger
+ * (raw usage rows, and the monthly rollups of the rows the retention job pruned). Reported, not repaired: the balance is
  * shared with billing, and only its owner can say which side is wrong.
  */
 export async function findCreditDrift(db: Database, limit: number): Promise<CreditDrift[]> {
@@ -130,7 +131,8 @@ export async function findCreditDrift(db: Database, limit: number): Promise<Cred
     .prepare(
       `SELECT o.id AS organization_id, o.credit_balance_tokens AS balance,
               (SELECT coalesce(sum(t.tokens), 0) FROM organization_credit_transaction t WHERE t.organization_id = o.id)
-            - (SELECT coalesce(sum(l.tokens), 0) FROM llm_usage_log l WHERE l.organization_id = o.id AND l.bucket = 'credits') AS expected
+            - (SELECT coalesce(sum(l.tokens), 0) FROM llm_usage_log l WHERE l.organization_id = o.id AND l.bucket = 'credits')
+            - (SELECT coalesce(sum(m.credits_tokens), 0) FROM llm_usage_monthly m WHERE m.organization_id = o.id) AS expected
          FROM organization o JOIN ai_account a ON a.organization_id = o.id
         WHERE o.credit_balance_tokens <> expected
         LIMIT ?1`,
@@ -138,4 +140,20 @@ export async function findCreditDrift(db: Database, limit: number): Promise<Cred
     .bind(limit)
     .all<CreditDrift>();
   return results;
+}
+
+/**
+ * Deletes up to batchSize reservations settled before the cutoff, oldest first; returns how many.
+ * Open reservations are never touched: the reclaim settles them first (SEC-52).
+ */
+export async function deleteSettledReservationsBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
+  const result = await d1Of(db)
+    .prepare(
+      `DELETE FROM ai_reservation WHERE id IN (
+         SELECT id FROM ai_reservation WHERE settled_at IS NOT NULL AND settled_at < ?1
+          ORDER BY settled_at LIMIT ?2)`,
+    )
+    .bind(cutoff, batchSize)
+    .run();
+  return result.meta.changes;
 }

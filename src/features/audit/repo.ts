@@ -1,5 +1,5 @@
 // Reads of the audit log: one organization's (org_admin) or everyone's (sys_admin), newest first.
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, inArray, lt } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { auditLog } from "../../db/schema";
 import type { PageRequest } from "../../lib/pagination";
@@ -12,4 +12,16 @@ export function listAuditEntries(db: Database, page: PageRequest, options: { org
     .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
     .limit(page.limit + 1)
     .offset(page.offset);
+}
+
+/** Deletes up to batchSize audit rows created before the cutoff, oldest first; returns how many. */
+export async function deleteOldAuditBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
+  const victims = db
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .where(lt(auditLog.createdAt, cutoff))
+    .orderBy(auditLog.createdAt)
+    .limit(batchSize);
+  const deleted = await db.delete(auditLog).where(inArray(auditLog.id, victims)).returning({ id: auditLog.id });
+  return deleted.length;
 }

@@ -25,7 +25,7 @@ import { readDeviceCookie, writeDeviceCookie } from "./device-cookie";
 const SIGNUP_ACCEPTED = "Check your inbox to verify your email address.";
 
 const signup = defineRoute(
-  { access: PUBLIC, rateLimit: RATE_LIMITS.signup, onlyInMode: "b2c" },
+  { access: PUBLIC, rateLimit: RATE_LIMITS.signup, onlyInMode: "b2c", botCheck: true },
   {
     method: "post",
     path: "/signup",
@@ -38,7 +38,7 @@ const signup = defineRoute(
 );
 
 const signupOrg = defineRoute(
-  { access: PUBLIC, rateLimit: RATE_LIMITS.signupOrg, onlyInMode: "b2c" },
+  { access: PUBLIC, rateLimit: RATE_LIMITS.signupOrg, onlyInMode: "b2c", botCheck: true },
   {
     method: "post",
     path: "/signup-org",
@@ -54,6 +54,7 @@ const login = defineRoute(
   {
     access: PUBLIC,
     rateLimit: RATE_LIMITS.login,
+    botCheck: true,
     errors: {
       INVALID_CREDENTIALS: "wrong email or password (identical for both)",
       EMAIL_NOT_VERIFIED: "the email address is not verified yet (only after the right password)",
@@ -102,7 +103,7 @@ const verify = defineRoute(
 );
 
 const resend = defineRoute(
-  { access: PUBLIC, rateLimit: RATE_LIMITS.resendVerification },
+  { access: PUBLIC, rateLimit: RATE_LIMITS.resendVerification, botCheck: true },
   {
     method: "post",
     path: "/resend-verification",

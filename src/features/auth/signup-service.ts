@@ -2,6 +2,7 @@
 // (SEC-7, SEC-57). Knows nothing about HTTP.
 import { hashPassword } from "../../lib/password";
 import { RECIPIENT_LIMITS, consumeRecipientLimit } from "../../platform/rate-limit";
+import { rejectBreachedPassword } from "../../platform/breached-passwords";
 import { alreadyRegisteredEmail, verificationEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert } from "../audit/service";
@@ -29,6 +30,8 @@ export interface SignupInput {
  * person sees no email and signs up again.
  */
 export async function signUp(ctx: ServiceContext, input: SignupInput): Promise<void> {
+  // Before the hash, and independent of the address: it tells nothing about accounts (SEC-71).
+  await rejectBreachedPassword(ctx, input.password, "password");
   const passwordHash = await hashPassword(input.password, ctx.config.argon2, {
     maxConcurrent: ctx.config.argon2.maxConcurrent,
   });

@@ -1,5 +1,5 @@
 // Stripe events already applied (SEC-51): the id is the primary key, inserted with the effect.
-import { eq } from "drizzle-orm";
+import { eq, inArray, lt } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { stripeEvents } from "../../db/schema";
 
@@ -27,4 +27,22 @@ export function buildStripeEventInsert(db: Database, row: StripeEventRow) {
 export function isStripeEventReplay(error: unknown): boolean {
   const text = String(error instanceof Error && error.cause ? `${error.message} ${String(error.cause)}` : error);
   return text.includes("UNIQUE constraint failed: stripe_event.id");
+}
+
+/**
+ * Deletes up to batchSize recorded events processed before the cutoff; returns how many. The
+ * cutoff must stay past Stripe's retry horizon (3 days): a forgotten id would be applied again.
+ */
+export async function deleteOldStripeEventsBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
+  const victims = db
+    .select({ id: stripeEvents.id })
+    .from(stripeEvents)
+    .where(lt(stripeEvents.processedAt, cutoff))
+    .orderBy(stripeEvents.processedAt)
+    .limit(batchSize);
+  const deleted = await db
+    .delete(stripeEvents)
+    .where(inArray(stripeEvents.id, victims))
+    .returning({ id: stripeEvents.id });
+  return deleted.length;
 }

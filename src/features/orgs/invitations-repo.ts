@@ -1,5 +1,5 @@
 // Invitation rows. Validity (not accepted, not revoked, unexpired) is part of every WHERE clause.
-import { type SQL, and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { type SQL, and, desc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { invitations, organizations, users } from "../../db/schema";
 import { ROLES } from "../../lib/roles";
@@ -177,4 +177,22 @@ export function findPendingInvitationById(db: Database, invitationId: string, no
     .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
     .where(and(eq(invitations.id, invitationId), isPending(now)))
     .get();
+}
+
+/**
+ * Deletes up to batchSize invitations that expired before the cutoff; returns how many. Accepted
+ * and revoked invitations keep their expiry, so this removes them too once it has passed.
+ */
+export async function deleteStaleInvitationsBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
+  const victims = db
+    .select({ id: invitations.id })
+    .from(invitations)
+    .where(lt(invitations.expiresAt, cutoff))
+    .orderBy(invitations.expiresAt)
+    .limit(batchSize);
+  const deleted = await db
+    .delete(invitations)
+    .where(inArray(invitations.id, victims))
+    .returning({ id: invitations.id });
+  return deleted.length;
 }

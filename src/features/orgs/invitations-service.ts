@@ -2,6 +2,7 @@
 import { AppError } from "../../errors";
 import { generateToken, hashToken, isWellFormedToken } from "../../lib/crypto";
 import { hashPassword } from "../../lib/password";
+import { rejectBreachedPassword } from "../../platform/breached-passwords";
 import { hasRoleAtLeast } from "../../lib/roles";
 import { DAY_MS } from "../../lib/time";
 import { invitationEmail } from "../../email/templates";
@@ -171,6 +172,7 @@ export async function acceptInvitation(
   const { tokenHash } = pending;
   if (await findUserByEmail(ctx, pending.email)) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
 
+  await rejectBreachedPassword(ctx, input.password, "password");
   const passwordHash = await hashPassword(input.password, ctx.config.argon2, ctx.config.argon2);
   const now = Date.now();
   const userId = crypto.randomUUID();

@@ -11,7 +11,7 @@ import { ResetPasswordSchema, UpdatePasswordSchema } from "./schemas";
 import { requestPasswordReset, resetPassword, updatePassword } from "./service";
 
 const forgot = defineRoute(
-  { access: PUBLIC, rateLimit: RATE_LIMITS.forgotPassword },
+  { access: PUBLIC, rateLimit: RATE_LIMITS.forgotPassword, botCheck: true },
   {
     method: "post",
     path: "/forgot",

@@ -4,6 +4,7 @@ import { hashToken, isWellFormedToken } from "../../lib/crypto";
 import { hashPassword, verifyPassword } from "../../lib/password";
 import { RATE_LIMITS, RECIPIENT_LIMITS, consumeRateLimit, consumeRecipientLimit } from "../../platform/rate-limit";
 import { liftLoginBackoff } from "../../middleware/login-backoff";
+import { rejectBreachedPassword } from "../../platform/breached-passwords";
 import { signDeviceToken } from "../auth/device-token";
 import { passwordChangedEmail, passwordResetEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
@@ -56,6 +57,7 @@ export async function resetPassword(
   if (!(await isValidEmailToken(ctx, tokenHash, "reset_password", Date.now()))) {
     throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
   }
+  await rejectBreachedPassword(ctx, input.newPassword, "new_password");
   const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2, {
     maxConcurrent: ctx.config.argon2.maxConcurrent,
   });
@@ -109,6 +111,7 @@ export async function updatePassword(
       fields: [{ field: "current_password", message: "The current password is incorrect." }],
     });
   }
+  await rejectBreachedPassword(ctx, input.newPassword, "new_password");
   const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2, argon2);
   const now = Date.now();
   await ctx.db.batch([

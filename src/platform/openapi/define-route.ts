@@ -4,6 +4,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { describeAccess, requireAccess } from "../../middleware/access";
 import { rateLimit } from "../../middleware/rate-limit";
+import { TURNSTILE_HEADER, requireTurnstile } from "../../middleware/turnstile";
 import type { RouteOptions } from "./route-options";
 import { errorResponses } from "./error-responses";
 import type { Mode } from "../../config";
@@ -38,6 +39,7 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(opt
   if (options.onlyInMode) middleware.push(requireMode(options.onlyInMode));
   middleware.push(requireAccess(options.access));
   if (options.rateLimit) middleware.push(rateLimit(options.rateLimit));
+  if (options.botCheck) middleware.push(requireTurnstile());
   const access = describeAccess(options.access);
   return createRoute({
     ...route,
@@ -49,6 +51,9 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(opt
       `Access: ${access}.`,
       options.onlyInEnvironment ? `Only with ENVIRONMENT=${options.onlyInEnvironment}; 404 otherwise.` : undefined,
       options.onlyInMode ? `Only in ${options.onlyInMode.toUpperCase()} mode; 404 otherwise.` : undefined,
+      options.botCheck
+        ? `Bot check: with TURNSTILE_SECRET_KEY set, send the Turnstile widget's token in the ${TURNSTILE_HEADER} header.`
+        : undefined,
     ]
       .filter(Boolean)
       .join("\n\n"),

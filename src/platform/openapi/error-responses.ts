@@ -63,6 +63,11 @@ export function errorResponses(
       `over ${options.rateLimit.limit} requests per ${options.rateLimit.windowSeconds} s per client IP; see Retry-After`,
     );
   }
+  if (options.botCheck) {
+    add("TURNSTILE_REQUIRED", "bot protection is on and the CF-Turnstile-Response header is missing");
+    add("TURNSTILE_FAILED", "Turnstile refused the token");
+    add("UPSTREAM_UNAVAILABLE", "Turnstile's siteverify did not answer");
+  }
   for (const [code, when] of Object.entries(options.errors ?? {}) as [ErrorCode, string][]) add(code, when);
   add("MISCONFIGURED", "a required setting is missing in this environment");
 

@@ -12,6 +12,11 @@ export interface RouteOptions {
   onlyInMode?: Mode;
   /** The route exists only with this ENVIRONMENT; elsewhere it is 404 before anything else runs. */
   onlyInEnvironment?: Environment;
+  /**
+   * With TURNSTILE_SECRET_KEY set, the request needs a token Cloudflare Turnstile accepts, checked
+   * after the rate limit and before validation or the handler (SEC-72, middleware/turnstile.ts).
+   */
+  botCheck?: boolean;
   /** The route's own error outcomes, by code: when it happens. Shared ones are added for it. */
   errors?: RouteErrors;
 }
