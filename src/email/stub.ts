@@ -1,9 +1,10 @@
 // Development provider: stores messages in D1 for GET /dev/emails instead of sending them.
-import { desc, eq, inArray, lt } from "drizzle-orm";
+import { desc, eq, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { devEmails } from "../db/schema";
 import { logEvent } from "../lib/log";
 import type { EmailMessage, EmailSender } from "./provider";
+import { deleteRowsBatch } from "../db/delete-batch";
 
 export function createStubEmailSender(db: Database): EmailSender {
   return {
@@ -23,13 +24,7 @@ export function createStubEmailSender(db: Database): EmailSender {
 
 /** One bounded batch of outbox messages older than `cutoff`; returns how many were deleted. */
 export async function deleteOldDevEmailsBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
-  const victims = db
-    .select({ id: devEmails.id })
-    .from(devEmails)
-    .where(lt(devEmails.createdAt, cutoff))
-    .limit(batchSize);
-  const deleted = await db.delete(devEmails).where(inArray(devEmails.id, victims)).returning({ id: devEmails.id });
-  return deleted.length;
+  return deleteRowsBatch(db, { table: devEmails, id: devEmails.id, where: lt(devEmails.createdAt, cutoff) }, batchSize);
 }
 
 /** The newest outbox messages, to one recipient or to anyone. */

@@ -1,8 +1,9 @@
 // Reads of the audit log: one organization's (org_admin) or everyone's (sys_admin), newest first.
-import { desc, eq, inArray, lt } from "drizzle-orm";
+import { desc, eq, lt } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { auditLog } from "../../db/schema";
 import type { PageRequest } from "../../lib/pagination";
+import { deleteRowsBatch } from "../../db/delete-batch";
 
 export function listAuditEntries(db: Database, page: PageRequest, options: { organizationId?: string } = {}) {
   return db
@@ -16,12 +17,6 @@ export function listAuditEntries(db: Database, page: PageRequest, options: { org
 
 /** Deletes up to batchSize audit rows created before the cutoff, oldest first; returns how many. */
 export async function deleteOldAuditBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
-  const victims = db
-    .select({ id: auditLog.id })
-    .from(auditLog)
-    .where(lt(auditLog.createdAt, cutoff))
-    .orderBy(auditLog.createdAt)
-    .limit(batchSize);
-  const deleted = await db.delete(auditLog).where(inArray(auditLog.id, victims)).returning({ id: auditLog.id });
-  return deleted.length;
+  const { id, createdAt } = auditLog;
+  return deleteRowsBatch(db, { table: auditLog, id, where: lt(createdAt, cutoff), oldestFirst: createdAt }, batchSize);
 }

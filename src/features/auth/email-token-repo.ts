@@ -1,7 +1,8 @@
 // email_token rows. Validity (unused, unexpired, right purpose) is always part of the WHERE clause.
-import { and, eq, gt, isNull, lt, or, inArray, isNotNull } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or, isNotNull } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { emailTokens, type EmailTokenPurpose } from "../../db/schema";
+import { deleteRowsBatch } from "../../db/delete-batch";
 
 function isValidToken(tokenHash: string, purpose: EmailTokenPurpose, now: number) {
   return and(
@@ -61,14 +62,7 @@ export function buildTokenInsert(
 
 /** One bounded batch of tokens expired or used before `cutoff`; returns how many were deleted. */
 export async function deleteStaleTokensBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
-  const victims = db
-    .select({ id: emailTokens.id })
-    .from(emailTokens)
-    .where(or(lt(emailTokens.expiresAt, cutoff), and(isNotNull(emailTokens.usedAt), lt(emailTokens.usedAt, cutoff))))
-    .limit(batchSize);
-  const deleted = await db
-    .delete(emailTokens)
-    .where(inArray(emailTokens.id, victims))
-    .returning({ id: emailTokens.id });
-  return deleted.length;
+  const { id, expiresAt, usedAt } = emailTokens;
+  const where = or(lt(expiresAt, cutoff), and(isNotNull(usedAt), lt(usedAt, cutoff)));
+  return deleteRowsBatch(db, { table: emailTokens, id, where }, batchSize);
 }

@@ -1,7 +1,8 @@
 // Stripe events already applied (SEC-51): the id is the primary key, inserted with the effect.
-import { eq, inArray, lt } from "drizzle-orm";
+import { eq, lt } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { stripeEvents } from "../../db/schema";
+import { deleteRowsBatch } from "../../db/delete-batch";
 
 export interface StripeEventRow {
   id: string;
@@ -34,15 +35,10 @@ export function isStripeEventReplay(error: unknown): boolean {
  * cutoff must stay past Stripe's retry horizon (3 days): a forgotten id would be applied again.
  */
 export async function deleteOldStripeEventsBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
-  const victims = db
-    .select({ id: stripeEvents.id })
-    .from(stripeEvents)
-    .where(lt(stripeEvents.processedAt, cutoff))
-    .orderBy(stripeEvents.processedAt)
-    .limit(batchSize);
-  const deleted = await db
-    .delete(stripeEvents)
-    .where(inArray(stripeEvents.id, victims))
-    .returning({ id: stripeEvents.id });
-  return deleted.length;
+  const { id, processedAt } = stripeEvents;
+  return deleteRowsBatch(
+    db,
+    { table: stripeEvents, id, where: lt(processedAt, cutoff), oldestFirst: processedAt },
+    batchSize,
+  );
 }

@@ -1,9 +1,10 @@
 // Invitation rows. Validity (not accepted, not revoked, unexpired) is part of every WHERE clause.
-import { type SQL, and, desc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
+import { type SQL, and, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { invitations, organizations, users } from "../../db/schema";
 import { ROLES } from "../../lib/roles";
 import type { AssignableRole } from "./schemas";
+import { deleteRowsBatch } from "../../db/delete-batch";
 
 /**
  * An invitation is named by its emailed token (accept link), or by its id together with the email
@@ -184,15 +185,10 @@ export function findPendingInvitationById(db: Database, invitationId: string, no
  * and revoked invitations keep their expiry, so this removes them too once it has passed.
  */
 export async function deleteStaleInvitationsBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
-  const victims = db
-    .select({ id: invitations.id })
-    .from(invitations)
-    .where(lt(invitations.expiresAt, cutoff))
-    .orderBy(invitations.expiresAt)
-    .limit(batchSize);
-  const deleted = await db
-    .delete(invitations)
-    .where(inArray(invitations.id, victims))
-    .returning({ id: invitations.id });
-  return deleted.length;
+  const { id, expiresAt } = invitations;
+  return deleteRowsBatch(
+    db,
+    { table: invitations, id, where: lt(expiresAt, cutoff), oldestFirst: expiresAt },
+    batchSize,
+  );
 }

@@ -1,7 +1,8 @@
 // Session rows: create, the one-query validation join, listing and deletion. No rules here.
-import { and, eq, gt, isNotNull, isNull, lt, ne, inArray, sql } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { organizations, sessions, users } from "../../db/schema";
+import { deleteRowsBatch } from "../../db/delete-batch";
 
 export interface NewSessionRow {
   id: string;
@@ -101,7 +102,5 @@ export function deleteUserSessions(db: Database, userId: string, options: { exce
 
 /** One bounded batch of sessions expired before `cutoff`; returns how many were deleted. */
 export async function deleteExpiredSessionsBatch(db: Database, cutoff: number, batchSize: number): Promise<number> {
-  const victims = db.select({ id: sessions.id }).from(sessions).where(lt(sessions.expiresAt, cutoff)).limit(batchSize);
-  const deleted = await db.delete(sessions).where(inArray(sessions.id, victims)).returning({ id: sessions.id });
-  return deleted.length;
+  return deleteRowsBatch(db, { table: sessions, id: sessions.id, where: lt(sessions.expiresAt, cutoff) }, batchSize);
 }
