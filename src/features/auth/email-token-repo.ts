@@ -46,17 +46,17 @@ export function buildTokenInvalidation(db: Database, userId: string, purpose: Em
     .where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt)));
 }
 
-export function buildTokenInsert(
-  db: Database,
-  row: {
-    id: string;
-    tokenHash: string;
-    userId: string;
-    purpose: EmailTokenPurpose;
-    createdAt: number;
-    expiresAt: number;
-  },
-) {
+/** A token row as issued: its hash only, never the token (SEC-26). */
+export interface NewEmailToken {
+  id: string;
+  tokenHash: string;
+  userId: string;
+  purpose: EmailTokenPurpose;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export function buildTokenInsert(db: Database, row: NewEmailToken) {
   return db.insert(emailTokens).values(row);
 }
 

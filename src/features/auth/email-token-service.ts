@@ -16,17 +16,7 @@ export interface IssuedEmailToken {
   statements: ReturnType<typeof buildIssueStatements>;
 }
 
-function buildIssueStatements(
-  db: Database,
-  row: {
-    id: string;
-    tokenHash: string;
-    userId: string;
-    purpose: EmailTokenPurpose;
-    createdAt: number;
-    expiresAt: number;
-  },
-) {
+function buildIssueStatements(db: Database, row: repo.NewEmailToken) {
   return [
     repo.buildTokenInvalidation(db, row.userId, row.purpose, row.createdAt),
     repo.buildTokenInsert(db, row),

@@ -106,18 +106,17 @@ export function findPendingInvitationByToken(db: Database, tokenHash: string, no
  * role come from what the inviter bound, never from the request (SEC-38). Inserts nothing when
  * the invitation is no longer pending.
  */
-export function buildUserInsertFromInvitation(
-  db: Database,
-  options: {
-    invitation: InvitationSelector;
-    userId: string;
-    /** null for an account that signs in with Google only. */
-    passwordHash: string | null;
-    firstName: string | null;
-    lastName: string | null;
-    now: number;
-  },
-) {
+export interface AccountFromInvitation {
+  invitation: InvitationSelector;
+  userId: string;
+  /** null for an account that signs in with Google only. */
+  passwordHash: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  now: number;
+}
+
+export function buildUserInsertFromInvitation(db: Database, options: AccountFromInvitation) {
   const { invitation, userId, passwordHash, firstName, lastName, now } = options;
   // drizzle's insert-select needs every column of "user", in table order.
   const row = db

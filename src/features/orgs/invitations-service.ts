@@ -23,7 +23,7 @@ import {
   buildUserInsertFromInvitation,
   findPendingInvitationById as findPendingInvitationByIdRow,
   findPendingInvitationByToken,
-  type InvitationSelector,
+  type AccountFromInvitation,
   listPendingInvitations,
   type NewInvitationRow,
 } from "./invitations-repo";
@@ -223,17 +223,7 @@ export function findPendingInvitationById(ctx: ServiceContext, invitationId: str
  * invitation's own email, organization and role, then the compare-and-set that uses the
  * invitation up (only once that user exists). They go, in this order, in the caller's batch.
  */
-export function buildInvitationAcceptance(
-  ctx: ServiceContext,
-  options: {
-    invitation: InvitationSelector;
-    userId: string;
-    passwordHash: string | null;
-    firstName: string | null;
-    lastName: string | null;
-    now: number;
-  },
-) {
+export function buildInvitationAcceptance(ctx: ServiceContext, options: AccountFromInvitation) {
   const { invitation, userId, now } = options;
   return [
     buildUserInsertFromInvitation(ctx.db, options),
