@@ -42,6 +42,9 @@ export default defineConfig(async () => {
         verbose: false,
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // An empty database of its own for test/db/migrations.test.ts, which applies the
+          // migrations step by step (env.DB has them all from the setup file).
+          d1Databases: { MIGRATION_TEST_DB: "rampart-migration-test" },
           bindings: {
             TEST_MIGRATIONS: migrations,
             ENVIRONMENT: "dev",

@@ -8,7 +8,9 @@
 //          --skip-argon2,
 //          --mixed-seconds N (how long the mixed-traffic section runs; default 150, at most 180),
 //          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md),
-//          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md).
+//          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md),
+//          --only-me (only /users/me against the baseline for a user in three organizations, issue 12,
+//          into bench/.results/me.md).
 // Every target is a ratio between measurements of the same run, never an absolute time: the
 // machine is shared and its speed varies from minute to minute.
 import { spawnSync } from "node:child_process";
@@ -32,6 +34,7 @@ import { loginBurst, loginLatency, median, percentile, throughput } from "./http
 import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 import { edgeReport, runEdgeBench } from "./http/edge.mjs";
+import { meReport, runMeBench } from "./http/me.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,6 +44,7 @@ const { values: flags } = parseArgs({
     "mixed-seconds": { type: "string" },
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
+    "only-me": { type: "boolean", default: false },
   },
 });
 
@@ -211,9 +215,10 @@ function judge(http) {
   };
 }
 
-function report(info, argon2, http, edge, ai, mixed) {
+function report(info, argon2, http, edge, meMulti, ai, mixed) {
   const j = judge(http);
   const edgeSection = edgeReport(edge);
+  const meSection = meReport(meMulti);
   const ledger = ledgerReport(ai);
   const traffic = mixedReport(mixed);
   const lines = [];
@@ -383,6 +388,7 @@ function report(info, argon2, http, edge, ai, mixed) {
     "",
   );
   push(...edgeSection.lines);
+  push("", ...meSection.lines);
   push(...ledger.lines);
   push(...traffic.lines);
   return lines.join("\n");
@@ -426,17 +432,31 @@ if (flags["only-edge"]) {
   process.stdout.write(`\n${section.lines.join("\n")}\n`);
   process.exit(0);
 }
+const runMe = () => runMeBench({ startWorker, createClient, createVerifiedAccounts, logIn, plan: PLAN, log });
+if (flags["only-me"]) {
+  log("only /users/me in three organizations: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const me = await runMe();
+  writeJSON("me.json", { info, me });
+  const section = meReport(me);
+  writeFileSync(path.join(resultsDir, "me.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/me.md and me.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
 const argon2 = runArgon2Bench();
 const http = await runHTTPBenches();
 log("edge figures: a fresh workerd on the same D1 (bench/http/edge.mjs)");
 const edge = await runEdge();
+log("/users/me in three organizations: a fresh workerd on the same D1 (bench/http/me.mjs)");
+const meMulti = await runMe();
 log("AI ledger bench: a fresh workerd on the same D1 (bench/ai/ledger.mjs)");
 const ai = await runLedgerBench({ quick: flags.quick, log });
 log(`mixed traffic with invariants: a fresh workerd on the same D1, ${MIXED_SECONDS} s (bench/mixed/traffic.mjs)`);
 const mixed = await runMixedTraffic({ seconds: MIXED_SECONDS, log });
 info.durationSeconds = (Date.now() - startedAt) / 1000;
-writeJSON("http.json", { info, plan: PLAN, http, edge, ai, mixed });
-const markdown = `${report(info, argon2, http, edge, ai, mixed).trimEnd()}${keptAtSizeSection()}`;
+writeJSON("http.json", { info, plan: PLAN, http, edge, meMulti, ai, mixed });
+const markdown = `${report(info, argon2, http, edge, meMulti, ai, mixed).trimEnd()}${keptAtSizeSection()}`;
 // A --quick run is for trying the harness: it never overwrites the committed report.
 const reportPath = flags.quick ? path.join(resultsDir, "BENCHMARKS.quick.md") : path.join(root, "BENCHMARKS.md");
 writeFileSync(reportPath, `${markdown.trimEnd()}\n`);

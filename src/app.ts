@@ -20,6 +20,7 @@ import { settingsRoutes } from "./features/settings/routes";
 import { cronRoutes } from "./cron/routes";
 import { userAdminRoutes } from "./features/users/admin-routes";
 import { organizationRoutes } from "./features/orgs/routes";
+import { membershipRoutes } from "./features/orgs/memberships-routes";
 import { invitationRoutes } from "./features/orgs/invitation-routes";
 import { adminRoutes } from "./features/orgs/admin-routes";
 import { adminStatsRoutes } from "./features/admin/routes";
@@ -74,6 +75,7 @@ export function createApp() {
     .route("/users", userRoutes)
     .route("/users", userAdminRoutes)
     .route("/organization", organizationRoutes)
+    .route("/organizations", membershipRoutes)
     .route("/invitations", invitationRoutes)
     .route("/admin", adminRoutes)
     .route("/admin", adminStatsRoutes)

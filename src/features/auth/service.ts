@@ -25,6 +25,8 @@ import { deleteSessionById, insertSession } from "../../platform/sessions/repo";
 import { buildEmailTokenRedemption, prepareEmailToken } from "./email-token-service";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { buildPasswordHashUpdate, buildMarkEmailVerified, findUserByEmail, findUserById } from "../users/service";
+import { buildMembershipTouch } from "../orgs/memberships-service";
+import type { AssignableRole } from "../../lib/roles";
 
 export interface LoginInput {
   email: string;
@@ -74,22 +76,23 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
   // back-off already cleared, and a limiter failure still fails the sign-in closed (a session row
   // written meanwhile is never handed out and expires unused).
   const forgiveAttempt = recordLoginSuccess(ctx.env, attempt);
-  const refusal = signInRefusal(user);
-  if (refusal) {
+  const membership = signInMembership(user);
+  if (membership instanceof AppError) {
     await forgiveAttempt;
-    throw refusal;
+    throw membership;
   }
+  const { organizationId } = membership;
 
   const now = Date.now();
   const { issued, row } = await buildSession(
-    user.id,
+    { userId: user.id, organizationId },
     ctx.config.session.ttlSeconds,
     { userAgent: ctx.userAgent, ip: ctx.ip },
     now,
   );
   const audit = buildAuditInsert(ctx, {
     action: "login_succeeded",
-    organizationId: user.organizationId,
+    organizationId,
     actorUserId: user.id,
     ip: ctx.ip,
   });
@@ -97,16 +100,21 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
   const writes =
     user.passwordHash && needsRehash(user.passwordHash, ctx.config.argon2)
       ? hashPassword(input.password, ctx.config.argon2, argon2).then((upgraded) =>
-          ctx.db.batch([insertSession(ctx.db, row), buildPasswordHashUpdate(ctx, user.id, upgraded, now), audit]),
+          ctx.db.batch([
+            insertSession(ctx.db, row),
+            buildMembershipTouch(ctx, user.id, organizationId, now),
+            buildPasswordHashUpdate(ctx, user.id, upgraded, now),
+            audit,
+          ]),
         )
-      : ctx.db.batch([insertSession(ctx.db, row), audit]);
+      : ctx.db.batch([insertSession(ctx.db, row), buildMembershipTouch(ctx, user.id, organizationId, now), audit]);
   const [, , deviceToken] = await Promise.all([
     forgiveAttempt,
     writes,
     ctx.config.jwtSecret ? signDeviceToken(ctx.config.jwtSecret, user.id, now) : null,
   ]);
-  retryStripeCustomerIfMissing(ctx, user.organizationId);
-  return { user: toUserProfile(user), session: issued, deviceToken };
+  retryStripeCustomerIfMissing(ctx, organizationId);
+  return { user: toUserProfile(membership), session: issued, deviceToken };
 }
 
 /**
@@ -133,14 +141,23 @@ async function lookUpAndAdmit(
   return { user, attempt };
 }
 
-/** Why a user who proved the password still may not sign in, or null (SEC-8: only after the password). */
-function signInRefusal(user: { emailVerifiedAt: unknown; suspendedAt: unknown; organizationSuspendedAt: unknown }) {
+/**
+ * The membership a user who proved the password signs in to (their most recently active one in
+ * an organization that is not suspended), or why they still may not sign in (SEC-8: only told
+ * after the password).
+ */
+function signInMembership<T extends { organizationId: string | null; membershipRole: AssignableRole | null }>(
+  user: T & { emailVerifiedAt: unknown; suspendedAt: unknown; organizationSuspendedAt: unknown },
+): AppError | (T & { organizationId: string; membershipRole: AssignableRole }) {
   if (user.emailVerifiedAt === null) {
     return new AppError("EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
   }
   if (user.suspendedAt !== null) return new AppError("ACCOUNT_SUSPENDED", "This account is suspended.");
+  if (user.organizationId === null || user.membershipRole === null) {
+    return new AppError("NO_ORGANIZATION", "This account no longer belongs to any organization.");
+  }
   if (user.organizationSuspendedAt !== null) return new AppError("ORG_SUSPENDED", "This organization is suspended.");
-  return null;
+  return { ...user, organizationId: user.organizationId, membershipRole: user.membershipRole };
 }
 
 /** One Argon2id verify whether or not there is a hash to verify against (SEC-6). */

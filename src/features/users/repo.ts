@@ -1,9 +1,13 @@
 // User and organization rows for the account flows. No rules here.
-import { and, eq, inArray, isNull, type SQLWrapper } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql, type SQLWrapper } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { organizations, users } from "../../db/schema";
-import type { Role } from "../../lib/roles";
+import { memberships, organizations, users } from "../../db/schema";
+import { organizationsCountOf, signInOrganizationIdOf } from "../../platform/sessions/sign-in-organization";
 
+/**
+ * The account with the membership a sign-in would act in. Membership columns are null when the
+ * user belongs to no organization any more.
+ */
 export function findUserByEmail(db: Database, email: string) {
   return db
     .select({
@@ -12,21 +16,44 @@ export function findUserByEmail(db: Database, email: string) {
       passwordHash: users.passwordHash,
       firstName: users.firstName,
       lastName: users.lastName,
-      role: users.role,
+      isSysAdmin: users.isSysAdmin,
+      membershipRole: memberships.role,
       createdAt: users.createdAt,
-      organizationId: users.organizationId,
+      organizationId: memberships.organizationId,
+      organizationsCount: organizationsCountOf(sql`"user"."id"`),
       emailVerifiedAt: users.emailVerifiedAt,
       suspendedAt: users.suspendedAt,
       organizationSuspendedAt: organizations.suspendedAt,
     })
     .from(users)
-    .innerJoin(organizations, eq(organizations.id, users.organizationId))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.userId, users.id), eq(memberships.organizationId, signInOrganizationIdOf(sql`"user"."id"`))),
+    )
+    .leftJoin(organizations, eq(organizations.id, memberships.organizationId))
     .where(eq(users.email, email))
     .get();
 }
 
+/** The account, with the organization a sign-in would act in (null when it belongs to none). */
 export function findUserById(db: Database, userId: string) {
-  return db.select().from(users).where(eq(users.id, userId)).get();
+  return db
+    .select({
+      id: users.id,
+      email: users.email,
+      passwordHash: users.passwordHash,
+      firstName: users.firstName,
+      lastName: users.lastName,
+      isSysAdmin: users.isSysAdmin,
+      emailVerifiedAt: users.emailVerifiedAt,
+      suspendedAt: users.suspendedAt,
+      createdAt: users.createdAt,
+      updatedAt: users.updatedAt,
+      organizationId: signInOrganizationIdOf(sql`"user"."id"`),
+    })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
 }
 
 export function buildOrganizationInsert(db: Database, row: { id: string; name: string; createdAt: number }) {
@@ -35,12 +62,10 @@ export function buildOrganizationInsert(db: Database, row: { id: string; name: s
 
 export interface NewUserRow {
   id: string;
-  organizationId: string;
   email: string;
   passwordHash: string | null;
   firstName: string | null;
   lastName: string | null;
-  role: Role;
   emailVerifiedAt: number | null;
   createdAt: number;
   updatedAt: number;
