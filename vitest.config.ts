@@ -11,11 +11,11 @@ import { defaultExclude, defineConfig } from "vitest/config";
 // errors still print.
 process.env.WRANGLER_LOG ??= "warn";
 
-// stripe publishes a .js.map beside each ESM module that points to TypeScript sources it does not
+// stripe and standardwebhooks publish a .js.map beside each ESM module that points to TypeScript sources it does not
 // ship, so Vite warns "Sourcemap for ... points to missing source files" for every module it loads
 // (218 lines). Loading those modules as plain code skips their maps; stack traces into stripe then
 // name its .js files, which exist.
-const PACKAGES_WITH_DANGLING_SOURCEMAPS = ["stripe"];
+const PACKAGES_WITH_DANGLING_SOURCEMAPS = ["stripe", "standardwebhooks"];
 
 const skipDanglingSourcemaps = {
   name: "rampart:skip-dangling-sourcemaps",
