@@ -42,6 +42,14 @@ export default defineConfig(async () => {
         verbose: false,
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // The worker's WEBHOOK_QUEUE goes to a queue nothing consumes: a ping sent by a route test
+          // would otherwise be delivered (and its attempts written to D1) at a random moment of a
+          // later test, which the "changed nothing" checks would see. test/features/webhooks reaches
+          // the real consumer through WEBHOOK_QUEUE_CONSUMED, wrangler.toml's dev queue.
+          queueProducers: {
+            WEBHOOK_QUEUE: { queueName: "rampart-test-webhooks-unconsumed" },
+            WEBHOOK_QUEUE_CONSUMED: { queueName: "rampart-dev-webhooks" },
+          },
           bindings: {
             TEST_MIGRATIONS: migrations,
             ENVIRONMENT: "dev",

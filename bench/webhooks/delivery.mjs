@@ -16,7 +16,7 @@ import { root } from "../http/harness.mjs";
 const { Webhook } = createRequire(path.join(root, "package.json"))("standardwebhooks");
 
 /** 32 bytes, base64url: the bench worker's key for the signing secrets. */
-export const BENCH_WEBHOOK_VARS = { WEBHOOK_ENCRYPTION_KEY: "YmVuY2gtd2ViaG9vay1lbmNyeXB0aW9uLWtleS0zMmI" };
+const BENCH_WEBHOOK_VARS = { WEBHOOK_ENCRYPTION_KEY: "YmVuY2gtd2ViaG9vay1lbmNyeXB0aW9uLWtleS0zMmI" };
 
 /** A receiver on localhost (dev accepts http://localhost; an IP literal is refused everywhere). */
 function startReceiver() {

@@ -3,23 +3,23 @@
 // interop check), can fail the first N attempts of each event, and records what it accepted.
 import { Webhook } from "standardwebhooks";
 
-export const RECEIVER_ORIGIN = "https://hooks.test";
+const RECEIVER_ORIGIN = "https://hooks.test";
 
-export interface Received {
+interface Received {
   id: string;
   type: string;
   data: Record<string, unknown>;
   path: string;
 }
 
-export interface ReceiverBehaviour {
+interface ReceiverBehaviour {
   /** Fail (HTTP 503) the first N attempts of every event id. */
   failFirst?: number;
   /** Answer with this instead of a 2xx (e.g. a redirect or a large body). */
   respond?: () => Response;
 }
 
-export class FakeReceiver {
+class FakeReceiver {
   readonly accepted: Received[] = [];
   readonly attempts = new Map<string, number>();
   readonly rejectedSignatures: string[] = [];
