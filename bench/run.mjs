@@ -10,7 +10,8 @@
 //          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md),
 //          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md),
 //          --only-me (only /users/me against the baseline for a user in three organizations, issue 12,
-//          into bench/.results/me.md).
+//          into bench/.results/me.md),
+//          --only-webhooks (only the outbound webhook figures of issue 16, into bench/.results/webhooks.md).
 // Every target is a ratio between measurements of the same run, never an absolute time: the
 // machine is shared and its speed varies from minute to minute.
 import { spawnSync } from "node:child_process";
@@ -35,6 +36,7 @@ import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 import { edgeReport, runEdgeBench } from "./http/edge.mjs";
 import { meReport, runMeBench } from "./http/me.mjs";
+import { runWebhooksBench, webhooksReport } from "./webhooks/delivery.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -45,6 +47,7 @@ const { values: flags } = parseArgs({
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
     "only-me": { type: "boolean", default: false },
+    "only-webhooks": { type: "boolean", default: false },
   },
 });
 
@@ -215,7 +218,7 @@ function judge(http) {
   };
 }
 
-function report(info, argon2, http, edge, meMulti, ai, mixed) {
+function report(info, argon2, http, edge, meMulti, ai, mixed, webhooks) {
   const j = judge(http);
   const edgeSection = edgeReport(edge);
   const meSection = meReport(meMulti);
@@ -390,6 +393,7 @@ function report(info, argon2, http, edge, meMulti, ai, mixed) {
   push(...edgeSection.lines);
   push("", ...meSection.lines);
   push(...ledger.lines);
+  push("", ...webhooksReport(webhooks).lines);
   push(...traffic.lines);
   return lines.join("\n");
 }
@@ -444,6 +448,19 @@ if (flags["only-me"]) {
   process.stdout.write(`\n${section.lines.join("\n")}\n`);
   process.exit(0);
 }
+const runWebhooks = () =>
+  runWebhooksBench({ startWorker, createClient, createVerifiedAccounts, logIn, quick: flags.quick, log });
+if (flags["only-webhooks"]) {
+  log("only the webhook figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const webhooks = await runWebhooks();
+  writeJSON("webhooks.json", { info, webhooks });
+  const section = webhooksReport(webhooks);
+  writeFileSync(path.join(resultsDir, "webhooks.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/webhooks.md and webhooks.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
 const argon2 = runArgon2Bench();
 const http = await runHTTPBenches();
 log("edge figures: a fresh workerd on the same D1 (bench/http/edge.mjs)");
@@ -452,11 +469,13 @@ log("/users/me in three organizations: a fresh workerd on the same D1 (bench/htt
 const meMulti = await runMe();
 log("AI ledger bench: a fresh workerd on the same D1 (bench/ai/ledger.mjs)");
 const ai = await runLedgerBench({ quick: flags.quick, log });
+log("outbound webhooks: a fresh workerd on the same D1 (bench/webhooks/delivery.mjs)");
+const webhooks = await runWebhooks();
 log(`mixed traffic with invariants: a fresh workerd on the same D1, ${MIXED_SECONDS} s (bench/mixed/traffic.mjs)`);
 const mixed = await runMixedTraffic({ seconds: MIXED_SECONDS, log });
 info.durationSeconds = (Date.now() - startedAt) / 1000;
-writeJSON("http.json", { info, plan: PLAN, http, edge, meMulti, ai, mixed });
-const markdown = `${report(info, argon2, http, edge, meMulti, ai, mixed).trimEnd()}${keptAtSizeSection()}`;
+writeJSON("http.json", { info, plan: PLAN, http, edge, meMulti, ai, mixed, webhooks });
+const markdown = `${report(info, argon2, http, edge, meMulti, ai, mixed, webhooks).trimEnd()}${keptAtSizeSection()}`;
 // A --quick run is for trying the harness: it never overwrites the committed report.
 const reportPath = flags.quick ? path.join(resultsDir, "BENCHMARKS.quick.md") : path.join(root, "BENCHMARKS.md");
 writeFileSync(reportPath, `${markdown.trimEnd()}\n`);

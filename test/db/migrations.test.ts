@@ -37,8 +37,8 @@ describe("migration memberships: user.organization_id and user.role move into me
       user("reader", "org-a", "readonly", null),
       user("platform", "org-b", "sys_admin", now),
       db.prepare(
-        `INSERT INTO session (id, token_hash, user_id, created_at, expires_at, user_agent, ip) VALUES
-           ('s-admin', 'h-admin', 'admin', 1, 9, 'ua', '192.0.2.1'), ('s-platform', 'h-platform', 'platform', 2, 9, NULL, NULL)`,
+        `INSERT INTO session (id, token_hash, user_id, created_at, authenticated_at, expires_at, user_agent, ip) VALUES
+           ('s-admin', 'h-admin', 'admin', 1, 5, 9, 'ua', '192.0.2.1'), ('s-platform', 'h-platform', 'platform', 2, 0, 9, NULL, NULL)`,
       ),
       db.prepare(
         `INSERT INTO email_token (id, token_hash, user_id, purpose, created_at, expires_at, used_at)
@@ -98,7 +98,7 @@ describe("migration memberships: user.organization_id and user.role move into me
   it("keeps sessions (acting in the user's organization), tokens, Google links and note authors", async () => {
     expect(
       await all(
-        "SELECT id, token_hash, user_id, active_organization_id, created_at, expires_at, user_agent, ip FROM session ORDER BY id",
+        "SELECT id, token_hash, user_id, active_organization_id, created_at, authenticated_at, expires_at, user_agent, ip FROM session ORDER BY id",
       ),
     ).toEqual([
       {
@@ -107,6 +107,7 @@ describe("migration memberships: user.organization_id and user.role move into me
         user_id: "admin",
         active_organization_id: "org-a",
         created_at: 1,
+        authenticated_at: 5,
         expires_at: 9,
         user_agent: "ua",
         ip: "192.0.2.1",
@@ -117,6 +118,7 @@ describe("migration memberships: user.organization_id and user.role move into me
         user_id: "platform",
         active_organization_id: "org-b",
         created_at: 2,
+        authenticated_at: 0,
         expires_at: 9,
         user_agent: null,
         ip: null,

@@ -11,6 +11,7 @@ export interface NewSessionRow {
   userId: string;
   activeOrganizationId: string;
   createdAt: number;
+  authenticatedAt: number;
   expiresAt: number;
   userAgent: string | null;
   ip: string | null;
@@ -32,6 +33,7 @@ function prepareFindValidSession(db: Database) {
     .select({
       sessionId: sessions.id,
       expiresAt: sessions.expiresAt,
+      authenticatedAt: sessions.authenticatedAt,
       userId: users.id,
       email: users.email,
       firstName: users.firstName,

@@ -56,6 +56,7 @@ CREATE TABLE `session` (
 	`user_id` text NOT NULL,
 	`active_organization_id` text NOT NULL,
 	`created_at` integer NOT NULL,
+	`authenticated_at` integer DEFAULT 0 NOT NULL,
 	`expires_at` integer NOT NULL,
 	`user_agent` text,
 	`ip` text,
@@ -66,7 +67,7 @@ CREATE TABLE `session` (
 CREATE UNIQUE INDEX `session_token_hash_unique` ON `session` (`token_hash`);--> statement-breakpoint
 CREATE INDEX `session_user_idx` ON `session` (`user_id`);--> statement-breakpoint
 CREATE INDEX `session_expires_idx` ON `session` (`expires_at`);--> statement-breakpoint
-INSERT INTO `session` (`id`, `token_hash`, `user_id`, `active_organization_id`, `created_at`, `expires_at`, `user_agent`, `ip`) SELECT `id`, `token_hash`, `user_id`, `active_organization_id`, `created_at`, `expires_at`, `user_agent`, `ip` FROM `__keep_session`;--> statement-breakpoint
+INSERT INTO `session` (`id`, `token_hash`, `user_id`, `active_organization_id`, `created_at`, `authenticated_at`, `expires_at`, `user_agent`, `ip`) SELECT `id`, `token_hash`, `user_id`, `active_organization_id`, `created_at`, `authenticated_at`, `expires_at`, `user_agent`, `ip` FROM `__keep_session`;--> statement-breakpoint
 DROP TABLE `__keep_membership`;--> statement-breakpoint
 DROP TABLE `__keep_session`;--> statement-breakpoint
 DROP TABLE `__keep_email_token`;--> statement-breakpoint
