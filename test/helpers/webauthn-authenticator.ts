@@ -3,8 +3,11 @@
 // against the real verification. Everything is built by hand from the specification, without
 // the library under test: an ES256 key pair, `none` attestation, the CBOR attestationObject, the
 // authenticatorData and the clientDataJSON (WebAuthn Level 3 §6.1, §6.5, §5.8.1; RFC 8949 for
-// CBOR; RFC 9053 §2.1 for the COSE key).
-import { WEB_ORIGIN } from "./client";
+// CBOR; RFC 9053 §2.1 for the COSE key). It imports nothing, so the passkey bench
+// (bench/passkeys) runs the same code from Node.
+
+/** The page the ceremonies run on: WEB_BASE_URL of the test and bench workers (test/helpers/client.ts). */
+const DEFAULT_ORIGIN = "http://localhost:5173";
 
 /** The JSON forms @simplewebauthn/browser would send (only the fields the server reads). */
 export interface RegistrationResponse {
@@ -56,6 +59,8 @@ interface StoredCredential {
   rpId: string;
   userHandle: string;
   counter: number;
+  /** The COSE_Key the attestation carried, base64url: what the server stores. */
+  publicKey: string;
 }
 
 const FLAG_USER_PRESENT = 0x01;
@@ -65,10 +70,22 @@ const FLAG_ATTESTED_CREDENTIAL_DATA = 0x40;
 export class SoftwareAuthenticator {
   private readonly credentials = new Map<string, StoredCredential>();
   private newest: string | null = null;
+  private readonly origin: string;
+
+  constructor(options: { origin?: string } = {}) {
+    this.origin = options.origin ?? DEFAULT_ORIGIN;
+  }
 
   /** The credential ids this authenticator holds, base64url. */
   get credentialIds(): string[] {
     return [...this.credentials.keys()];
+  }
+
+  /** The stored public key (COSE, base64url) of one of this authenticator's credentials. */
+  publicKeyOf(credentialId: string): string {
+    const credential = this.credentials.get(credentialId);
+    if (!credential) throw new Error("this authenticator holds no such credential");
+    return credential.publicKey;
   }
 
   /** navigator.credentials.create(): a new ES256 credential for options.rp.id, attested with `none`. */
@@ -76,22 +93,30 @@ export class SoftwareAuthenticator {
     options: { challenge: string; rp: { id?: string }; user: { id: string } },
     overrides: CeremonyOverrides = {},
   ): Promise<RegistrationResponse> {
-    const rpId = options.rp.id ?? new URL(WEB_ORIGIN).hostname;
+    const rpId = options.rp.id ?? new URL(this.origin).hostname;
     const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
       "sign",
       "verify",
     ])) as CryptoKeyPair;
     const id = crypto.getRandomValues(new Uint8Array(32));
     const credentialId = toBase64URL(id);
-    this.credentials.set(credentialId, { id, keys, rpId, userHandle: options.user.id, counter: 0 });
+    const publicKey = await coseKey(keys.publicKey);
+    this.credentials.set(credentialId, {
+      id,
+      keys,
+      rpId,
+      userHandle: options.user.id,
+      counter: 0,
+      publicKey: toBase64URL(publicKey),
+    });
     this.newest = credentialId;
 
-    const clientDataJSON = clientData("webauthn.create", options.challenge, overrides);
+    const clientDataJSON = clientData("webauthn.create", options.challenge, this.origin, overrides);
     const attestedCredentialData = concat(
       new Uint8Array(16), // AAGUID: all zero, as `none` attestation allows (§6.5.1)
       uint16(id.length),
       id,
-      await coseKey(keys.publicKey),
+      publicKey,
     );
     const authenticatorData = concat(
       await sha256(utf8(overrides.rpId ?? rpId)),
@@ -130,7 +155,7 @@ export class SoftwareAuthenticator {
     if (!credential) throw new Error("this authenticator holds no such credential");
     credential.counter = overrides.counter ?? credential.counter + 1;
 
-    const clientDataJSON = clientData("webauthn.get", options.challenge, overrides);
+    const clientDataJSON = clientData("webauthn.get", options.challenge, this.origin, overrides);
     const authenticatorData = concat(
       await sha256(utf8(overrides.rpId ?? options.rpId ?? credential.rpId)),
       new Uint8Array([flags(overrides)]),
@@ -165,12 +190,17 @@ function flags(overrides: CeremonyOverrides): number {
 }
 
 /** CollectedClientData (§5.8.1), serialized as a browser does. */
-function clientData(type: string, challenge: string, overrides: CeremonyOverrides): Uint8Array<ArrayBuffer> {
+function clientData(
+  type: string,
+  challenge: string,
+  origin: string,
+  overrides: CeremonyOverrides,
+): Uint8Array<ArrayBuffer> {
   return utf8(
     JSON.stringify({
       type,
       challenge: overrides.challenge ?? challenge,
-      origin: overrides.origin ?? WEB_ORIGIN,
+      origin: overrides.origin ?? origin,
       crossOrigin: false,
     }),
   );
