@@ -27,6 +27,11 @@ export const ERRORS = {
     description:
       "A passkey sign-in was refused: unknown passkey, used or expired challenge, wrong origin, no user verification, bad signature or a signature counter that went backwards.",
   },
+  REAUTH_REQUIRED: {
+    status: 401,
+    description:
+      "A sensitive action without a fresh proof: send current_password (plus code when a second factor is on), or sign in again.",
+  },
   QUOTA_EXCEEDED: {
     status: 402,
     description: "A metered quota, or the AI allotment with credits and overage, is exhausted.",
