@@ -9,6 +9,7 @@ import { jsonBody, jsonResponse, noContent, requireSessionContext } from "../../
 import { UserSchema, toUserResponse } from "../users/schemas";
 import {
   CreationOptionsSchema,
+  DeletePasskeySchema,
   PasskeyIdParamSchema,
   PasskeyListSchema,
   PasskeySchema,
@@ -86,14 +87,25 @@ const rename = defineRoute(
 );
 
 const remove = defineRoute(
-  { access: minRole("readonly"), errors: { NOT_FOUND: "not one of the caller's passkeys" } },
+  {
+    access: minRole("readonly"),
+    errors: {
+      NOT_FOUND: "not one of the caller's passkeys",
+      REAUTH_REQUIRED: "no current_password and the sign-in is older than 10 minutes (or a code is missing)",
+      VALIDATION_ERROR: "field current_password (or code) when it is wrong",
+    },
+  },
   {
     method: "delete",
     path: "/{id}",
     tags: TAGS,
-    summary: "Delete one of the caller's passkeys",
-    description: "404 for an id that is not one of the caller's passkeys.",
-    request: { params: PasskeyIdParamSchema },
+    summary: "Delete one of the caller's passkeys (fresh proof)",
+    description:
+      "Needs a fresh proof (SEC-69): a sign-in on this session within 10 minutes, or current_password (plus code when a second factor is on) in an optional JSON body. 404 for an id that is not one of the caller's passkeys.",
+    request: {
+      params: PasskeyIdParamSchema,
+      body: { required: false, content: { "application/json": { schema: DeletePasskeySchema } } },
+    },
     responses: { 204: noContent("Deleted") },
   },
 );
@@ -157,9 +169,15 @@ export const passkeyRoutes = createRouter()
     return c.json(toPasskeyResponse(row), 200);
   })
   .openapi(remove, async (c) => {
-    const { user } = requireSessionContext(c);
-    const owner = { userId: user.id, organizationId: user.organizationId };
-    await deletePasskey(serviceContextFrom(c), owner, c.req.valid("param").id);
+    const { user, session } = requireSessionContext(c);
+    const body = c.req.valid("json");
+    await deletePasskey(serviceContextFrom(c), {
+      userId: user.id,
+      organizationId: user.organizationId,
+      authenticatedAt: session.authenticatedAt,
+      passkeyId: c.req.valid("param").id,
+      proof: { currentPassword: body.current_password, code: body.code },
+    });
     return c.body(null, 204);
   })
   .openapi(loginOptions, async (c) => {

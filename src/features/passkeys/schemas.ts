@@ -2,6 +2,8 @@
 // WebAuthn Level 3 (§5.1.8, §5.1.10) that @simplewebauthn/browser sends and receives.
 import { z } from "@hono/zod-openapi";
 import { toISOString } from "../../lib/time";
+import { FreshProofCodeSchema } from "../../platform/schemas";
+import { PasswordAttemptSchema } from "../auth/schemas";
 import type { PasskeyRow } from "./service";
 
 /** Base64url without padding, bounded: authenticator data and attestations are small. */
@@ -63,6 +65,11 @@ export const RegisterPasskeySchema = z
   .openapi("RegisterPasskey");
 
 export const RenamePasskeySchema = z.strictObject({ name: PasskeyNameSchema }).openapi("RenamePasskey");
+
+/** Optional: within 10 minutes of signing in, no body is needed (SEC-69). */
+export const DeletePasskeySchema = z
+  .strictObject({ current_password: PasswordAttemptSchema.optional(), code: FreshProofCodeSchema.optional() })
+  .openapi("DeletePasskey");
 
 export const PasskeySignInSchema = z.strictObject({ response: AuthenticationResponseSchema }).openapi("PasskeySignIn");
 

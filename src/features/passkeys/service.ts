@@ -9,9 +9,11 @@ import {
 import { isoBase64URL } from "@simplewebauthn/server/helpers";
 import { AppError } from "../../errors";
 import { isUniqueViolation } from "../../db/errors";
+import { type FreshProofClaim, requireFreshProof } from "../../platform/fresh-proof";
 import type { ServiceContext } from "../../platform/service-context";
 import type { UserProfile } from "../../platform/user-profile";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
+import { findUserById } from "../users/service";
 import { CHALLENGE_TTL_MS, issueChallenge, redeemChallenge } from "./challenges";
 import { relyingPartyFrom, userHandleOf } from "./relying-party";
 import * as repo from "./repo";
@@ -130,25 +132,38 @@ export async function renamePasskey(
   return row;
 }
 
+export interface PasskeyDeletion {
+  userId: string;
+  organizationId: string;
+  /** When this session's sign-in happened, for the fresh proof. */
+  authenticatedAt: number;
+  passkeyId: string;
+  proof: FreshProofClaim;
+}
+
 /**
- * Deletes one of the caller's passkeys; another user's id is "not found" like a missing one. The
- * audit row is conditional on the delete in the same batch, so it records only what happened.
- * The caller has checked the fresh proof (SEC-69).
+ * Deletes one of the caller's passkeys after a fresh proof (SEC-69): a second factor is removed
+ * only by someone who just proved to be the account's owner, not by whoever holds an old cookie.
+ * Another user's id is "not found" like a missing one. The audit row is conditional on the delete
+ * in the same batch, so it records only what happened.
  */
-export async function deletePasskey(
-  ctx: ServiceContext,
-  owner: { userId: string; organizationId: string },
-  passkeyId: string,
-): Promise<void> {
+export async function deletePasskey(ctx: ServiceContext, input: PasskeyDeletion): Promise<void> {
+  const user = await findUserById(ctx, input.userId);
+  if (!user) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
+  await requireFreshProof(
+    ctx,
+    { userId: user.id, passwordHash: user.passwordHash, authenticatedAt: input.authenticatedAt },
+    input.proof,
+  );
   const event: AuditEvent = {
     action: "passkey_deleted",
-    organizationId: owner.organizationId,
-    actorUserId: owner.userId,
-    target: passkeyId,
+    organizationId: input.organizationId,
+    actorUserId: input.userId,
+    target: input.passkeyId,
     ip: ctx.ip,
   };
   const [deleted] = await ctx.db.batch([
-    repo.buildPasskeyDeletion(ctx.db, owner.userId, passkeyId),
+    repo.buildPasskeyDeletion(ctx.db, input.userId, input.passkeyId),
     buildAuditInsertIfChanged(ctx, event),
   ]);
   if (deleted.length === 0) throw new AppError("NOT_FOUND", "No such passkey.");

@@ -5,16 +5,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createClient, type TestClient } from "../../helpers/client";
 import { auditActions, countRows, insertUser, type InsertedUser } from "../../helpers/factories";
 import { signIn } from "../../helpers/orgs";
+import { answerRegistration, registerPasskey, type RegisteredPasskey } from "../../helpers/passkeys";
 import { SoftwareAuthenticator, type AssertionOverrides } from "../../helpers/webauthn-authenticator";
 import { testServiceContext } from "../../helpers/service-context";
 import { buildDeleteAllPasskeys, countPasskeys } from "../../../src/features/passkeys/service";
 
-interface Passkey {
-  id: string;
-  name: string;
-  created_at: string;
-  last_used_at: string | null;
-}
+type Passkey = RegisteredPasskey;
 
 interface Holder {
   user: InsertedUser;
@@ -28,18 +24,7 @@ async function json<T>(response: Response, status: number): Promise<T> {
   return (await response.json()) as T;
 }
 
-type CreationOptions = Parameters<SoftwareAuthenticator["register"]>[0];
 type RequestOptions = Parameters<SoftwareAuthenticator["authenticate"]>[0];
-
-async function registerPasskey(
-  client: TestClient,
-  authenticator: SoftwareAuthenticator,
-  name = "Laptop",
-): Promise<Passkey> {
-  const options = await json<CreationOptions>(await client.post("/auth/passkeys/register/options"), 200);
-  const response = await authenticator.register(options);
-  return json<Passkey>(await client.post("/auth/passkeys/register/verify", { name, response }), 201);
-}
 
 /** A new signed-in user holding one registered passkey. */
 async function passkeyHolder(): Promise<Holder> {
@@ -104,16 +89,13 @@ describe("passkey registration and management", () => {
   });
 
   it("refuses to register the same credential twice (409)", async () => {
-    const options = await json<CreationOptions>(await holder.client.post("/auth/passkeys/register/options"), 200);
-    const response = await holder.authenticator.register(options);
+    const response = await answerRegistration(holder.client, holder.authenticator);
     const first = await holder.client.post("/auth/passkeys/register/verify", { name: "Key", response });
     expect(first.status).toBe(201);
     // The same attestation again under a new challenge (a `none` attestation does not sign the
     // clientDataJSON): a credential id belongs to one passkey, whoever registers it.
-    const again = await json<CreationOptions>(await holder.client.post("/auth/passkeys/register/options"), 200);
-    const replayed = { ...response, response: { ...response.response } };
-    const fresh = await holder.authenticator.register(again);
-    replayed.response.clientDataJSON = fresh.response.clientDataJSON;
+    const fresh = await answerRegistration(holder.client, holder.authenticator);
+    const replayed = { ...response, response: { ...response.response, clientDataJSON: fresh.response.clientDataJSON } };
     const conflict = await holder.client.post("/auth/passkeys/register/verify", { name: "Key", response: replayed });
     expect(await json(conflict, 409)).toMatchObject({ error: { code: "CONFLICT" } });
   });
@@ -128,7 +110,10 @@ describe("passkey registration and management", () => {
       { client: other, overrides: {} },
     ];
     for (const { client, overrides } of cases) {
-      const options = await json<CreationOptions>(await holder.client.post("/auth/passkeys/register/options"), 200);
+      const options = await json<Parameters<SoftwareAuthenticator["register"]>[0]>(
+        await holder.client.post("/auth/passkeys/register/options"),
+        200,
+      );
       const response = await authenticator.register(options, overrides);
       const refused = await client.post("/auth/passkeys/register/verify", { name: "Evil", response });
       expect(await json(refused, 400)).toMatchObject({ error: { code: "PASSKEY_REGISTRATION_INVALID" } });
@@ -149,6 +134,29 @@ describe("passkey registration and management", () => {
       use: holder.authenticator.credentialIds[0],
     });
     await expectRefused(response);
+  });
+});
+
+describe("SEC-69: deleting a passkey needs a fresh proof", () => {
+  let holder: Holder;
+  beforeAll(async () => {
+    holder = await passkeyHolder();
+    // The sign-in is now older than the 10 minutes that stand in for a password.
+    await env.DB.prepare("UPDATE session SET authenticated_at = ? WHERE user_id = ?")
+      .bind(Date.now() - 11 * 60 * 1000, holder.user.id)
+      .run();
+  });
+
+  it("SEC-69: a passkey is deleted only with a fresh proof: an old sign-in alone or a wrong password is refused", async () => {
+    const path = `/auth/passkeys/${holder.passkey.id}`;
+    expect(await json(await holder.client.delete(path), 401)).toMatchObject({ error: { code: "REAUTH_REQUIRED" } });
+    const wrong = await holder.client.delete(path, { json: { current_password: "not the password" } });
+    expect(await json(wrong, 422)).toMatchObject({ error: { code: "VALIDATION_ERROR" } });
+    expect(await countRows("passkey", "id = ?", holder.passkey.id)).toBe(1);
+
+    const proved = await holder.client.delete(path, { json: { current_password: holder.user.password } });
+    expect(proved.status).toBe(204);
+    expect(await countRows("passkey", "id = ?", holder.passkey.id)).toBe(0);
   });
 });
 
