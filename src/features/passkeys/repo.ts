@@ -56,6 +56,14 @@ export function listPasskeysOfUser(db: Database, userId: string) {
   return db.select().from(passkeys).where(eq(passkeys.userId, userId)).orderBy(asc(passkeys.createdAt), passkeys.id);
 }
 
+export function findPasskeyOfUser(db: Database, userId: string, passkeyId: string) {
+  return db
+    .select({ id: passkeys.id })
+    .from(passkeys)
+    .where(and(eq(passkeys.userId, userId), eq(passkeys.id, passkeyId)))
+    .get();
+}
+
 export async function countPasskeysOfUser(db: Database, userId: string): Promise<number> {
   const row = await db.select({ n: count() }).from(passkeys).where(eq(passkeys.userId, userId)).get();
   return row?.n ?? 0;

@@ -148,8 +148,13 @@ export interface PasskeyDeletion {
  * in the same batch, so it records only what happened.
  */
 export async function deletePasskey(ctx: ServiceContext, input: PasskeyDeletion): Promise<void> {
-  const user = await findUserById(ctx, input.userId);
+  const [user, passkey] = await Promise.all([
+    findUserById(ctx, input.userId),
+    repo.findPasskeyOfUser(ctx.db, input.userId, input.passkeyId),
+  ]);
   if (!user) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
+  // Not found before the proof: nobody is asked for a password to delete nothing.
+  if (!passkey) throw new AppError("NOT_FOUND", "No such passkey.");
   await requireFreshProof(
     ctx,
     { userId: user.id, passwordHash: user.passwordHash, authenticatedAt: input.authenticatedAt },

@@ -107,7 +107,7 @@ export async function finishPasskeySignIn(
       id: passkey.credentialId,
       publicKey: isoBase64URL.toBuffer(passkey.publicKey),
       counter: 0,
-      transports: passkey.transports as never,
+      transports: passkey.transports,
     },
   }).catch(() => null);
   if (!verification?.verified) return refuse(ctx, "assertion_invalid", user.id, user.organizationId);
@@ -119,7 +119,8 @@ export async function finishPasskeySignIn(
     (await repo.buildPasskeyUseUpdate(ctx.db, passkey.id, { checkedCounter: passkey.counter, newCounter, now }))
       .length === 1;
   if (!recorded) {
-    // A cloned authenticator, or the same assertion raced with itself (WebAuthn §6.1.1).
+    // A cloned authenticator (WebAuthn §6.1.1), or another assertion of this credential with a
+    // higher counter recorded since it was read: either way this one does not pass.
     await recordAuditEvent(ctx, {
       action: "passkey_counter_regressed",
       organizationId: user.organizationId,
