@@ -14,6 +14,7 @@ import { handleError, handleNotFound, respondMethodNotAllowed } from "./middlewa
 import { systemRoutes } from "./features/system/routes";
 import { authRoutes } from "./features/auth/routes";
 import { oauthRoutes } from "./features/oauth/routes";
+import { passkeyRoutes } from "./features/passkeys/routes";
 import { passwordRoutes } from "./features/password/routes";
 import { userRoutes } from "./features/users/routes";
 import { settingsRoutes } from "./features/settings/routes";
@@ -71,6 +72,7 @@ export function createApp() {
     .route(DOCS_PATH, docsRoutes)
     .route("/auth", authRoutes)
     .route("/auth/oauth", oauthRoutes)
+    .route("/auth/passkeys", passkeyRoutes)
     .route("/password", passwordRoutes)
     .route("/users", userRoutes)
     .route("/users", userAdminRoutes)

@@ -35,6 +35,11 @@ export const RATE_LIMITS = {
   resetPassword: { name: "reset-password", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   acceptInvitation: { name: "accept-invitation", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   passwordUpdate: { name: "password-update", limit: 5, windowSeconds: 15 * MINUTE_SECONDS },
+  /**
+   * Each call stores a WebAuthn challenge (registration and sign-in options share the bucket): a
+   * real ceremony needs one or two, so this only bounds the rows a client can make us write.
+   */
+  passkeyChallenge: { name: "passkey-challenge", limit: 30, windowSeconds: 15 * MINUTE_SECONDS },
   /** Each one sends an email; the organization and recipient budgets are in features/orgs/invitation-limits.ts. */
   createInvitation: { name: "create-invitation", limit: 30, windowSeconds: HOUR_SECONDS },
 } as const satisfies Record<string, RateLimitPolicy>;
