@@ -6,6 +6,13 @@
 // CBOR; RFC 9053 §2.1 for the COSE key). It imports nothing, so the passkey bench
 // (bench/passkeys) runs the same code from Node.
 
+/** A key of whichever WebCrypto runs this file: workerd's in the tests, Node's in the bench. */
+type WebCryptoKey = Parameters<typeof crypto.subtle.exportKey>[1];
+interface KeyPair {
+  publicKey: WebCryptoKey;
+  privateKey: WebCryptoKey;
+}
+
 /** The page the ceremonies run on: WEB_BASE_URL of the test and bench workers (test/helpers/client.ts). */
 const DEFAULT_ORIGIN = "http://localhost:5173";
 
@@ -55,7 +62,7 @@ export interface AssertionOverrides extends CeremonyOverrides {
 
 interface StoredCredential {
   id: Uint8Array<ArrayBuffer>;
-  keys: CryptoKeyPair;
+  keys: KeyPair;
   rpId: string;
   userHandle: string;
   counter: number;
@@ -97,7 +104,7 @@ export class SoftwareAuthenticator {
     const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
       "sign",
       "verify",
-    ])) as CryptoKeyPair;
+    ])) as KeyPair;
     const id = crypto.getRandomValues(new Uint8Array(32));
     const credentialId = toBase64URL(id);
     const publicKey = await coseKey(keys.publicKey);
@@ -207,7 +214,7 @@ function clientData(
 }
 
 /** The EC2 COSE_Key of an ES256 public key (RFC 9053 §7.1.1): kty 2, alg -7, crv 1 (P-256), x, y. */
-async function coseKey(publicKey: CryptoKey): Promise<Uint8Array<ArrayBuffer>> {
+async function coseKey(publicKey: WebCryptoKey): Promise<Uint8Array<ArrayBuffer>> {
   const raw = new Uint8Array((await crypto.subtle.exportKey("raw", publicKey)) as ArrayBuffer); // 0x04 || x || y
   return cbor(
     new Map<unknown, unknown>([
