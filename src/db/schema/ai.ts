@@ -88,6 +88,8 @@ export const llmUsageLogs = sqliteTable(
     index("llm_usage_org_user_created_idx").on(table.organizationId, table.userId, table.createdAt),
     index("llm_usage_org_period_idx").on(table.organizationId, table.periodStart, table.bucket),
     index("llm_usage_created_idx").on(table.createdAt),
+    // The account export pages one user's calls across organizations.
+    index("llm_usage_user_idx").on(table.userId),
     check("llm_usage_bucket_check", sql`bucket IN ('allotment', 'credits', 'overage', 'absorbed')`),
   ],
 );
