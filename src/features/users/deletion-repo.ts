@@ -1,6 +1,7 @@
 // Statements of an account deletion: the organizations the user is in, the data of those left
 // without members, and the user's own rows. No rules here (users/deletion-service.ts).
-import { and, count, eq, ne, or, sql } from "drizzle-orm";
+import { and, count, eq, ne, or, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import type { Database } from "../../db/client";
 import {
   aiAccounts,
@@ -21,26 +22,21 @@ import {
  * Each organization the user belongs to, with their role and how many other members and other
  * org_admins it has. One organization per user in this model (user.organization_id).
  */
-export async function listMembershipStates(db: Database, userId: string) {
-  const others = db
-    .select({
-      organizationId: users.organizationId,
-      members: count(),
-      admins: sql<number>`sum(${users.role} = 'org_admin')`,
-    })
-    .from(users)
-    .where(ne(users.id, userId))
-    .groupBy(users.organizationId)
-    .as("others");
+export function listMembershipStates(db: Database, userId: string) {
+  const other = alias(users, "other");
+  const others = (extra?: SQL) =>
+    db
+      .select({ n: count() })
+      .from(other)
+      .where(and(eq(other.organizationId, users.organizationId), ne(other.id, userId), extra));
   return db
     .select({
       organizationId: users.organizationId,
       role: users.role,
-      otherMembers: sql<number>`coalesce(${others.members}, 0)`,
-      otherAdmins: sql<number>`coalesce(${others.admins}, 0)`,
+      otherMembers: sql<number>`(${others()})`,
+      otherAdmins: sql<number>`(${others(eq(other.role, "org_admin"))})`,
     })
     .from(users)
-    .leftJoin(others, eq(others.organizationId, users.organizationId))
     .where(eq(users.id, userId));
 }
 
