@@ -12,7 +12,7 @@ import { buildEmailTokenRedemption, findValidEmailToken, prepareEmailToken } fro
 import { buildEmailChangeByToken, buildSessionsDeletionByOwner } from "./email-change-repo";
 import { findUserByEmail, findUserById } from "./service";
 
-export const INVALID_EMAIL_CHANGE_TOKEN = "This link is invalid, used or expired. Ask for a new one.";
+const INVALID_EMAIL_CHANGE_TOKEN = "This link is invalid, used or expired. Ask for a new one.";
 
 export interface EmailChangeRequest {
   userId: string;

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createClient } from "../../helpers/client";
-import { countRows, insertUser } from "../../helpers/factories";
+import { countRows } from "../../helpers/factories";
 import { fakeStripe } from "../../helpers/fake-stripe";
 import { readDBState } from "../../helpers/db-state";
 import { ageSignIn, type SignedInUser, signedInUser } from "./lifecycle-helpers";
