@@ -7,6 +7,7 @@ import {
   aiAccounts,
   aiReservations,
   auditLog,
+  creditDisputes,
   creditTransactions,
   invitations,
   llmUsageLogs,
@@ -16,6 +17,7 @@ import {
   settings,
   usageCounters,
   users,
+  webhookEvents,
 } from "../../db/schema";
 
 /**
@@ -51,6 +53,9 @@ export function buildOrganizationDeletion(db: Database, organizationId: string) 
     db.delete(invitations).where(eq(invitations.organizationId, organizationId)),
     db.delete(usageCounters).where(eq(usageCounters.organizationId, organizationId)),
     db.delete(creditTransactions).where(eq(creditTransactions.organizationId, organizationId)),
+    db.delete(creditDisputes).where(eq(creditDisputes.organizationId, organizationId)),
+    // Unpublished events would go to endpoints that go with the organization (ON DELETE CASCADE).
+    db.delete(webhookEvents).where(eq(webhookEvents.organizationId, organizationId)),
     db.delete(llmUsageLogs).where(eq(llmUsageLogs.organizationId, organizationId)),
     db.delete(llmUsageMonthly).where(eq(llmUsageMonthly.organizationId, organizationId)),
     db.delete(aiReservations).where(eq(aiReservations.organizationId, organizationId)),
