@@ -20,6 +20,7 @@ import { userRoutes } from "./features/users/routes";
 import { settingsRoutes } from "./features/settings/routes";
 import { cronRoutes } from "./cron/routes";
 import { userAdminRoutes } from "./features/users/admin-routes";
+import { accountRoutes } from "./features/users/account-routes";
 import { organizationRoutes } from "./features/orgs/routes";
 import { invitationRoutes } from "./features/orgs/invitation-routes";
 import { adminRoutes } from "./features/orgs/admin-routes";
@@ -76,6 +77,7 @@ export function createApp() {
     .route("/password", passwordRoutes)
     .route("/users", userRoutes)
     .route("/users", userAdminRoutes)
+    .route("/users", accountRoutes)
     .route("/organization", organizationRoutes)
     .route("/invitations", invitationRoutes)
     .route("/admin", adminRoutes)

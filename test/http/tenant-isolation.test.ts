@@ -16,7 +16,7 @@ import { sendFromFreshIP } from "../helpers/route-matrix";
 import { GOOD_PASSWORD, uniqueEmail } from "../helpers/accounts";
 import { answerRegistration, registerPasskey } from "../helpers/passkeys";
 import { D1Watch } from "../helpers/db-state";
-import { createOrganization, createSysAdmin, signIn, type Member } from "../helpers/orgs";
+import { createOrganization, createSysAdmin, inviteAndAccept, signIn, type Member } from "../helpers/orgs";
 import { insertPlan, putOrganizationOnPlan, unlimitedPlanFeatures } from "../helpers/plans";
 import {
   fillPath,
@@ -54,6 +54,11 @@ interface RouteFixture {
    * registration answers a single-use challenge): made afresh for each request that must succeed.
    */
   ceremony?: (client: TestClient) => Promise<Record<string, unknown>>;
+  /**
+   * The request deletes the caller's own account: each call acts as a throwaway member of the
+   * caller's organization with the caller's role (invited by its org_admin), never the caller.
+   */
+  deletesCaller?: true;
 }
 
 /**
@@ -79,6 +84,10 @@ const FIXTURES: Record<string, RouteFixture> = {
   "POST /password/update": { body: { current_password: GOOD_PASSWORD, new_password: GOOD_PASSWORD } },
   "GET /users/me": {},
   "PATCH /users/me": {},
+  // The caller's own account only: nothing of any organization is named.
+  "POST /users/me/email": { body: { current_password: GOOD_PASSWORD } },
+  "GET /users/me/export": {},
+  "DELETE /users/me": { deletesCaller: true, body: { current_password: GOOD_PASSWORD } },
   "GET /users": {},
   "POST /users/{id}/suspend": { id: "user" },
   "POST /users/{id}/activate": { id: "user" },
@@ -187,6 +196,16 @@ function fixtureFor(route: { method: string; path: string }): RouteFixture {
 
 // ---------------------------------------------------------------------------------------------
 // Organizations and callers.
+
+/** The client a fixture's request is sent with: the caller's, a fresh session, or a throwaway member. */
+async function clientForFixture(fixture: RouteFixture, caller: Caller): Promise<TestClient> {
+  if (fixture.deletesCaller) {
+    const admin = caller.tenant.members.find((member) => member.role === "org_admin")!;
+    const role = caller.member.role === "sys_admin" ? "org_admin" : caller.member.role;
+    return (await inviteAndAccept(admin.client, role)).client;
+  }
+  return fixture.endsSession ? signIn(caller.member) : caller.member.client;
+}
 
 interface Tenant {
   id: string;
@@ -666,7 +685,7 @@ describe("SEC-35 an org id in X-Org-Id / X-Organization-Id has no effect on rout
     it(`${routeLabel(route)} (min ${route.access}) answers as without the header and leaves A untouched`, async () => {
       const fixture = fixtureFor(route);
       const caller = outsidersAtLeast(route.access)[0]!;
-      const clientFor = async () => (fixture.endsSession ? signIn(caller.member) : caller.member.client);
+      const clientFor = async () => clientForFixture(fixture, caller);
       const before = await dumpTenant(A.id);
 
       if (route.method === "GET") {
@@ -730,7 +749,7 @@ describe("SEC-35, SEC-37 no mass assignment: role, organization_id, email_verifi
       };
       const clientFor = async (): Promise<TestClient> => {
         if (!caller) return createClient();
-        return fixtureFor(route).endsSession ? signIn(caller.member) : caller.member.client;
+        return clientForFixture(fixtureFor(route), caller);
       };
       const watch = await D1Watch.start();
       for (const fields of [...undeclared.map((field) => [field]), undeclared]) {
