@@ -49,6 +49,13 @@ describe("migration memberships: user.organization_id and user.role move into me
            VALUES ('o-member', 'google', 'sub-1', 'member', 'member@example.com', 1)`,
       ),
       db.prepare(
+        `INSERT INTO passkey (id, user_id, credential_id, public_key, counter, transports, name, created_at, last_used_at)
+           VALUES ('p-admin', 'admin', 'cred-1', 'pk', 3, '[]', 'laptop', 1, NULL)`,
+      ),
+      db.prepare(
+        `INSERT INTO webauthn_challenge (challenge, ceremony, user_id, expires_at) VALUES ('c-1', 'registration', 'admin', 9)`,
+      ),
+      db.prepare(
         `INSERT INTO note (id, organization_id, created_by_user_id, title, content, created_at, updated_at)
            VALUES ('n-1', 'org-a', 'member', 'kept', 'body', 1, 1)`,
       ),
@@ -95,7 +102,7 @@ describe("migration memberships: user.organization_id and user.role move into me
     ]);
   });
 
-  it("keeps sessions (acting in the user's organization), tokens, Google links and note authors", async () => {
+  it("keeps sessions (acting in the user's organization), tokens, Google links, passkeys and note authors", async () => {
     expect(
       await all(
         "SELECT id, token_hash, user_id, active_organization_id, created_at, authenticated_at, expires_at, user_agent, ip FROM session ORDER BY id",
@@ -126,6 +133,12 @@ describe("migration memberships: user.organization_id and user.role move into me
     ]);
     expect(await all("SELECT id, user_id FROM email_token")).toEqual([{ id: "t-reader", user_id: "reader" }]);
     expect(await all("SELECT id, user_id FROM oauth_account")).toEqual([{ id: "o-member", user_id: "member" }]);
+    expect(await all("SELECT id, user_id, counter FROM passkey")).toEqual([
+      { id: "p-admin", user_id: "admin", counter: 3 },
+    ]);
+    expect(await all("SELECT challenge, user_id FROM webauthn_challenge")).toEqual([
+      { challenge: "c-1", user_id: "admin" },
+    ]);
     expect(await all("SELECT id, created_by_user_id FROM note")).toEqual([{ id: "n-1", created_by_user_id: "member" }]);
   });
 

@@ -11,9 +11,11 @@ export const memberships = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    // No cascade from organization: deleting an organization that still has members fails, so an
+    // account deletion that empties one cannot take a member who joined meanwhile with it.
     organizationId: text("organization_id")
       .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+      .references(() => organizations.id),
     role: text("role", { enum: ASSIGNABLE_ROLES }).notNull(),
     createdAt: integer("created_at").notNull(),
     /** Set when a session makes this organization active; sign-in picks the most recent one. */

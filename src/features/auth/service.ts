@@ -142,11 +142,11 @@ async function lookUpAndAdmit(
 }
 
 /**
- * The membership a user who proved the password signs in to (their most recently active one in
+ * The membership a user who proved the password (or a passkey) signs in to (their most recently active one in
  * an organization that is not suspended), or why they still may not sign in (SEC-8: only told
  * after the password).
  */
-function signInMembership<T extends { organizationId: string | null; membershipRole: AssignableRole | null }>(
+export function signInMembership<T extends { organizationId: string | null; membershipRole: AssignableRole | null }>(
   user: T & { emailVerifiedAt: unknown; suspendedAt: unknown; organizationSuspendedAt: unknown },
 ): AppError | (T & { organizationId: string; membershipRole: AssignableRole }) {
   if (user.emailVerifiedAt === null) {

@@ -6,13 +6,16 @@
 -- PRAGMA foreign_keys=OFF is a no-op inside the migration's transaction): dropping the old `user`
 -- table runs an implicit DELETE that would cascade to session, email_token and oauth_account and
 -- null note.created_by_user_id (https://www.sqlite.org/lang_droptable.html). So the rows of those
--- tables are copied aside first and put back once the new `user` table has its name again.
+-- tables are copied aside first and put back once the new `user` table has its name again (the
+-- same for passkey and webauthn_challenge, added by 0012_passkeys).
 -- A migration that adds another table referencing `user` and is applied BEFORE this one must add
 -- that table to the copies below, or its rows are lost.
 CREATE TABLE `__keep_membership` AS SELECT `id` AS `user_id`, `organization_id`, CASE `role` WHEN 'sys_admin' THEN 'org_admin' ELSE `role` END AS `role`, `created_at`, `created_at` AS `last_active_at` FROM `user`;--> statement-breakpoint
 CREATE TABLE `__keep_session` AS SELECT `session`.*, `user`.`organization_id` AS `active_organization_id` FROM `session` INNER JOIN `user` ON `user`.`id` = `session`.`user_id`;--> statement-breakpoint
 CREATE TABLE `__keep_email_token` AS SELECT * FROM `email_token`;--> statement-breakpoint
 CREATE TABLE `__keep_oauth_account` AS SELECT * FROM `oauth_account`;--> statement-breakpoint
+CREATE TABLE `__keep_passkey` AS SELECT * FROM `passkey`;--> statement-breakpoint
+CREATE TABLE `__keep_webauthn_challenge` AS SELECT * FROM `webauthn_challenge`;--> statement-breakpoint
 CREATE TABLE `__keep_note_author` AS SELECT `id`, `created_by_user_id` FROM `note` WHERE `created_by_user_id` IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `__new_user` (
 	`id` text PRIMARY KEY NOT NULL,
@@ -35,6 +38,8 @@ CREATE UNIQUE INDEX `user_email_unique` ON `user` (`email`);--> statement-breakp
 CREATE INDEX `user_created_idx` ON `user` (`created_at`);--> statement-breakpoint
 INSERT INTO `email_token` SELECT * FROM `__keep_email_token`;--> statement-breakpoint
 INSERT INTO `oauth_account` SELECT * FROM `__keep_oauth_account`;--> statement-breakpoint
+INSERT INTO `passkey` SELECT * FROM `__keep_passkey`;--> statement-breakpoint
+INSERT INTO `webauthn_challenge` SELECT * FROM `__keep_webauthn_challenge`;--> statement-breakpoint
 UPDATE `note` SET `created_by_user_id` = (SELECT `created_by_user_id` FROM `__keep_note_author` WHERE `__keep_note_author`.`id` = `note`.`id`) WHERE `id` IN (SELECT `id` FROM `__keep_note_author`);--> statement-breakpoint
 CREATE TABLE `membership` (
 	`user_id` text NOT NULL,
@@ -44,7 +49,7 @@ CREATE TABLE `membership` (
 	`last_active_at` integer NOT NULL,
 	PRIMARY KEY(`user_id`, `organization_id`),
 	FOREIGN KEY (`user_id`) REFERENCES `user`(`id`) ON UPDATE no action ON DELETE cascade,
-	FOREIGN KEY (`organization_id`) REFERENCES `organization`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`organization_id`) REFERENCES `organization`(`id`) ON UPDATE no action ON DELETE no action,
 	CONSTRAINT "membership_role_check" CHECK(role IN ('readonly', 'member', 'org_admin'))
 );
 --> statement-breakpoint
@@ -72,4 +77,6 @@ DROP TABLE `__keep_membership`;--> statement-breakpoint
 DROP TABLE `__keep_session`;--> statement-breakpoint
 DROP TABLE `__keep_email_token`;--> statement-breakpoint
 DROP TABLE `__keep_oauth_account`;--> statement-breakpoint
+DROP TABLE `__keep_passkey`;--> statement-breakpoint
+DROP TABLE `__keep_webauthn_challenge`;--> statement-breakpoint
 DROP TABLE `__keep_note_author`;
