@@ -71,12 +71,29 @@ export function buildActiveOrganizationSwitch(
     .returning({ id: sessions.id });
 }
 
-/** Records that the user acted in this organization now; sign-in picks the most recent one. */
-export function buildMembershipTouch(db: Database, userId: string, organizationId: string, now: number) {
+/**
+ * Records that the user acted in this organization now; sign-in picks the most recent one. With
+ * `onlyIfActiveIn`, only when that session now acts in it (put after a switch: a refused switch
+ * changes nothing at all).
+ */
+export function buildMembershipTouch(
+  db: Database,
+  options: { userId: string; organizationId: string; now: number; onlyIfActiveIn?: string },
+) {
+  const { userId, organizationId, now, onlyIfActiveIn } = options;
   return db
     .update(memberships)
     .set({ lastActiveAt: now })
-    .where(and(eq(memberships.userId, userId), eq(memberships.organizationId, organizationId)));
+    .where(
+      and(
+        eq(memberships.userId, userId),
+        eq(memberships.organizationId, organizationId),
+        onlyIfActiveIn === undefined
+          ? undefined
+          : sql`EXISTS (SELECT 1 FROM "session" AS switched WHERE switched.id = ${onlyIfActiveIn}
+                AND switched.active_organization_id = ${organizationId})`,
+      ),
+    );
 }
 
 /**

@@ -48,7 +48,7 @@ export function buildMembershipInsert(ctx: ServiceContext, row: repo.NewMembersh
 
 /** Sign-in and switching record the organization as the user's most recent one. */
 export function buildMembershipTouch(ctx: ServiceContext, userId: string, organizationId: string, now: number) {
-  return repo.buildMembershipTouch(ctx.db, userId, organizationId, now);
+  return repo.buildMembershipTouch(ctx.db, { userId, organizationId, now });
 }
 
 export async function listMyOrganizations(ctx: ServiceContext, actor: Actor): Promise<MembershipSummary[]> {
@@ -93,9 +93,13 @@ export async function switchOrganization(ctx: ServiceContext, actor: SessionActo
   const now = Date.now();
   const [switched] = await ctx.db.batch([
     repo.buildActiveOrganizationSwitch(ctx.db, { sessionId: actor.sessionId, userId: actor.userId, organizationId }),
-    repo.buildMembershipTouch(ctx.db, actor.userId, organizationId, now),
+    repo.buildMembershipTouch(ctx.db, {
+      userId: actor.userId,
+      organizationId,
+      now,
+      onlyIfActiveIn: actor.sessionId,
+    }),
   ]);
-  // The touch is harmless when the switch matched nothing: it only dates a membership that exists.
   if (switched.length === 0) throw new AppError("NOT_FOUND", "No such organization among yours.");
 }
 
