@@ -47,6 +47,7 @@ export default defineConfig(async () => {
             ENVIRONMENT: "dev",
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             CRON_SECRET: "test-cron-secret-0123456789abcdef0123456789abcdef",
+            MFA_ENCRYPTION_KEY: "dGVzdC1tZmEtZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM",
             // Billing is on in every test, against the fake Stripe API of test/helpers/fake-stripe.ts
             // (same values there); a test that needs it off blanks them in its client env.
             STRIPE_SECRET_KEY: "sk_test_rampartFakeKey0123456789",

@@ -14,6 +14,7 @@ import { handleError, handleNotFound, respondMethodNotAllowed } from "./middlewa
 import { systemRoutes } from "./features/system/routes";
 import { authRoutes } from "./features/auth/routes";
 import { oauthRoutes } from "./features/oauth/routes";
+import { mfaRoutes } from "./features/mfa/routes";
 import { passwordRoutes } from "./features/password/routes";
 import { userRoutes } from "./features/users/routes";
 import { settingsRoutes } from "./features/settings/routes";
@@ -70,6 +71,7 @@ export function createApp() {
     .route(DOCS_PATH, docsRoutes)
     .route("/auth", authRoutes)
     .route("/auth/oauth", oauthRoutes)
+    .route("/auth/mfa", mfaRoutes)
     .route("/password", passwordRoutes)
     .route("/users", userRoutes)
     .route("/users", userAdminRoutes)
