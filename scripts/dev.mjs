@@ -30,15 +30,20 @@ if (!existsSync(devVarsPath)) {
       `JWT_SECRET=${secret()}`,
       `CRON_SECRET=${secret()}`,
       `MFA_ENCRYPTION_KEY=${secret()}`,
+      `WEBHOOK_ENCRYPTION_KEY=${secret()}`,
       "",
     ].join("\n"),
     { mode: 0o600 },
   );
   console.log("Created .dev.vars with fresh random secrets.");
-} else if (!/^MFA_ENCRYPTION_KEY=/m.test(readFileSync(devVarsPath, "utf8"))) {
-  // A .dev.vars from before second factors: add their key, keep everything else.
-  appendFileSync(devVarsPath, `\nMFA_ENCRYPTION_KEY=${secret()}\n`);
-  console.log("Added MFA_ENCRYPTION_KEY to .dev.vars.");
+} else {
+  // A .dev.vars from before a key was added: add the missing ones, keep everything else.
+  const existing = readFileSync(devVarsPath, "utf8");
+  for (const name of ["WEBHOOK_ENCRYPTION_KEY", "MFA_ENCRYPTION_KEY"]) {
+    if (new RegExp(`^${name}=`, "m").test(existing)) continue;
+    appendFileSync(devVarsPath, `${existing.endsWith("\n") ? "" : "\n"}${name}=${secret()}\n`);
+    console.log(`Added ${name} to .dev.vars.`);
+  }
 }
 
 let plan;

@@ -32,10 +32,12 @@ import { usageRoutes } from "./features/usage/routes";
 import { billingRoutes, subscriptionRoutes } from "./features/billing/routes";
 import { webhookRoutes } from "./features/billing/webhook-routes";
 import { devRoutes } from "./features/dev/routes";
+import { webhookEndpointRoutes } from "./features/webhooks/routes";
 import { DOCS_PATH, docsResponseHeaders, docsRoutes } from "./features/docs/routes";
 import { serveOpenAPIDocument } from "./platform/openapi/document";
 import { provideServices } from "./platform/service-context";
 import { createQuotaMeter } from "./features/plans/quota";
+import { createSecondFactorCheck } from "./features/mfa/second-factor-check";
 import { BODY_LIMIT_BYTES, BODY_LIMIT_OVERRIDES, formatBytes } from "./platform/body-limits";
 
 function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
@@ -57,7 +59,7 @@ export function createApp() {
   app.use(loopbackOnlyInDev);
   app.use(corsPolicy);
   app.use(requestContext);
-  app.use(provideServices({ createQuotaMeter }));
+  app.use(provideServices({ createQuotaMeter, createSecondFactorCheck }));
   const defaultBodyLimit = limitBody(BODY_LIMIT_BYTES);
   const bodyLimitOverrides = new Map(
     Object.entries(BODY_LIMIT_OVERRIDES).map(([path, size]) => [path, limitBody(size)]),
@@ -87,6 +89,7 @@ export function createApp() {
     .route("/subscription", subscriptionRoutes)
     .route("/billing", billingRoutes)
     .route("/", webhookRoutes)
+    .route("/webhook-endpoints", webhookEndpointRoutes)
     .route("/settings", settingsRoutes)
     .route("/", cronRoutes)
     .route("/dev", devRoutes);

@@ -11,6 +11,7 @@ import { readGoogleConfig } from "./config/google";
 import { readMfaConfig } from "./config/mfa";
 import { readRetentionConfig } from "./config/retention";
 import { readTurnstileConfig } from "./config/turnstile";
+import { readWebhooksConfig } from "./config/webhooks";
 import type { Env } from "./env";
 import { AppError } from "./errors";
 import { DEFAULT_ARGON2_PARAMS, MAX_ARGON2_PARAMS } from "./lib/password";
@@ -35,6 +36,7 @@ const OWN_ROUTE_SUBSYSTEMS = {
   turnstile: readTurnstileConfig,
   breachedPasswords: readBreachedPasswordsConfig,
   mfa: readMfaConfig,
+  webhooks: readWebhooksConfig,
 } as const;
 
 const modeSchema = z.enum(["b2c", "b2b"]);

@@ -28,7 +28,8 @@ export const ERRORS = {
   },
   REAUTH_REQUIRED: {
     status: 401,
-    description: "A sensitive action needs a fresh proof: the current password (and a TOTP code when enrolled).",
+    description:
+      "A sensitive action without a fresh proof: send current_password (plus code when a second factor is on), or sign in again.",
   },
   QUOTA_EXCEEDED: {
     status: 402,

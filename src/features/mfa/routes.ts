@@ -9,9 +9,7 @@ import { jsonBody, jsonResponse, noContent, requireSessionContext } from "../../
 import { serviceContextFrom } from "../../platform/service-context";
 import { writeDeviceCookie } from "../auth/device-cookie";
 import { UserSchema, toUserResponse } from "../users/schemas";
-import { requireFreshProof } from "./fresh-proof";
 import {
-  FreshPasswordSchema,
   FreshProofSchema,
   MfaStatusSchema,
   MfaVerifySchema,
@@ -19,11 +17,19 @@ import {
   TotpConfirmSchema,
   TotpSetupSchema,
 } from "./schemas";
-import { confirmTotp, getMfaStatus, regenerateRecoveryCodes, removeTotp, setUpTotp } from "./service";
+import {
+  confirmTotp,
+  getMfaStatus,
+  regenerateRecoveryCodes,
+  removeTotp,
+  requireMfaFreshProof,
+  setUpTotp,
+} from "./service";
 import { completePendingLogin } from "./verify-service";
 
 const FRESH_PROOF_ERRORS = {
-  REAUTH_REQUIRED: "the current password (and a TOTP code when TOTP is enabled) is missing or wrong",
+  REAUTH_REQUIRED: "no current_password (with a code when TOTP is on) and no sign-in within 10 minutes",
+  VALIDATION_ERROR: "the current password or the code is wrong (details.fields names which)",
 } as const;
 
 const status = defineRoute(
@@ -49,8 +55,8 @@ const totpSetup = defineRoute(
     tags: ["Second factors"],
     summary: "Start TOTP enrolment: a new secret, pending until a first code confirms it",
     description:
-      "Needs the current password (SEC-69). Answers the secret in base32 and as an otpauth:// URI (RFC 6238: SHA-1, 6 digits, 30 s). A setup not yet confirmed is replaced by the next one.",
-    request: { body: jsonBody(FreshPasswordSchema) },
+      "Needs a fresh proof (SEC-69): current_password, or a sign-in within 10 minutes. Answers the secret in base32 and as an otpauth:// URI (RFC 6238: SHA-1, 6 digits, 30 s). A setup not yet confirmed is replaced by the next one.",
+    request: { body: jsonBody(FreshProofSchema) },
     responses: { 200: jsonResponse(TotpSetupSchema, "The secret; shown once") },
   },
 );
@@ -78,7 +84,7 @@ const totpRemove = defineRoute(
     path: "/totp",
     tags: ["Second factors"],
     summary: "Remove TOTP and its recovery codes",
-    description: "Needs the current password and a TOTP code (SEC-69).",
+    description: "Needs a fresh proof (SEC-69): current_password and a TOTP code, or a sign-in within 10 minutes.",
     request: { body: jsonBody(FreshProofSchema) },
     responses: { 204: noContent("Removed") },
   },
@@ -95,7 +101,7 @@ const recoveryCodes = defineRoute(
     path: "/recovery-codes",
     tags: ["Second factors"],
     summary: "A new set of 10 recovery codes; the old ones stop working",
-    description: "Needs the current password and a TOTP code (SEC-69).",
+    description: "Needs a fresh proof (SEC-69): current_password and a TOTP code, or a sign-in within 10 minutes.",
     request: { body: jsonBody(FreshProofSchema) },
     responses: { 200: jsonResponse(RecoveryCodesSchema, "The new codes; shown once") },
   },
@@ -133,9 +139,14 @@ export const mfaRoutes = createRouter()
     return c.json({ totp: mfa.totp, passkeys: 0, recovery_codes_left: mfa.recoveryCodesLeft }, 200);
   })
   .openapi(totpSetup, async (c) => {
-    const { user } = requireSessionContext(c);
+    const { session, user } = requireSessionContext(c);
     const ctx = serviceContextFrom(c);
-    await requireFreshProof(ctx, user.id, { currentPassword: c.req.valid("json").current_password });
+    const body = c.req.valid("json");
+    await requireMfaFreshProof(
+      ctx,
+      { userId: user.id, authenticatedAt: session.authenticatedAt },
+      { currentPassword: body.current_password, code: body.code },
+    );
     const setup = await setUpTotp(ctx, user);
     c.header("Cache-Control", "no-store");
     return c.json({ secret: setup.secret, otpauth_url: setup.otpauthURL }, 200);
@@ -147,18 +158,26 @@ export const mfaRoutes = createRouter()
     return c.json({ recovery_codes: codes }, 200);
   })
   .openapi(totpRemove, async (c) => {
-    const { user } = requireSessionContext(c);
+    const { session, user } = requireSessionContext(c);
     const ctx = serviceContextFrom(c);
     const body = c.req.valid("json");
-    await requireFreshProof(ctx, user.id, { currentPassword: body.current_password, code: body.code });
+    await requireMfaFreshProof(
+      ctx,
+      { userId: user.id, authenticatedAt: session.authenticatedAt },
+      { currentPassword: body.current_password, code: body.code },
+    );
     await removeTotp(ctx, user);
     return c.body(null, 204);
   })
   .openapi(recoveryCodes, async (c) => {
-    const { user } = requireSessionContext(c);
+    const { session, user } = requireSessionContext(c);
     const ctx = serviceContextFrom(c);
     const body = c.req.valid("json");
-    await requireFreshProof(ctx, user.id, { currentPassword: body.current_password, code: body.code });
+    await requireMfaFreshProof(
+      ctx,
+      { userId: user.id, authenticatedAt: session.authenticatedAt },
+      { currentPassword: body.current_password, code: body.code },
+    );
     const codes = await regenerateRecoveryCodes(ctx, user);
     c.header("Cache-Control", "no-store");
     return c.json({ recovery_codes: codes }, 200);

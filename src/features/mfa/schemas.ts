@@ -23,11 +23,12 @@ export const MfaStatusSchema = z
   })
   .openapi("MfaStatus");
 
-export const FreshPasswordSchema = z.strictObject({ current_password: PasswordAttemptSchema });
-
+/** The fresh proof (SEC-69): optional, as a sign-in within 10 minutes stands in for it. */
 export const FreshProofSchema = z.strictObject({
-  current_password: PasswordAttemptSchema,
-  code: TotpCodeSchema.optional().openapi({ description: "Required when TOTP is enabled." }),
+  current_password: PasswordAttemptSchema.optional().openapi({
+    description: "The current password; optional within 10 minutes of signing in.",
+  }),
+  code: TotpCodeSchema.optional().openapi({ description: "With current_password, when TOTP is enabled." }),
 });
 
 export const TotpSetupSchema = z

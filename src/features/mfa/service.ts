@@ -2,8 +2,10 @@
 // factor (SEC-65, SEC-66). Knows nothing about HTTP.
 import { requireSubsystemConfig } from "../../config";
 import { AppError } from "../../errors";
+import { type FreshProofClaim, requireFreshProof } from "../../platform/fresh-proof";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert } from "../audit/service";
+import { findUserById } from "../users/service";
 import {
   RECOVERY_CODES_PER_SET,
   generateRecoveryCodes,
@@ -45,6 +47,24 @@ export async function listSecondFactorMethods(ctx: ServiceContext, userId: strin
   if (status.totp) methods.push("totp");
   if (status.recoveryCodesLeft > 0) methods.push("recovery_code");
   return methods;
+}
+
+/**
+ * Second-factor changes need a fresh proof (SEC-69): the current password, plus a TOTP code when
+ * TOTP is on (the SecondFactorCheck of second-factor-check.ts), or a sign-in within 10 minutes.
+ */
+export async function requireMfaFreshProof(
+  ctx: ServiceContext,
+  session: { userId: string; authenticatedAt: number },
+  claim: FreshProofClaim,
+): Promise<void> {
+  const user = await findUserById(ctx, session.userId);
+  if (!user) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
+  await requireFreshProof(
+    ctx,
+    { userId: user.id, passwordHash: user.passwordHash, authenticatedAt: session.authenticatedAt },
+    claim,
+  );
 }
 
 function encryptionKey(ctx: ServiceContext): Uint8Array {
