@@ -15,6 +15,7 @@ import { systemRoutes } from "./features/system/routes";
 import { authRoutes } from "./features/auth/routes";
 import { oauthRoutes } from "./features/oauth/routes";
 import { mfaRoutes } from "./features/mfa/routes";
+import { mfaAdminRoutes } from "./features/mfa/admin-routes";
 import { passwordRoutes } from "./features/password/routes";
 import { userRoutes } from "./features/users/routes";
 import { settingsRoutes } from "./features/settings/routes";
@@ -77,6 +78,7 @@ export function createApp() {
     .route("/password", passwordRoutes)
     .route("/users", userRoutes)
     .route("/users", userAdminRoutes)
+    .route("/users", mfaAdminRoutes)
     .route("/organization", organizationRoutes)
     .route("/invitations", invitationRoutes)
     .route("/admin", adminRoutes)

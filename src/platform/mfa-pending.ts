@@ -130,10 +130,7 @@ export async function consumePendingLogin(db: Database, pending: { id: string; u
   return deleted.length === 1;
 }
 
-/**
- * Every pending login of the user (a second-factor reset, a suspension): unexecuted, for a batch.
- * @public (for the sys_admin second-factor reset)
- */
+/** Every pending login of the user (a second-factor reset, a suspension): unexecuted, for a batch. */
 export function buildDeleteUserPendingLogins(db: Database, userId: string) {
   return db.delete(mfaPendingLogins).where(eq(mfaPendingLogins.userId, userId));
 }
