@@ -15,9 +15,13 @@ export function totpCode(secret: Uint8Array, stepOffset = 0, now = Date.now()): 
   return generateHOTP(secret, BigInt(Math.floor(now / 30_000) + stepOffset), 6);
 }
 
-/** Setup and confirm through the API with the client's session; the confirm spends the current step. */
-export async function enrolTotp(client: TestClient, password: string): Promise<EnrolledTotp> {
-  const setup = await client.post("/auth/mfa/totp/setup", { current_password: password });
+/**
+ * Setup and confirm through the API with the client's session, which must be a recent sign-in (the
+ * fresh proof then needs no password: no Argon2 verify, no fresh-proof budget spent). The confirm
+ * spends the current step.
+ */
+export async function enrolTotp(client: TestClient): Promise<EnrolledTotp> {
+  const setup = await client.post("/auth/mfa/totp/setup", {});
   expect(setup.status).toBe(200);
   const { secret } = (await setup.json()) as { secret: string };
   const secretBytes = decodeBase32IgnorePadding(secret);

@@ -9,7 +9,7 @@ import { signIn } from "../../helpers/orgs";
 describe("Google sign-in and second factors", () => {
   it("SEC-67: an account with TOTP signing in with Google gets an mfa_pending cookie, no session, until the code", async () => {
     const user = await insertUser();
-    const { secret } = await enrolTotp(await signIn(user), user.password);
+    const { secret } = await enrolTotp(await signIn(user));
     const google = await registerGoogleAccount({ email: user.email });
     const client = googleClient();
     const callback = await signInWithGoogle(google, client);

@@ -21,7 +21,7 @@ describe("two-step login", () => {
   beforeAll(async () => {
     user = await insertUser();
     const { client } = await signIn(user);
-    totp = await enrolTotp(client, user.password);
+    totp = await enrolTotp(client);
   });
 
   it("SEC-67: the right password on an account with TOTP gives mfa_required and an mfa_pending cookie, no session", async () => {

@@ -23,7 +23,7 @@ describe("SEC-70: the organization setting require_mfa", () => {
     admin = await signIn(adminUser);
     member = await inviteAndAccept(admin, "member");
     // The org_admin enrols first (else the policy would lock them out of /settings too).
-    await enrolTotp(admin, adminUser.password);
+    await enrolTotp(admin);
   });
 
   it("SEC-70: an org_admin turns it on; a member without a second factor then gets 403 MFA_REQUIRED on org-scoped routes", async () => {
@@ -45,7 +45,7 @@ describe("SEC-70: the organization setting require_mfa", () => {
   });
 
   it("SEC-70: once the member enrols TOTP, the same session reaches org-scoped routes again (no cache)", async () => {
-    await enrolTotp(member.client, member.password);
+    await enrolTotp(member.client);
     expect((await member.client.get("/notes")).status).toBe(200);
   });
 
