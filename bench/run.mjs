@@ -9,7 +9,8 @@
 //          --mixed-seconds N (how long the mixed-traffic section runs; default 150, at most 180),
 //          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md),
 //          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md),
-//          --only-mfa (only the second-factor figures of issue 13, into bench/.results/mfa.md).
+//          --only-mfa (only the second-factor figures of issue 13, into bench/.results/mfa.md),
+//          --only-webhooks (only the outbound webhook figures of issue 16, into bench/.results/webhooks.md).
 // Every target is a ratio between measurements of the same run, never an absolute time: the
 // machine is shared and its speed varies from minute to minute.
 import { spawnSync } from "node:child_process";
@@ -34,6 +35,7 @@ import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 import { edgeReport, runEdgeBench } from "./http/edge.mjs";
 import { mfaReport, runMfaBench } from "./mfa/totp.mjs";
+import { runWebhooksBench, webhooksReport } from "./webhooks/delivery.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -44,6 +46,7 @@ const { values: flags } = parseArgs({
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
     "only-mfa": { type: "boolean", default: false },
+    "only-webhooks": { type: "boolean", default: false },
   },
 });
 
@@ -214,7 +217,7 @@ function judge(http) {
   };
 }
 
-function report(info, argon2, http, edge, ai, mixed) {
+function report(info, argon2, http, edge, ai, mixed, webhooks) {
   const j = judge(http);
   const edgeSection = edgeReport(edge);
   const ledger = ledgerReport(ai);
@@ -387,6 +390,7 @@ function report(info, argon2, http, edge, ai, mixed) {
   );
   push(...edgeSection.lines);
   push(...ledger.lines);
+  push("", ...webhooksReport(webhooks).lines);
   push(...traffic.lines);
   return lines.join("\n");
 }
@@ -441,6 +445,19 @@ if (flags["only-mfa"]) {
   process.stdout.write(`\n${section.lines.join("\n")}\n`);
   process.exit(0);
 }
+const runWebhooks = () =>
+  runWebhooksBench({ startWorker, createClient, createVerifiedAccounts, logIn, quick: flags.quick, log });
+if (flags["only-webhooks"]) {
+  log("only the webhook figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const webhooks = await runWebhooks();
+  writeJSON("webhooks.json", { info, webhooks });
+  const section = webhooksReport(webhooks);
+  writeFileSync(path.join(resultsDir, "webhooks.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/webhooks.md and webhooks.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
 const argon2 = runArgon2Bench();
 const http = await runHTTPBenches();
 log("edge figures: a fresh workerd on the same D1 (bench/http/edge.mjs)");
@@ -449,11 +466,13 @@ log("AI ledger bench: a fresh workerd on the same D1 (bench/ai/ledger.mjs)");
 const ai = await runLedgerBench({ quick: flags.quick, log });
 log("second-factor figures: a fresh workerd on the same D1 (bench/mfa/totp.mjs)");
 const mfa = await runMfa();
+log("outbound webhooks: a fresh workerd on the same D1 (bench/webhooks/delivery.mjs)");
+const webhooks = await runWebhooks();
 log(`mixed traffic with invariants: a fresh workerd on the same D1, ${MIXED_SECONDS} s (bench/mixed/traffic.mjs)`);
 const mixed = await runMixedTraffic({ seconds: MIXED_SECONDS, log });
 info.durationSeconds = (Date.now() - startedAt) / 1000;
-writeJSON("http.json", { info, plan: PLAN, http, edge, ai, mfa, mixed });
-const markdown = `${report(info, argon2, http, edge, ai, mixed).trimEnd()}\n\n${mfaReport(mfa, info).lines.join("\n").trimEnd()}${keptAtSizeSection()}`;
+writeJSON("http.json", { info, plan: PLAN, http, edge, ai, mfa, mixed, webhooks });
+const markdown = `${report(info, argon2, http, edge, ai, mixed, webhooks).trimEnd()}\n\n${mfaReport(mfa, info).lines.join("\n").trimEnd()}${keptAtSizeSection()}`;
 // A --quick run is for trying the harness: it never overwrites the committed report.
 const reportPath = flags.quick ? path.join(resultsDir, "BENCHMARKS.quick.md") : path.join(root, "BENCHMARKS.md");
 writeFileSync(reportPath, `${markdown.trimEnd()}\n`);

@@ -6,7 +6,8 @@
 import { eq } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Env } from "../../src/env";
+import type { Env, WebhookDeliveryMessage } from "../../src/env";
+import { consumeWebhookBatch } from "../../src/features/webhooks/consumer";
 import { createApp } from "../../src/app";
 import { handleScheduled } from "../../src/cron/scheduled";
 import { organizations } from "../../src/db/schema";
@@ -140,4 +141,5 @@ for (let depth = 1; depth <= STACK.length; depth++) {
 export default {
   fetch: (request, env, ctx) => (BARE_PATH.test(new URL(request.url).pathname) ? bare : app).fetch(request, env, ctx),
   scheduled: handleScheduled,
-} satisfies ExportedHandler<Env>;
+  queue: consumeWebhookBatch,
+} satisfies ExportedHandler<Env, WebhookDeliveryMessage>;

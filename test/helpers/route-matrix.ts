@@ -200,7 +200,15 @@ const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
   // it, delete it or make it the default (the case then makes the seeded plan_free default again).
   "/admin/plans/{id}": async () => insertPlan(),
   "/admin/plans/{id}/default": async () => insertPlan(),
+  "/webhook-endpoints/{id}": async (caller) => createWebhookEndpoint(caller),
+  "/webhook-endpoints/{id}/deliveries": async (caller) => createWebhookEndpoint(caller),
+  "/webhook-endpoints/{id}/test": async (caller) => createWebhookEndpoint(caller),
 };
+
+async function createWebhookEndpoint(caller: Caller): Promise<string> {
+  const url = "https://hooks.example.com/rampart";
+  return created(await caller.client.post("/webhook-endpoints", { url, events: ["member.added"] }));
+}
 
 /** Real values for the route's path parameters ({key}: a declared key; {id}: ID_FIXTURES). */
 export async function realParams(route: RegisteredRoute, caller: Caller): Promise<Record<string, string>> {

@@ -129,9 +129,12 @@ function enumValues(schema: ZodType): unknown[] {
  * yields its first value (a role field: "readonly", the least an org_admin may grant).
  * The plan body's fields come last, so no other field's value changes: a Stripe product id (fresh
  * each call: it is unique across plans) and a features object built from the declared
- * PlanFeatures (integers >= -1 for quotas, booleans for flags).
+ * PlanFeatures (integers >= -1 for quotas, booleans for flags). A webhook endpoint subscribes to
+ * member.added and points at a public https URL.
  */
 export function validValueFor(field: string, schema: ZodType): unknown {
+  // A webhook endpoint's url: any string passes the schema, the service wants a public https URL.
+  if (field === "url") return "https://hooks.example.com/rampart";
   const candidates: unknown[] = [
     ...enumValues(schema),
     // The signed-in account's own password, so a fresh proof (current_password) holds.
@@ -144,6 +147,7 @@ export function validValueFor(field: string, schema: ZodType): unknown {
     uniqueStripeProductId(),
     samplePlanFeatures(),
     "123456", // a TOTP code: six digits
+    ["member.added"],
   ];
   for (const candidate of candidates) {
     if (schema.safeParse(candidate).success) return candidate;

@@ -179,6 +179,12 @@ describe("SEC-33: the route table", () => {
         "GET /usage/history → member",
         "GET /usage/top-users → org_admin",
         "GET /usage/fleet → sys_admin",
+        // Outbound webhooks: an organization's endpoints are its org_admins' business
+        "POST /webhook-endpoints → org_admin",
+        "GET /webhook-endpoints → org_admin",
+        "DELETE /webhook-endpoints/{id} → org_admin",
+        "GET /webhook-endpoints/{id}/deliveries → org_admin",
+        "POST /webhook-endpoints/{id}/test → org_admin",
         // Cron and development
         "POST /cron/run → cron-secret",
         "GET /dev/emails → public",

@@ -30,7 +30,7 @@ import {
 // Fixtures: the least each route needs beyond what its schema yields (validValueFor).
 
 /** Kinds of row that belong to one organization. */
-type TenantIdKind = "organization" | "user" | "note" | "invitation" | "session";
+type TenantIdKind = "organization" | "user" | "note" | "invitation" | "session" | "webhook_endpoint";
 /** Plus the plan: the catalogue is global by design, no organization's row (see PLAN_TARGET). */
 type IdKind = TenantIdKind | "plan";
 
@@ -125,6 +125,11 @@ const FIXTURES: Record<string, RouteFixture> = {
   "GET /usage/history": {},
   "GET /usage/top-users": {},
   "GET /usage/fleet": {},
+  "POST /webhook-endpoints": {},
+  "GET /webhook-endpoints": {},
+  "DELETE /webhook-endpoints/{id}": { id: "webhook_endpoint" },
+  "GET /webhook-endpoints/{id}/deliveries": { id: "webhook_endpoint" },
+  "POST /webhook-endpoints/{id}/test": { id: "webhook_endpoint" },
 };
 
 /** Fields a client must never set (SEC-37), with the value an attacker would send. */
@@ -233,6 +238,13 @@ async function seedTenant(
   const pendingEmail = uniqueEmail(`${label}pending`);
   await okJSON(await top.client.post("/notes", { title: marker, content: marker }), 201);
   await okJSON(await top.client.post("/invitations", { email: pendingEmail, role: "readonly" }), 201);
+  await okJSON(
+    await top.client.post("/webhook-endpoints", {
+      url: `https://hooks.example.com/${marker}`,
+      events: ["member.added"],
+    }),
+    201,
+  );
   // Each keyed PUT the fixtures name (settings), as the lowest member allowed to make it.
   const keyedWrites = GATED.filter(
     (route) =>
@@ -255,6 +267,7 @@ async function seedTenant(
   const { invitations } = await okJSON<{ invitations: { id: string; email: string }[] }>(
     await top.client.get("/invitations"),
   );
+  const endpoints = await okJSON<{ items: { id: string }[] }>(await top.client.get("/webhook-endpoints"));
   const sessionsOf = new Map<string, string[]>();
   for (const member of members) {
     const { sessions } = await okJSON<{ sessions: { id: string }[] }>(await member.client.get("/auth/sessions"));
@@ -269,6 +282,7 @@ async function seedTenant(
     note: notes.items.map((note) => note.id),
     invitation: invitations.map((invitation) => invitation.id),
     session: [...sessionsOf.values()].flat(),
+    webhook_endpoint: endpoints.items.map((endpoint) => endpoint.id),
   };
   expect(organization.id).toBe(organizationId);
   for (const [kind, values] of Object.entries(ids))
