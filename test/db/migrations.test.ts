@@ -56,6 +56,17 @@ describe("migration memberships: user.organization_id and user.role move into me
         `INSERT INTO webauthn_challenge (challenge, ceremony, user_id, expires_at) VALUES ('c-1', 'registration', 'admin', 9)`,
       ),
       db.prepare(
+        `INSERT INTO totp_credential (user_id, encrypted_secret, confirmed_at, last_used_step, created_at)
+           VALUES ('admin', 'enc', 1, 7, 1)`,
+      ),
+      db.prepare(
+        `INSERT INTO recovery_code (id, user_id, code_hash, created_at, used_at) VALUES ('r-1', 'admin', 'h', 1, NULL)`,
+      ),
+      db.prepare(
+        `INSERT INTO mfa_pending_login (id, token_hash, user_id, first_factor, attempts_left, created_at, expires_at)
+           VALUES ('m-1', 'h-m', 'admin', 'password', 5, 1, 9)`,
+      ),
+      db.prepare(
         `INSERT INTO note (id, organization_id, created_by_user_id, title, content, created_at, updated_at)
            VALUES ('n-1', 'org-a', 'member', 'kept', 'body', 1, 1)`,
       ),
@@ -102,7 +113,7 @@ describe("migration memberships: user.organization_id and user.role move into me
     ]);
   });
 
-  it("keeps sessions (acting in the user's organization), tokens, Google links, passkeys and note authors", async () => {
+  it("keeps sessions (acting in the user's organization), tokens, Google links, passkeys, second factors and note authors", async () => {
     expect(
       await all(
         "SELECT id, token_hash, user_id, active_organization_id, created_at, authenticated_at, expires_at, user_agent, ip FROM session ORDER BY id",

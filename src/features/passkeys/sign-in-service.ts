@@ -14,7 +14,7 @@ import { insertSession } from "../../platform/sessions/repo";
 import type { ServiceContext } from "../../platform/service-context";
 import { toUserProfile, type UserProfile } from "../../platform/user-profile";
 import { buildAuditInsert, recordAuditEvent } from "../audit/service";
-import { signInMembership } from "../auth/service";
+import { signInMembership } from "../auth/sign-in-service";
 import { buildMembershipTouch } from "../orgs/memberships-service";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { CHALLENGE_TTL_MS, type ChallengeOwner, issueChallenge, redeemChallenge } from "./challenges";

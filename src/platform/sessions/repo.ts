@@ -4,6 +4,7 @@ import type { Database } from "../../db/client";
 import { memberships, organizations, sessions, users } from "../../db/schema";
 import { deleteRowsBatch } from "../../db/delete-batch";
 import { organizationsCountOf } from "./sign-in-organization";
+import { hasSecondFactor, requiresSecondFactor } from "../../db/second-factor";
 
 export interface NewSessionRow {
   id: string;
@@ -46,6 +47,9 @@ function prepareFindValidSession(db: Database) {
       organizationId: organizations.id,
       organizationName: organizations.name,
       organizationsCount: organizationsCountOf(sql`"user"."id"`),
+      // require_mfa (SEC-70), read with the session and never cached: two probes in this query.
+      organizationRequiresMfa: requiresSecondFactor(organizations.id),
+      hasSecondFactor: hasSecondFactor(users.id),
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))

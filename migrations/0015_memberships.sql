@@ -7,7 +7,8 @@
 -- table runs an implicit DELETE that would cascade to session, email_token and oauth_account and
 -- null note.created_by_user_id (https://www.sqlite.org/lang_droptable.html). So the rows of those
 -- tables are copied aside first and put back once the new `user` table has its name again (the
--- same for passkey and webauthn_challenge, added by 0012_passkeys).
+-- same for passkey and webauthn_challenge of 0012_passkeys, and mfa_pending_login,
+-- recovery_code and totp_credential of 0014_second_factors).
 -- A migration that adds another table referencing `user` and is applied BEFORE this one must add
 -- that table to the copies below, or its rows are lost.
 CREATE TABLE `__keep_membership` AS SELECT `id` AS `user_id`, `organization_id`, CASE `role` WHEN 'sys_admin' THEN 'org_admin' ELSE `role` END AS `role`, `created_at`, `created_at` AS `last_active_at` FROM `user`;--> statement-breakpoint
@@ -16,6 +17,9 @@ CREATE TABLE `__keep_email_token` AS SELECT * FROM `email_token`;--> statement-b
 CREATE TABLE `__keep_oauth_account` AS SELECT * FROM `oauth_account`;--> statement-breakpoint
 CREATE TABLE `__keep_passkey` AS SELECT * FROM `passkey`;--> statement-breakpoint
 CREATE TABLE `__keep_webauthn_challenge` AS SELECT * FROM `webauthn_challenge`;--> statement-breakpoint
+CREATE TABLE `__keep_mfa_pending_login` AS SELECT * FROM `mfa_pending_login`;--> statement-breakpoint
+CREATE TABLE `__keep_recovery_code` AS SELECT * FROM `recovery_code`;--> statement-breakpoint
+CREATE TABLE `__keep_totp_credential` AS SELECT * FROM `totp_credential`;--> statement-breakpoint
 CREATE TABLE `__keep_note_author` AS SELECT `id`, `created_by_user_id` FROM `note` WHERE `created_by_user_id` IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `__new_user` (
 	`id` text PRIMARY KEY NOT NULL,
@@ -40,6 +44,9 @@ INSERT INTO `email_token` SELECT * FROM `__keep_email_token`;--> statement-break
 INSERT INTO `oauth_account` SELECT * FROM `__keep_oauth_account`;--> statement-breakpoint
 INSERT INTO `passkey` SELECT * FROM `__keep_passkey`;--> statement-breakpoint
 INSERT INTO `webauthn_challenge` SELECT * FROM `__keep_webauthn_challenge`;--> statement-breakpoint
+INSERT INTO `totp_credential` SELECT * FROM `__keep_totp_credential`;--> statement-breakpoint
+INSERT INTO `recovery_code` SELECT * FROM `__keep_recovery_code`;--> statement-breakpoint
+INSERT INTO `mfa_pending_login` SELECT * FROM `__keep_mfa_pending_login`;--> statement-breakpoint
 UPDATE `note` SET `created_by_user_id` = (SELECT `created_by_user_id` FROM `__keep_note_author` WHERE `__keep_note_author`.`id` = `note`.`id`) WHERE `id` IN (SELECT `id` FROM `__keep_note_author`);--> statement-breakpoint
 CREATE TABLE `membership` (
 	`user_id` text NOT NULL,
@@ -79,4 +86,7 @@ DROP TABLE `__keep_email_token`;--> statement-breakpoint
 DROP TABLE `__keep_oauth_account`;--> statement-breakpoint
 DROP TABLE `__keep_passkey`;--> statement-breakpoint
 DROP TABLE `__keep_webauthn_challenge`;--> statement-breakpoint
+DROP TABLE `__keep_totp_credential`;--> statement-breakpoint
+DROP TABLE `__keep_recovery_code`;--> statement-breakpoint
+DROP TABLE `__keep_mfa_pending_login`;--> statement-breakpoint
 DROP TABLE `__keep_note_author`;
