@@ -43,7 +43,17 @@ type AuditAction =
   | "oauth_account_claimed"
   | "subscription_changed"
   | "credits_purchased"
-  | "stripe_webhook_failed";
+  | "stripe_webhook_failed"
+  | "passkey_registered"
+  | "passkey_deleted"
+  | "passkey_counter_regressed"
+  | "mfa_challenge_started"
+  | "mfa_verify_failed"
+  | "totp_setup_started"
+  | "totp_enabled"
+  | "totp_disabled"
+  | "recovery_codes_regenerated"
+  | "mfa_reset";
 
 export interface AuditEvent {
   action: AuditAction;
@@ -56,7 +66,12 @@ export interface AuditEvent {
 }
 
 /** Failures someone should look at; every other event is logged at info. */
-const WARNING_ACTIONS = new Set<AuditAction>(["login_failed", "stripe_webhook_failed"]);
+const WARNING_ACTIONS = new Set<AuditAction>([
+  "login_failed",
+  "mfa_verify_failed",
+  "stripe_webhook_failed",
+  "passkey_counter_regressed",
+]);
 
 /** One structured log line for an event (SEC-49); the audit row is written separately. */
 export function logAuditEvent(event: AuditEvent): void {
