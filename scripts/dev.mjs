@@ -37,7 +37,7 @@ if (!existsSync(devVarsPath)) {
   console.log("Created .dev.vars with fresh random secrets.");
 } else if (!/^WEBHOOK_ENCRYPTION_KEY=/m.test(readFileSync(devVarsPath, "utf8"))) {
   // A .dev.vars from before outbound webhooks: add their key, keep everything else.
-  appendFileSync(devVarsPath, `WEBHOOK_ENCRYPTION_KEY=${secret()}\n`);
+  appendFileSync(devVarsPath, `\nWEBHOOK_ENCRYPTION_KEY=${secret()}\n`);
   console.log("Added WEBHOOK_ENCRYPTION_KEY to .dev.vars.");
 }
 
