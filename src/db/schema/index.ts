@@ -11,3 +11,4 @@ export * from "./plans";
 export * from "./oauth-accounts";
 export * from "./ai";
 export * from "./webhooks";
+export * from "./passkeys";
