@@ -237,6 +237,19 @@ describe("delivery", () => {
     ]);
   });
 
+  it("SEC-76: a removed member arrives as member.removed, once", async () => {
+    const { admin, client } = await signedInAdmin();
+    const memberId = await insertMember(admin.organizationId, "readonly");
+    await registerEndpoint(client, "/removed", { events: ["member.removed"] });
+    queue.take();
+    expect((await client.delete(`/organization/users/${memberId}`)).status).toBe(204);
+    expect((await client.delete(`/organization/users/${memberId}`)).status).toBe(404);
+    await deliver(queue.take());
+    expect(receiver.receivedAt("/removed").map((item) => [item.type, item.data])).toEqual([
+      ["member.removed", { user_id: memberId, role: "readonly" }],
+    ]);
+  });
+
   it("a role change that does not happen emits no event", async () => {
     const count = async () =>
       (
