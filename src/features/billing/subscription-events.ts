@@ -1,4 +1,5 @@
 // customer.subscription.created / updated / deleted: the organization's plan and billing period.
+import { eventStatementIfChanged, publishEventsLater } from "../../platform/outbox";
 import type { ServiceContext } from "../../platform/service-context";
 import type Stripe from "stripe";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
@@ -122,8 +123,19 @@ export async function applySubscriptionEvent(ctx: ServiceContext, event: Subscri
     }),
     buildSubscriptionUpdate(ctx.db, organization.id, state, { ended, entitles }),
     buildAuditInsertIfChanged(ctx, audit),
+    // Only if the audit row went in, i.e. only if the update applied (docs/webhooks.md).
+    eventStatementIfChanged(ctx.db, {
+      organizationId: organization.id,
+      type: "subscription.updated",
+      data: {
+        status: subscription.status,
+        plan_id: state.planId,
+        current_period_end: state.periodEnd === null ? null : new Date(state.periodEnd).toISOString(),
+      },
+    }),
   ]);
   if (updated.length === 0) return "unchanged";
+  publishEventsLater(ctx);
   logAuditEvent(audit);
   return "applied";
 }

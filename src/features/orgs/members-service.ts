@@ -96,12 +96,19 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
     actorUserId: actor.userId,
     change: "inviter_removed",
   });
-  const [removed, , revoked] = await ctx.db.batch([
+  const [removed, , , revoked] = await ctx.db.batch([
     buildMemberRemoval(ctx.db, { organizationId: actor.organizationId, userId: member.id, expectedRole: member.role }),
     buildAuditInsertIfChanged(ctx, event),
+    // Only if the audit row went in, i.e. only if the member was removed (docs/webhooks.md).
+    eventStatementIfChanged(ctx.db, {
+      organizationId: actor.organizationId,
+      type: "member.removed",
+      data: { user_id: member.id, role: member.role },
+    }),
     ...revocation.statements,
   ]);
   if (removed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);
+  publishEventsLater(ctx);
   logAuditEvent(event);
   revocation.logRevoked(revoked);
 }
