@@ -39,6 +39,13 @@ type AuditAction =
   | "oauth_account_claimed"
   | "subscription_changed"
   | "credits_purchased"
+  | "credits_refunded"
+  | "credits_dispute_opened"
+  | "credits_dispute_closed"
+  | "payment_failed"
+  | "payment_recovered"
+  | "plan_downgraded_unpaid"
+  | "usage_threshold_reached"
   | "stripe_webhook_failed";
 
 export interface AuditEvent {
@@ -52,7 +59,13 @@ export interface AuditEvent {
 }
 
 /** Failures someone should look at; every other event is logged at info. */
-const WARNING_ACTIONS = new Set<AuditAction>(["login_failed", "stripe_webhook_failed"]);
+const WARNING_ACTIONS = new Set<AuditAction>([
+  "login_failed",
+  "stripe_webhook_failed",
+  "credits_dispute_opened",
+  "payment_failed",
+  "plan_downgraded_unpaid",
+]);
 
 /** One structured log line for an event (SEC-49); the audit row is written separately. */
 export function logAuditEvent(event: AuditEvent): void {

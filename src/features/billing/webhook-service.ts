@@ -3,6 +3,7 @@ import type { ServiceContext } from "../../platform/service-context";
 import type Stripe from "stripe";
 import { logEvent } from "../../lib/log";
 import { applyCheckoutEvent } from "./checkout-events";
+import { applyCreditReversalEvent } from "./credit-reversal-events";
 import { isStripeEventRecorded, isStripeEventReplay } from "./stripe-event-repo";
 import { applySubscriptionEvent } from "./subscription-events";
 import type { WebhookResult } from "./webhook-outcome";
@@ -14,6 +15,9 @@ export const HANDLED_EVENT_TYPES = [
   "customer.subscription.deleted",
   "checkout.session.completed",
   "checkout.session.async_payment_succeeded",
+  "charge.refunded",
+  "charge.dispute.created",
+  "charge.dispute.closed",
 ] as const;
 
 async function dispatch(ctx: ServiceContext, event: Stripe.Event): Promise<WebhookResult> {
@@ -25,6 +29,10 @@ async function dispatch(ctx: ServiceContext, event: Stripe.Event): Promise<Webho
     case "checkout.session.completed":
     case "checkout.session.async_payment_succeeded":
       return applyCheckoutEvent(ctx, event);
+    case "charge.refunded":
+    case "charge.dispute.created":
+    case "charge.dispute.closed":
+      return applyCreditReversalEvent(ctx, event);
     default:
       // Acknowledged and not recorded: nothing was applied, so there is nothing to deduplicate.
       return "ignored";
