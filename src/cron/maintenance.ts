@@ -7,11 +7,13 @@ import { logEvent } from "../lib/log";
 import { createServiceContext } from "../platform/service-context";
 import { pruneExpired, type PruneReport } from "./prune-expired";
 import { maintainAILedger, type AILedgerReport } from "./ai-ledger";
+import { maintainBilling, type BillingMaintenanceReport } from "./billing";
 import { enforceRetention, type RetentionReport } from "./retention";
 
 export interface MaintenanceReport {
   prune: PruneReport;
   ai: AILedgerReport;
+  billing: BillingMaintenanceReport;
   /** null when a retention setting is invalid: logged, and the rest of the job still runs. */
   retention: RetentionReport | null;
   duration_ms: number;
@@ -37,9 +39,11 @@ export async function runMaintenance(env: Env, trigger: string): Promise<Mainten
     },
   });
   const ai = await maintainAILedger(ctx);
+  // After the ledger: overage its reclaim just charged is reported in the same run.
+  const billing = await maintainBilling(ctx);
   // After the ledger: its reclaim settles the expired reservations retention may then delete.
   const retention = await enforceConfiguredRetention(db, config, trigger);
-  const report = { prune, ai, retention, duration_ms: Date.now() - started };
+  const report = { prune, ai, billing, retention, duration_ms: Date.now() - started };
   logEvent("info", "maintenance_completed", { trigger, ...report });
   return report;
 }

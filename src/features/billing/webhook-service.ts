@@ -4,6 +4,7 @@ import type Stripe from "stripe";
 import { logEvent } from "../../lib/log";
 import { applyCheckoutEvent } from "./checkout-events";
 import { applyCreditReversalEvent } from "./credit-reversal-events";
+import { applyInvoiceEvent } from "./dunning-service";
 import { isStripeEventRecorded, isStripeEventReplay } from "./stripe-event-repo";
 import { applySubscriptionEvent } from "./subscription-events";
 import type { WebhookResult } from "./webhook-outcome";
@@ -18,6 +19,8 @@ export const HANDLED_EVENT_TYPES = [
   "charge.refunded",
   "charge.dispute.created",
   "charge.dispute.closed",
+  "invoice.payment_failed",
+  "invoice.paid",
 ] as const;
 
 async function dispatch(ctx: ServiceContext, event: Stripe.Event): Promise<WebhookResult> {
@@ -33,6 +36,9 @@ async function dispatch(ctx: ServiceContext, event: Stripe.Event): Promise<Webho
     case "charge.dispute.created":
     case "charge.dispute.closed":
       return applyCreditReversalEvent(ctx, event);
+    case "invoice.payment_failed":
+    case "invoice.paid":
+      return applyInvoiceEvent(ctx, event);
     default:
       // Acknowledged and not recorded: nothing was applied, so there is nothing to deduplicate.
       return "ignored";
