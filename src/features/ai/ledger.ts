@@ -271,3 +271,19 @@ export async function settleAIReservationWithRetry(
 export function readAIAccountState(ctx: ServiceContext, organizationId: string): Promise<AccountState | null> {
   return readAccountState(ctx.db, organizationId);
 }
+
+/**
+ * The member's budget as the reservation checks it (the same sums, the same period); null when the
+ * organization sets no ai_member_token_limit.
+ */
+export async function readMemberBudget(
+  ctx: ServiceContext,
+  policy: LedgerPolicy,
+  organizationId: string,
+  userId: string,
+): Promise<{ limit: number; used: number; remaining: number } | null> {
+  const [cap] = listSliceCaps(policy, userId);
+  if (!cap) return null;
+  const used = await readSliceUsage(ctx.db, organizationId, cap, policy.period.start);
+  return { limit: cap.tokenLimit, used, remaining: Math.max(cap.tokenLimit - used, 0) };
+}
