@@ -2,6 +2,7 @@
 import { AppError } from "../../errors";
 import { hasRoleAtLeast } from "../../lib/roles";
 import type { Actor } from "../../platform/actor";
+import { eventStatementIfChanged, publishEventsLater } from "../../platform/outbox";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import {
@@ -60,7 +61,7 @@ export async function changeMemberRole(
     actorUserId: actor.userId,
     change: "inviter_demoted",
   });
-  const [changed, , revoked] = await ctx.db.batch([
+  const [changed, , , revoked] = await ctx.db.batch([
     buildRoleChange(ctx.db, {
       organizationId: actor.organizationId,
       userId: member.id,
@@ -69,9 +70,16 @@ export async function changeMemberRole(
       now: Date.now(),
     }),
     buildAuditInsertIfChanged(ctx, event),
+    // Only if the audit row went in, i.e. only if the role changed (docs/webhooks.md).
+    eventStatementIfChanged(ctx.db, {
+      organizationId: actor.organizationId,
+      type: "member.role_changed",
+      data: { user_id: member.id, from: member.role, to: input.role },
+    }),
     ...revocation.statements,
   ]);
   if (changed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);
+  publishEventsLater(ctx);
   logAuditEvent(event);
   revocation.logRevoked(revoked);
 }
