@@ -8,7 +8,8 @@
 //          --skip-argon2,
 //          --mixed-seconds N (how long the mixed-traffic section runs; default 150, at most 180),
 //          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md),
-//          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md).
+//          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md),
+//          --only-money (only the member-budget reservation figures of issue 15, into bench/.results/money.md).
 // Every target is a ratio between measurements of the same run, never an absolute time: the
 // machine is shared and its speed varies from minute to minute.
 import { spawnSync } from "node:child_process";
@@ -30,6 +31,7 @@ import {
 } from "./http/harness.mjs";
 import { loginBurst, loginLatency, median, percentile, throughput } from "./http/benches.mjs";
 import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
+import { moneyReport, runMoneyBench } from "./ai/money.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 import { edgeReport, runEdgeBench } from "./http/edge.mjs";
 
@@ -41,6 +43,7 @@ const { values: flags } = parseArgs({
     "mixed-seconds": { type: "string" },
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
+    "only-money": { type: "boolean", default: false },
   },
 });
 
@@ -423,6 +426,18 @@ if (flags["only-edge"]) {
   const section = edgeReport(edge);
   writeFileSync(path.join(resultsDir, "edge.md"), `${section.lines.join("\n")}\n`);
   log("wrote bench/.results/edge.md and edge.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
+const runMoney = () => runMoneyBench({ quick: flags.quick, log });
+if (flags["only-money"]) {
+  log("only the member-budget reservation figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const money = await runMoney();
+  writeJSON("money.json", { info, money });
+  const section = moneyReport(money);
+  writeFileSync(path.join(resultsDir, "money.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/money.md and money.json (paste the section into BENCHMARKS.md)");
   process.stdout.write(`\n${section.lines.join("\n")}\n`);
   process.exit(0);
 }

@@ -50,7 +50,7 @@ export async function loadLedgerPolicy(
  * The caps besides the organization's own that a call must fit: the caller's member budget when
  * the organization sets one (a call without a user, e.g. a system job, has none).
  */
-export function listSliceCaps(policy: LedgerPolicy, userId: string | null): SliceCap[] {
+function listSliceCaps(policy: LedgerPolicy, userId: string | null): SliceCap[] {
   if (policy.memberTokenLimit === null || userId === null) return [];
   return [{ column: "user_id", value: userId, tokenLimit: policy.memberTokenLimit }];
 }

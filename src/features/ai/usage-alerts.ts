@@ -13,7 +13,7 @@ import { notifyOrgAdmins } from "../billing/admin-notices";
 import { UNLIMITED } from "../plans/features";
 import type { LedgerPolicy } from "./ledger";
 
-export const USAGE_THRESHOLDS = [80, 100] as const;
+const USAGE_THRESHOLDS = [80, 100] as const;
 type Threshold = (typeof USAGE_THRESHOLDS)[number];
 
 const COLUMN = { 80: aiAccounts.alert80PeriodStart, 100: aiAccounts.alert100PeriodStart } as const;

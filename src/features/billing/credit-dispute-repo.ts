@@ -1,6 +1,6 @@
 // Disputes of credit purchases (SEC-80): while one is open the ledger counts the organization's
 // credits as 0 (features/ai/ledger-repo.ts reads this table in its reservation and settlement).
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { creditDisputes, type CreditDisputeStatus } from "../../db/schema";
 
@@ -50,17 +50,4 @@ export function buildDisputeClose(
       setWhere: sql`${creditDisputes.status} = 'open'`,
     })
     .returning({ id: creditDisputes.id });
-}
-
-export function countOpenDisputes(db: Database, organizationId: string) {
-  return db
-    .select({ count: sql<number>`count(*)` })
-    .from(creditDisputes)
-    .where(sql`${creditDisputes.organizationId} = ${organizationId} AND ${creditDisputes.status} = 'open'`)
-    .get()
-    .then((row) => row?.count ?? 0);
-}
-
-export function findDispute(db: Database, id: string) {
-  return db.select().from(creditDisputes).where(eq(creditDisputes.id, id)).get();
 }
