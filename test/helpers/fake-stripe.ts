@@ -63,6 +63,8 @@ function stripeError(status: number, error: StripeErrorBody["error"]): Response 
 class FakeStripe {
   readonly customers = new Map<string, Stripe.Customer>();
   readonly checkoutSessions = new Map<string, Stripe.Checkout.Session>();
+  /** Subscription ids cancelled through DELETE /v1/subscriptions/{id}. */
+  readonly canceledSubscriptions = new Set<string>();
   readonly portalSessions = new Map<string, Stripe.BillingPortal.Session>();
   readonly requests: RecordedRequest[] = [];
   /** Accepted meter events by identifier, as Stripe keeps them (uniqueness over 24 h and more). */
@@ -79,6 +81,7 @@ class FakeStripe {
   reset(): void {
     this.customers.clear();
     this.checkoutSessions.clear();
+    this.canceledSubscriptions.clear();
     this.portalSessions.clear();
     this.requests.length = 0;
     this.meterEvents.clear();
@@ -206,6 +209,12 @@ class FakeStripe {
       return { status: 200, body: session };
     }
     if (method === "POST" && path === "/v1/billing/meter_events") return this.createMeterEvent(params);
+    const subscription = /^\/v1\/subscriptions\/([^/]+)$/.exec(path);
+    if (method === "DELETE" && subscription) {
+      const id = decodeURIComponent(subscription[1]!);
+      this.canceledSubscriptions.add(id);
+      return { status: 200, body: { id, object: "subscription", status: "canceled" } };
+    }
     const retrieve = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (method === "GET" && retrieve) {
       const session = this.checkoutSessions.get(decodeURIComponent(retrieve[1]!));

@@ -105,6 +105,8 @@ export const llmUsageLogs = sqliteTable(
     index("llm_usage_created_idx").on(table.createdAt),
     // The meter report's queue: overage rows not yet reported, oldest first.
     index("llm_usage_overage_unreported_idx").on(table.id).where(sql`bucket = 'overage' AND meter_reported_at IS NULL`),
+    // The account export pages one user's calls across organizations.
+    index("llm_usage_user_idx").on(table.userId),
     check("llm_usage_bucket_check", sql`bucket IN ('allotment', 'credits', 'overage', 'absorbed')`),
   ],
 );

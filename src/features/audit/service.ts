@@ -16,6 +16,10 @@ type AuditAction =
   | "password_changed"
   | "password_reset_requested"
   | "password_reset"
+  | "email_change_requested"
+  | "email_changed"
+  | "account_deleted"
+  | "organization_deleted"
   | "setting_changed"
   | "member_role_changed"
   | "member_removed"
@@ -46,7 +50,17 @@ type AuditAction =
   | "payment_recovered"
   | "plan_downgraded_unpaid"
   | "usage_threshold_reached"
-  | "stripe_webhook_failed";
+  | "stripe_webhook_failed"
+  | "passkey_registered"
+  | "passkey_deleted"
+  | "passkey_counter_regressed"
+  | "mfa_challenge_started"
+  | "mfa_verify_failed"
+  | "totp_setup_started"
+  | "totp_enabled"
+  | "totp_disabled"
+  | "recovery_codes_regenerated"
+  | "mfa_reset";
 
 export interface AuditEvent {
   action: AuditAction;
@@ -65,6 +79,8 @@ const WARNING_ACTIONS = new Set<AuditAction>([
   "credits_dispute_opened",
   "payment_failed",
   "plan_downgraded_unpaid",
+  "mfa_verify_failed",
+  "passkey_counter_regressed",
 ]);
 
 /** One structured log line for an event (SEC-49); the audit row is written separately. */
