@@ -1,10 +1,15 @@
-// The worker's bindings: vars, secrets, D1, the rate-limit object and Workers AI. Bindings only:
+// The worker's bindings: vars, secrets, D1, the rate-limit object, static assets and Workers AI. Bindings only:
 // each middleware declares the context variables it sets in its own file (ContextVariableMap).
 import type { RateLimiter } from "./rate-limit/rate-limiter";
 
 export interface Env {
   DB: D1Database;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /**
+   * The static files of public/ (wrangler.toml [assets]). The asset layer serves them before the
+   * worker runs; the worker never reads this binding, test/http/docs.test.ts does.
+   */
+  ASSETS?: Fetcher;
   // vars
   ENVIRONMENT?: string;
   MODE?: string;
