@@ -14,11 +14,13 @@ import { handleError, handleNotFound, respondMethodNotAllowed } from "./middlewa
 import { systemRoutes } from "./features/system/routes";
 import { authRoutes } from "./features/auth/routes";
 import { oauthRoutes } from "./features/oauth/routes";
+import { passkeyRoutes } from "./features/passkeys/routes";
 import { passwordRoutes } from "./features/password/routes";
 import { userRoutes } from "./features/users/routes";
 import { settingsRoutes } from "./features/settings/routes";
 import { cronRoutes } from "./cron/routes";
 import { userAdminRoutes } from "./features/users/admin-routes";
+import { accountRoutes } from "./features/users/account-routes";
 import { organizationRoutes } from "./features/orgs/routes";
 import { invitationRoutes } from "./features/orgs/invitation-routes";
 import { adminRoutes } from "./features/orgs/admin-routes";
@@ -31,6 +33,7 @@ import { usageRoutes } from "./features/usage/routes";
 import { billingRoutes, subscriptionRoutes } from "./features/billing/routes";
 import { webhookRoutes } from "./features/billing/webhook-routes";
 import { devRoutes } from "./features/dev/routes";
+import { webhookEndpointRoutes } from "./features/webhooks/routes";
 import { DOCS_PATH, docsResponseHeaders, docsRoutes } from "./features/docs/routes";
 import { serveOpenAPIDocument } from "./platform/openapi/document";
 import { provideServices } from "./platform/service-context";
@@ -70,9 +73,11 @@ export function createApp() {
     .route(DOCS_PATH, docsRoutes)
     .route("/auth", authRoutes)
     .route("/auth/oauth", oauthRoutes)
+    .route("/auth/passkeys", passkeyRoutes)
     .route("/password", passwordRoutes)
     .route("/users", userRoutes)
     .route("/users", userAdminRoutes)
+    .route("/users", accountRoutes)
     .route("/organization", organizationRoutes)
     .route("/invitations", invitationRoutes)
     .route("/admin", adminRoutes)
@@ -85,6 +90,7 @@ export function createApp() {
     .route("/subscription", subscriptionRoutes)
     .route("/billing", billingRoutes)
     .route("/", webhookRoutes)
+    .route("/webhook-endpoints", webhookEndpointRoutes)
     .route("/settings", settingsRoutes)
     .route("/", cronRoutes)
     .route("/dev", devRoutes);

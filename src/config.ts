@@ -10,6 +10,7 @@ import { readEmailConfig } from "./config/email";
 import { readGoogleConfig } from "./config/google";
 import { readRetentionConfig } from "./config/retention";
 import { readTurnstileConfig } from "./config/turnstile";
+import { readWebhooksConfig } from "./config/webhooks";
 import type { Env } from "./env";
 import { AppError } from "./errors";
 import { DEFAULT_ARGON2_PARAMS, MAX_ARGON2_PARAMS } from "./lib/password";
@@ -32,6 +33,7 @@ const OWN_ROUTE_SUBSYSTEMS = {
   retention: readRetentionConfig,
   turnstile: readTurnstileConfig,
   breachedPasswords: readBreachedPasswordsConfig,
+  webhooks: readWebhooksConfig,
 } as const;
 
 const modeSchema = z.enum(["b2c", "b2b"]);

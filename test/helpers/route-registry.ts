@@ -129,9 +129,12 @@ function enumValues(schema: ZodType): unknown[] {
  * yields its first value (a role field: "readonly", the least an org_admin may grant).
  * The plan body's fields come last, so no other field's value changes: a Stripe product id (fresh
  * each call: it is unique across plans) and a features object built from the declared
- * PlanFeatures (integers >= -1 for quotas, booleans for flags).
+ * PlanFeatures (integers >= -1 for quotas, booleans for flags). A webhook endpoint subscribes to
+ * member.added and points at a public https URL.
  */
 export function validValueFor(field: string, schema: ZodType): unknown {
+  // A webhook endpoint's url: any string passes the schema, the service wants a public https URL.
+  if (field === "url") return "https://hooks.example.com/rampart";
   const candidates: unknown[] = [
     ...enumValues(schema),
     "Ada Lovelace",
@@ -141,6 +144,8 @@ export function validValueFor(field: string, schema: ZodType): unknown {
     1,
     uniqueStripeProductId(),
     samplePlanFeatures(),
+    ["member.added"],
+    sampleWebAuthnResponse(),
   ];
   for (const candidate of candidates) {
     if (schema.safeParse(candidate).success) return candidate;
@@ -176,6 +181,27 @@ export function validBodyFor(route: RegisteredRoute, overrides: Record<string, s
       validValueFor(field, effectiveSchema(route, params, field, schema)),
     ]),
   );
+}
+
+/**
+ * A WebAuthn credential as @simplewebauthn/browser sends it, well formed but signed by nothing:
+ * it passes both the registration and the sign-in schema (the passkey routes' `response`), and
+ * the service refuses it (there is no challenge it answers).
+ */
+function sampleWebAuthnResponse(): Record<string, unknown> {
+  const id = "c2FtcGxlLWNyZWRlbnRpYWw";
+  return {
+    id,
+    rawId: id,
+    type: "public-key",
+    response: {
+      clientDataJSON: "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0",
+      attestationObject: "oA",
+      authenticatorData: "AAAA",
+      signature: "AAAA",
+    },
+    clientExtensionResults: {},
+  };
 }
 
 /** An OpenAPI path as a regular expression in which each {param} matches any one segment. */

@@ -108,6 +108,14 @@ describe("SEC-33: the route table", () => {
         "DELETE /auth/sessions/{id} → readonly",
         "GET /auth/oauth/google/authorize-url → public",
         "GET /auth/oauth/google/callback → public",
+        // Passkeys
+        "POST /auth/passkeys/register/options → readonly",
+        "POST /auth/passkeys/register/verify → readonly",
+        "GET /auth/passkeys → readonly",
+        "PATCH /auth/passkeys/{id} → readonly",
+        "DELETE /auth/passkeys/{id} → readonly",
+        "POST /auth/passkeys/login/options → public",
+        "POST /auth/passkeys/login/verify → public",
         "POST /password/forgot → public",
         "POST /password/reset → public",
         "POST /password/update → readonly",
@@ -172,6 +180,12 @@ describe("SEC-33: the route table", () => {
         "GET /usage/history → member",
         "GET /usage/top-users → org_admin",
         "GET /usage/fleet → sys_admin",
+        // Outbound webhooks: an organization's endpoints are its org_admins' business
+        "POST /webhook-endpoints → org_admin",
+        "GET /webhook-endpoints → org_admin",
+        "DELETE /webhook-endpoints/{id} → org_admin",
+        "GET /webhook-endpoints/{id}/deliveries → org_admin",
+        "POST /webhook-endpoints/{id}/test → org_admin",
         // Cron and development
         "POST /cron/run → cron-secret",
         "GET /dev/emails → public",

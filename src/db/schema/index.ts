@@ -10,3 +10,5 @@ export * from "./settings";
 export * from "./plans";
 export * from "./oauth-accounts";
 export * from "./ai";
+export * from "./webhooks";
+export * from "./passkeys";

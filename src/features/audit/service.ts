@@ -16,6 +16,10 @@ type AuditAction =
   | "password_changed"
   | "password_reset_requested"
   | "password_reset"
+  | "email_change_requested"
+  | "email_changed"
+  | "account_deleted"
+  | "organization_deleted"
   | "setting_changed"
   | "member_role_changed"
   | "member_removed"
@@ -39,7 +43,10 @@ type AuditAction =
   | "oauth_account_claimed"
   | "subscription_changed"
   | "credits_purchased"
-  | "stripe_webhook_failed";
+  | "stripe_webhook_failed"
+  | "passkey_registered"
+  | "passkey_deleted"
+  | "passkey_counter_regressed";
 
 export interface AuditEvent {
   action: AuditAction;
@@ -52,7 +59,7 @@ export interface AuditEvent {
 }
 
 /** Failures someone should look at; every other event is logged at info. */
-const WARNING_ACTIONS = new Set<AuditAction>(["login_failed", "stripe_webhook_failed"]);
+const WARNING_ACTIONS = new Set<AuditAction>(["login_failed", "stripe_webhook_failed", "passkey_counter_regressed"]);
 
 /** One structured log line for an event (SEC-49); the audit row is written separately. */
 export function logAuditEvent(event: AuditEvent): void {

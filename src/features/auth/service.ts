@@ -133,8 +133,12 @@ async function lookUpAndAdmit(
   return { user, attempt };
 }
 
-/** Why a user who proved the password still may not sign in, or null (SEC-8: only after the password). */
-function signInRefusal(user: { emailVerifiedAt: unknown; suspendedAt: unknown; organizationSuspendedAt: unknown }) {
+/** Why a user who proved the password (or a passkey) still may not sign in, or null (SEC-8: only after the proof). */
+export function signInRefusal(user: {
+  emailVerifiedAt: unknown;
+  suspendedAt: unknown;
+  organizationSuspendedAt: unknown;
+}) {
   if (user.emailVerifiedAt === null) {
     return new AppError("EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
   }
