@@ -60,6 +60,7 @@ export default defineConfig(async () => {
             ENVIRONMENT: "dev",
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             CRON_SECRET: "test-cron-secret-0123456789abcdef0123456789abcdef",
+            MFA_ENCRYPTION_KEY: "dGVzdC1tZmEtZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM",
             // 32 bytes, base64url: the key of the webhook signing secrets at rest (src/config/webhooks.ts).
             WEBHOOK_ENCRYPTION_KEY: "dGVzdC13ZWJob29rLWVuY3J5cHRpb24ta2V5LTMyYiE",
             // Billing is on in every test, against the fake Stripe API of test/helpers/fake-stripe.ts
@@ -67,6 +68,7 @@ export default defineConfig(async () => {
             STRIPE_SECRET_KEY: "sk_test_rampartFakeKey0123456789",
             STRIPE_WEBHOOK_SECRET: "whsec_rampartFakeWebhookSecret0123456789",
             STRIPE_API_BASE: "http://stripe.test",
+            STRIPE_METER_EVENT_NAME: "rampart_ai_overage_tokens",
             // wrangler merges the developer's .dev.vars into these bindings; the optional secrets
             // it documents (.dev.vars.example) are blank here, so a real Google client or AI key
             // there never reaches a test. A test that needs one sets it in its client env.

@@ -38,6 +38,10 @@ export interface Env {
   /** Stripe billing (docs/billing.md): packs as JSON; the API base only in dev, for fakes. */
   CREDIT_PACKS_JSON?: string;
   STRIPE_API_BASE?: string;
+  BILLING_GRACE_DAYS?: string;
+  STRIPE_METER_EVENT_NAME?: string;
+  STRIPE_METER_CUSTOMER_KEY?: string;
+  STRIPE_METER_VALUE_KEY?: string;
   OIDC_ISSUER?: string;
   /** AI (docs/ai.md): provider, model and limits; the OpenAI-compatible base URL is https outside dev. */
   AI_PROVIDER?: string;
@@ -66,6 +70,8 @@ export interface Env {
   GOOGLE_CLIENT_SECRET?: string;
   OPENAI_API_KEY?: string;
   TURNSTILE_SECRET_KEY?: string;
+  /** 32 random bytes, base64url: encrypts TOTP secrets at rest (SEC-65); required outside dev. */
+  MFA_ENCRYPTION_KEY?: string;
   /** Outbound webhooks (docs/webhooks.md): AES-256-GCM key for the signing secrets, 32 bytes base64url. */
   WEBHOOK_ENCRYPTION_KEY?: string;
   /** Workers AI (`[ai] binding = "AI"` in wrangler.toml), for AI_PROVIDER=workers-ai. */
