@@ -96,7 +96,6 @@ describe("SEC-33: the route table", () => {
         "GET /config → public",
         "GET /openapi.json → public",
         "GET /docs → public",
-        "GET /docs/assets/{file} → public",
         // Authentication and password
         "POST /auth/signup → public",
         "POST /auth/signup-org → public",
