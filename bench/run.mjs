@@ -11,6 +11,7 @@
 //          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md),
 //          --only-me (only /users/me against the baseline for a user in three organizations, issue 12,
 //          into bench/.results/me.md),
+//          --only-money (only the member-budget reservation figures of issue 15, into bench/.results/money.md),
 //          --only-mfa (only the second-factor figures of issue 13, into bench/.results/mfa.md),
 //          --only-passkeys (only the passkey figure of issue 13, into bench/.results/passkeys.md),
 //          --only-webhooks (only the outbound webhook figures of issue 16, into bench/.results/webhooks.md).
@@ -35,6 +36,7 @@ import {
 } from "./http/harness.mjs";
 import { loginBurst, loginLatency, median, percentile, throughput } from "./http/benches.mjs";
 import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
+import { moneyReport, runMoneyBench } from "./ai/money.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 import { edgeReport, runEdgeBench } from "./http/edge.mjs";
 import { meReport, runMeBench } from "./http/me.mjs";
@@ -51,6 +53,7 @@ const { values: flags } = parseArgs({
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
     "only-me": { type: "boolean", default: false },
+    "only-money": { type: "boolean", default: false },
     "only-mfa": { type: "boolean", default: false },
     "only-webhooks": { type: "boolean", default: false },
     "only-passkeys": { type: "boolean", default: false },
@@ -454,6 +457,18 @@ if (flags["only-me"]) {
   const section = meReport(me);
   writeFileSync(path.join(resultsDir, "me.md"), `${section.lines.join("\n")}\n`);
   log("wrote bench/.results/me.md and me.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
+const runMoney = () => runMoneyBench({ quick: flags.quick, log });
+if (flags["only-money"]) {
+  log("only the member-budget reservation figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const money = await runMoney();
+  writeJSON("money.json", { info, money });
+  const section = moneyReport(money);
+  writeFileSync(path.join(resultsDir, "money.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/money.md and money.json (paste the section into BENCHMARKS.md)");
   process.stdout.write(`\n${section.lines.join("\n")}\n`);
   process.exit(0);
 }

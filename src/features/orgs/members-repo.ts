@@ -42,6 +42,22 @@ export function listMembers(db: Database, organizationId: string) {
     .orderBy(memberships.createdAt, users.id);
 }
 
+/** The emails of the organization's active org_admins: who billing and usage notices go to. */
+export function listActiveAdminEmails(db: Database, organizationId: string) {
+  return db
+    .select({ email: users.email })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(
+      and(
+        eq(memberships.organizationId, organizationId),
+        eq(memberships.role, "org_admin"),
+        sql`${users.suspendedAt} IS NULL`,
+      ),
+    )
+    .orderBy(memberships.createdAt);
+}
+
 export function findMember(db: Database, organizationId: string, userId: string) {
   return db
     .select({ id: users.id, role: effectiveRoleColumn, membershipRole: memberships.role, email: users.email })
