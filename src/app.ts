@@ -14,6 +14,7 @@ import { handleError, handleNotFound, respondMethodNotAllowed } from "./middlewa
 import { systemRoutes } from "./features/system/routes";
 import { authRoutes } from "./features/auth/routes";
 import { oauthRoutes } from "./features/oauth/routes";
+import { passkeyRoutes } from "./features/passkeys/routes";
 import { mfaRoutes } from "./features/mfa/routes";
 import { mfaAdminRoutes } from "./features/mfa/admin-routes";
 import { passwordRoutes } from "./features/password/routes";
@@ -21,6 +22,7 @@ import { userRoutes } from "./features/users/routes";
 import { settingsRoutes } from "./features/settings/routes";
 import { cronRoutes } from "./cron/routes";
 import { userAdminRoutes } from "./features/users/admin-routes";
+import { accountRoutes } from "./features/users/account-routes";
 import { organizationRoutes } from "./features/orgs/routes";
 import { invitationRoutes } from "./features/orgs/invitation-routes";
 import { adminRoutes } from "./features/orgs/admin-routes";
@@ -74,10 +76,12 @@ export function createApp() {
     .route(DOCS_PATH, docsRoutes)
     .route("/auth", authRoutes)
     .route("/auth/oauth", oauthRoutes)
+    .route("/auth/passkeys", passkeyRoutes)
     .route("/auth/mfa", mfaRoutes)
     .route("/password", passwordRoutes)
     .route("/users", userRoutes)
     .route("/users", userAdminRoutes)
+    .route("/users", accountRoutes)
     .route("/users", mfaAdminRoutes)
     .route("/organization", organizationRoutes)
     .route("/invitations", invitationRoutes)

@@ -16,11 +16,21 @@ export const ERRORS = {
     status: 400,
     description: "An emailed token (verification, reset, invitation) is unknown, used or expired.",
   },
+  PASSKEY_REGISTRATION_INVALID: {
+    status: 400,
+    description:
+      "A passkey registration could not be verified (used or expired challenge, wrong origin, bad attestation).",
+  },
   UNAUTHENTICATED: {
     status: 401,
     description: "No valid session (missing, expired, revoked or unknown), or no valid cron secret.",
   },
   INVALID_CREDENTIALS: { status: 401, description: "Wrong email or password; the same answer for both." },
+  PASSKEY_INVALID: {
+    status: 401,
+    description:
+      "A passkey sign-in was refused: unknown passkey, used or expired challenge, wrong origin, no user verification, bad signature or a signature counter that went backwards.",
+  },
   MFA_CHALLENGE_INVALID: {
     status: 401,
     description:

@@ -17,6 +17,7 @@ import { findValidSession } from "../../src/platform/sessions/repo";
 import { validateSessionToken } from "../../src/platform/sessions/service";
 import { readSessionCookie } from "../../src/middleware/session-cookie";
 import { registerLedgerBenchRoutes } from "../ai/routes";
+import { registerMoneyBenchRoutes } from "../ai/money-routes";
 import { createDB, pingDatabase } from "../../src/db/client";
 import { securityHeaders } from "../../src/middleware/security-headers";
 import { loopbackOnlyInDev } from "../../src/middleware/loopback-only";
@@ -24,11 +25,15 @@ import { corsPolicy } from "../../src/middleware/cors";
 import { requestContext } from "../../src/middleware/request-context";
 import { originCheck } from "../../src/middleware/origin-check";
 import type { AppEnv } from "../../src/env";
+import { type AuthenticationResponseJSON, verifyAuthenticationResponse } from "@simplewebauthn/server";
+import { isoBase64URL } from "@simplewebauthn/server/helpers";
+import { relyingPartyFrom } from "../../src/features/passkeys/relying-party";
 
 export { RateLimiter } from "../../src/rate-limit/rate-limiter";
 
 const app = createApp();
 registerLedgerBenchRoutes(app); // the AI ledger bench (bench/ai/ledger.mjs)
+registerMoneyBenchRoutes(app); // the member-budget reservation bench (bench/ai/money.mjs)
 
 /**
  * The baseline of the /users/me target: one indexed D1 read (organization by primary key)
@@ -101,6 +106,26 @@ app.post("/bench/verify", async (c) => {
   return c.json({ ok: await verifyPassword(await benchHash, BENCH_PASSWORD, options) }, 200);
 });
 const BENCH_PASSWORD = "correct horse battery staple";
+
+/**
+ * The passkey figure's counterpart of /bench/verify: only the assertion check a passkey sign-in
+ * runs (verifyAuthenticationResponse with the options production passes: clientDataJSON, RP id
+ * hash, flags, the ES256 signature over WebCrypto), no D1. The runner sends a fresh assertion and
+ * the credential's public key in the body (bench/passkeys/passkeys.mjs).
+ */
+app.post("/bench/passkey-verify", async (c) => {
+  const body = await c.req.json<{ response: AuthenticationResponseJSON; public_key: string; challenge: string }>();
+  const relyingParty = relyingPartyFrom(c.get("config"));
+  const verification = await verifyAuthenticationResponse({
+    response: body.response,
+    expectedChallenge: body.challenge,
+    expectedOrigin: relyingParty.origin,
+    expectedRPID: relyingParty.id,
+    requireUserVerification: true,
+    credential: { id: body.response.id, publicKey: isoBase64URL.toBuffer(body.public_key), counter: 0 },
+  });
+  return c.json({ ok: verification.verified }, 200);
+});
 
 /** The Argon2 stage of this isolate: WASM heap size and the most hashes ever admitted at once. */
 app.get("/bench/hashing-stats", (c) =>

@@ -36,6 +36,17 @@ export const RATE_LIMITS = {
   acceptInvitation: { name: "accept-invitation", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   passwordUpdate: { name: "password-update", limit: 5, windowSeconds: 15 * MINUTE_SECONDS },
   /**
+   * Each call stores a WebAuthn challenge (registration and sign-in options share the bucket): a
+   * real ceremony needs one or two, so this only bounds the rows a client can make us write.
+   */
+  passkeyChallenge: { name: "passkey-challenge", limit: 30, windowSeconds: 15 * MINUTE_SECONDS },
+  /** Each one sends two emails; the password guesses share the account's fresh-proof budget. */
+  emailChange: { name: "email-change", limit: 5, windowSeconds: HOUR_SECONDS },
+  confirmEmailChange: { name: "confirm-email-change", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
+  accountDeletion: { name: "account-deletion", limit: 5, windowSeconds: 15 * MINUTE_SECONDS },
+  /** An export reads every row about the caller: a few per hour is plenty for a person. */
+  accountExport: { name: "account-export", limit: 5, windowSeconds: HOUR_SECONDS },
+  /**
    * Second-factor codes (SEC-67): each pending login has its own 5 attempts and each account its
    * own budget (features/mfa); this one stops one client from cycling through many pending logins.
    */
@@ -55,6 +66,7 @@ export const RECIPIENT_LIMITS = {
   passwordReset: { name: "forgot-password-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
   verification: { name: "resend-verification-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
   alreadyRegistered: { name: "signup-taken-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
+  emailChange: { name: "email-change-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 /** Every request without a client IP shares this one bucket per policy (SEC-10, fail closed). */

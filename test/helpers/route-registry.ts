@@ -148,6 +148,7 @@ export function validValueFor(field: string, schema: ZodType): unknown {
     samplePlanFeatures(),
     "123456", // a TOTP code: six digits
     ["member.added"],
+    sampleWebAuthnResponse(),
   ];
   for (const candidate of candidates) {
     if (schema.safeParse(candidate).success) return candidate;
@@ -183,6 +184,27 @@ export function validBodyFor(route: RegisteredRoute, overrides: Record<string, s
       validValueFor(field, effectiveSchema(route, params, field, schema)),
     ]),
   );
+}
+
+/**
+ * A WebAuthn credential as @simplewebauthn/browser sends it, well formed but signed by nothing:
+ * it passes both the registration and the sign-in schema (the passkey routes' `response`), and
+ * the service refuses it (there is no challenge it answers).
+ */
+function sampleWebAuthnResponse(): Record<string, unknown> {
+  const id = "c2FtcGxlLWNyZWRlbnRpYWw";
+  return {
+    id,
+    rawId: id,
+    type: "public-key",
+    response: {
+      clientDataJSON: "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0",
+      attestationObject: "oA",
+      authenticatorData: "AAAA",
+      signature: "AAAA",
+    },
+    clientExtensionResults: {},
+  };
 }
 
 /** An OpenAPI path as a regular expression in which each {param} matches any one segment. */

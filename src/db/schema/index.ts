@@ -12,3 +12,4 @@ export * from "./oauth-accounts";
 export * from "./ai";
 export * from "./mfa";
 export * from "./webhooks";
+export * from "./passkeys";
