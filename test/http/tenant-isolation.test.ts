@@ -600,6 +600,8 @@ describe("SEC-36 another organization's real ids are 404 NOT_FOUND on every verb
         "POST /admin/organizations/{id}/suspend",
         "POST /users/{id}/activate",
         "POST /users/{id}/suspend",
+        // A second-factor reset acts on any user by design, like suspend.
+        "POST /users/{id}/mfa/reset",
         // The plan catalogue is global by design: a plan belongs to no organization.
         "DELETE /admin/plans/{id}",
         "GET /admin/plans/{id}",
