@@ -6,6 +6,7 @@ import { buildDeleteUserPendingLogins } from "../../platform/mfa-pending";
 import type { ServiceContext } from "../../platform/service-context";
 import { deleteUserSessions } from "../../platform/sessions/repo";
 import { buildAuditInsert } from "../audit/service";
+import { buildDeleteAllPasskeys } from "../passkeys/service";
 import { findUserById } from "../users/service";
 import * as repo from "./repo";
 
@@ -14,7 +15,11 @@ import * as repo from "./repo";
  * second factor too: their delete joins this list, so the reset removes them in the same batch.
  */
 function buildSecondFactorRemovals(ctx: ServiceContext, userId: string) {
-  return [repo.buildDeleteTotpCredential(ctx.db, userId), repo.buildDeleteRecoveryCodes(ctx.db, userId)] as const;
+  return [
+    repo.buildDeleteTotpCredential(ctx.db, userId),
+    repo.buildDeleteRecoveryCodes(ctx.db, userId),
+    buildDeleteAllPasskeys(ctx, userId),
+  ] as const;
 }
 
 /**

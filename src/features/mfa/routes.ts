@@ -1,5 +1,6 @@
 // HTTP for /auth/mfa: parse, authorize, call the service, respond.
 import { PUBLIC, minRole } from "../../middleware/access";
+import { countPasskeys } from "../passkeys/service";
 import { clearMfaPendingCookie, readMfaPendingCookie } from "../../middleware/mfa-pending-cookie";
 import { writeSessionCookie } from "../../middleware/session-cookie";
 import { createRouter } from "../../platform/openapi/app-factory";
@@ -134,9 +135,9 @@ const verify = defineRoute(
 export const mfaRoutes = createRouter()
   .openapi(status, async (c) => {
     const { user } = requireSessionContext(c);
-    const mfa = await getMfaStatus(serviceContextFrom(c), user.id);
-    // Passkeys are counted by features/passkeys once it lands.
-    return c.json({ totp: mfa.totp, passkeys: 0, recovery_codes_left: mfa.recoveryCodesLeft }, 200);
+    const ctx = serviceContextFrom(c);
+    const [mfa, passkeys] = await Promise.all([getMfaStatus(ctx, user.id), countPasskeys(ctx, user.id)]);
+    return c.json({ totp: mfa.totp, passkeys, recovery_codes_left: mfa.recoveryCodesLeft }, 200);
   })
   .openapi(totpSetup, async (c) => {
     const { session, user } = requireSessionContext(c);

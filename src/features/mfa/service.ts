@@ -1,6 +1,7 @@
 // Second factors of the signed-in user: TOTP enrolment, recovery codes, and checking a submitted
 // factor (SEC-65, SEC-66). Knows nothing about HTTP.
 import { requireSubsystemConfig } from "../../config";
+import { countPasskeys } from "../passkeys/service";
 import { AppError } from "../../errors";
 import { type FreshProofClaim, requireFreshProof } from "../../platform/fresh-proof";
 import type { ServiceContext } from "../../platform/service-context";
@@ -40,11 +41,12 @@ export async function getMfaStatus(ctx: ServiceContext, userId: string): Promise
   return { totp: credential?.confirmedAt != null, recoveryCodesLeft };
 }
 
-/** The methods that can complete a pending login of this user (passkeys: features/passkeys adds its own). */
+/** The methods that can complete a pending login of this user. */
 export async function listSecondFactorMethods(ctx: ServiceContext, userId: string): Promise<SecondFactorMethod[]> {
-  const status = await getMfaStatus(ctx, userId);
+  const [status, passkeys] = await Promise.all([getMfaStatus(ctx, userId), countPasskeys(ctx, userId)]);
   const methods: SecondFactorMethod[] = [];
   if (status.totp) methods.push("totp");
+  if (passkeys > 0) methods.push("passkey");
   if (status.recoveryCodesLeft > 0) methods.push("recovery_code");
   return methods;
 }
