@@ -25,7 +25,7 @@ import * as repo from "./repo";
  * Passwordless: anyone may start, and the passkey names the account (a discoverable credential).
  * Second step: the pending password login names the user; only that user's passkeys answer.
  */
-export type PasskeySignInMode = { kind: "passwordless" } | { kind: "second-step"; userId: string };
+type PasskeySignInMode = { kind: "passwordless" } | { kind: "second-step"; userId: string };
 
 function ownerOf(mode: PasskeySignInMode): ChallengeOwner {
   return mode.kind === "passwordless" ? { userId: null } : { userId: mode.userId };
@@ -92,7 +92,7 @@ export async function completePasskeySignIn(
   return finishSignIn(ctx, pending.userId, { firstFactor: pending.firstFactor, secondFactor: "passkey" });
 }
 
-export interface PasskeySignIn {
+interface PasskeySignIn {
   user: UserProfile;
   session: IssuedSession;
 }
