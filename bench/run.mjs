@@ -9,8 +9,10 @@
 //          --mixed-seconds N (how long the mixed-traffic section runs; default 150, at most 180),
 //          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md),
 //          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md),
-//          --only-webhooks (only the outbound webhook figures of issue 16, into bench/.results/webhooks.md),
-//          --only-passkeys (only the passkey figure of issue 13, into bench/.results/passkeys.md).
+//          --only-money (only the member-budget reservation figures of issue 15, into bench/.results/money.md),
+//          --only-mfa (only the second-factor figures of issue 13, into bench/.results/mfa.md),
+//          --only-passkeys (only the passkey figure of issue 13, into bench/.results/passkeys.md),
+//          --only-webhooks (only the outbound webhook figures of issue 16, into bench/.results/webhooks.md).
 // Every target is a ratio between measurements of the same run, never an absolute time: the
 // machine is shared and its speed varies from minute to minute.
 import { spawnSync } from "node:child_process";
@@ -32,8 +34,10 @@ import {
 } from "./http/harness.mjs";
 import { loginBurst, loginLatency, median, percentile, throughput } from "./http/benches.mjs";
 import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
+import { moneyReport, runMoneyBench } from "./ai/money.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 import { edgeReport, runEdgeBench } from "./http/edge.mjs";
+import { mfaReport, runMfaBench } from "./mfa/totp.mjs";
 import { runWebhooksBench, webhooksReport } from "./webhooks/delivery.mjs";
 import { passkeysReport, runPasskeysBench } from "./passkeys/passkeys.mjs";
 
@@ -45,6 +49,8 @@ const { values: flags } = parseArgs({
     "mixed-seconds": { type: "string" },
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
+    "only-money": { type: "boolean", default: false },
+    "only-mfa": { type: "boolean", default: false },
     "only-webhooks": { type: "boolean", default: false },
     "only-passkeys": { type: "boolean", default: false },
   },
@@ -436,6 +442,30 @@ if (flags["only-edge"]) {
   process.stdout.write(`\n${section.lines.join("\n")}\n`);
   process.exit(0);
 }
+const runMoney = () => runMoneyBench({ quick: flags.quick, log });
+if (flags["only-money"]) {
+  log("only the member-budget reservation figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const money = await runMoney();
+  writeJSON("money.json", { info, money });
+  const section = moneyReport(money);
+  writeFileSync(path.join(resultsDir, "money.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/money.md and money.json (paste the section into BENCHMARKS.md)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
+const runMfa = () => runMfaBench({ startWorker, createClient, createVerifiedAccounts, plan: PLAN, log });
+if (flags["only-mfa"]) {
+  log("only the second-factor figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const mfa = await runMfa();
+  writeJSON("mfa.json", { info, mfa });
+  const section = mfaReport(mfa, info);
+  writeFileSync(path.join(resultsDir, "mfa.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/mfa.md and mfa.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
 const runWebhooks = () =>
   runWebhooksBench({ startWorker, createClient, createVerifiedAccounts, logIn, quick: flags.quick, log });
 if (flags["only-webhooks"]) {
@@ -469,13 +499,15 @@ log("passkey figure: a fresh workerd on the same D1 (bench/passkeys/passkeys.mjs
 const passkeys = await runPasskeys();
 log("AI ledger bench: a fresh workerd on the same D1 (bench/ai/ledger.mjs)");
 const ai = await runLedgerBench({ quick: flags.quick, log });
+log("second-factor figures: a fresh workerd on the same D1 (bench/mfa/totp.mjs)");
+const mfa = await runMfa();
 log("outbound webhooks: a fresh workerd on the same D1 (bench/webhooks/delivery.mjs)");
 const webhooks = await runWebhooks();
 log(`mixed traffic with invariants: a fresh workerd on the same D1, ${MIXED_SECONDS} s (bench/mixed/traffic.mjs)`);
 const mixed = await runMixedTraffic({ seconds: MIXED_SECONDS, log });
 info.durationSeconds = (Date.now() - startedAt) / 1000;
-writeJSON("http.json", { info, plan: PLAN, http, edge, passkeys, ai, mixed, webhooks });
-const markdown = `${report(info, argon2, http, edge, passkeys, ai, mixed, webhooks).trimEnd()}${keptAtSizeSection()}`;
+writeJSON("http.json", { info, plan: PLAN, http, edge, passkeys, ai, mfa, mixed, webhooks });
+const markdown = `${report(info, argon2, http, edge, passkeys, ai, mixed, webhooks).trimEnd()}\n\n${mfaReport(mfa, info).lines.join("\n").trimEnd()}${keptAtSizeSection()}`;
 // A --quick run is for trying the harness: it never overwrites the committed report.
 const reportPath = flags.quick ? path.join(resultsDir, "BENCHMARKS.quick.md") : path.join(root, "BENCHMARKS.md");
 writeFileSync(reportPath, `${markdown.trimEnd()}\n`);

@@ -11,6 +11,7 @@ const MaintenanceReportSchema = z
   .object({
     prune: z.object({
       sessions_deleted: z.number().int(),
+      mfa_pending_logins_deleted: z.number().int(),
       dev_emails_deleted: z.number().int(),
       webhook_events_deleted: z.number().int(),
       webhook_deliveries_deleted: z.number().int(),
@@ -24,6 +25,19 @@ const MaintenanceReportSchema = z
       accounts_repaired: z.number().int(),
       credit_balances_drifted: z.number().int(),
       incomplete: z.boolean(),
+    }),
+    billing: z.object({
+      overage: z.object({
+        enabled: z
+          .boolean()
+          .openapi({ description: "false while STRIPE_METER_EVENT_NAME or STRIPE_SECRET_KEY is unset" }),
+        reported: z.number().int(),
+        tokens: z.number().int(),
+        rejected: z.number().int(),
+        failed: z.number().int(),
+        incomplete: z.boolean(),
+      }),
+      dunning: z.object({ downgraded: z.number().int(), plans_ended: z.number().int() }),
     }),
     retention: z
       .object({

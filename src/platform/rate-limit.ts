@@ -46,6 +46,13 @@ export const RATE_LIMITS = {
   accountDeletion: { name: "account-deletion", limit: 5, windowSeconds: 15 * MINUTE_SECONDS },
   /** An export reads every row about the caller: a few per hour is plenty for a person. */
   accountExport: { name: "account-export", limit: 5, windowSeconds: HOUR_SECONDS },
+  /**
+   * Second-factor codes (SEC-67): each pending login has its own 5 attempts and each account its
+   * own budget (features/mfa); this one stops one client from cycling through many pending logins.
+   */
+  mfaVerify: { name: "mfa-verify", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
+  /** A code typed with a session in hand (TOTP confirmation, fresh proofs): the same budget. */
+  mfaManage: { name: "mfa-manage", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   /** Each one sends an email; the organization and recipient budgets are in features/orgs/invitation-limits.ts. */
   createInvitation: { name: "create-invitation", limit: 30, windowSeconds: HOUR_SECONDS },
 } as const satisfies Record<string, RateLimitPolicy>;

@@ -137,6 +137,8 @@ export function validValueFor(field: string, schema: ZodType): unknown {
   if (field === "url") return "https://hooks.example.com/rampart";
   const candidates: unknown[] = [
     ...enumValues(schema),
+    // The signed-in account's own password, so a fresh proof (current_password) holds.
+    ...(/password/i.test(field) ? [GOOD_PASSWORD] : []),
     "Ada Lovelace",
     uniqueEmail(field.replace(/[^a-z]/gi, "")),
     GOOD_PASSWORD,
@@ -144,6 +146,7 @@ export function validValueFor(field: string, schema: ZodType): unknown {
     1,
     uniqueStripeProductId(),
     samplePlanFeatures(),
+    "123456", // a TOTP code: six digits
     ["member.added"],
     sampleWebAuthnResponse(),
   ];

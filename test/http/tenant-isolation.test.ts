@@ -82,6 +82,12 @@ const FIXTURES: Record<string, RouteFixture> = {
   "DELETE /auth/passkeys/{id}": { id: "passkey" },
   // Same password again: it succeeds (and keeps the caller's session) however often it runs.
   "POST /password/update": { body: { current_password: GOOD_PASSWORD, new_password: GOOD_PASSWORD } },
+  // Second factors are the caller's own: the caller has none, so these answer from their own state.
+  "GET /auth/mfa": {},
+  "POST /auth/mfa/totp/setup": {},
+  "POST /auth/mfa/totp/confirm": {},
+  "DELETE /auth/mfa/totp": {},
+  "POST /auth/mfa/recovery-codes": {},
   "GET /users/me": {},
   "PATCH /users/me": {},
   // The caller's own account only: nothing of any organization is named.
@@ -91,6 +97,7 @@ const FIXTURES: Record<string, RouteFixture> = {
   "GET /users": {},
   "POST /users/{id}/suspend": { id: "user" },
   "POST /users/{id}/activate": { id: "user" },
+  "POST /users/{id}/mfa/reset": { id: "user" },
   "GET /organization": {},
   "GET /organization/users": {},
   "PATCH /organization/users/{id}": { id: "user", body: { role: "readonly" } },

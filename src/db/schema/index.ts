@@ -10,5 +10,6 @@ export * from "./settings";
 export * from "./plans";
 export * from "./oauth-accounts";
 export * from "./ai";
+export * from "./mfa";
 export * from "./webhooks";
 export * from "./passkeys";

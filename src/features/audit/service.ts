@@ -43,10 +43,24 @@ type AuditAction =
   | "oauth_account_claimed"
   | "subscription_changed"
   | "credits_purchased"
+  | "credits_refunded"
+  | "credits_dispute_opened"
+  | "credits_dispute_closed"
+  | "payment_failed"
+  | "payment_recovered"
+  | "plan_downgraded_unpaid"
+  | "usage_threshold_reached"
   | "stripe_webhook_failed"
   | "passkey_registered"
   | "passkey_deleted"
-  | "passkey_counter_regressed";
+  | "passkey_counter_regressed"
+  | "mfa_challenge_started"
+  | "mfa_verify_failed"
+  | "totp_setup_started"
+  | "totp_enabled"
+  | "totp_disabled"
+  | "recovery_codes_regenerated"
+  | "mfa_reset";
 
 export interface AuditEvent {
   action: AuditAction;
@@ -59,7 +73,15 @@ export interface AuditEvent {
 }
 
 /** Failures someone should look at; every other event is logged at info. */
-const WARNING_ACTIONS = new Set<AuditAction>(["login_failed", "stripe_webhook_failed", "passkey_counter_regressed"]);
+const WARNING_ACTIONS = new Set<AuditAction>([
+  "login_failed",
+  "stripe_webhook_failed",
+  "credits_dispute_opened",
+  "payment_failed",
+  "plan_downgraded_unpaid",
+  "mfa_verify_failed",
+  "passkey_counter_regressed",
+]);
 
 /** One structured log line for an event (SEC-49); the audit row is written separately. */
 export function logAuditEvent(event: AuditEvent): void {

@@ -41,13 +41,20 @@ export interface FulfilmentResult {
  */
 export async function fulfilCreditPurchase(
   ctx: ServiceContext,
-  input: { sessionId: string; metadata: CreditPackMetadata; actorUserId: string | null; event?: StripeEventRow },
+  input: {
+    sessionId: string;
+    paymentIntentId: string | null;
+    metadata: CreditPackMetadata;
+    actorUserId: string | null;
+    event?: StripeEventRow;
+  },
 ): Promise<FulfilmentResult> {
   const purchase: CreditPurchase = {
     transactionId: crypto.randomUUID(),
     organizationId: input.metadata.organizationId,
     tokens: input.metadata.tokens,
     paymentReference: input.sessionId,
+    paymentIntentId: input.paymentIntentId,
     createdAt: Date.now(),
   };
   const audit: AuditEvent = {

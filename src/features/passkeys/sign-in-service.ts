@@ -14,7 +14,7 @@ import { insertSession } from "../../platform/sessions/repo";
 import type { ServiceContext } from "../../platform/service-context";
 import { toUserProfile, type UserProfile } from "../../platform/user-profile";
 import { buildAuditInsert, recordAuditEvent } from "../audit/service";
-import { signInRefusal } from "../auth/service";
+import { signInRefusal } from "../auth/sign-in-service";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { CHALLENGE_TTL_MS, type ChallengeOwner, issueChallenge, redeemChallenge } from "./challenges";
 import { relyingPartyFrom, userHandleOf } from "./relying-party";
