@@ -28,6 +28,7 @@ import { planRoutes } from "./features/plans/routes";
 import { planAdminRoutes } from "./features/plans/admin-routes";
 import { copilotRoutes } from "./features/ai/routes";
 import { usageRoutes } from "./features/usage/routes";
+import { apiKeyRoutes } from "./features/api-keys/routes";
 import { billingRoutes, subscriptionRoutes } from "./features/billing/routes";
 import { webhookRoutes } from "./features/billing/webhook-routes";
 import { devRoutes } from "./features/dev/routes";
@@ -82,6 +83,7 @@ export function createApp() {
     .route("/", planRoutes)
     .route("/admin", planAdminRoutes)
     .route("/usage", usageRoutes)
+    .route("/api-keys", apiKeyRoutes)
     .route("/subscription", subscriptionRoutes)
     .route("/billing", billingRoutes)
     .route("/", webhookRoutes)

@@ -10,3 +10,4 @@ export * from "./settings";
 export * from "./plans";
 export * from "./oauth-accounts";
 export * from "./ai";
+export * from "./api-keys";

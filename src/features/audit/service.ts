@@ -39,7 +39,9 @@ type AuditAction =
   | "oauth_account_claimed"
   | "subscription_changed"
   | "credits_purchased"
-  | "stripe_webhook_failed";
+  | "stripe_webhook_failed"
+  | "api_key_created"
+  | "api_key_revoked";
 
 export interface AuditEvent {
   action: AuditAction;
@@ -49,6 +51,14 @@ export interface AuditEvent {
   ip: string | null;
   /** Never a password, token or secret. */
   details?: Record<string, unknown>;
+}
+
+/**
+ * What an audit row adds about the actor when an API key acted: actor_user_id is then the key's
+ * creator, and details.api_key_id names the key itself.
+ */
+export function describeKeyActor(actor: { apiKeyId?: string }): Record<string, unknown> | undefined {
+  return actor.apiKeyId === undefined ? undefined : { api_key_id: actor.apiKeyId };
 }
 
 /** Failures someone should look at; every other event is logged at info. */

@@ -9,7 +9,7 @@ import { serviceContextFrom } from "../../platform/service-context";
 import { getFleetUsage, getUsageSummary, listTopUsers, listUsageHistory } from "./service";
 
 const summary = defineRoute(
-  { access: minRole("member") },
+  { access: minRole("member", { apiKeyScope: "usage:read" }) },
   {
     method: "get",
     path: "/summary",
@@ -21,7 +21,7 @@ const summary = defineRoute(
 );
 
 const history = defineRoute(
-  { access: minRole("member") },
+  { access: minRole("member", { apiKeyScope: "usage:read" }) },
   {
     method: "get",
     path: "/history",

@@ -1,0 +1,43 @@
+// Authenticating a request by its API key (SEC-73): parse, one read, and the throttled last use.
+import type { Database } from "../../db/client";
+import { type ApiKeyRole, type ApiKeyScope, API_KEY_SCOPES } from "../../lib/api-key-scopes";
+import { hashToken } from "../../lib/crypto";
+import { MINUTE_MS } from "../../lib/time";
+import { findUsableApiKey, updateApiKeyLastUsed } from "./repo";
+import { isWellFormedApiKey } from "./secret";
+
+/** An organization's key as the access gate and services see it. */
+export interface ApiKeyPrincipal {
+  id: string;
+  organizationId: string;
+  role: ApiKeyRole;
+  scopes: ReadonlySet<ApiKeyScope>;
+  createdByUserId: string;
+  rateLimitPerMinute: number;
+  lastUsedAt: number | null;
+}
+
+const KNOWN_SCOPES: ReadonlySet<string> = new Set(API_KEY_SCOPES);
+
+/** The key's principal, or null for a malformed, unknown, revoked or expired key or a suspended organization. */
+export async function authenticateApiKey(db: Database, key: string, now = Date.now()): Promise<ApiKeyPrincipal | null> {
+  if (!isWellFormedApiKey(key)) return null;
+  const row = await findUsableApiKey(db, await hashToken(key), now);
+  if (!row) return null;
+  // A scope no route knows (stored by a later version, say) grants nothing: deny by default.
+  const scopes = new Set(row.scopes.filter((scope): scope is ApiKeyScope => KNOWN_SCOPES.has(scope)));
+  return { ...row, scopes };
+}
+
+/** How stale last_used_at may be before a request writes it again: at most one write a minute. */
+const LAST_USED_RESOLUTION_MS = MINUTE_MS;
+
+/** Whether this request should record the key's use (no D1 write at all when it is fresh). */
+export function isLastUseStale(principal: ApiKeyPrincipal, now = Date.now()): boolean {
+  return principal.lastUsedAt === null || principal.lastUsedAt < now - LAST_USED_RESOLUTION_MS;
+}
+
+/** The conditional write; call it after the response (waitUntil), never before. */
+export async function recordApiKeyUse(db: Database, keyId: string, now = Date.now()): Promise<void> {
+  await updateApiKeyLastUsed(db, keyId, now, now - LAST_USED_RESOLUTION_MS);
+}
