@@ -1,6 +1,7 @@
 // Tests run inside workerd with the worker's real bindings; D1 migrations are applied in setup.
 // globalSetup starts, in Node, what the tests need outside workerd (the OpenID provider standing in
 // for Google); tests read its addresses with inject().
+import { generateKeyPairSync } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
@@ -28,6 +29,12 @@ const skipDanglingSourcemaps = {
   },
 };
 
+/** JWT_SIGNING_KEYS for the tests (SEC-74): one fresh ES256 key per run, so no key material is committed. */
+function generateTestSigningKeys(): string {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return JSON.stringify({ keys: [{ ...privateKey.export({ format: "jwk" }), kid: "test-current", alg: "ES256" }] });
+}
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
@@ -47,6 +54,7 @@ export default defineConfig(async () => {
             ENVIRONMENT: "dev",
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             CRON_SECRET: "test-cron-secret-0123456789abcdef0123456789abcdef",
+            JWT_SIGNING_KEYS: generateTestSigningKeys(),
             // Billing is on in every test, against the fake Stripe API of test/helpers/fake-stripe.ts
             // (same values there); a test that needs it off blanks them in its client env.
             STRIPE_SECRET_KEY: "sk_test_rampartFakeKey0123456789",

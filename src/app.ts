@@ -29,6 +29,7 @@ import { planAdminRoutes } from "./features/plans/admin-routes";
 import { copilotRoutes } from "./features/ai/routes";
 import { usageRoutes } from "./features/usage/routes";
 import { apiKeyRoutes } from "./features/api-keys/routes";
+import { tokenRoutes } from "./features/tokens/routes";
 import { billingRoutes, subscriptionRoutes } from "./features/billing/routes";
 import { webhookRoutes } from "./features/billing/webhook-routes";
 import { devRoutes } from "./features/dev/routes";
@@ -71,6 +72,7 @@ export function createApp() {
     .route(DOCS_PATH, docsRoutes)
     .route("/auth", authRoutes)
     .route("/auth/oauth", oauthRoutes)
+    .route("/", tokenRoutes)
     .route("/password", passwordRoutes)
     .route("/users", userRoutes)
     .route("/users", userAdminRoutes)

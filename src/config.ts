@@ -10,6 +10,7 @@ import { readEmailConfig } from "./config/email";
 import { readGoogleConfig } from "./config/google";
 import { readRetentionConfig } from "./config/retention";
 import { readTurnstileConfig } from "./config/turnstile";
+import { readTokenSigningConfig } from "./config/token-signing";
 import type { Env } from "./env";
 import { AppError } from "./errors";
 import { DEFAULT_ARGON2_PARAMS, MAX_ARGON2_PARAMS } from "./lib/password";
@@ -32,6 +33,7 @@ const OWN_ROUTE_SUBSYSTEMS = {
   retention: readRetentionConfig,
   turnstile: readTurnstileConfig,
   breachedPasswords: readBreachedPasswordsConfig,
+  tokenSigning: readTokenSigningConfig,
 } as const;
 
 const modeSchema = z.enum(["b2c", "b2b"]);
