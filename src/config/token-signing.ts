@@ -31,7 +31,9 @@ const keySetSchema = z.object({
 export type SigningJWK = z.infer<typeof keySchema>;
 
 export interface TokenSigningConfig {
-  /** keys[0] signs; all are published. */
+  /** keys[0], with its private part: it signs every new token. */
+  signingKey: SigningJWK & { d: string };
+  /** All of them, signing key first, are published. */
   keys: SigningJWK[];
   issuer: string;
   audience: string;
@@ -60,6 +62,7 @@ export function readTokenSigningConfig(env: Env): ConfigResult<TokenSigningConfi
   if (!keys) problems.push("JWT_SIGNING_KEYS");
   if (!issuer || !/^[\x21-\x7e]{1,256}$/.test(issuer)) problems.push("JWT_ISSUER");
   if (!/^[\x21-\x7e]{1,256}$/.test(audience)) problems.push("JWT_AUDIENCE");
-  if (!keys || !issuer || problems.length > 0) return { problems };
-  return { config: { keys, issuer, audience } };
+  const signingKey = keys?.[0];
+  if (!keys || !signingKey?.d || !issuer || problems.length > 0) return { problems };
+  return { config: { signingKey: { ...signingKey, d: signingKey.d }, keys, issuer, audience } };
 }

@@ -29,11 +29,11 @@ function toPublicJWK(key: SigningJWK): PublicJWK {
 const imported = new WeakMap<TokenSigningConfig, Promise<SigningKeys>>();
 
 async function importSigningKeys(config: TokenSigningConfig): Promise<SigningKeys> {
-  const [first] = config.keys;
-  // The config reader guarantees a first key with d; the import fails here if the numbers are not a P-256 key.
-  const key = await importJWK({ ...first!, alg: ACCESS_TOKEN_ALGORITHM }, ACCESS_TOKEN_ALGORITHM);
+  const { signingKey } = config;
+  // The import fails here if the numbers are not a point of P-256 (the reader checks only the shape).
+  const key = await importJWK({ ...signingKey, alg: ACCESS_TOKEN_ALGORITHM }, ACCESS_TOKEN_ALGORITHM);
   if (!(key instanceof CryptoKey)) throw new TypeError("the signing key did not import as a CryptoKey");
-  return { current: { kid: first!.kid, key }, jwks: { keys: config.keys.map(toPublicJWK) } };
+  return { current: { kid: signingKey.kid, key }, jwks: { keys: config.keys.map(toPublicJWK) } };
 }
 
 export function loadSigningKeys(config: TokenSigningConfig): Promise<SigningKeys> {
