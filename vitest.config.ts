@@ -55,6 +55,8 @@ export default defineConfig(async () => {
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             CRON_SECRET: "test-cron-secret-0123456789abcdef0123456789abcdef",
             JWT_SIGNING_KEYS: generateTestSigningKeys(),
+            // 32 bytes, base64url: the key of the webhook signing secrets at rest (src/config/webhooks.ts).
+            WEBHOOK_ENCRYPTION_KEY: "dGVzdC13ZWJob29rLWVuY3J5cHRpb24ta2V5LTMyYiE",
             // Billing is on in every test, against the fake Stripe API of test/helpers/fake-stripe.ts
             // (same values there); a test that needs it off blanks them in its client env.
             STRIPE_SECRET_KEY: "sk_test_rampartFakeKey0123456789",

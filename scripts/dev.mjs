@@ -31,15 +31,23 @@ if (!existsSync(devVarsPath)) {
       `JWT_SECRET=${secret()}`,
       `CRON_SECRET=${secret()}`,
       `JWT_SIGNING_KEYS='${generateSigningKeySet()}'`,
+      `WEBHOOK_ENCRYPTION_KEY=${secret()}`,
       "",
     ].join("\n"),
     { mode: 0o600 },
   );
   console.log("Created .dev.vars with fresh random secrets.");
-} else if (!/^JWT_SIGNING_KEYS=/m.test(readFileSync(devVarsPath, "utf8"))) {
-  // A .dev.vars from before access tokens existed: add the one secret it lacks, keep the rest.
-  appendFileSync(devVarsPath, `\nJWT_SIGNING_KEYS='${generateSigningKeySet()}'\n`);
-  console.log("Added JWT_SIGNING_KEYS to .dev.vars.");
+} else {
+  // A .dev.vars from before a secret existed: add what it lacks, keep everything else.
+  const devVars = readFileSync(devVarsPath, "utf8");
+  if (!/^WEBHOOK_ENCRYPTION_KEY=/m.test(devVars)) {
+    appendFileSync(devVarsPath, `\nWEBHOOK_ENCRYPTION_KEY=${secret()}\n`);
+    console.log("Added WEBHOOK_ENCRYPTION_KEY to .dev.vars.");
+  }
+  if (!/^JWT_SIGNING_KEYS=/m.test(devVars)) {
+    appendFileSync(devVarsPath, `\nJWT_SIGNING_KEYS='${generateSigningKeySet()}'\n`);
+    console.log("Added JWT_SIGNING_KEYS to .dev.vars.");
+  }
 }
 
 let plan;

@@ -33,6 +33,7 @@ import { tokenRoutes } from "./features/tokens/routes";
 import { billingRoutes, subscriptionRoutes } from "./features/billing/routes";
 import { webhookRoutes } from "./features/billing/webhook-routes";
 import { devRoutes } from "./features/dev/routes";
+import { webhookEndpointRoutes } from "./features/webhooks/routes";
 import { DOCS_PATH, docsResponseHeaders, docsRoutes } from "./features/docs/routes";
 import { serveOpenAPIDocument } from "./platform/openapi/document";
 import { provideServices } from "./platform/service-context";
@@ -89,6 +90,7 @@ export function createApp() {
     .route("/subscription", subscriptionRoutes)
     .route("/billing", billingRoutes)
     .route("/", webhookRoutes)
+    .route("/webhook-endpoints", webhookEndpointRoutes)
     .route("/settings", settingsRoutes)
     .route("/", cronRoutes)
     .route("/dev", devRoutes);

@@ -11,6 +11,7 @@ import { readGoogleConfig } from "./config/google";
 import { readRetentionConfig } from "./config/retention";
 import { readTurnstileConfig } from "./config/turnstile";
 import { readTokenSigningConfig } from "./config/token-signing";
+import { readWebhooksConfig } from "./config/webhooks";
 import type { Env } from "./env";
 import { AppError } from "./errors";
 import { DEFAULT_ARGON2_PARAMS, MAX_ARGON2_PARAMS } from "./lib/password";
@@ -34,6 +35,7 @@ const OWN_ROUTE_SUBSYSTEMS = {
   turnstile: readTurnstileConfig,
   breachedPasswords: readBreachedPasswordsConfig,
   tokenSigning: readTokenSigningConfig,
+  webhooks: readWebhooksConfig,
 } as const;
 
 const modeSchema = z.enum(["b2c", "b2b"]);

@@ -5,6 +5,8 @@ import type { RateLimiter } from "./rate-limit/rate-limiter";
 export interface Env {
   DB: D1Database;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Outbound webhook deliveries (docs/webhooks.md): the outbox producer sends, queue() consumes. */
+  WEBHOOK_QUEUE: Queue<WebhookDeliveryMessage>;
   // vars
   ENVIRONMENT?: string;
   MODE?: string;
@@ -63,8 +65,16 @@ export interface Env {
   GOOGLE_CLIENT_SECRET?: string;
   OPENAI_API_KEY?: string;
   TURNSTILE_SECRET_KEY?: string;
+  /** Outbound webhooks (docs/webhooks.md): AES-256-GCM key for the signing secrets, 32 bytes base64url. */
+  WEBHOOK_ENCRYPTION_KEY?: string;
   /** Workers AI (`[ai] binding = "AI"` in wrangler.toml), for AI_PROVIDER=workers-ai. */
   AI?: Ai;
+}
+
+/** A webhook Queue message: one event for one endpoint, so each endpoint retries on its own. */
+export interface WebhookDeliveryMessage {
+  eventId: string;
+  endpointId: string;
 }
 
 /** The Hono environment of every router; variables come from the middlewares' ContextVariableMap. */

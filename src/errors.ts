@@ -22,6 +22,11 @@ export const ERRORS = {
       "No valid session or API key (missing, malformed, expired, revoked or unknown), or no valid cron secret.",
   },
   INVALID_CREDENTIALS: { status: 401, description: "Wrong email or password; the same answer for both." },
+  REAUTH_REQUIRED: {
+    status: 401,
+    description:
+      "A sensitive action without a fresh proof: send current_password (plus code when a second factor is on), or sign in again.",
+  },
   QUOTA_EXCEEDED: {
     status: 402,
     description: "A metered quota, or the AI allotment with credits and overage, is exhausted.",

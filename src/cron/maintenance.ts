@@ -4,6 +4,7 @@ import { type Config, requireConfig } from "../config";
 import { createDB, type Database } from "../db/client";
 import { createQuotaMeter } from "../features/plans/quota";
 import { logEvent } from "../lib/log";
+import { publishOutbox, type PublishReport } from "../platform/outbox";
 import { createServiceContext } from "../platform/service-context";
 import { pruneExpired, type PruneReport } from "./prune-expired";
 import { maintainAILedger, type AILedgerReport } from "./ai-ledger";
@@ -14,6 +15,8 @@ export interface MaintenanceReport {
   ai: AILedgerReport;
   /** null when a retention setting is invalid: logged, and the rest of the job still runs. */
   retention: RetentionReport | null;
+  /** Webhook events a request's producer step left behind (its Worker died), moved to the Queue now. */
+  webhooks: PublishReport;
   duration_ms: number;
 }
 
@@ -39,7 +42,8 @@ export async function runMaintenance(env: Env, trigger: string): Promise<Mainten
   const ai = await maintainAILedger(ctx);
   // After the ledger: its reclaim settles the expired reservations retention may then delete.
   const retention = await enforceConfiguredRetention(db, config, trigger);
-  const report = { prune, ai, retention, duration_ms: Date.now() - started };
+  const webhooks = await publishOutbox(db, env.WEBHOOK_QUEUE);
+  const report = { prune, ai, retention, webhooks, duration_ms: Date.now() - started };
   logEvent("info", "maintenance_completed", { trigger, ...report });
   return report;
 }

@@ -12,6 +12,8 @@ const MaintenanceReportSchema = z
     prune: z.object({
       sessions_deleted: z.number().int(),
       dev_emails_deleted: z.number().int(),
+      webhook_events_deleted: z.number().int(),
+      webhook_deliveries_deleted: z.number().int(),
       incomplete: z.boolean(),
     }),
     ai: z.object({
@@ -35,6 +37,9 @@ const MaintenanceReportSchema = z
       })
       .nullable()
       .openapi({ description: "null when a retention setting is invalid (logged as retention_misconfigured)" }),
+    webhooks: z
+      .object({ events: z.number().int(), messages: z.number().int() })
+      .openapi({ description: "webhook events left behind by a request, sent to the Queue now" }),
     duration_ms: z.number().int(),
   })
   .openapi("MaintenanceReport");

@@ -20,3 +20,11 @@ export const IdParamSchema = z.object({
     .max(64)
     .openapi({ param: { name: "id", in: "path" } }),
 });
+
+/**
+ * The second-factor part of a fresh proof (platform/fresh-proof.ts), sent with current_password.
+ * Loose on purpose: the factor's own check (e.g. TOTP, 6 digits) decides what a valid code is.
+ */
+export const FreshProofCodeSchema = z.string().min(1).max(64).openapi({
+  description: "With current_password, when the account has a second factor: a code from it.",
+});

@@ -8,6 +8,7 @@ import type { AppEnv, Env } from "../env";
 import { createEmailSender, type EmailSender } from "../email";
 import { logEvent } from "../lib/log";
 import type { QuotaMeter } from "./quota";
+import { NO_SECOND_FACTOR, type SecondFactorCheck } from "./second-factor";
 
 export interface ServiceContext {
   env: Env;
@@ -16,6 +17,8 @@ export interface ServiceContext {
   email: EmailSender;
   /** The quota hook metered features call (platform/quota.ts). */
   quota: QuotaMeter;
+  /** The second factor a fresh proof asks for (platform/fresh-proof.ts); none until a feature provides it. */
+  secondFactor: SecondFactorCheck;
   ip: string | null;
   userAgent: string | null;
   /** Runs a task after the response is sent (waitUntil); its failure is logged, never thrown. */
@@ -28,6 +31,8 @@ export interface ServiceContext {
  */
 export interface ServiceProviders {
   createQuotaMeter(ctx: ServiceContext): QuotaMeter;
+  /** Optional: without it no account has a second factor (platform/second-factor.ts). */
+  createSecondFactorCheck?(ctx: ServiceContext): SecondFactorCheck;
 }
 
 declare module "hono" {
@@ -57,6 +62,7 @@ export interface ServiceContextOptions {
 export function createServiceContext(options: ServiceContextOptions): ServiceContext {
   const { env, db, config, providers, ip, userAgent, defer } = options;
   let quota: QuotaMeter | undefined;
+  let secondFactor: SecondFactorCheck | undefined;
   const ctx: ServiceContext = {
     env,
     db,
@@ -66,6 +72,10 @@ export function createServiceContext(options: ServiceContextOptions): ServiceCon
     get quota() {
       quota ??= providers.createQuotaMeter(ctx);
       return quota;
+    },
+    get secondFactor() {
+      secondFactor ??= providers.createSecondFactorCheck?.(ctx) ?? NO_SECOND_FACTOR;
+      return secondFactor;
     },
     ip,
     userAgent,

@@ -99,6 +99,11 @@ async function putSetting(scope: string, scopeId: string, key: string, value: un
     .run();
 }
 
+/** ai_member_token_limit of the organization; null: no per-member budget. */
+export async function setMemberTokenLimit(organizationId: string, tokens: number | null): Promise<void> {
+  await putSetting("organization", organizationId, "ai_member_token_limit", tokens);
+}
+
 export async function setSystemOverage(isEnabled: boolean): Promise<void> {
   await putSetting("system", "", "ai_overage_enabled", isEnabled);
 }

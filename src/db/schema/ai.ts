@@ -49,6 +49,8 @@ export const aiReservations = sqliteTable(
     // The cron reclaim scans expired, unsettled reservations; reconcile sums them per organization.
     index("ai_reservation_open_expiry_idx").on(table.expiresAt).where(sql`settled_at IS NULL`),
     index("ai_reservation_open_org_idx").on(table.organizationId).where(sql`settled_at IS NULL`),
+    // A member's budget sums that member's open reservations at every reservation (per-member caps).
+    index("ai_reservation_open_org_user_idx").on(table.organizationId, table.userId).where(sql`settled_at IS NULL`),
     // The retention job deletes settled reservations past their window, oldest first.
     index("ai_reservation_settled_idx").on(table.settledAt).where(sql`settled_at IS NOT NULL`),
   ],
@@ -87,6 +89,8 @@ export const llmUsageLogs = sqliteTable(
     index("llm_usage_org_created_idx").on(table.organizationId, table.createdAt),
     index("llm_usage_org_user_created_idx").on(table.organizationId, table.userId, table.createdAt),
     index("llm_usage_org_period_idx").on(table.organizationId, table.periodStart, table.bucket),
+    // A member's budget sums that member's usage this period at every reservation.
+    index("llm_usage_org_user_period_idx").on(table.organizationId, table.userId, table.periodStart),
     index("llm_usage_created_idx").on(table.createdAt),
     check("llm_usage_bucket_check", sql`bucket IN ('allotment', 'credits', 'overage', 'absorbed')`),
   ],

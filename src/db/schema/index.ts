@@ -11,3 +11,4 @@ export * from "./plans";
 export * from "./oauth-accounts";
 export * from "./ai";
 export * from "./api-keys";
+export * from "./webhooks";

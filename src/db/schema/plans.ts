@@ -61,3 +61,27 @@ export const stripeEvents = sqliteTable(
   // The retention job deletes events past STRIPE_EVENT_RETENTION_DAYS, oldest first.
   (table) => [index("stripe_event_processed_idx").on(table.processedAt)],
 );
+
+export const CREDIT_DISPUTE_STATUSES = ["open", "won", "lost"] as const;
+export type CreditDisputeStatus = (typeof CREDIT_DISPUTE_STATUSES)[number];
+
+/**
+ * A Stripe dispute of a credit-pack payment (SEC-80). While any dispute of an organization is
+ * 'open', the AI ledger treats its credit balance as 0. The dispute id is the primary key, so a
+ * close that arrives before its open (Stripe does not order deliveries) is kept and the late open
+ * inserts nothing: the dispute never reopens.
+ */
+export const creditDisputes = sqliteTable(
+  "credit_dispute",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    chargeId: text("charge_id").notNull(),
+    status: text("status", { enum: CREDIT_DISPUTE_STATUSES }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    closedAt: integer("closed_at"),
+  },
+  (table) => [index("credit_dispute_open_org_idx").on(table.organizationId).where(sql`status = 'open'`)],
+);

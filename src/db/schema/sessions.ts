@@ -11,6 +11,12 @@ export const sessions = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     createdAt: integer("created_at").notNull(),
+    /**
+     * When the owner last proved who they are on this session (the sign-in). Never moved by
+     * expiry: it is what "a sign-in within the last 10 minutes" means for a fresh proof (SEC-69).
+     * Rows older than this column read 0, i.e. never fresh.
+     */
+    authenticatedAt: integer("authenticated_at").notNull().default(0),
     expiresAt: integer("expires_at").notNull(),
     userAgent: text("user_agent"),
     ip: text("ip"),

@@ -1,7 +1,8 @@
 // Reads of the ledger: an organization's counters and credit balance, and model prices.
 import { and, eq } from "drizzle-orm";
-import type { Database } from "../../db/client";
+import { d1Of, type Database } from "../../db/client";
 import { aiAccounts, modelPrices, organizations } from "../../db/schema";
+import type { SliceCap } from "./ledger-repo";
 
 export interface AccountState {
   periodStart: number | null;
@@ -44,4 +45,26 @@ export function findModelPrice(db: Database, provider: string, model: string) {
     .from(modelPrices)
     .where(and(eq(modelPrices.provider, provider), eq(modelPrices.model, model)))
     .get();
+}
+
+/**
+ * What one slice (a member) has used this period plus its calls in flight: the left side of its
+ * cap's condition in reserveTokens, read for the refusal's details and GET /usage/summary.
+ */
+export async function readSliceUsage(
+  db: Database,
+  organizationId: string,
+  cap: Pick<SliceCap, "column" | "value">,
+  periodStart: number,
+): Promise<number> {
+  const row = await d1Of(db)
+    .prepare(
+      `SELECT (SELECT coalesce(sum(l.tokens), 0) FROM llm_usage_log l
+                WHERE l.organization_id = ?1 AND l.${cap.column} = ?2 AND l.period_start = ?3 AND l.bucket <> 'absorbed')
+            + (SELECT coalesce(sum(r.tokens), 0) FROM ai_reservation r
+                WHERE r.organization_id = ?1 AND r.${cap.column} = ?2 AND r.settled_at IS NULL) AS used`,
+    )
+    .bind(organizationId, cap.value, periodStart)
+    .first<{ used: number }>();
+  return row?.used ?? 0;
 }

@@ -10,6 +10,57 @@ import type { AIBucket } from "../../db/schema";
 /** Stands for "no limit" in capacity sums; far past any real count, far below int64 overflow. */
 const UNLIMITED_HEADROOM = 1_000_000_000_000_000;
 
+/**
+ * The credits a call may draw on, in SQL, for the organization bound at `org`: the balance, never
+ * below 0 (a refund may leave it negative: credit spending stops until it is positive again), and
+ * 0 while a dispute of one of its credit purchases is open (SEC-80).
+ */
+function creditsFreeSQL(org: string): string {
+  return `coalesce((SELECT CASE
+      WHEN EXISTS (SELECT 1 FROM credit_dispute d WHERE d.organization_id = o.id AND d.status = 'open') THEN 0
+      ELSE max(o.credit_balance_tokens, 0) END
+    FROM organization o WHERE o.id = ${org}), 0)`;
+}
+
+/**
+ * A cap on one slice of an organization's spend (a member today): what that slice was charged this
+ * period, plus its calls in flight, plus the new worst case, must stay within tokenLimit. Checked
+ * in the same conditional UPDATE as the organization's capacity, so every cap holds at once
+ * under concurrency. `column` names the ai_reservation / llm_usage_log column the slice is keyed by.
+ */
+export interface SliceCap {
+  column: "user_id";
+  value: string;
+  tokenLimit: number;
+}
+
+/**
+ * The SQL condition of each cap, numbering its parameters from `firstParam` (the period start,
+ * then a value and a limit per cap; none at all without caps). ?1 is the organization, ?2 the new
+ * worst case.
+ */
+function buildSliceCapConditions(
+  caps: readonly SliceCap[],
+  periodStart: number,
+  firstParam: number,
+): { sql: string; params: (string | number)[] } {
+  if (caps.length === 0) return { sql: "", params: [] };
+  const periodParam = firstParam;
+  const params: (string | number)[] = [periodStart];
+  const conditions = caps.map((cap) => {
+    const value = firstParam + params.length;
+    const limit = value + 1;
+    params.push(cap.value, cap.tokenLimit);
+    return `AND (SELECT coalesce(sum(l.tokens), 0) FROM llm_usage_log l
+                  WHERE l.organization_id = ?1 AND l.${cap.column} = ?${value} AND l.period_start = ?${periodParam}
+                    AND l.bucket <> 'absorbed')
+              + (SELECT coalesce(sum(r.tokens), 0) FROM ai_reservation r
+                  WHERE r.organization_id = ?1 AND r.${cap.column} = ?${value} AND r.settled_at IS NULL)
+              + ?2 <= ?${limit}`;
+  });
+  return { sql: conditions.join("\n            "), params };
+}
+
 /** What bounds an organization's AI spend this period, resolved from its plan and settings. */
 export interface LedgerLimits {
   /** The plan's token_limit; -1 is unlimited. */
@@ -50,17 +101,20 @@ export interface ReservationRow {
 /**
  * One batch: roll the period, then ONE conditional UPDATE that adds the worst case to
  * reserved_tokens only if reserved + n still fits remaining allotment + credit balance + remaining
- * overage (SQLite serializes writers, so two callers can never both take the last tokens), then
- * the reservation row, inserted only if that UPDATE changed a row. Returns whether it fit.
+ * overage AND every slice cap (a member's budget) still holds (SQLite serializes writers, so two
+ * callers can never both take the last tokens of either), then the reservation row, inserted only
+ * if that UPDATE changed a row. Returns whether it fit.
  */
 export async function reserveTokens(
   db: Database,
   reservation: ReservationRow,
   periodStart: number,
   limits: LedgerLimits,
+  caps: readonly SliceCap[] = [],
 ): Promise<boolean> {
   const d1 = d1Of(db);
   const now = reservation.createdAt;
+  const sliceCaps = buildSliceCapConditions(caps, periodStart, 7);
   const [, reserved] = await d1.batch([
     buildRollover(d1, reservation.organizationId, periodStart, now),
     d1
@@ -69,8 +123,9 @@ export async function reserveTokens(
           WHERE organization_id = ?1
             AND reserved_tokens + ?2 <=
                 (CASE WHEN ?4 = -1 THEN ${UNLIMITED_HEADROOM} ELSE max(?4 - allotment_used, 0) END)
-              + coalesce((SELECT max(credit_balance_tokens, 0) FROM organization WHERE id = ?1), 0)
+              + ${creditsFreeSQL("?1")}
               + (CASE WHEN ?5 = 1 THEN max(?6 - overage_used, 0) ELSE 0 END)
+            ${sliceCaps.sql}
           RETURNING reserved_tokens`,
       )
       .bind(
@@ -80,6 +135,7 @@ export async function reserveTokens(
         limits.tokenLimit,
         limits.isOverageEnabled ? 1 : 0,
         limits.overageCeiling,
+        ...sliceCaps.params,
       ),
     d1
       .prepare(
@@ -161,7 +217,7 @@ export async function settleReservation(
            free AS (
              SELECT
                (CASE WHEN ?4 = -1 THEN ${UNLIMITED_HEADROOM} ELSE max(?4 - a.allotment_used, 0) END) AS allotment_free,
-               coalesce((SELECT max(credit_balance_tokens, 0) FROM organization WHERE id = ?3), 0) AS credits_free,
+               ${creditsFreeSQL("?3")} AS credits_free,
                (CASE WHEN ?5 = 1 THEN max(?6 - a.overage_used, 0) ELSE 0 END) AS overage_free,
                max(a.reserved_tokens - r.tokens, 0) AS others_reserved
              FROM r, a

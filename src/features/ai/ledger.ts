@@ -9,13 +9,15 @@ import type { PlanFeatures } from "../plans/features";
 import type { BillingPeriod } from "../plans/period";
 import { resolveOrganizationPlan } from "../plans/service";
 import { readSetting } from "../settings/service";
-import { reserveTokens, settleReservation, type LedgerLimits, type SettlementRow } from "./ledger-repo";
-import { readAccountState, type AccountState } from "./account-repo";
+import { reserveTokens, settleReservation, type LedgerLimits, type SettlementRow, type SliceCap } from "./ledger-repo";
+import { readAccountState, readSliceUsage, type AccountState } from "./account-repo";
 
 export interface LedgerPolicy {
   features: PlanFeatures;
   period: BillingPeriod;
   limits: LedgerLimits;
+  /** ai_member_token_limit: tokens per member per period; null when the organization sets none. */
+  memberTokenLimit: number | null;
 }
 
 /** The organization's plan, billing period and overage switches, as the ledger applies them. */
@@ -24,11 +26,12 @@ export async function loadLedgerPolicy(
   organizationId: string,
   now = Date.now(),
 ): Promise<LedgerPolicy> {
-  const [plan, isOrgOverageOn, isSystemOverageOn, overageCeiling] = await Promise.all([
+  const [plan, isOrgOverageOn, isSystemOverageOn, overageCeiling, memberTokenLimit] = await Promise.all([
     resolveOrganizationPlan(ctx, organizationId, now),
     readSetting(ctx, "organization", organizationId, "overage_enabled"),
     readSetting(ctx, "system", "", "ai_overage_enabled"),
     readSetting(ctx, "organization", organizationId, "ai_overage_ceiling_tokens"),
+    readSetting(ctx, "organization", organizationId, "ai_member_token_limit"),
   ]);
   return {
     features: plan.features,
@@ -39,7 +42,17 @@ export async function loadLedgerPolicy(
       isOverageEnabled: isOrgOverageOn && isSystemOverageOn,
       overageCeiling,
     },
+    memberTokenLimit,
   };
+}
+
+/**
+ * The caps besides the organization's own that a call must fit: the caller's member budget when
+ * the organization sets one (a call without a user, e.g. a system job, has none).
+ */
+export function listSliceCaps(policy: LedgerPolicy, userId: string | null): SliceCap[] {
+  if (policy.memberTokenLimit === null || userId === null) return [];
+  return [{ column: "user_id", value: userId, tokenLimit: policy.memberTokenLimit }];
 }
 
 export interface AIReservation {
@@ -83,9 +96,17 @@ export async function reserveAITokens(
     createdAt: now,
     expiresAt: now + request.ttlSeconds * 1000,
   };
-  if (await reserveTokens(ctx.db, reservation, policy.period.start, policy.limits)) return reservation;
+  const caps = listSliceCaps(policy, request.userId);
+  if (await reserveTokens(ctx.db, reservation, policy.period.start, policy.limits, caps)) return reservation;
 
-  const state = await readAccountState(ctx.db, request.organizationId);
+  const [state, memberUsed] = await Promise.all([
+    readAccountState(ctx.db, request.organizationId),
+    caps[0] ? readSliceUsage(ctx.db, request.organizationId, caps[0], policy.period.start) : null,
+  ]);
+  // Which cap refused, as far as a read after the fact can tell: the member's budget when it alone
+  // cannot take the call (including a budget smaller than one call's worst case).
+  const isMemberCap =
+    caps[0] !== undefined && memberUsed !== null && memberUsed + reservation.tokens > caps[0].tokenLimit;
   const details = {
     requested_tokens: reservation.tokens,
     allotment_used: state?.allotmentUsed ?? 0,
@@ -95,6 +116,9 @@ export async function reserveAITokens(
     overage_used: state?.overageUsed ?? 0,
     overage_ceiling: policy.limits.overageCeiling,
     reserved_tokens: state?.reservedTokens ?? 0,
+    member_token_limit: policy.memberTokenLimit,
+    member_used_tokens: memberUsed,
+    refused_by: isMemberCap ? "ai_member_token_limit" : "token_limit",
   };
   await buildAuditInsert(ctx, {
     action: "ai_cap_refused",
@@ -106,9 +130,11 @@ export async function reserveAITokens(
   });
   throw new AppError(
     "QUOTA_EXCEEDED",
-    "Your organization's AI allotment, credits and allowed overage cannot cover this call.",
+    isMemberCap
+      ? "Your AI budget in this organization for this period cannot cover this call."
+      : "Your organization's AI allotment, credits and allowed overage cannot cover this call.",
     {
-      feature: "token_limit",
+      feature: isMemberCap ? "ai_member_token_limit" : "token_limit",
       requested_tokens: reservation.tokens,
     },
   );

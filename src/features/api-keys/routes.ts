@@ -2,7 +2,7 @@
 import { minRole } from "../../middleware/access";
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
-import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
+import { jsonBody, jsonResponse, noContent, requireActor, requireSessionContext } from "../../platform/route-helpers";
 import { IdParamSchema } from "../../platform/schemas";
 import { serviceContextFrom } from "../../platform/service-context";
 import { toISOString } from "../../lib/time";
@@ -29,13 +29,19 @@ function toApiKeyResponse(key: ListedApiKey) {
 const create = defineRoute(
   {
     access: minRole("org_admin"),
-    errors: { FORBIDDEN: "the key's role would be above the caller's" },
+    errors: {
+      FORBIDDEN: "the key's role would be above the caller's",
+      REAUTH_REQUIRED: "no current_password (and code, with a second factor) and no sign-in in the last 10 minutes",
+      RATE_LIMITED: "too many wrong current_password attempts on this account (the login budget, 5 per 15 min)",
+    },
   },
   {
     method: "post",
     path: "/",
     tags: ["API keys"],
     summary: "Create an organization API key; the secret is in this response only",
+    description:
+      "Needs a fresh proof (SEC-69): current_password (plus code with a second factor), unless this session signed in within the last 10 minutes.",
     request: { body: jsonBody(ApiKeyInputSchema) },
     responses: { 201: jsonResponse(CreatedApiKeySchema, "Created; store `key` now, it is never shown again") },
   },
@@ -67,13 +73,19 @@ const revoke = defineRoute(
 export const apiKeyRoutes = createRouter()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const { row, key } = await createApiKey(serviceContextFrom(c), requireActor(c), {
-      name: body.name,
-      role: body.role,
-      scopes: body.scopes,
-      expiresAt: body.expires_at === undefined ? null : Date.parse(body.expires_at),
-      rateLimitPerMinute: body.rate_limit_per_minute ?? null,
-    });
+    const { session } = requireSessionContext(c);
+    const { row, key } = await createApiKey(
+      serviceContextFrom(c),
+      requireActor(c),
+      {
+        name: body.name,
+        role: body.role,
+        scopes: body.scopes,
+        expiresAt: body.expires_at === undefined ? null : Date.parse(body.expires_at),
+        rateLimitPerMinute: body.rate_limit_per_minute ?? null,
+      },
+      { authenticatedAt: session.authenticatedAt, currentPassword: body.current_password, code: body.code },
+    );
     return c.json({ ...toApiKeyResponse(row), key }, 201);
   })
   .openapi(list, async (c) => {

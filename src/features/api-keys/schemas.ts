@@ -1,6 +1,8 @@
 // Request and response schemas of /api-keys.
 import { z } from "@hono/zod-openapi";
 import { API_KEY_ROLES, API_KEY_SCOPES } from "../../lib/api-key-scopes";
+import { FreshProofCodeSchema } from "../../platform/schemas";
+import { PasswordAttemptSchema } from "../auth/schemas";
 
 const NAME_MAX = 100;
 /** An exact limit per key; above this a key is a bulk pipe, better split or agreed with the operator. */
@@ -39,5 +41,8 @@ export const ApiKeyInputSchema = z
       .refine((scopes) => new Set(scopes).size === scopes.length, "each scope at most once"),
     expires_at: z.iso.datetime({ offset: true }).optional(),
     rate_limit_per_minute: z.number().int().min(1).max(RATE_LIMIT_MAX).optional(),
+    // The fresh proof (SEC-69): needed unless this session signed in within the last 10 minutes.
+    current_password: PasswordAttemptSchema.optional(),
+    code: FreshProofCodeSchema.optional(),
   })
   .openapi("ApiKeyInput");

@@ -5,9 +5,11 @@ import type { ApiKeyRole, ApiKeyScope } from "../../lib/api-key-scopes";
 import { hasRoleAtLeast } from "../../lib/roles";
 import type { Actor } from "../../platform/actor";
 import { generateApiKey } from "../../platform/api-keys/secret";
+import { type FreshProofClaim, requireFreshProof } from "../../platform/fresh-proof";
 import { API_KEY_DEFAULT_RATE_LIMIT } from "../../platform/rate-limit";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
+import { findUserById } from "../users/service";
 import {
   buildApiKeyInsert,
   buildApiKeyRevocation,
@@ -26,6 +28,11 @@ export interface ApiKeyInput {
   rateLimitPerMinute: number | null;
 }
 
+/** The creator's session and what it brought to prove it is them (SEC-69). */
+export interface CreatorProof extends FreshProofClaim {
+  authenticatedAt: number;
+}
+
 export interface CreatedApiKey {
   row: ApiKeyRow;
   /** The secret, for the one response that shows it. */
@@ -39,15 +46,29 @@ function fieldError(field: string, message: string): AppError {
 /**
  * A key is a principal of the actor's organization. Its role is a ceiling at most the creator's
  * (and never above member, which the type already says); a key never creates a key, whatever
- * route reached here.
+ * route reached here. A long-lived secret that acts for the organization is a sensitive action:
+ * it needs a fresh proof (SEC-69), checked after the cheap refusals and before anything is written.
  */
-export async function createApiKey(ctx: ServiceContext, actor: Actor, input: ApiKeyInput): Promise<CreatedApiKey> {
+export async function createApiKey(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: ApiKeyInput,
+  proof: CreatorProof,
+): Promise<CreatedApiKey> {
   if (actor.apiKeyId !== undefined) throw new AppError("FORBIDDEN", "An API key cannot create API keys.");
   if (!hasRoleAtLeast(actor.role, input.role)) {
     throw new AppError("FORBIDDEN", "A key's role cannot be above your own.");
   }
   const now = Date.now();
   if (input.expiresAt !== null && input.expiresAt <= now) throw fieldError("expires_at", "Must be in the future.");
+  const creator = await findUserById(ctx, actor.userId);
+  if (!creator) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
+  const freshProof = await requireFreshProof(
+    ctx,
+    { userId: creator.id, passwordHash: creator.passwordHash, authenticatedAt: proof.authenticatedAt },
+    { currentPassword: proof.currentPassword, code: proof.code },
+    now,
+  );
   const { key, prefix, keyHash } = await generateApiKey();
   const row: ApiKeyRow = {
     id: crypto.randomUUID(),
@@ -72,7 +93,7 @@ export async function createApiKey(ctx: ServiceContext, actor: Actor, input: Api
       actorUserId: actor.userId,
       target: row.id,
       ip: ctx.ip,
-      details: { prefix, role: row.role, scopes: row.scopes, expires_at: row.expiresAt },
+      details: { prefix, role: row.role, scopes: row.scopes, expires_at: row.expiresAt, fresh_proof: freshProof },
     }),
   ]);
   return { row, key };

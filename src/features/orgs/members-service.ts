@@ -2,6 +2,7 @@
 import { AppError } from "../../errors";
 import { hasRoleAtLeast } from "../../lib/roles";
 import type { Actor } from "../../platform/actor";
+import { eventStatementIfChanged, publishEventsLater } from "../../platform/outbox";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { buildMemberRemoval, buildRoleChange, findMember, findOrganization, listMembers } from "./members-repo";
@@ -53,7 +54,7 @@ export async function changeMemberRole(
     actorUserId: actor.userId,
     change: "inviter_demoted",
   });
-  const [changed, , revoked] = await ctx.db.batch([
+  const [changed, , , revoked] = await ctx.db.batch([
     buildRoleChange(ctx.db, {
       organizationId: actor.organizationId,
       userId: member.id,
@@ -62,9 +63,16 @@ export async function changeMemberRole(
       now: Date.now(),
     }),
     buildAuditInsertIfChanged(ctx, event),
+    // Only if the audit row went in, i.e. only if the role changed (docs/webhooks.md).
+    eventStatementIfChanged(ctx.db, {
+      organizationId: actor.organizationId,
+      type: "member.role_changed",
+      data: { user_id: member.id, from: member.role, to: input.role },
+    }),
     ...revocation.statements,
   ]);
   if (changed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);
+  publishEventsLater(ctx);
   logAuditEvent(event);
   revocation.logRevoked(revoked);
 }

@@ -48,7 +48,8 @@ const update = defineRoute(
     rateLimit: RATE_LIMITS.passwordUpdate,
     errors: {
       CONFLICT: "the account has no password (Google sign-in)",
-      VALIDATION_ERROR: "field current_password when it is wrong",
+      VALIDATION_ERROR: "field current_password (or code) when it is wrong",
+      REAUTH_REQUIRED: "a second factor is on and no code was sent",
     },
   },
   {
@@ -57,7 +58,7 @@ const update = defineRoute(
     tags: ["Password"],
     summary: "Change the password; revokes all other sessions",
     description:
-      "422 VALIDATION_ERROR with field current_password when it is wrong; 409 CONFLICT for an account without a password (Google sign-in).",
+      "Always needs current_password, plus code when the account has a second factor (the password path of a fresh proof, SEC-69). 422 VALIDATION_ERROR with field current_password when it is wrong; 409 CONFLICT for an account without a password (Google sign-in).",
     request: { body: jsonBody(UpdatePasswordSchema) },
     responses: { 200: jsonResponse(MessageSchema, "Password changed") },
   },
@@ -86,7 +87,9 @@ export const passwordRoutes = createRouter()
       userId: user.id,
       organizationId: user.organizationId,
       sessionId: session.id,
+      authenticatedAt: session.authenticatedAt,
       currentPassword: body.current_password,
+      code: body.code,
       newPassword: body.new_password,
     });
     return c.json({ message: "Your password was changed. Your other sessions were signed out." }, 200);

@@ -1,5 +1,6 @@
 // Request schemas of /password.
 import { z } from "@hono/zod-openapi";
+import { FreshProofCodeSchema } from "../../platform/schemas";
 import { NewPasswordSchema, PasswordAttemptSchema, TokenSchema } from "../auth/schemas";
 
 export const ResetPasswordSchema = z
@@ -7,5 +8,9 @@ export const ResetPasswordSchema = z
   .openapi("ResetPassword");
 
 export const UpdatePasswordSchema = z
-  .strictObject({ current_password: PasswordAttemptSchema, new_password: NewPasswordSchema })
+  .strictObject({
+    current_password: PasswordAttemptSchema,
+    new_password: NewPasswordSchema,
+    code: FreshProofCodeSchema.optional(),
+  })
   .openapi("UpdatePassword");

@@ -1,8 +1,9 @@
 // Password rules: forgot (always 202), reset with a single-use token, update with the current one.
 import { AppError } from "../../errors";
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
-import { hashPassword, verifyPassword } from "../../lib/password";
-import { RATE_LIMITS, RECIPIENT_LIMITS, consumeRateLimit, consumeRecipientLimit } from "../../platform/rate-limit";
+import { hashPassword } from "../../lib/password";
+import { RECIPIENT_LIMITS, consumeRecipientLimit } from "../../platform/rate-limit";
+import { requireFreshProof } from "../../platform/fresh-proof";
 import { liftLoginBackoff } from "../../middleware/login-backoff";
 import { rejectBreachedPassword } from "../../platform/breached-passwords";
 import { signDeviceToken } from "../auth/device-token";
@@ -87,12 +88,20 @@ export async function resetPassword(
 }
 
 /**
- * Needs the current password; on success stores the new hash and revokes every other session,
+ * Needs a fresh proof with the current password (SEC-69); on success stores the new hash and revokes every other session,
  * keeping the caller's (SEC-22). A wrong current password changes nothing.
  */
 export async function updatePassword(
   ctx: ServiceContext,
-  input: { userId: string; organizationId: string; sessionId: string; currentPassword: string; newPassword: string },
+  input: {
+    userId: string;
+    organizationId: string;
+    sessionId: string;
+    authenticatedAt: number;
+    currentPassword: string;
+    code?: string | undefined;
+    newPassword: string;
+  },
 ): Promise<void> {
   const user = await findUserById(ctx, input.userId);
   if (!user) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
@@ -102,15 +111,14 @@ export async function updatePassword(
       "This account signs in with Google and has no password. Use “Forgot password” to set one.",
     );
   }
-  // Guesses are limited per IP by the route and per account here, so a stolen cookie used from
-  // many addresses is no faster a way to guess the password than the login form (SEC-13).
-  await consumeRateLimit(ctx.env, `${RATE_LIMITS.passwordUpdate.name}:user:${user.id}`, RATE_LIMITS.passwordUpdate);
+  // Always the password path of the fresh proof (current_password is required here): a recent
+  // sign-in alone does not change the password. Guesses share one per-account budget (SEC-13).
+  await requireFreshProof(
+    ctx,
+    { userId: user.id, passwordHash: user.passwordHash, authenticatedAt: input.authenticatedAt },
+    { currentPassword: input.currentPassword, code: input.code },
+  );
   const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
-  if (!(await verifyPassword(user.passwordHash, input.currentPassword, argon2))) {
-    throw new AppError("VALIDATION_ERROR", "The current password is incorrect.", {
-      fields: [{ field: "current_password", message: "The current password is incorrect." }],
-    });
-  }
   await rejectBreachedPassword(ctx, input.newPassword, "new_password");
   const passwordHash = await hashPassword(input.newPassword, ctx.config.argon2, argon2);
   const now = Date.now();

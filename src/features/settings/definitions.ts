@@ -63,6 +63,12 @@ export const SETTING_DEFINITIONS = {
         "Most AI tokens this organization may use beyond its allotment per period; 0 allows none; at most ai_overage_ceiling_max_tokens.",
       boundedBy: "ai_overage_ceiling_max_tokens",
     }),
+    ai_member_token_limit: defineSetting({
+      schema: tokenCount().nullable(),
+      default: null,
+      description:
+        "Most AI tokens each member of this organization may use per period (allotment, credits and overage together); null: no per-member limit.",
+    }),
   },
   system: {
     ai_overage_enabled: defineSetting({

@@ -9,6 +9,7 @@ export interface NewSessionRow {
   tokenHash: string;
   userId: string;
   createdAt: number;
+  authenticatedAt: number;
   expiresAt: number;
   userAgent: string | null;
   ip: string | null;
@@ -27,6 +28,7 @@ function prepareFindValidSession(db: Database) {
     .select({
       sessionId: sessions.id,
       expiresAt: sessions.expiresAt,
+      authenticatedAt: sessions.authenticatedAt,
       userId: users.id,
       email: users.email,
       firstName: users.firstName,

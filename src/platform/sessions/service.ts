@@ -6,7 +6,8 @@ import { toUserProfile, type UserProfile } from "../user-profile";
 import { findValidSession, insertSession, listActiveSessions } from "./repo";
 
 export interface SessionContext {
-  session: { id: string; expiresAt: number };
+  /** authenticatedAt: when this session's sign-in happened (epoch ms), for fresh proofs (SEC-69). */
+  session: { id: string; expiresAt: number; authenticatedAt: number };
   user: UserProfile;
   organization: { id: string; name: string };
 }
@@ -42,6 +43,8 @@ export async function buildSession(
       tokenHash: await hashToken(token),
       userId,
       createdAt: now,
+      // A session is only ever created by a sign-in, so its creation is its authentication.
+      authenticatedAt: now,
       expiresAt,
       userAgent: metadata.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
       ip: metadata.ip,
@@ -69,7 +72,7 @@ export async function validateSessionToken(db: Database, token: string): Promise
   const row = await findValidSession(db, await hashToken(token), Date.now());
   if (!row) return null;
   return {
-    session: { id: row.sessionId, expiresAt: row.expiresAt },
+    session: { id: row.sessionId, expiresAt: row.expiresAt, authenticatedAt: row.authenticatedAt },
     user: toUserProfile({ ...row, id: row.userId }),
     organization: { id: row.organizationId, name: row.organizationName },
   };

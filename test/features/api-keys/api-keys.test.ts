@@ -24,6 +24,13 @@ async function keyRow(id: string) {
   return env.DB.prepare("SELECT * FROM api_key WHERE id = ?").bind(id).first<Record<string, unknown>>();
 }
 
+async function countKeys(organizationId: string): Promise<number> {
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM api_key WHERE organization_id = ?")
+    .bind(organizationId)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
 async function errorCode(response: Response): Promise<string> {
   return ((await response.json()) as { error: { code: string } }).error.code;
 }
@@ -131,6 +138,7 @@ describe("organization API keys", () => {
 
   it("SEC-73: a key's role is at most its creator's", async () => {
     const ctx = testServiceContext();
+    const fresh = { authenticatedAt: Date.now() };
     const input = {
       name: "x",
       role: "member" as const,
@@ -139,15 +147,30 @@ describe("organization API keys", () => {
       rateLimitPerMinute: null,
     };
     await expect(
-      createApiKey(ctx, { userId: admin.id, organizationId: admin.organizationId, role: "readonly" }, input),
+      createApiKey(ctx, { userId: admin.id, organizationId: admin.organizationId, role: "readonly" }, input, fresh),
     ).rejects.toThrow(AppError);
     await expect(
       createApiKey(
         ctx,
         { userId: admin.id, organizationId: admin.organizationId, role: "org_admin", apiKeyId: "k" },
         input,
+        fresh,
       ),
     ).rejects.toThrow("An API key cannot create API keys.");
+  });
+
+  it("SEC-69: creating a key needs a fresh proof: a sign-in in the last 10 minutes, or the current password", async () => {
+    const stale = await newAdmin();
+    await env.DB.prepare(`UPDATE session SET authenticated_at = ? WHERE user_id = ?`)
+      .bind(Date.now() - 11 * 60_000, stale.id)
+      .run();
+    const body = { name: "ci", role: "readonly", scopes: ["notes:read"] };
+    const refused = await stale.client.post("/api-keys", body);
+    expect([refused.status, await errorCode(refused)]).toEqual([401, "REAUTH_REQUIRED"]);
+    const wrong = await stale.client.post("/api-keys", { ...body, current_password: "not it at all" });
+    expect(wrong.status).toBe(422);
+    expect(await countKeys(stale.organizationId)).toBe(0);
+    expect((await stale.client.post("/api-keys", { ...body, current_password: stale.password })).status).toBe(201);
   });
 
   it("SEC-73: a request with both a session cookie and a key is 400 AMBIGUOUS_CREDENTIALS", async () => {

@@ -1,3 +1,4 @@
+import { NO_SECOND_FACTOR } from "../../../src/platform/second-factor";
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
 import { createOrganization } from "../../helpers/orgs";
@@ -78,6 +79,7 @@ describe("the max_notes quota hook", () => {
       config: result.config,
       email: { async send() {} },
       quota,
+      secondFactor: NO_SECOND_FACTOR,
       ip: null,
       userAgent: null,
       defer: () => {},
