@@ -7,6 +7,12 @@ export interface Actor {
   organizationId: string;
   /** The member's role, or the key's ceiling (readonly or member). */
   role: Role;
-  /** Set when an organization API key is the principal: audit rows and logs name it. */
-  apiKeyId?: string;
+  /** Set when an organization API key is the principal: usage and audit rows name it. */
+  apiKey?: ApiKeyActor;
+}
+
+/** The key acting, and its own AI token cap per period (null: only the organization's caps apply). */
+export interface ApiKeyActor {
+  id: string;
+  aiTokenLimit: number | null;
 }

@@ -171,6 +171,7 @@ describe("SEC-33: the route table", () => {
         "GET /usage/summary → member",
         "GET /usage/history → member",
         "GET /usage/top-users → org_admin",
+        "GET /usage/api-keys → org_admin",
         "GET /usage/fleet → sys_admin",
         // Machine access (SEC-73, SEC-74): keys are managed by org_admins with a session only;
         // which routes accept a key, and with which scope, is pinned in test/http/api-keys.test.ts

@@ -117,6 +117,7 @@ const FIXTURES: Record<string, RouteFixture> = {
   "GET /usage/summary": {},
   "GET /usage/history": {},
   "GET /usage/top-users": {},
+  "GET /usage/api-keys": {},
   "GET /usage/fleet": {},
 };
 

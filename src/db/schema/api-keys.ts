@@ -32,10 +32,16 @@ export const apiKeys = sqliteTable(
     revokedAt: integer("revoked_at"),
     /** Requests per minute, counted exactly by the RateLimiter object. */
     rateLimitPerMinute: integer("rate_limit_per_minute").notNull().default(600),
+    /**
+     * Optional AI tokens per billing period for this key alone, held by the same conditional
+     * reservation as the organization's cap (features/ai/ledger-repo.ts): both must hold.
+     */
+    aiTokenLimit: integer("ai_token_limit"),
   },
   (table) => [
     index("api_key_org_created_idx").on(table.organizationId, table.createdAt),
     check("api_key_role_check", sql`role IN ('readonly', 'member')`),
     check("api_key_rate_limit_check", sql`rate_limit_per_minute >= 1`),
+    check("api_key_ai_token_limit_check", sql`ai_token_limit IS NULL OR ai_token_limit >= 0`),
   ],
 );

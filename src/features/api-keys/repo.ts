@@ -20,6 +20,7 @@ export function listOrganizationApiKeys(db: Database, organizationId: string) {
       role: apiKeys.role,
       scopes: apiKeys.scopes,
       rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+      aiTokenLimit: apiKeys.aiTokenLimit,
       createdByUserId: apiKeys.createdByUserId,
       createdAt: apiKeys.createdAt,
       lastUsedAt: apiKeys.lastUsedAt,

@@ -18,6 +18,7 @@ function toApiKeyResponse(key: ListedApiKey) {
     role: key.role,
     scopes: key.scopes as ApiKeyScope[],
     rate_limit_per_minute: key.rateLimitPerMinute,
+    ai_token_limit: key.aiTokenLimit,
     created_by: key.createdByUserId,
     created_at: toISOString(key.createdAt),
     last_used_at: key.lastUsedAt === null ? null : toISOString(key.lastUsedAt),
@@ -83,6 +84,7 @@ export const apiKeyRoutes = createRouter()
         scopes: body.scopes,
         expiresAt: body.expires_at === undefined ? null : Date.parse(body.expires_at),
         rateLimitPerMinute: body.rate_limit_per_minute ?? null,
+        aiTokenLimit: body.ai_token_limit ?? null,
       },
       { authenticatedAt: session.authenticatedAt, currentPassword: body.current_password, code: body.code },
     );

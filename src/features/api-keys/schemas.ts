@@ -16,6 +16,10 @@ export const ApiKeySchema = z
     role: z.enum(API_KEY_ROLES),
     scopes: z.array(z.enum(API_KEY_SCOPES)),
     rate_limit_per_minute: z.number().int(),
+    ai_token_limit: z.number().int().nullable().openapi({
+      description:
+        "AI tokens this key may use per billing period, on top of the organization's caps; null: no cap of its own",
+    }),
     created_by: z.string(),
     created_at: z.string().openapi({ format: "date-time" }),
     last_used_at: z.string().nullable().openapi({ format: "date-time" }),
@@ -41,6 +45,7 @@ export const ApiKeyInputSchema = z
       .refine((scopes) => new Set(scopes).size === scopes.length, "each scope at most once"),
     expires_at: z.iso.datetime({ offset: true }).optional(),
     rate_limit_per_minute: z.number().int().min(1).max(RATE_LIMIT_MAX).optional(),
+    ai_token_limit: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     // The fresh proof (SEC-69): needed unless this session signed in within the last 10 minutes.
     current_password: PasswordAttemptSchema.optional(),
     code: FreshProofCodeSchema.optional(),

@@ -26,6 +26,7 @@ export interface ApiKeyInput {
   scopes: ApiKeyScope[];
   expiresAt: number | null;
   rateLimitPerMinute: number | null;
+  aiTokenLimit: number | null;
 }
 
 /** The creator's session and what it brought to prove it is them (SEC-69). */
@@ -55,7 +56,7 @@ export async function createApiKey(
   input: ApiKeyInput,
   proof: CreatorProof,
 ): Promise<CreatedApiKey> {
-  if (actor.apiKeyId !== undefined) throw new AppError("FORBIDDEN", "An API key cannot create API keys.");
+  if (actor.apiKey !== undefined) throw new AppError("FORBIDDEN", "An API key cannot create API keys.");
   if (!hasRoleAtLeast(actor.role, input.role)) {
     throw new AppError("FORBIDDEN", "A key's role cannot be above your own.");
   }
@@ -84,6 +85,7 @@ export async function createApiKey(
     lastUsedAt: null,
     revokedAt: null,
     rateLimitPerMinute: input.rateLimitPerMinute ?? API_KEY_DEFAULT_RATE_LIMIT,
+    aiTokenLimit: input.aiTokenLimit,
   };
   await ctx.db.batch([
     buildApiKeyInsert(ctx.db, row),

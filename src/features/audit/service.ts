@@ -57,8 +57,8 @@ export interface AuditEvent {
  * What an audit row adds about the actor when an API key acted: actor_user_id is then the key's
  * creator, and details.api_key_id names the key itself.
  */
-export function describeKeyActor(actor: { apiKeyId?: string }): Record<string, unknown> | undefined {
-  return actor.apiKeyId === undefined ? undefined : { api_key_id: actor.apiKeyId };
+export function describeKeyActor(actor: { apiKey?: { id: string } }): Record<string, unknown> | undefined {
+  return actor.apiKey === undefined ? undefined : { api_key_id: actor.apiKey.id };
 }
 
 /** Failures someone should look at; every other event is logged at info. */

@@ -18,6 +18,7 @@ function prepareFindUsableApiKey(db: Database) {
       createdByUserId: apiKeys.createdByUserId,
       lastUsedAt: apiKeys.lastUsedAt,
       rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+      aiTokenLimit: apiKeys.aiTokenLimit,
     })
     .from(apiKeys)
     .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))

@@ -14,6 +14,8 @@ export interface ApiKeyPrincipal {
   scopes: ReadonlySet<ApiKeyScope>;
   createdByUserId: string;
   rateLimitPerMinute: number;
+  /** The key's own AI token cap per billing period, on top of the organization's; null is none. */
+  aiTokenLimit: number | null;
   lastUsedAt: number | null;
 }
 

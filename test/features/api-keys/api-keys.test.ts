@@ -145,6 +145,7 @@ describe("organization API keys", () => {
       scopes: ["notes:read" as const],
       expiresAt: null,
       rateLimitPerMinute: null,
+      aiTokenLimit: null,
     };
     await expect(
       createApiKey(ctx, { userId: admin.id, organizationId: admin.organizationId, role: "readonly" }, input, fresh),
@@ -152,7 +153,12 @@ describe("organization API keys", () => {
     await expect(
       createApiKey(
         ctx,
-        { userId: admin.id, organizationId: admin.organizationId, role: "org_admin", apiKeyId: "k" },
+        {
+          userId: admin.id,
+          organizationId: admin.organizationId,
+          role: "org_admin",
+          apiKey: { id: "k", aiTokenLimit: null },
+        },
         input,
         fresh,
       ),
