@@ -7,7 +7,7 @@ import { summarizeError } from "../db/error-summary";
 import {
   type ApiKeyPrincipal,
   authenticateApiKey,
-  isLastUseStale,
+  claimLastUseWrite,
   recordApiKeyUse,
 } from "../platform/api-keys/service";
 import { apiKeyRateLimit, consumeRateLimit } from "../platform/rate-limit";
@@ -34,7 +34,7 @@ export async function authenticateBearerApiKey(c: Context<AppEnv>, authorization
   if (!principal) throw new AppError("UNAUTHENTICATED", "A valid API key is required (Authorization: Bearer rk_…).");
   const policy = apiKeyRateLimit(principal.rateLimitPerMinute);
   await consumeRateLimit(c.env, `${policy.name}:${principal.id}`, policy);
-  if (isLastUseStale(principal, now)) deferLastUse(c, principal.id, now);
+  if (claimLastUseWrite(principal, now)) deferLastUse(c, principal.id, now);
   return principal;
 }
 

@@ -34,9 +34,28 @@ export async function authenticateApiKey(db: Database, key: string, now = Date.n
 /** How stale last_used_at may be before a request writes it again: at most one write a minute. */
 const LAST_USED_RESOLUTION_MS = MINUTE_MS;
 
-/** Whether this request should record the key's use (no D1 write at all when it is fresh). */
-export function isLastUseStale(principal: ApiKeyPrincipal, now = Date.now()): boolean {
-  return principal.lastUsedAt === null || principal.lastUsedAt < now - LAST_USED_RESOLUTION_MS;
+/**
+ * When this isolate last scheduled a last-use write per key. Without it, every request that read
+ * the stale value before the first write landed (a burst on 32 connections) would send its own
+ * conditional UPDATE; with it an isolate sends at most one per key per minute, and the condition
+ * in D1 keeps it to one row write per key per minute across isolates. Bounded: cleared when full
+ * (the worst case is then one extra no-op UPDATE per key).
+ */
+const scheduledWrites = new Map<string, number>();
+const SCHEDULED_WRITES_MAX = 10_000;
+
+/**
+ * Whether this request should record the key's use: only when D1's value is over a minute old and
+ * this isolate has not already scheduled a write for it in the last minute. Marks it scheduled.
+ */
+export function claimLastUseWrite(principal: ApiKeyPrincipal, now = Date.now()): boolean {
+  const staleBefore = now - LAST_USED_RESOLUTION_MS;
+  if (principal.lastUsedAt !== null && principal.lastUsedAt >= staleBefore) return false;
+  const scheduledAt = scheduledWrites.get(principal.id);
+  if (scheduledAt !== undefined && scheduledAt >= staleBefore) return false;
+  if (scheduledWrites.size >= SCHEDULED_WRITES_MAX) scheduledWrites.clear();
+  scheduledWrites.set(principal.id, now);
+  return true;
 }
 
 /** The conditional write; call it after the response (waitUntil), never before. */

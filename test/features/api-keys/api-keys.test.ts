@@ -2,7 +2,9 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../src/errors";
 import { createApiKey } from "../../../src/features/api-keys/service";
+import { createDB } from "../../../src/db/client";
 import { hashToken } from "../../../src/lib/crypto";
+import { recordApiKeyUse } from "../../../src/platform/api-keys/service";
 import { createKey, KeyClient } from "../../helpers/api-keys";
 import { createClient } from "../../helpers/client";
 import { insertUser } from "../../helpers/factories";
@@ -213,14 +215,17 @@ describe("organization API keys", () => {
     expect((await caller.get("/notes")).status).toBe(200);
     const first = (await keyRow(id))?.last_used_at as number;
     expect(first).toBeGreaterThan(0);
+    // Within the minute: the request reads a fresh value and writes nothing.
     const recent = first - 30_000;
     await env.DB.prepare("UPDATE api_key SET last_used_at = ? WHERE id = ?").bind(recent, id).run();
     expect((await caller.get("/notes")).status).toBe(200);
     expect((await keyRow(id))?.last_used_at).toBe(recent);
-    await env.DB.prepare("UPDATE api_key SET last_used_at = ? WHERE id = ?")
-      .bind(first - 61_000, id)
-      .run();
-    expect((await caller.get("/notes")).status).toBe(200);
-    expect((await keyRow(id))?.last_used_at as number).toBeGreaterThan(first - 61_000);
+    // The write itself is conditional: another isolate's write in the same minute changes nothing.
+    const db = createDB(env.DB);
+    await recordApiKeyUse(db, id, first);
+    expect((await keyRow(id))?.last_used_at).toBe(recent);
+    await env.DB.prepare("UPDATE api_key SET last_used_at = ? WHERE id = ?").bind(first - 61_000, id).run();
+    await recordApiKeyUse(db, id, first);
+    expect((await keyRow(id))?.last_used_at).toBe(first);
   });
 });
