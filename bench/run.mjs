@@ -8,7 +8,8 @@
 //          --skip-argon2,
 //          --mixed-seconds N (how long the mixed-traffic section runs; default 150, at most 180),
 //          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md),
-//          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md).
+//          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md),
+//          --only-apikeys (only the API key figures of issue 14, into bench/.results/apikeys.md).
 // Every target is a ratio between measurements of the same run, never an absolute time: the
 // machine is shared and its speed varies from minute to minute.
 import { spawnSync } from "node:child_process";
@@ -32,6 +33,7 @@ import { loginBurst, loginLatency, median, percentile, throughput } from "./http
 import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 import { edgeReport, runEdgeBench } from "./http/edge.mjs";
+import { apiKeyReport, runApiKeyBench } from "./http/api-keys.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,6 +43,7 @@ const { values: flags } = parseArgs({
     "mixed-seconds": { type: "string" },
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
+    "only-apikeys": { type: "boolean", default: false },
   },
 });
 
@@ -211,7 +214,7 @@ function judge(http) {
   };
 }
 
-function report(info, argon2, http, edge, ai, mixed) {
+function report(info, argon2, http, edge, ai, mixed, apikeys) {
   const j = judge(http);
   const edgeSection = edgeReport(edge);
   const ledger = ledgerReport(ai);
@@ -383,6 +386,7 @@ function report(info, argon2, http, edge, ai, mixed) {
     "",
   );
   push(...edgeSection.lines);
+  push(...apiKeyReport(apikeys).lines);
   push(...ledger.lines);
   push(...traffic.lines);
   return lines.join("\n");
@@ -426,17 +430,31 @@ if (flags["only-edge"]) {
   process.stdout.write(`\n${section.lines.join("\n")}\n`);
   process.exit(0);
 }
+const runApiKeys = () => runApiKeyBench({ startWorker, createClient, createVerifiedAccounts, logIn, plan: PLAN, log });
+if (flags["only-apikeys"]) {
+  log("only the API key figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const apikeys = await runApiKeys();
+  writeJSON("apikeys.json", { info, apikeys });
+  const section = apiKeyReport(apikeys);
+  writeFileSync(path.join(resultsDir, "apikeys.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/apikeys.md and apikeys.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
 const argon2 = runArgon2Bench();
 const http = await runHTTPBenches();
 log("edge figures: a fresh workerd on the same D1 (bench/http/edge.mjs)");
 const edge = await runEdge();
 log("AI ledger bench: a fresh workerd on the same D1 (bench/ai/ledger.mjs)");
 const ai = await runLedgerBench({ quick: flags.quick, log });
+log("API key figures: a fresh workerd on the same D1 (bench/http/api-keys.mjs)");
+const apikeys = await runApiKeys();
 log(`mixed traffic with invariants: a fresh workerd on the same D1, ${MIXED_SECONDS} s (bench/mixed/traffic.mjs)`);
 const mixed = await runMixedTraffic({ seconds: MIXED_SECONDS, log });
 info.durationSeconds = (Date.now() - startedAt) / 1000;
-writeJSON("http.json", { info, plan: PLAN, http, edge, ai, mixed });
-const markdown = `${report(info, argon2, http, edge, ai, mixed).trimEnd()}${keptAtSizeSection()}`;
+writeJSON("http.json", { info, plan: PLAN, http, edge, ai, mixed, apikeys });
+const markdown = `${report(info, argon2, http, edge, ai, mixed, apikeys).trimEnd()}${keptAtSizeSection()}`;
 // A --quick run is for trying the harness: it never overwrites the committed report.
 const reportPath = flags.quick ? path.join(resultsDir, "BENCHMARKS.quick.md") : path.join(root, "BENCHMARKS.md");
 writeFileSync(reportPath, `${markdown.trimEnd()}\n`);

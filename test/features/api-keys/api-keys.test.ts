@@ -224,7 +224,9 @@ describe("organization API keys", () => {
     const db = createDB(env.DB);
     await recordApiKeyUse(db, id, first);
     expect((await keyRow(id))?.last_used_at).toBe(recent);
-    await env.DB.prepare("UPDATE api_key SET last_used_at = ? WHERE id = ?").bind(first - 61_000, id).run();
+    await env.DB.prepare("UPDATE api_key SET last_used_at = ? WHERE id = ?")
+      .bind(first - 61_000, id)
+      .run();
     await recordApiKeyUse(db, id, first);
     expect((await keyRow(id))?.last_used_at).toBe(first);
   });
