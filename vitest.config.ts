@@ -12,11 +12,11 @@ import { defaultExclude, defineConfig } from "vitest/config";
 // errors still print.
 process.env.WRANGLER_LOG ??= "warn";
 
-// stripe publishes a .js.map beside each ESM module that points to TypeScript sources it does not
+// stripe and standardwebhooks publish a .js.map beside each ESM module that points to TypeScript sources it does not
 // ship, so Vite warns "Sourcemap for ... points to missing source files" for every module it loads
 // (218 lines). Loading those modules as plain code skips their maps; stack traces into stripe then
 // name its .js files, which exist.
-const PACKAGES_WITH_DANGLING_SOURCEMAPS = ["stripe"];
+const PACKAGES_WITH_DANGLING_SOURCEMAPS = ["stripe", "standardwebhooks"];
 
 const skipDanglingSourcemaps = {
   name: "rampart:skip-dangling-sourcemaps",
@@ -49,12 +49,21 @@ export default defineConfig(async () => {
         verbose: false,
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // The worker's WEBHOOK_QUEUE goes to a queue nothing consumes: a ping sent by a route test
+          // would otherwise be delivered (and its attempts written to D1) at a random moment of a
+          // later test, which the "changed nothing" checks would see. test/features/webhooks reaches
+          // the real consumer through WEBHOOK_QUEUE_CONSUMED, wrangler.toml's dev queue.
+          queueProducers: {
+            WEBHOOK_QUEUE: { queueName: "rampart-test-webhooks-unconsumed" },
+            WEBHOOK_QUEUE_CONSUMED: { queueName: "rampart-dev-webhooks" },
+          },
           bindings: {
             TEST_MIGRATIONS: migrations,
             ENVIRONMENT: "dev",
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             CRON_SECRET: "test-cron-secret-0123456789abcdef0123456789abcdef",
             JWT_SIGNING_KEYS: generateTestSigningKeys(),
+            MFA_ENCRYPTION_KEY: "dGVzdC1tZmEtZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM",
             // 32 bytes, base64url: the key of the webhook signing secrets at rest (src/config/webhooks.ts).
             WEBHOOK_ENCRYPTION_KEY: "dGVzdC13ZWJob29rLWVuY3J5cHRpb24ta2V5LTMyYiE",
             // Billing is on in every test, against the fake Stripe API of test/helpers/fake-stripe.ts

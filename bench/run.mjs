@@ -9,6 +9,9 @@
 //          --mixed-seconds N (how long the mixed-traffic section runs; default 150, at most 180),
 //          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md),
 //          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md),
+//          --only-mfa (only the second-factor figures of issue 13, into bench/.results/mfa.md),
+//          --only-passkeys (only the passkey figure of issue 13, into bench/.results/passkeys.md),
+//          --only-webhooks (only the outbound webhook figures of issue 16, into bench/.results/webhooks.md),
 //          --only-apikeys (only the API key figures of issue 14, into bench/.results/apikeys.md).
 // Every target is a ratio between measurements of the same run, never an absolute time: the
 // machine is shared and its speed varies from minute to minute.
@@ -34,6 +37,9 @@ import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 import { edgeReport, runEdgeBench } from "./http/edge.mjs";
 import { apiKeyReport, runApiKeyBench } from "./http/api-keys.mjs";
+import { mfaReport, runMfaBench } from "./mfa/totp.mjs";
+import { runWebhooksBench, webhooksReport } from "./webhooks/delivery.mjs";
+import { passkeysReport, runPasskeysBench } from "./passkeys/passkeys.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -44,6 +50,9 @@ const { values: flags } = parseArgs({
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
     "only-apikeys": { type: "boolean", default: false },
+    "only-mfa": { type: "boolean", default: false },
+    "only-webhooks": { type: "boolean", default: false },
+    "only-passkeys": { type: "boolean", default: false },
   },
 });
 
@@ -214,9 +223,10 @@ function judge(http) {
   };
 }
 
-function report(info, argon2, http, edge, ai, mixed, apikeys) {
+function report(info, argon2, http, edge, passkeys, ai, mixed, webhooks, apikeys) {
   const j = judge(http);
   const edgeSection = edgeReport(edge);
+  const passkeysSection = passkeysReport(passkeys);
   const ledger = ledgerReport(ai);
   const traffic = mixedReport(mixed);
   const lines = [];
@@ -250,6 +260,7 @@ function report(info, argon2, http, edge, ai, mixed, apikeys) {
     `| Login timing, SEC-6 | medians of wrong / short / unknown within 20% (max/min ≤ ${TARGETS.loginSpread}) | ${fmt(j.spread, 3)} | ${verdict(j.loginPass)} |`,
     `| ${http.memory.cold.count} concurrent logins, SEC-54 | all succeed, no isolate error | ${http.memory.cold.statuses.filter((s) => s === 200).length + http.memory.warm.statuses.filter((s) => s === 200).length} / ${http.memory.cold.count * 2} OK, peak Δ ${mib(http.memory.cold.hwmKiB - http.memory.cold.beforeKiB)} MiB (cold) | ${verdict(j.memoryOK)} |`,
     ...edgeSection.summaryRows,
+    passkeysSection.summaryRow,
     ledger.summaryRow,
     traffic.summaryRow,
     "",
@@ -386,8 +397,10 @@ function report(info, argon2, http, edge, ai, mixed, apikeys) {
     "",
   );
   push(...edgeSection.lines);
+  push(...passkeysSection.lines);
   push(...apiKeyReport(apikeys).lines);
   push(...ledger.lines);
+  push("", ...webhooksReport(webhooks).lines);
   push(...traffic.lines);
   return lines.join("\n");
 }
@@ -442,19 +455,62 @@ if (flags["only-apikeys"]) {
   process.stdout.write(`\n${section.lines.join("\n")}\n`);
   process.exit(0);
 }
+const runMfa = () => runMfaBench({ startWorker, createClient, createVerifiedAccounts, plan: PLAN, log });
+if (flags["only-mfa"]) {
+  log("only the second-factor figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const mfa = await runMfa();
+  writeJSON("mfa.json", { info, mfa });
+  const section = mfaReport(mfa, info);
+  writeFileSync(path.join(resultsDir, "mfa.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/mfa.md and mfa.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
+const runWebhooks = () =>
+  runWebhooksBench({ startWorker, createClient, createVerifiedAccounts, logIn, quick: flags.quick, log });
+if (flags["only-webhooks"]) {
+  log("only the webhook figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const webhooks = await runWebhooks();
+  writeJSON("webhooks.json", { info, webhooks });
+  const section = webhooksReport(webhooks);
+  writeFileSync(path.join(resultsDir, "webhooks.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/webhooks.md and webhooks.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
+const runPasskeys = () => runPasskeysBench({ startWorker, createClient, createVerifiedAccounts, plan: PLAN, log });
+if (flags["only-passkeys"]) {
+  log("only the passkey figure: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const passkeys = await runPasskeys();
+  writeJSON("passkeys.json", { info, passkeys });
+  const section = passkeysReport(passkeys);
+  writeFileSync(path.join(resultsDir, "passkeys.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/passkeys.md and passkeys.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
 const argon2 = runArgon2Bench();
 const http = await runHTTPBenches();
 log("edge figures: a fresh workerd on the same D1 (bench/http/edge.mjs)");
 const edge = await runEdge();
+log("passkey figure: a fresh workerd on the same D1 (bench/passkeys/passkeys.mjs)");
+const passkeys = await runPasskeys();
 log("AI ledger bench: a fresh workerd on the same D1 (bench/ai/ledger.mjs)");
 const ai = await runLedgerBench({ quick: flags.quick, log });
+log("second-factor figures: a fresh workerd on the same D1 (bench/mfa/totp.mjs)");
+const mfa = await runMfa();
+log("outbound webhooks: a fresh workerd on the same D1 (bench/webhooks/delivery.mjs)");
+const webhooks = await runWebhooks();
 log("API key figures: a fresh workerd on the same D1 (bench/http/api-keys.mjs)");
 const apikeys = await runApiKeys();
 log(`mixed traffic with invariants: a fresh workerd on the same D1, ${MIXED_SECONDS} s (bench/mixed/traffic.mjs)`);
 const mixed = await runMixedTraffic({ seconds: MIXED_SECONDS, log });
 info.durationSeconds = (Date.now() - startedAt) / 1000;
-writeJSON("http.json", { info, plan: PLAN, http, edge, ai, mixed, apikeys });
-const markdown = `${report(info, argon2, http, edge, ai, mixed, apikeys).trimEnd()}${keptAtSizeSection()}`;
+writeJSON("http.json", { info, plan: PLAN, http, edge, passkeys, ai, mfa, mixed, webhooks, apikeys });
+const markdown = `${report(info, argon2, http, edge, passkeys, ai, mixed, webhooks, apikeys).trimEnd()}\n\n${mfaReport(mfa, info).lines.join("\n").trimEnd()}${keptAtSizeSection()}`;
 // A --quick run is for trying the harness: it never overwrites the committed report.
 const reportPath = flags.quick ? path.join(resultsDir, "BENCHMARKS.quick.md") : path.join(root, "BENCHMARKS.md");
 writeFileSync(reportPath, `${markdown.trimEnd()}\n`);

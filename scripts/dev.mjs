@@ -31,6 +31,7 @@ if (!existsSync(devVarsPath)) {
       `JWT_SECRET=${secret()}`,
       `CRON_SECRET=${secret()}`,
       `JWT_SIGNING_KEYS='${generateSigningKeySet()}'`,
+      `MFA_ENCRYPTION_KEY=${secret()}`,
       `WEBHOOK_ENCRYPTION_KEY=${secret()}`,
       "",
     ].join("\n"),
@@ -38,15 +39,17 @@ if (!existsSync(devVarsPath)) {
   );
   console.log("Created .dev.vars with fresh random secrets.");
 } else {
-  // A .dev.vars from before a secret existed: add what it lacks, keep everything else.
-  const devVars = readFileSync(devVarsPath, "utf8");
-  if (!/^WEBHOOK_ENCRYPTION_KEY=/m.test(devVars)) {
-    appendFileSync(devVarsPath, `\nWEBHOOK_ENCRYPTION_KEY=${secret()}\n`);
-    console.log("Added WEBHOOK_ENCRYPTION_KEY to .dev.vars.");
-  }
-  if (!/^JWT_SIGNING_KEYS=/m.test(devVars)) {
-    appendFileSync(devVarsPath, `\nJWT_SIGNING_KEYS='${generateSigningKeySet()}'\n`);
-    console.log("Added JWT_SIGNING_KEYS to .dev.vars.");
+  // A .dev.vars from before a key was added: add the missing ones, keep everything else.
+  const existing = readFileSync(devVarsPath, "utf8");
+  const generators = {
+    WEBHOOK_ENCRYPTION_KEY: secret,
+    MFA_ENCRYPTION_KEY: secret,
+    JWT_SIGNING_KEYS: () => `'${generateSigningKeySet()}'`,
+  };
+  for (const [name, generate] of Object.entries(generators)) {
+    if (new RegExp(`^${name}=`, "m").test(existing)) continue;
+    appendFileSync(devVarsPath, `${existing.endsWith("\n") ? "" : "\n"}${name}=${generate()}\n`);
+    console.log(`Added ${name} to .dev.vars.`);
   }
 }
 

@@ -14,11 +14,15 @@ import { handleError, handleNotFound, respondMethodNotAllowed } from "./middlewa
 import { systemRoutes } from "./features/system/routes";
 import { authRoutes } from "./features/auth/routes";
 import { oauthRoutes } from "./features/oauth/routes";
+import { passkeyRoutes } from "./features/passkeys/routes";
+import { mfaRoutes } from "./features/mfa/routes";
+import { mfaAdminRoutes } from "./features/mfa/admin-routes";
 import { passwordRoutes } from "./features/password/routes";
 import { userRoutes } from "./features/users/routes";
 import { settingsRoutes } from "./features/settings/routes";
 import { cronRoutes } from "./cron/routes";
 import { userAdminRoutes } from "./features/users/admin-routes";
+import { accountRoutes } from "./features/users/account-routes";
 import { organizationRoutes } from "./features/orgs/routes";
 import { invitationRoutes } from "./features/orgs/invitation-routes";
 import { adminRoutes } from "./features/orgs/admin-routes";
@@ -38,6 +42,7 @@ import { DOCS_PATH, docsResponseHeaders, docsRoutes } from "./features/docs/rout
 import { serveOpenAPIDocument } from "./platform/openapi/document";
 import { provideServices } from "./platform/service-context";
 import { createQuotaMeter } from "./features/plans/quota";
+import { createSecondFactorCheck } from "./features/mfa/second-factor-check";
 import { BODY_LIMIT_BYTES, BODY_LIMIT_OVERRIDES, formatBytes } from "./platform/body-limits";
 
 function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
@@ -59,7 +64,7 @@ export function createApp() {
   app.use(loopbackOnlyInDev);
   app.use(corsPolicy);
   app.use(requestContext);
-  app.use(provideServices({ createQuotaMeter }));
+  app.use(provideServices({ createQuotaMeter, createSecondFactorCheck }));
   const defaultBodyLimit = limitBody(BODY_LIMIT_BYTES);
   const bodyLimitOverrides = new Map(
     Object.entries(BODY_LIMIT_OVERRIDES).map(([path, size]) => [path, limitBody(size)]),
@@ -74,9 +79,13 @@ export function createApp() {
     .route("/auth", authRoutes)
     .route("/auth/oauth", oauthRoutes)
     .route("/", tokenRoutes)
+    .route("/auth/passkeys", passkeyRoutes)
+    .route("/auth/mfa", mfaRoutes)
     .route("/password", passwordRoutes)
     .route("/users", userRoutes)
     .route("/users", userAdminRoutes)
+    .route("/users", accountRoutes)
+    .route("/users", mfaAdminRoutes)
     .route("/organization", organizationRoutes)
     .route("/invitations", invitationRoutes)
     .route("/admin", adminRoutes)

@@ -8,6 +8,7 @@ import { readBreachedPasswordsConfig } from "./config/breached-passwords";
 import { type ConfigResult, DEV_API_BASE_URL, devDefault, type Environment, readEnvironment } from "./config/contract";
 import { readEmailConfig } from "./config/email";
 import { readGoogleConfig } from "./config/google";
+import { readMfaConfig } from "./config/mfa";
 import { readRetentionConfig } from "./config/retention";
 import { readTurnstileConfig } from "./config/turnstile";
 import { readTokenSigningConfig } from "./config/token-signing";
@@ -26,7 +27,8 @@ const EVERY_ROUTE_SUBSYSTEMS = { email: readEmailConfig, google: readGoogleConfi
  * Subsystems only their own routes need: a problem in one is a 503 on those routes alone
  * (requireSubsystemConfig), so a broken Stripe or AI setting never takes the rest of the API down.
  * The bot check and the breached-password check are the protected routes' and the routes that set
- * a password: those fail closed, signed-in traffic goes on.
+ * a password: those fail closed, signed-in traffic goes on. The second-factor key is the TOTP
+ * routes' (and the second step of a login that needs one).
  */
 const OWN_ROUTE_SUBSYSTEMS = {
   billing: readBillingConfig,
@@ -35,6 +37,7 @@ const OWN_ROUTE_SUBSYSTEMS = {
   turnstile: readTurnstileConfig,
   breachedPasswords: readBreachedPasswordsConfig,
   tokenSigning: readTokenSigningConfig,
+  mfa: readMfaConfig,
   webhooks: readWebhooksConfig,
 } as const;
 

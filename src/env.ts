@@ -65,6 +65,8 @@ export interface Env {
   GOOGLE_CLIENT_SECRET?: string;
   OPENAI_API_KEY?: string;
   TURNSTILE_SECRET_KEY?: string;
+  /** 32 random bytes, base64url: encrypts TOTP secrets at rest (SEC-65); required outside dev. */
+  MFA_ENCRYPTION_KEY?: string;
   /** Outbound webhooks (docs/webhooks.md): AES-256-GCM key for the signing secrets, 32 bytes base64url. */
   WEBHOOK_ENCRYPTION_KEY?: string;
   /** Workers AI (`[ai] binding = "AI"` in wrangler.toml), for AI_PROVIDER=workers-ai. */

@@ -8,6 +8,10 @@
  */
 export const ERRORS = {
   BAD_REQUEST: { status: 400, description: "The body is not valid JSON, or a signed request's signature is wrong." },
+  MFA_CODE_INVALID: {
+    status: 400,
+    description: "The TOTP or recovery code is wrong, expired or already used.",
+  },
   INVALID_TOKEN: {
     status: 400,
     description: "An emailed token (verification, reset, invitation) is unknown, used or expired.",
@@ -16,12 +20,27 @@ export const ERRORS = {
     status: 400,
     description: "The request carries both a session cookie and an API key; send exactly one.",
   },
+  PASSKEY_REGISTRATION_INVALID: {
+    status: 400,
+    description:
+      "A passkey registration could not be verified (used or expired challenge, wrong origin, bad attestation).",
+  },
   UNAUTHENTICATED: {
     status: 401,
     description:
       "No valid session or API key (missing, malformed, expired, revoked or unknown), or no valid cron secret.",
   },
   INVALID_CREDENTIALS: { status: 401, description: "Wrong email or password; the same answer for both." },
+  PASSKEY_INVALID: {
+    status: 401,
+    description:
+      "A passkey sign-in was refused: unknown passkey, used or expired challenge, wrong origin, no user verification, bad signature or a signature counter that went backwards.",
+  },
+  MFA_CHALLENGE_INVALID: {
+    status: 401,
+    description:
+      "The pending sign-in (mfa_pending cookie) is missing, expired, used or out of attempts: sign in again.",
+  },
   REAUTH_REQUIRED: {
     status: 401,
     description:
@@ -39,6 +58,10 @@ export const ERRORS = {
   EMAIL_NOT_VERIFIED: { status: 403, description: "Sign-in before the email address is verified." },
   ACCOUNT_SUSPENDED: { status: 403, description: "The user is suspended." },
   ORG_SUSPENDED: { status: 403, description: "The user's organization is suspended." },
+  MFA_REQUIRED: {
+    status: 403,
+    description: "The organization requires a second factor (require_mfa) and the caller has none: enrol at /auth/mfa.",
+  },
   FEATURE_DISABLED: { status: 403, description: "The organization's plan has the feature off (e.g. enable_ai)." },
   TURNSTILE_REQUIRED: {
     status: 403,

@@ -175,6 +175,7 @@ export function createClient(baseURL) {
   return {
     get: (pathname, options) => send("GET", pathname, options),
     post: (pathname, body, options) => send("POST", pathname, { ...options, body }),
+    patch: (pathname, body, options) => send("PATCH", pathname, { ...options, body }),
   };
 }
 

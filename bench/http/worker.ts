@@ -6,7 +6,8 @@
 import { eq } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { Env } from "../../src/env";
+import type { Env, WebhookDeliveryMessage } from "../../src/env";
+import { consumeWebhookBatch } from "../../src/features/webhooks/consumer";
 import { createApp } from "../../src/app";
 import { handleScheduled } from "../../src/cron/scheduled";
 import { organizations } from "../../src/db/schema";
@@ -23,6 +24,9 @@ import { corsPolicy } from "../../src/middleware/cors";
 import { requestContext } from "../../src/middleware/request-context";
 import { originCheck } from "../../src/middleware/origin-check";
 import type { AppEnv } from "../../src/env";
+import { type AuthenticationResponseJSON, verifyAuthenticationResponse } from "@simplewebauthn/server";
+import { isoBase64URL } from "@simplewebauthn/server/helpers";
+import { relyingPartyFrom } from "../../src/features/passkeys/relying-party";
 
 export { RateLimiter } from "../../src/rate-limit/rate-limiter";
 
@@ -100,6 +104,26 @@ app.post("/bench/verify", async (c) => {
   return c.json({ ok: await verifyPassword(await benchHash, BENCH_PASSWORD, options) }, 200);
 });
 const BENCH_PASSWORD = "correct horse battery staple";
+
+/**
+ * The passkey figure's counterpart of /bench/verify: only the assertion check a passkey sign-in
+ * runs (verifyAuthenticationResponse with the options production passes: clientDataJSON, RP id
+ * hash, flags, the ES256 signature over WebCrypto), no D1. The runner sends a fresh assertion and
+ * the credential's public key in the body (bench/passkeys/passkeys.mjs).
+ */
+app.post("/bench/passkey-verify", async (c) => {
+  const body = await c.req.json<{ response: AuthenticationResponseJSON; public_key: string; challenge: string }>();
+  const relyingParty = relyingPartyFrom(c.get("config"));
+  const verification = await verifyAuthenticationResponse({
+    response: body.response,
+    expectedChallenge: body.challenge,
+    expectedOrigin: relyingParty.origin,
+    expectedRPID: relyingParty.id,
+    requireUserVerification: true,
+    credential: { id: body.response.id, publicKey: isoBase64URL.toBuffer(body.public_key), counter: 0 },
+  });
+  return c.json({ ok: verification.verified }, 200);
+});
 
 /** The Argon2 stage of this isolate: WASM heap size and the most hashes ever admitted at once. */
 app.get("/bench/hashing-stats", (c) =>
@@ -183,4 +207,5 @@ export default {
     return app.fetch(request, request.headers.has(COUNT_D1_HEADER) ? countingEnv(env) : env, ctx);
   },
   scheduled: handleScheduled,
-} satisfies ExportedHandler<Env>;
+  queue: consumeWebhookBatch,
+} satisfies ExportedHandler<Env, WebhookDeliveryMessage>;

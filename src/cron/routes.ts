@@ -11,6 +11,7 @@ const MaintenanceReportSchema = z
   .object({
     prune: z.object({
       sessions_deleted: z.number().int(),
+      mfa_pending_logins_deleted: z.number().int(),
       dev_emails_deleted: z.number().int(),
       webhook_events_deleted: z.number().int(),
       webhook_deliveries_deleted: z.number().int(),

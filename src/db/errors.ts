@@ -2,6 +2,14 @@
 
 /** D1 reports a UNIQUE index conflict only in the message text (sometimes of the cause). */
 export function isUniqueViolation(error: unknown): boolean {
-  const text = String(error instanceof Error && error.cause ? `${error.message} ${String(error.cause)}` : error);
-  return text.includes("UNIQUE constraint failed");
+  return errorText(error).includes("UNIQUE constraint failed");
+}
+
+/** A row still referenced elsewhere (e.g. an organization that gained a member meanwhile). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return errorText(error).includes("FOREIGN KEY constraint failed");
+}
+
+function errorText(error: unknown): string {
+  return String(error instanceof Error && error.cause ? `${error.message} ${String(error.cause)}` : error);
 }

@@ -48,6 +48,38 @@ export function passwordChangedEmail(to: string, webBaseURL: string): EmailMessa
   };
 }
 
+export function emailChangeConfirmationEmail(to: string, webBaseURL: string, token: string): EmailMessage {
+  const url = link(webBaseURL, "confirm-email-change", token);
+  return {
+    to,
+    subject: "Confirm your new email address",
+    text: `Confirm that this address should become the email of your account:\n\n${url}\n\nThis link expires in 1 hour and works once; every session of the account is signed out when it is used. If you did not ask for it, ignore this email.`,
+    links: [url],
+  };
+}
+
+/** To the current address: the request is announced before anything changes (SEC-78). */
+export function emailChangeRequestedEmail(to: string, webBaseURL: string): EmailMessage {
+  const resetURL = new URL("forgot-password", `${webBaseURL}/`).toString();
+  return {
+    to,
+    subject: "A change of your email address was requested",
+    text: `Someone signed in to your account asked to move it to another email address. Nothing changes until the link sent to that address is used.\n\nIf this was not you, reset your password now: ${resetURL}`,
+    links: [resetURL],
+  };
+}
+
+/** To the old address once the change is done. */
+export function emailChangedEmail(to: string, webBaseURL: string): EmailMessage {
+  const resetURL = new URL("forgot-password", `${webBaseURL}/`).toString();
+  return {
+    to,
+    subject: "Your email address was changed",
+    text: `Your account now uses another email address, and all its sessions were signed out. This address no longer signs in.\n\nIf this was not you, contact support.`,
+    links: [resetURL],
+  };
+}
+
 /**
  * A name someone typed (an organization's, an invitee's) as one line of at most 100 characters:
  * control characters and line breaks become spaces, so the name cannot forge paragraphs of its own

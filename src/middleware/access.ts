@@ -112,9 +112,27 @@ function requireRole(minimum: Role): MiddlewareHandler<AppEnv> {
       // Naming the minimum is no leak: every route's x-min-role is in the OpenAPI document.
       throw new AppError("FORBIDDEN", `Your role does not allow this action (it needs ${minimum} or above).`);
     }
+    if (session.secondFactorMissing && !isOpenWithoutSecondFactor(c.req.path)) {
+      throw new AppError(
+        "MFA_REQUIRED",
+        "Your organization requires a second factor: set one up at /auth/mfa before going on.",
+      );
+    }
     c.set("session", session);
     await next();
   });
+}
+
+/**
+ * What a member of a require_mfa organization without a second factor may still reach (SEC-70):
+ * their own account, authentication (enrolment is under /auth/mfa, sign-out under /auth) and the
+ * organization routes, so they can enrol or switch. Everything else that needs a session is
+ * org-scoped and answers 403 MFA_REQUIRED.
+ */
+const OPEN_WITHOUT_SECOND_FACTOR = [/^\/users\/me(\/|$)/, /^\/auth\//, /^\/organizations?(\/|$)/];
+
+function isOpenWithoutSecondFactor(path: string): boolean {
+  return OPEN_WITHOUT_SECOND_FACTOR.some((pattern) => pattern.test(path));
 }
 
 const requireCronSecret = createMiddleware<AppEnv>(async function requireCronSecret(c, next) {

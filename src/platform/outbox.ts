@@ -79,7 +79,7 @@ export function publishEventsLater(ctx: ServiceContext): void {
 const CLAIM_LIMIT = 100;
 const SEND_BATCH_LIMIT = 100;
 /** A claim lapses after this long, so events claimed by a Worker that died are claimed again. */
-export const CLAIM_LEASE_MS = 60_000;
+const CLAIM_LEASE_MS = 60_000;
 
 export interface PublishReport {
   events: number;

@@ -35,6 +35,24 @@ export const RATE_LIMITS = {
   resetPassword: { name: "reset-password", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   acceptInvitation: { name: "accept-invitation", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   passwordUpdate: { name: "password-update", limit: 5, windowSeconds: 15 * MINUTE_SECONDS },
+  /**
+   * Each call stores a WebAuthn challenge (registration and sign-in options share the bucket): a
+   * real ceremony needs one or two, so this only bounds the rows a client can make us write.
+   */
+  passkeyChallenge: { name: "passkey-challenge", limit: 30, windowSeconds: 15 * MINUTE_SECONDS },
+  /** Each one sends two emails; the password guesses share the account's fresh-proof budget. */
+  emailChange: { name: "email-change", limit: 5, windowSeconds: HOUR_SECONDS },
+  confirmEmailChange: { name: "confirm-email-change", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
+  accountDeletion: { name: "account-deletion", limit: 5, windowSeconds: 15 * MINUTE_SECONDS },
+  /** An export reads every row about the caller: a few per hour is plenty for a person. */
+  accountExport: { name: "account-export", limit: 5, windowSeconds: HOUR_SECONDS },
+  /**
+   * Second-factor codes (SEC-67): each pending login has its own 5 attempts and each account its
+   * own budget (features/mfa); this one stops one client from cycling through many pending logins.
+   */
+  mfaVerify: { name: "mfa-verify", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
+  /** A code typed with a session in hand (TOTP confirmation, fresh proofs): the same budget. */
+  mfaManage: { name: "mfa-manage", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   /** Each one sends an email; the organization and recipient budgets are in features/orgs/invitation-limits.ts. */
   createInvitation: { name: "create-invitation", limit: 30, windowSeconds: HOUR_SECONDS },
 } as const satisfies Record<string, RateLimitPolicy>;
@@ -48,6 +66,7 @@ export const RECIPIENT_LIMITS = {
   passwordReset: { name: "forgot-password-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
   verification: { name: "resend-verification-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
   alreadyRegistered: { name: "signup-taken-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
+  emailChange: { name: "email-change-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 /** The default per-key budget of an organization API key (SEC-73): requests per minute. */

@@ -36,6 +36,7 @@ export interface DBState {
   usage_used: number;
   api_keys: number;
   revoked_api_keys: number;
+  passkeys: number;
 }
 
 export async function readDBState(): Promise<DBState> {
@@ -63,7 +64,8 @@ export async function readDBState(): Promise<DBState> {
        (SELECT count(*) FROM organization WHERE plan_id IS NOT NULL) AS organizations_on_a_plan,
        (SELECT total(used) FROM usage_counter) AS usage_used,
        (SELECT count(*) FROM api_key) AS api_keys,
-       (SELECT count(*) FROM api_key WHERE revoked_at IS NOT NULL) AS revoked_api_keys`,
+       (SELECT count(*) FROM api_key WHERE revoked_at IS NOT NULL) AS revoked_api_keys,
+       (SELECT count(*) FROM passkey) AS passkeys`,
   ).first<DBState>();
   return row!;
 }

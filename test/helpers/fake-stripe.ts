@@ -63,6 +63,8 @@ function stripeError(status: number, error: StripeErrorBody["error"]): Response 
 class FakeStripe {
   readonly customers = new Map<string, Stripe.Customer>();
   readonly checkoutSessions = new Map<string, Stripe.Checkout.Session>();
+  /** Subscription ids cancelled through DELETE /v1/subscriptions/{id}. */
+  readonly canceledSubscriptions = new Set<string>();
   readonly portalSessions = new Map<string, Stripe.BillingPortal.Session>();
   readonly requests: RecordedRequest[] = [];
   /** "network": every call fails before any HTTP answer; "error": 500 api_error; "up": normal. */
@@ -72,6 +74,7 @@ class FakeStripe {
   reset(): void {
     this.customers.clear();
     this.checkoutSessions.clear();
+    this.canceledSubscriptions.clear();
     this.portalSessions.clear();
     this.requests.length = 0;
     this.idempotent.clear();
@@ -193,6 +196,12 @@ class FakeStripe {
       });
       this.checkoutSessions.set(session.id, session);
       return { status: 200, body: session };
+    }
+    const subscription = /^\/v1\/subscriptions\/([^/]+)$/.exec(path);
+    if (method === "DELETE" && subscription) {
+      const id = decodeURIComponent(subscription[1]!);
+      this.canceledSubscriptions.add(id);
+      return { status: 200, body: { id, object: "subscription", status: "canceled" } };
     }
     const retrieve = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (method === "GET" && retrieve) {

@@ -10,6 +10,7 @@ import type { TestClient } from "./client";
 import { randomIP } from "./client";
 import { readDBState, type DBState } from "./db-state";
 import { insertUser } from "./factories";
+import { answerRegistration, registerPasskey } from "./passkeys";
 import { inviteAndAccept, signIn } from "./orgs";
 import { insertPlan, putUsersOrganizationOnUnlimitedPlan } from "./plans";
 import { routeLabel, sampleParams, validBodyFor, type RegisteredRoute } from "./route-registry";
@@ -200,7 +201,16 @@ const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
   // it, delete it or make it the default (the case then makes the seeded plan_free default again).
   "/admin/plans/{id}": async () => insertPlan(),
   "/admin/plans/{id}/default": async () => insertPlan(),
+  "/webhook-endpoints/{id}": async (caller) => createWebhookEndpoint(caller),
+  "/webhook-endpoints/{id}/deliveries": async (caller) => createWebhookEndpoint(caller),
+  "/webhook-endpoints/{id}/test": async (caller) => createWebhookEndpoint(caller),
+  "/auth/passkeys/{id}": async (caller) => (await registerPasskey(caller.client)).id,
 };
+
+async function createWebhookEndpoint(caller: Caller): Promise<string> {
+  const url = "https://hooks.example.com/rampart";
+  return created(await caller.client.post("/webhook-endpoints", { url, events: ["member.added"] }));
+}
 
 /** Real values for the route's path parameters ({key}: a declared key; {id}: ID_FIXTURES). */
 export async function realParams(route: RegisteredRoute, caller: Caller): Promise<Record<string, string>> {
@@ -215,6 +225,8 @@ export async function realParams(route: RegisteredRoute, caller: Caller): Promis
  * schema can make up: a credit pack on sale, a Checkout Session it started (in the fake Stripe).
  */
 export const BODY_FIXTURES: Record<string, (caller: Caller) => Promise<Record<string, unknown>>> = {
+  // Single use: a test that sends it twice (hostile cases, then the valid request) asks again.
+  "POST /auth/passkeys/register/verify": async (caller) => ({ response: await answerRegistration(caller.client) }),
   "POST /billing/credit-packs/checkout": async () => ({ pack_id: "tokens_5m" }),
   "POST /billing/credit-packs/verify": async (caller) => {
     const response = await caller.client.post("/billing/credit-packs/checkout", {

@@ -135,12 +135,17 @@ function enumValues(schema: ZodType): unknown[] {
  * yields its first value (a role field: "readonly", the least an org_admin may grant).
  * The plan body's fields come next, so no other field's value changes: a Stripe product id (fresh
  * each call: it is unique across plans) and a features object built from the declared
- * PlanFeatures (integers >= -1 for quotas, booleans for flags); then an API key's scope list and
- * a future timestamp.
+ * PlanFeatures (integers >= -1 for quotas, booleans for flags). A webhook endpoint subscribes to
+ * member.added and points at a public https URL; an API key gets a list of one scope and a
+ * timestamp a day ahead (an expiry).
  */
 export function validValueFor(field: string, schema: ZodType): unknown {
+  // A webhook endpoint's url: any string passes the schema, the service wants a public https URL.
+  if (field === "url") return "https://hooks.example.com/rampart";
   const candidates: unknown[] = [
     ...enumValues(schema),
+    // The signed-in account's own password, so a fresh proof (current_password) holds.
+    ...(/password/i.test(field) ? [GOOD_PASSWORD] : []),
     "Ada Lovelace",
     uniqueEmail(field.replace(/[^a-z]/gi, "")),
     GOOD_PASSWORD,
@@ -148,6 +153,9 @@ export function validValueFor(field: string, schema: ZodType): unknown {
     1,
     uniqueStripeProductId(),
     samplePlanFeatures(),
+    "123456", // a TOTP code: six digits
+    ["member.added"],
+    sampleWebAuthnResponse(),
     // An API key's scopes (a list of one) and a date a day ahead (an expiry).
     [API_KEY_SCOPES[0]],
     new Date(Date.now() + DAY_MS).toISOString(),
@@ -186,6 +194,27 @@ export function validBodyFor(route: RegisteredRoute, overrides: Record<string, s
       validValueFor(field, effectiveSchema(route, params, field, schema)),
     ]),
   );
+}
+
+/**
+ * A WebAuthn credential as @simplewebauthn/browser sends it, well formed but signed by nothing:
+ * it passes both the registration and the sign-in schema (the passkey routes' `response`), and
+ * the service refuses it (there is no challenge it answers).
+ */
+function sampleWebAuthnResponse(): Record<string, unknown> {
+  const id = "c2FtcGxlLWNyZWRlbnRpYWw";
+  return {
+    id,
+    rawId: id,
+    type: "public-key",
+    response: {
+      clientDataJSON: "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0In0",
+      attestationObject: "oA",
+      authenticatorData: "AAAA",
+      signature: "AAAA",
+    },
+    clientExtensionResults: {},
+  };
 }
 
 /** An OpenAPI path as a regular expression in which each {param} matches any one segment. */

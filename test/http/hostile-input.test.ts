@@ -660,6 +660,8 @@ describe("hostile input", () => {
               // minimum role, so the refusals above were the hostile values' doing. A case that
               // succeeded may have signed the caller out (POST /auth/logout): then a fresh one sends it.
               if ((await caller.client.get("/users/me")).status === 401) await caller.renew();
+              // A single-use fixture (a WebAuthn registration) may have been spent by a case above.
+              caller.bodyOverrides = await BODY_FIXTURES[routeLabel(route)]?.(caller);
               const body = route.bodyFields ? JSON.stringify(validBodyForCaller(route, caller, params)) : undefined;
               const valid = await probe(route, `${routeLabel(route)} valid request`, () =>
                 sendFromFreshIP(caller.client, route.method, fillPath(route.path, params), { body }),

@@ -14,8 +14,9 @@ import { hasRoleAtLeast, ROLES, type Role } from "../../src/lib/roles";
 import { createClient, type TestClient } from "../helpers/client";
 import { sendFromFreshIP } from "../helpers/route-matrix";
 import { GOOD_PASSWORD, uniqueEmail } from "../helpers/accounts";
+import { answerRegistration, registerPasskey } from "../helpers/passkeys";
 import { D1Watch } from "../helpers/db-state";
-import { createOrganization, createSysAdmin, signIn, type Member } from "../helpers/orgs";
+import { createOrganization, createSysAdmin, inviteAndAccept, signIn, type Member } from "../helpers/orgs";
 import { insertPlan, putOrganizationOnPlan, unlimitedPlanFeatures } from "../helpers/plans";
 import {
   fillPath,
@@ -30,7 +31,7 @@ import {
 // Fixtures: the least each route needs beyond what its schema yields (validValueFor).
 
 /** Kinds of row that belong to one organization. */
-type TenantIdKind = "organization" | "user" | "note" | "invitation" | "session";
+type TenantIdKind = "organization" | "user" | "note" | "invitation" | "session" | "webhook_endpoint" | "passkey";
 /** Plus the plan: the catalogue is global by design, no organization's row (see PLAN_TARGET). */
 type IdKind = TenantIdKind | "plan";
 
@@ -48,6 +49,16 @@ interface RouteFixture {
   body?: Record<string, unknown>;
   /** The request ends the caller's session: each call gets a freshly signed-in one. */
   endsSession?: true;
+  /**
+   * Body fields only a ceremony with the caller's own session can make, and only once (a WebAuthn
+   * registration answers a single-use challenge): made afresh for each request that must succeed.
+   */
+  ceremony?: (client: TestClient) => Promise<Record<string, unknown>>;
+  /**
+   * The request deletes the caller's own account: each call acts as a throwaway member of the
+   * caller's organization with the caller's role (invited by its org_admin), never the caller.
+   */
+  deletesCaller?: true;
 }
 
 /**
@@ -62,13 +73,31 @@ const FIXTURES: Record<string, RouteFixture> = {
   "POST /auth/logout": { endsSession: true },
   "GET /auth/sessions": {},
   "DELETE /auth/sessions/{id}": { id: "session" },
+  "POST /auth/passkeys/register/options": {},
+  "POST /auth/passkeys/register/verify": {
+    ceremony: async (client) => ({ response: await answerRegistration(client) }),
+  },
+  "GET /auth/passkeys": {},
+  "PATCH /auth/passkeys/{id}": { id: "passkey" },
+  "DELETE /auth/passkeys/{id}": { id: "passkey" },
   // Same password again: it succeeds (and keeps the caller's session) however often it runs.
   "POST /password/update": { body: { current_password: GOOD_PASSWORD, new_password: GOOD_PASSWORD } },
+  // Second factors are the caller's own: the caller has none, so these answer from their own state.
+  "GET /auth/mfa": {},
+  "POST /auth/mfa/totp/setup": {},
+  "POST /auth/mfa/totp/confirm": {},
+  "DELETE /auth/mfa/totp": {},
+  "POST /auth/mfa/recovery-codes": {},
   "GET /users/me": {},
   "PATCH /users/me": {},
+  // The caller's own account only: nothing of any organization is named.
+  "POST /users/me/email": { body: { current_password: GOOD_PASSWORD } },
+  "GET /users/me/export": {},
+  "DELETE /users/me": { deletesCaller: true, body: { current_password: GOOD_PASSWORD } },
   "GET /users": {},
   "POST /users/{id}/suspend": { id: "user" },
   "POST /users/{id}/activate": { id: "user" },
+  "POST /users/{id}/mfa/reset": { id: "user" },
   "GET /organization": {},
   "GET /organization/users": {},
   "PATCH /organization/users/{id}": { id: "user", body: { role: "readonly" } },
@@ -119,6 +148,11 @@ const FIXTURES: Record<string, RouteFixture> = {
   "GET /usage/top-users": {},
   "GET /usage/api-keys": {},
   "GET /usage/fleet": {},
+  "POST /webhook-endpoints": {},
+  "GET /webhook-endpoints": {},
+  "DELETE /webhook-endpoints/{id}": { id: "webhook_endpoint" },
+  "GET /webhook-endpoints/{id}/deliveries": { id: "webhook_endpoint" },
+  "POST /webhook-endpoints/{id}/test": { id: "webhook_endpoint" },
 };
 
 /** Fields a client must never set (SEC-37), with the value an attacker would send. */
@@ -170,6 +204,16 @@ function fixtureFor(route: { method: string; path: string }): RouteFixture {
 
 // ---------------------------------------------------------------------------------------------
 // Organizations and callers.
+
+/** The client a fixture's request is sent with: the caller's, a fresh session, or a throwaway member. */
+async function clientForFixture(fixture: RouteFixture, caller: Caller): Promise<TestClient> {
+  if (fixture.deletesCaller) {
+    const admin = caller.tenant.members.find((member) => member.role === "org_admin")!;
+    const role = caller.member.role === "sys_admin" ? "org_admin" : caller.member.role;
+    return (await inviteAndAccept(admin.client, role)).client;
+  }
+  return fixture.endsSession ? signIn(caller.member) : caller.member.client;
+}
 
 interface Tenant {
   id: string;
@@ -227,6 +271,13 @@ async function seedTenant(
   const pendingEmail = uniqueEmail(`${label}pending`);
   await okJSON(await top.client.post("/notes", { title: marker, content: marker }), 201);
   await okJSON(await top.client.post("/invitations", { email: pendingEmail, role: "readonly" }), 201);
+  await okJSON(
+    await top.client.post("/webhook-endpoints", {
+      url: `https://hooks.example.com/${marker}`,
+      events: ["member.added"],
+    }),
+    201,
+  );
   // Each keyed PUT the fixtures name (settings), as the lowest member allowed to make it.
   const keyedWrites = GATED.filter(
     (route) =>
@@ -249,8 +300,12 @@ async function seedTenant(
   const { invitations } = await okJSON<{ invitations: { id: string; email: string }[] }>(
     await top.client.get("/invitations"),
   );
+  const endpoints = await okJSON<{ items: { id: string }[] }>(await top.client.get("/webhook-endpoints"));
   const sessionsOf = new Map<string, string[]>();
+  // A passkey per member, so its list shows something of its own and its id is a foreign id to others.
+  const passkeyIds: string[] = [];
   for (const member of members) {
+    passkeyIds.push((await registerPasskey(member.client, undefined, `${label} passkey`)).id);
     const { sessions } = await okJSON<{ sessions: { id: string }[] }>(await member.client.get("/auth/sessions"));
     sessionsOf.set(
       member.id,
@@ -263,6 +318,8 @@ async function seedTenant(
     note: notes.items.map((note) => note.id),
     invitation: invitations.map((invitation) => invitation.id),
     session: [...sessionsOf.values()].flat(),
+    webhook_endpoint: endpoints.items.map((endpoint) => endpoint.id),
+    passkey: passkeyIds,
   };
   expect(organization.id).toBe(organizationId);
   for (const [kind, values] of Object.entries(ids))
@@ -636,7 +693,7 @@ describe("SEC-35 an org id in X-Org-Id / X-Organization-Id has no effect on rout
     it(`${routeLabel(route)} (min ${route.access}) answers as without the header and leaves A untouched`, async () => {
       const fixture = fixtureFor(route);
       const caller = outsidersAtLeast(route.access)[0]!;
-      const clientFor = async () => (fixture.endsSession ? signIn(caller.member) : caller.member.client);
+      const clientFor = async () => clientForFixture(fixture, caller);
       const before = await dumpTenant(A.id);
 
       if (route.method === "GET") {
@@ -648,10 +705,17 @@ describe("SEC-35 an org id in X-Org-Id / X-Organization-Id has no effect on rout
         expect(headed, `${describeRequest(request)} with org headers`).toEqual(plain);
       } else {
         // A write cannot be replayed identically; both must succeed alike and neither reach A.
-        const headedRequest = planRequest(route, undefined);
-        const headed = await send(await clientFor(), headedRequest, orgHeaders(A.id));
-        const plainRequest = planRequest(route, undefined);
-        const plain = await send(await clientFor(), plainRequest);
+        const prepared = async (client: TestClient): Promise<PlannedRequest> => {
+          const request = planRequest(route, undefined);
+          if (fixture.ceremony) request.json = { ...request.json, ...(await fixture.ceremony(client)) };
+          return request;
+        };
+        const headedClient = await clientFor();
+        const headedRequest = await prepared(headedClient);
+        const headed = await send(headedClient, headedRequest, orgHeaders(A.id));
+        const plainClient = await clientFor();
+        const plainRequest = await prepared(plainClient);
+        const plain = await send(plainClient, plainRequest);
         cases += 2;
         const shape = (outcome: Outcome) => ({
           status: outcome.status,
@@ -693,7 +757,7 @@ describe("SEC-35, SEC-37 no mass assignment: role, organization_id, email_verifi
       };
       const clientFor = async (): Promise<TestClient> => {
         if (!caller) return createClient();
-        return fixtureFor(route).endsSession ? signIn(caller.member) : caller.member.client;
+        return clientForFixture(fixtureFor(route), caller);
       };
       const watch = await D1Watch.start();
       for (const fields of [...undeclared.map((field) => [field]), undeclared]) {

@@ -98,6 +98,8 @@ export const llmUsageLogs = sqliteTable(
     index("llm_usage_org_user_period_idx").on(table.organizationId, table.userId, table.periodStart),
     index("llm_usage_org_key_period_idx").on(table.organizationId, table.apiKeyId, table.periodStart),
     index("llm_usage_created_idx").on(table.createdAt),
+    // The account export pages one user's calls across organizations.
+    index("llm_usage_user_idx").on(table.userId),
     check("llm_usage_bucket_check", sql`bucket IN ('allotment', 'credits', 'overage', 'absorbed')`),
   ],
 );

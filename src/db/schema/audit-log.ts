@@ -16,5 +16,8 @@ export const auditLog = sqliteTable(
   (table) => [
     index("audit_log_org_created_idx").on(table.organizationId, table.createdAt),
     index("audit_log_created_idx").on(table.createdAt),
+    // The account export and erasure find the events a user did or underwent without a scan.
+    index("audit_log_actor_idx").on(table.actorUserId),
+    index("audit_log_target_idx").on(table.target),
   ],
 );

@@ -1,9 +1,9 @@
-// Single-use tokens sent in email links (SEC-26): verification and password reset.
+// Single-use tokens sent in email links (SEC-26): verification, password reset, email change.
 import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index, check } from "drizzle-orm/sqlite-core";
 import { users } from "./users";
 
-export const EMAIL_TOKEN_PURPOSES = ["verify_email", "reset_password"] as const;
+export const EMAIL_TOKEN_PURPOSES = ["verify_email", "reset_password", "change_email"] as const;
 export type EmailTokenPurpose = (typeof EMAIL_TOKEN_PURPOSES)[number];
 
 export const emailTokens = sqliteTable(
@@ -18,6 +18,11 @@ export const emailTokens = sqliteTable(
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
     usedAt: integer("used_at"),
+    /**
+     * change_email only: the normalized address the link confirms. The token is bound to it, so
+     * a link can only ever move the account to the address it was sent to (SEC-78).
+     */
+    newEmail: text("new_email"),
   },
   (table) => [
     index("email_token_user_purpose_idx").on(table.userId, table.purpose),

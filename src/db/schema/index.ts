@@ -11,4 +11,6 @@ export * from "./plans";
 export * from "./oauth-accounts";
 export * from "./ai";
 export * from "./api-keys";
+export * from "./mfa";
 export * from "./webhooks";
+export * from "./passkeys";

@@ -22,5 +22,9 @@ export const notes = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (table) => [index("note_org_created_idx").on(table.organizationId, table.createdAt)],
+  (table) => [
+    index("note_org_created_idx").on(table.organizationId, table.createdAt),
+    // The account export pages a user's notes; deleting a user nulls their authorship (SET NULL).
+    index("note_author_idx").on(table.createdByUserId, table.id),
+  ],
 );

@@ -16,6 +16,10 @@ type AuditAction =
   | "password_changed"
   | "password_reset_requested"
   | "password_reset"
+  | "email_change_requested"
+  | "email_changed"
+  | "account_deleted"
+  | "organization_deleted"
   | "setting_changed"
   | "member_role_changed"
   | "member_removed"
@@ -41,7 +45,17 @@ type AuditAction =
   | "credits_purchased"
   | "stripe_webhook_failed"
   | "api_key_created"
-  | "api_key_revoked";
+  | "api_key_revoked"
+  | "passkey_registered"
+  | "passkey_deleted"
+  | "passkey_counter_regressed"
+  | "mfa_challenge_started"
+  | "mfa_verify_failed"
+  | "totp_setup_started"
+  | "totp_enabled"
+  | "totp_disabled"
+  | "recovery_codes_regenerated"
+  | "mfa_reset";
 
 export interface AuditEvent {
   action: AuditAction;
@@ -62,7 +76,12 @@ export function describeKeyActor(actor: { apiKey?: { id: string } }): Record<str
 }
 
 /** Failures someone should look at; every other event is logged at info. */
-const WARNING_ACTIONS = new Set<AuditAction>(["login_failed", "stripe_webhook_failed"]);
+const WARNING_ACTIONS = new Set<AuditAction>([
+  "login_failed",
+  "mfa_verify_failed",
+  "stripe_webhook_failed",
+  "passkey_counter_regressed",
+]);
 
 /** One structured log line for an event (SEC-49); the audit row is written separately. */
 export function logAuditEvent(event: AuditEvent): void {

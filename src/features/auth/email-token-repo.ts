@@ -21,9 +21,17 @@ export function selectValidTokenUserId(db: Database, tokenHash: string, purpose:
     .where(isValidToken(tokenHash, purpose, now));
 }
 
+/** Subquery: the address a valid change_email token is bound to. */
+export function selectValidTokenNewEmail(db: Database, tokenHash: string, purpose: EmailTokenPurpose, now: number) {
+  return db
+    .select({ newEmail: emailTokens.newEmail })
+    .from(emailTokens)
+    .where(isValidToken(tokenHash, purpose, now));
+}
+
 export function findValidToken(db: Database, tokenHash: string, purpose: EmailTokenPurpose, now: number) {
   return db
-    .select({ id: emailTokens.id, userId: emailTokens.userId })
+    .select({ id: emailTokens.id, userId: emailTokens.userId, newEmail: emailTokens.newEmail })
     .from(emailTokens)
     .where(isValidToken(tokenHash, purpose, now))
     .get();
@@ -54,6 +62,7 @@ export interface NewEmailToken {
   purpose: EmailTokenPurpose;
   createdAt: number;
   expiresAt: number;
+  newEmail: string | null;
 }
 
 export function buildTokenInsert(db: Database, row: NewEmailToken) {

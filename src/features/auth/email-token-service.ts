@@ -9,6 +9,7 @@ import * as repo from "./email-token-repo";
 const EMAIL_TOKEN_LIFETIME_MS: Record<EmailTokenPurpose, number> = {
   verify_email: 24 * HOUR_MS,
   reset_password: 1 * HOUR_MS,
+  change_email: 1 * HOUR_MS,
 };
 
 export interface IssuedEmailToken {
@@ -32,6 +33,8 @@ export async function prepareEmailToken(
   userId: string,
   purpose: EmailTokenPurpose,
   now = Date.now(),
+  /** change_email: the address the token is bound to. */
+  newEmail: string | null = null,
 ): Promise<IssuedEmailToken> {
   const token = generateToken();
   const statements = buildIssueStatements(ctx.db, {
@@ -41,8 +44,19 @@ export async function prepareEmailToken(
     purpose,
     createdAt: now,
     expiresAt: now + EMAIL_TOKEN_LIFETIME_MS[purpose],
+    newEmail,
   });
   return { token, statements };
+}
+
+/** The valid token's user and bound address (change_email), or null for an unknown, used or expired one. */
+export async function findValidEmailToken(
+  ctx: ServiceContext,
+  tokenHash: string,
+  purpose: EmailTokenPurpose,
+  now: number,
+): Promise<{ userId: string; newEmail: string | null } | null> {
+  return (await repo.findValidToken(ctx.db, tokenHash, purpose, now)) ?? null;
 }
 
 /** Whether the token is unexpired, unused and of this purpose (a read; consuming is the batch's job). */
@@ -68,6 +82,8 @@ export function buildEmailTokenRedemption(
 ) {
   return {
     owner: repo.selectValidTokenUserId(ctx.db, tokenHash, purpose, now),
+    /** change_email: the bound address, as a scalar subquery (NULL when the token is not valid). */
+    newEmail: repo.selectValidTokenNewEmail(ctx.db, tokenHash, purpose, now),
     consume: repo.buildTokenConsume(ctx.db, tokenHash, purpose, now),
   };
 }

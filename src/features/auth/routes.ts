@@ -1,4 +1,5 @@
 // HTTP for /auth: parse, authorize, call the service, respond.
+import { z } from "@hono/zod-openapi";
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC, minRole } from "../../middleware/access";
@@ -21,6 +22,8 @@ import {
 import { listMySessions, logIn, logOut, resendVerification, revokeMySession, verifyEmail } from "./service";
 import { signUp } from "./signup-service";
 import { readDeviceCookie, writeDeviceCookie } from "./device-cookie";
+import { writeMfaPendingCookie } from "../../middleware/mfa-pending-cookie";
+import { MfaChallengeSchema } from "../mfa/schemas";
 
 const SIGNUP_ACCEPTED = "Check your inbox to verify your email address.";
 
@@ -68,9 +71,14 @@ const login = defineRoute(
     tags: ["Authentication"],
     summary: "Sign in with email and password; sets the session and device cookies",
     description:
-      "401 INVALID_CREDENTIALS is byte-identical for an unknown email and a wrong password. 403 EMAIL_NOT_VERIFIED, ACCOUNT_SUSPENDED or ORG_SUSPENDED only after the right password. A success also sets a device cookie (30 days): with it, this browser is never held back by other clients' failed guesses on the account (SEC-55); without it, failed guesses on the account slow every new client by a few seconds at most.",
+      "401 INVALID_CREDENTIALS is byte-identical for an unknown email and a wrong password. 403 EMAIL_NOT_VERIFIED, ACCOUNT_SUSPENDED or ORG_SUSPENDED only after the right password. An account with a second factor gets no session yet: 200 {mfa_required: true, methods} and an mfa_pending cookie (SEC-67). A success also sets a device cookie (30 days): with it, this browser is never held back by other clients' failed guesses on the account (SEC-55); without it, failed guesses on the account slow every new client by a few seconds at most.",
     request: { body: jsonBody(LoginSchema) },
-    responses: { 200: jsonResponse(UserSchema, "Signed in; Set-Cookie carries the session and the device cookie") },
+    responses: {
+      200: jsonResponse(
+        z.union([UserSchema, MfaChallengeSchema]),
+        "Signed in (the user; Set-Cookie carries the session and the device cookie), or, for an account with a second factor, {mfa_required, methods} and a 5-minute mfa_pending cookie: complete with POST /auth/mfa/verify",
+      ),
+    },
   },
 );
 
@@ -164,14 +172,14 @@ export const authRoutes = createRouter()
   })
   .openapi(login, async (c) => {
     const { email, password } = c.req.valid("json");
-    const { user, session, deviceToken } = await logIn(serviceContextFrom(c), {
-      email,
-      password,
-      deviceToken: readDeviceCookie(c),
-    });
-    writeSessionCookie(c, session.token);
-    if (deviceToken) writeDeviceCookie(c, deviceToken);
-    return c.json(toUserResponse(user), 200);
+    const result = await logIn(serviceContextFrom(c), { email, password, deviceToken: readDeviceCookie(c) });
+    if (result.kind === "second_factor_required") {
+      writeMfaPendingCookie(c, result.pending.token);
+      return c.json({ mfa_required: true as const, methods: result.methods }, 200);
+    }
+    writeSessionCookie(c, result.session.token);
+    if (result.deviceToken) writeDeviceCookie(c, result.deviceToken);
+    return c.json(toUserResponse(result.user), 200);
   })
   .openapi(logout, async (c) => {
     const { session, user } = requireSessionContext(c);

@@ -10,9 +10,10 @@ import {
   recordLoginSuccess,
 } from "../../middleware/login-backoff";
 import { signDeviceToken, verifyDeviceToken } from "./device-token";
+import { type CompletedSignIn, type SecondFactorChallenge, signInRefusal, startSecondFactor } from "./sign-in-service";
 import { verificationEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
-import { toUserProfile, type UserProfile } from "../../platform/user-profile";
+import { toUserProfile } from "../../platform/user-profile";
 import {
   type AuditEvent,
   buildAuditInsert,
@@ -20,7 +21,7 @@ import {
   logAuditEvent,
   recordAuditEvent,
 } from "../audit/service";
-import { buildSession, listSessions, type IssuedSession } from "../../platform/sessions/service";
+import { buildSession, listSessions } from "../../platform/sessions/service";
 import { deleteSessionById, insertSession } from "../../platform/sessions/repo";
 import { buildEmailTokenRedemption, prepareEmailToken } from "./email-token-service";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
@@ -33,12 +34,10 @@ export interface LoginInput {
   deviceToken: string | null;
 }
 
-export interface LoginResult {
-  user: UserProfile;
-  session: IssuedSession;
-  /** A fresh device token for the device cookie; null when device cookies are off (no JWT_SECRET). */
-  deviceToken: string | null;
-}
+/** Signed in, or (an account with a second factor) the password is proven and the second step opens. */
+export type LoginResult =
+  | ({ kind: "signed_in" } & CompletedSignIn)
+  | ({ kind: "second_factor_required" } & SecondFactorChallenge);
 
 const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect.";
 
@@ -47,7 +46,8 @@ const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect.";
  * check, one Argon2id verify, one failure recorded, one identical 401 (SEC-5, SEC-6). Verification
  * and suspension are only revealed to someone who proved the password (SEC-8). The back-off
  * (SEC-12, SEC-55) counts this attempt against this client, and against the account as a whole
- * unless the browser holds a device cookie of this account from an earlier sign-in.
+ * unless the browser holds a device cookie of this account from an earlier sign-in. An account
+ * with a second factor gets no session here but a pending login (SEC-67), after the same work.
  */
 export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<LoginResult> {
   const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
@@ -79,6 +79,11 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
     await forgiveAttempt;
     throw refusal;
   }
+  if (user.hasSecondFactor) {
+    // The answer the user row already carried (no read of its own, SEC-6): no session yet (SEC-67).
+    const [, challenge] = await Promise.all([forgiveAttempt, startSecondFactor(ctx, user, "password")]);
+    return { kind: "second_factor_required", ...challenge };
+  }
 
   const now = Date.now();
   const { issued, row } = await buildSession(
@@ -106,7 +111,7 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
     ctx.config.jwtSecret ? signDeviceToken(ctx.config.jwtSecret, user.id, now) : null,
   ]);
   retryStripeCustomerIfMissing(ctx, user.organizationId);
-  return { user: toUserProfile(user), session: issued, deviceToken };
+  return { kind: "signed_in", user: toUserProfile(user), session: issued, deviceToken };
 }
 
 /**
@@ -131,16 +136,6 @@ async function lookUpAndAdmit(
     : ipAttempt;
   await admitLoginAttempt(ctx.env, attempt);
   return { user, attempt };
-}
-
-/** Why a user who proved the password still may not sign in, or null (SEC-8: only after the password). */
-function signInRefusal(user: { emailVerifiedAt: unknown; suspendedAt: unknown; organizationSuspendedAt: unknown }) {
-  if (user.emailVerifiedAt === null) {
-    return new AppError("EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
-  }
-  if (user.suspendedAt !== null) return new AppError("ACCOUNT_SUSPENDED", "This account is suspended.");
-  if (user.organizationSuspendedAt !== null) return new AppError("ORG_SUSPENDED", "This organization is suspended.");
-  return null;
 }
 
 /** One Argon2id verify whether or not there is a hash to verify against (SEC-6). */

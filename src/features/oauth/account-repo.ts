@@ -2,6 +2,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { oauthAccounts, organizations, sessions, users } from "../../db/schema";
+import { hasSecondFactor } from "../../db/second-factor";
 
 /** The user linked to (provider, subject), with what sign-in needs to decide. */
 export function findLinkedUser(db: Database, provider: string, subject: string) {
@@ -12,6 +13,8 @@ export function findLinkedUser(db: Database, provider: string, subject: string) 
       organizationId: users.organizationId,
       suspendedAt: users.suspendedAt,
       organizationSuspendedAt: organizations.suspendedAt,
+      // Google is a first factor only: an account with a second factor still needs it (SEC-67).
+      hasSecondFactor: hasSecondFactor(users.id),
     })
     .from(oauthAccounts)
     .innerJoin(users, eq(users.id, oauthAccounts.userId))

@@ -4,6 +4,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { EMAIL_MAX_LENGTH, normalizeEmail } from "../../lib/email-address";
 import { buildSession, type IssuedSession } from "../../platform/sessions/service";
 import { insertSession } from "../../platform/sessions/repo";
+import { buildPendingLogin, type IssuedPendingLogin } from "../../platform/mfa-pending";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { isUniqueViolation } from "../../db/errors";
@@ -23,12 +24,15 @@ import { buildInvitationAcceptance, findPendingInvitationById } from "../orgs/in
 /** How the identity found its account: already linked, linked now, claimed, created, or invited. */
 type SignInOutcome = "existing" | "linked" | "claimed" | "created" | "invited";
 
-export interface OAuthSignIn {
+/**
+ * A Google sign-in: a session, or, for an account with a second factor, a pending login that the
+ * second factor completes (Google counts as the first factor only, SEC-67).
+ */
+export type OAuthSignIn = {
   userId: string;
   organizationId: string;
   outcome: SignInOutcome;
-  session: IssuedSession;
-}
+} & ({ kind: "session"; session: IssuedSession } | { kind: "second_factor"; pending: IssuedPendingLogin });
 
 const NAME_MAX_LENGTH = 100;
 
@@ -63,7 +67,13 @@ export async function signInWithIdentity(
     refuseIfSuspended(linked);
     return issueSession(
       ctx,
-      { provider, userId: linked.id, organizationId: linked.organizationId, outcome: "existing" },
+      {
+        provider,
+        userId: linked.id,
+        organizationId: linked.organizationId,
+        outcome: "existing",
+        hasSecondFactor: Boolean(linked.hasSecondFactor),
+      },
       [],
     );
   }
@@ -91,7 +101,7 @@ export async function signInWithIdentity(
     const account = { provider, userId: user.id, organizationId: user.organizationId };
     const linkInsert = buildOAuthAccountInsert(ctx.db, { ...link, userId: user.id });
     if (user.emailVerifiedAt !== null) {
-      return issueSession(ctx, { ...account, outcome: "linked" }, [
+      return issueSession(ctx, { ...account, outcome: "linked", hasSecondFactor: Boolean(user.hasSecondFactor) }, [
         linkInsert,
         buildAuditInsert(ctx, auditEvent(ctx, account, "oauth_account_linked")),
       ]);
@@ -215,22 +225,23 @@ async function acceptInvitation(
 /**
  * Runs `statements` and the new session in one batch, so the account change and the sign-in
  * happen together or not at all. The token is new whatever cookie the browser brought (SEC-16).
+ * An account with a second factor gets a pending login instead of the session, in the same batch.
  */
 async function issueSession(
   ctx: ServiceContext,
-  account: { provider: string; userId: string; organizationId: string; outcome: SignInOutcome },
+  account: {
+    provider: string;
+    userId: string;
+    organizationId: string;
+    outcome: SignInOutcome;
+    hasSecondFactor?: boolean;
+  },
   statements: BatchItem<"sqlite">[],
 ): Promise<OAuthSignIn> {
-  const { issued, row } = await buildSession(account.userId, ctx.config.session.ttlSeconds, {
-    userAgent: ctx.userAgent,
-    ip: ctx.ip,
-  });
+  const started = account.hasSecondFactor ? await startPendingLogin(ctx, account) : await startSession(ctx, account);
   try {
-    // Order matters: the account change, then the session that needs it.
-    const batch: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
-      insertSession(ctx.db, row),
-      buildAuditInsert(ctx, auditEvent(ctx, account, "oauth_login_succeeded", { outcome: account.outcome })),
-    ];
+    // Order matters: the account change, then the session (or pending login) that needs it.
+    const batch: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [...started.statements];
     batch.unshift(...statements);
     await ctx.db.batch(batch);
   } catch (error) {
@@ -238,10 +249,53 @@ async function issueSession(
     if (isUniqueViolation(error)) throw new OAuthFailure("account_conflict", "concurrent_link", subjectOf(account));
     throw error;
   }
+  const base = { userId: account.userId, organizationId: account.organizationId, outcome: account.outcome };
+  if (started.kind === "second_factor") return { ...base, kind: "second_factor", pending: started.pending };
   // A Google signup creates the organization; like a password login, this also retries a missing
   // Stripe customer. In the background: a sign-in never waits for Stripe.
   retryStripeCustomerIfMissing(ctx, account.organizationId);
-  return { userId: account.userId, organizationId: account.organizationId, outcome: account.outcome, session: issued };
+  return { ...base, kind: "session", session: started.session };
+}
+
+type StartedSignIn = { statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] } & (
+  | { kind: "session"; session: IssuedSession }
+  | { kind: "second_factor"; pending: IssuedPendingLogin }
+);
+
+async function startSession(
+  ctx: ServiceContext,
+  account: { provider: string; userId: string; organizationId: string; outcome: SignInOutcome },
+): Promise<StartedSignIn> {
+  const { issued, row } = await buildSession(account.userId, ctx.config.session.ttlSeconds, {
+    userAgent: ctx.userAgent,
+    ip: ctx.ip,
+  });
+  return {
+    kind: "session",
+    session: issued,
+    statements: [
+      insertSession(ctx.db, row),
+      buildAuditInsert(ctx, auditEvent(ctx, account, "oauth_login_succeeded", { outcome: account.outcome })),
+    ],
+  };
+}
+
+async function startPendingLogin(
+  ctx: ServiceContext,
+  account: { provider: string; userId: string; organizationId: string; outcome: SignInOutcome },
+): Promise<StartedSignIn> {
+  const { issued, insert } = await buildPendingLogin(ctx.db, { userId: account.userId, firstFactor: "google" });
+  return {
+    kind: "second_factor",
+    pending: issued,
+    statements: [
+      insert,
+      buildAuditInsert(
+        ctx,
+        auditEvent(ctx, account, "mfa_challenge_started", { first_factor: "google", outcome: account.outcome }),
+      ),
+    ],
+  };
 }
 
 function auditEvent(

@@ -5,6 +5,7 @@ import { defineRoute } from "../../platform/openapi/define-route";
 import { PUBLIC } from "../../middleware/access";
 import type { RateLimitPolicy } from "../../platform/rate-limit";
 import { writeSessionCookie } from "../../middleware/session-cookie";
+import { writeMfaPendingCookie } from "../../middleware/mfa-pending-cookie";
 import { serviceContextFrom } from "../../platform/service-context";
 import { jsonResponse } from "../../platform/route-helpers";
 import {
@@ -65,7 +66,10 @@ const callback = defineRoute(
       302: {
         description: CALLBACK_REDIRECT_DESCRIPTION,
         headers: {
-          Location: { description: "WEB_BASE_URL/ or WEB_BASE_URL/login?error=CODE", schema: { type: "string" } },
+          Location: {
+            description: "WEB_BASE_URL/, WEB_BASE_URL/login?mfa=required or WEB_BASE_URL/login?error=CODE",
+            schema: { type: "string" },
+          },
         },
       },
     },
@@ -95,6 +99,11 @@ export const oauthRoutes = createRouter()
         stateCookie: cookies.state,
         verifierCookie: cookies.codeVerifier,
       });
+      if (signIn.kind === "second_factor") {
+        // The web app asks for the code and posts it to /auth/mfa/verify with this cookie.
+        writeMfaPendingCookie(c, signIn.pending.token);
+        return c.redirect(`${webBaseURL}/login?mfa=required`, 302);
+      }
       writeSessionCookie(c, signIn.session.token);
       return c.redirect(`${webBaseURL}/`, 302);
     } catch (error) {

@@ -37,6 +37,7 @@ export function singleParam(value: string | string[] | undefined): string | unde
 
 export const CALLBACK_REDIRECT_DESCRIPTION = [
   "Success: 302 to WEB_BASE_URL with the session cookie set.",
+  "An account with a second factor (Google is its first factor only): 302 to WEB_BASE_URL/login?mfa=required with an mfa_pending cookie, no session; complete with POST /auth/mfa/verify.",
   `Any failure: 302 to WEB_BASE_URL/login?error=CODE, CODE one of ${OAUTH_ERROR_CODES.join(", ")}.`,
   "The state and PKCE cookies are cleared either way.",
 ].join(" ");

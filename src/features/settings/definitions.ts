@@ -63,6 +63,12 @@ export const SETTING_DEFINITIONS = {
         "Most AI tokens this organization may use beyond its allotment per period; 0 allows none; at most ai_overage_ceiling_max_tokens.",
       boundedBy: "ai_overage_ceiling_max_tokens",
     }),
+    require_mfa: defineSetting({
+      schema: z.boolean(),
+      default: false,
+      description:
+        "Members without a second factor get 403 MFA_REQUIRED on org-scoped routes; /users/me, /auth/* and /organization* stay open so they can enrol.",
+    }),
     ai_member_token_limit: defineSetting({
       schema: tokenCount().nullable(),
       default: null,

@@ -11,6 +11,10 @@ export function findUserByEmail(ctx: ServiceContext, email: string) {
   return repo.findUserByEmail(ctx.db, email);
 }
 
+export function findSignInUserById(ctx: ServiceContext, userId: string) {
+  return repo.findSignInUserById(ctx.db, userId);
+}
+
 export function findUserById(ctx: ServiceContext, userId: string) {
   return repo.findUserById(ctx.db, userId);
 }

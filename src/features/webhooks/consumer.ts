@@ -24,14 +24,14 @@ import { sendSignedEvent, type SendResult } from "./send-delivery";
 import { secretAssociatedData } from "./signing-secret";
 
 /** Attempts per event and endpoint: the back-off below spreads them over about a day. */
-export const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 8;
 /** An endpoint whose failures have lasted this long is disabled. */
-export const DISABLE_AFTER_MS = 24 * 60 * 60 * 1000;
+const DISABLE_AFTER_MS = 24 * 60 * 60 * 1000;
 /** Queues' longest delay (12 h). */
 const MAX_DELAY_SECONDS = 43_200;
 
 /** 30 s, 2 min, 8 min, 32 min, ~2 h, ~8.5 h, 12 h: about 23 h from the first attempt to the last. */
-export function retryDelaySeconds(attempt: number): number {
+function retryDelaySeconds(attempt: number): number {
   return Math.min(30 * 4 ** (attempt - 1), MAX_DELAY_SECONDS);
 }
 

@@ -22,7 +22,7 @@ export const CreateEndpointSchema = z
   })
   .openapi("WebhookEndpointInput");
 
-export const EndpointSchema = z
+const EndpointSchema = z
   .object({
     id: z.string(),
     url: z.string(),
@@ -41,7 +41,7 @@ export const CreatedEndpointSchema = EndpointSchema.extend({
 
 export const EndpointListSchema = z.object({ items: z.array(EndpointSchema) }).openapi("WebhookEndpointList");
 
-export const DeliverySchema = z
+const DeliverySchema = z
   .object({
     id: z.number().int(),
     event_id: z.string(),

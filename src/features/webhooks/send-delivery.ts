@@ -2,8 +2,8 @@
 // request, its time limit, no redirects, and at most 1 KiB of the answer kept (SEC-75).
 import { Webhook } from "standardwebhooks";
 
-export const DELIVERY_TIMEOUT_MS = 10_000;
-export const RESPONSE_EXCERPT_BYTES = 1024;
+const DELIVERY_TIMEOUT_MS = 10_000;
+const RESPONSE_EXCERPT_BYTES = 1024;
 
 export interface SignedEvent {
   /** The webhook-id: the event's id, the same on every attempt (SEC-76). */
@@ -18,7 +18,7 @@ export type SendResult =
   | { delivered: false; statusCode: number | null; excerpt: string };
 
 /** The Standard Webhooks payload: `{type, timestamp, data}`. */
-export function webhookPayload(event: SignedEvent): string {
+function webhookPayload(event: SignedEvent): string {
   return JSON.stringify({ type: event.type, timestamp: new Date(event.createdAt).toISOString(), data: event.data });
 }
 

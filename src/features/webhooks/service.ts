@@ -23,7 +23,7 @@ import { secretAssociatedData } from "./signing-secret";
 export type { DeliveryRow, EndpointRow } from "./repo";
 
 /** Enough for a product's own systems; every endpoint adds a message per event. */
-export const MAX_ENDPOINTS_PER_ORGANIZATION = 10;
+const MAX_ENDPOINTS_PER_ORGANIZATION = 10;
 
 const NOT_FOUND_MESSAGE = "No such webhook endpoint in your organization.";
 

@@ -3,6 +3,7 @@ import { and, eq, gt, isNotNull, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { organizations, sessions, users } from "../../db/schema";
 import { deleteRowsBatch } from "../../db/delete-batch";
+import { hasSecondFactor, requiresSecondFactor } from "../../db/second-factor";
 
 export interface NewSessionRow {
   id: string;
@@ -39,6 +40,9 @@ function prepareFindValidSession(db: Database) {
       createdAt: users.createdAt,
       organizationId: organizations.id,
       organizationName: organizations.name,
+      // require_mfa (SEC-70), read with the session and never cached: two probes in this query.
+      organizationRequiresMfa: requiresSecondFactor(organizations.id),
+      hasSecondFactor: hasSecondFactor(users.id),
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))

@@ -10,6 +10,8 @@ export interface SessionContext {
   session: { id: string; expiresAt: number; authenticatedAt: number };
   user: UserProfile;
   organization: { id: string; name: string };
+  /** The organization requires a second factor and this user has none yet (SEC-70, require_mfa). */
+  secondFactorMissing: boolean;
 }
 
 export interface IssuedSession {
@@ -75,6 +77,7 @@ export async function validateSessionToken(db: Database, token: string): Promise
     session: { id: row.sessionId, expiresAt: row.expiresAt, authenticatedAt: row.authenticatedAt },
     user: toUserProfile({ ...row, id: row.userId }),
     organization: { id: row.organizationId, name: row.organizationName },
+    secondFactorMissing: Boolean(row.organizationRequiresMfa) && !row.hasSecondFactor,
   };
 }
 

@@ -1,0 +1,104 @@
+// The end of every sign-in once its factors are proven: the refusals that only a proven first
+// factor may see (SEC-8), the pending second step (SEC-67), and the session. Knows nothing about HTTP.
+import { AppError } from "../../errors";
+import type { ServiceContext } from "../../platform/service-context";
+import { toUserProfile, type UserProfile } from "../../platform/user-profile";
+import { buildSession, type IssuedSession } from "../../platform/sessions/service";
+import { insertSession } from "../../platform/sessions/repo";
+import { buildPendingLogin, type FirstFactor, type IssuedPendingLogin } from "../../platform/mfa-pending";
+import { buildAuditInsert } from "../audit/service";
+import { retryStripeCustomerIfMissing } from "../billing/customer-service";
+import { listSecondFactorMethods, type SecondFactorMethod } from "../mfa/service";
+import { findSignInUserById } from "../users/service";
+import { signDeviceToken } from "./device-token";
+
+/** A sign-in whose first factor is proven and whose account asks for a second one. */
+export interface SecondFactorChallenge {
+  pending: IssuedPendingLogin;
+  methods: SecondFactorMethod[];
+}
+
+export interface CompletedSignIn {
+  user: UserProfile;
+  session: IssuedSession;
+  /** A fresh device token for the device cookie; null when device cookies are off (no JWT_SECRET). */
+  deviceToken: string | null;
+}
+
+/** Why a user who proved the password still may not sign in, or null (SEC-8: only after the password). */
+export function signInRefusal(user: {
+  emailVerifiedAt: unknown;
+  suspendedAt: unknown;
+  organizationSuspendedAt: unknown;
+}): AppError | null {
+  if (user.emailVerifiedAt === null) {
+    return new AppError("EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
+  }
+  if (user.suspendedAt !== null) return new AppError("ACCOUNT_SUSPENDED", "This account is suspended.");
+  if (user.organizationSuspendedAt !== null) return new AppError("ORG_SUSPENDED", "This organization is suspended.");
+  return null;
+}
+
+/**
+ * Opens the second step for a user whose first factor was just proven: a pending login (no
+ * session, SEC-67) and the methods that can complete it. Only reached after the first factor, so
+ * whether an account has a second factor is never revealed to someone without it.
+ */
+export async function startSecondFactor(
+  ctx: ServiceContext,
+  user: { id: string; organizationId: string },
+  firstFactor: FirstFactor,
+): Promise<SecondFactorChallenge> {
+  const [{ issued, insert }, methods] = await Promise.all([
+    buildPendingLogin(ctx.db, { userId: user.id, firstFactor }),
+    listSecondFactorMethods(ctx, user.id),
+  ]);
+  await ctx.db.batch([
+    insert,
+    buildAuditInsert(ctx, {
+      action: "mfa_challenge_started",
+      organizationId: user.organizationId,
+      actorUserId: user.id,
+      ip: ctx.ip,
+      details: { first_factor: firstFactor },
+    }),
+  ]);
+  return { pending: issued, methods };
+}
+
+/**
+ * Issues the session of a pending login whose second factor was just verified (and consumed). The
+ * user is read again: a suspension during the five minutes of the second step still refuses.
+ */
+export async function finishSignIn(
+  ctx: ServiceContext,
+  userId: string,
+  details: { firstFactor: FirstFactor; secondFactor: string },
+): Promise<CompletedSignIn> {
+  const user = await findSignInUserById(ctx, userId);
+  if (!user) throw new AppError("MFA_CHALLENGE_INVALID", "Sign in again.");
+  const refusal = signInRefusal(user);
+  if (refusal) throw refusal;
+  const now = Date.now();
+  const { issued, row } = await buildSession(
+    user.id,
+    ctx.config.session.ttlSeconds,
+    { userAgent: ctx.userAgent, ip: ctx.ip },
+    now,
+  );
+  const [, deviceToken] = await Promise.all([
+    ctx.db.batch([
+      insertSession(ctx.db, row),
+      buildAuditInsert(ctx, {
+        action: "login_succeeded",
+        organizationId: user.organizationId,
+        actorUserId: user.id,
+        ip: ctx.ip,
+        details: { first_factor: details.firstFactor, second_factor: details.secondFactor },
+      }),
+    ]),
+    ctx.config.jwtSecret ? signDeviceToken(ctx.config.jwtSecret, user.id, now) : null,
+  ]);
+  retryStripeCustomerIfMissing(ctx, user.organizationId);
+  return { user: toUserProfile(user), session: issued, deviceToken };
+}
