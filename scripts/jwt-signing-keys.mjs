@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** One new private JWK with a random kid. */
-export function generateSigningKey() {
+function generateSigningKey() {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const { kty, crv, x, y, d } = privateKey.export({ format: "jwk" });
   return { kty, crv, x, y, d, kid: randomBytes(8).toString("hex"), alg: "ES256" };

@@ -8,7 +8,7 @@ const NAME_MAX = 100;
 /** An exact limit per key; above this a key is a bulk pipe, better split or agreed with the operator. */
 const RATE_LIMIT_MAX = 6000;
 
-export const ApiKeySchema = z
+const ApiKeySchema = z
   .object({
     id: z.string(),
     name: z.string(),

@@ -7,7 +7,7 @@ import { serviceContextFrom } from "../../platform/service-context";
 import { AccessTokenSchema, JWKSSchema } from "./schemas";
 import { issueAccessToken, readPublicKeySet } from "./service";
 
-export const JWKS_PATH = "/.well-known/jwks.json";
+const JWKS_PATH = "/.well-known/jwks.json";
 
 // Session only: an API key cannot mint a token that would outlive its own revocation check.
 const issue = defineRoute(

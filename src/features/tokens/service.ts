@@ -9,7 +9,7 @@ import { logEvent } from "../../lib/log";
 import { ACCESS_TOKEN_ALGORITHM, loadSigningKeys, type SigningKeys } from "./signing-keys";
 
 /** Five minutes: short enough that no revocation list is needed downstream. */
-export const ACCESS_TOKEN_TTL_SECONDS = 300;
+const ACCESS_TOKEN_TTL_SECONDS = 300;
 
 export interface IssuedAccessToken {
   token: string;

@@ -5,7 +5,7 @@ import type { SigningJWK, TokenSigningConfig } from "../../config/token-signing"
 export const ACCESS_TOKEN_ALGORITHM = "ES256" as const;
 
 /** A verification key as published (RFC 7517): the public coordinates only. */
-export interface PublicJWK {
+interface PublicJWK {
   kty: "EC";
   crv: "P-256";
   x: string;

@@ -1,7 +1,7 @@
 // The API key itself (SEC-73): "rk_" + 32 CSPRNG bytes (base64url), stored only as its SHA-256.
 import { generateToken, hashToken, isWellFormedToken } from "../../lib/crypto";
 
-export const API_KEY_PREFIX = "rk_";
+const API_KEY_PREFIX = "rk_";
 
 /** How much of the key lists show: "rk_" + 8 characters (48 bits), enough to tell keys apart. */
 const VISIBLE_PREFIX_LENGTH = API_KEY_PREFIX.length + 8;
