@@ -31,7 +31,15 @@ import {
 // Fixtures: the least each route needs beyond what its schema yields (validValueFor).
 
 /** Kinds of row that belong to one organization. */
-type TenantIdKind = "organization" | "user" | "note" | "invitation" | "session" | "webhook_endpoint" | "passkey";
+type TenantIdKind =
+  | "organization"
+  | "user"
+  | "note"
+  | "invitation"
+  | "session"
+  | "webhook_endpoint"
+  | "passkey"
+  | "api_key";
 /** Plus the plan: the catalogue is global by design, no organization's row (see PLAN_TARGET). */
 type IdKind = TenantIdKind | "plan";
 
@@ -106,6 +114,11 @@ const FIXTURES: Record<string, RouteFixture> = {
   "POST /invitations": { body: { role: "readonly" } },
   "GET /invitations": {},
   "DELETE /invitations/{id}": { id: "invitation" },
+  // API keys: creation needs the fresh proof (SEC-69); every seeded member's password is GOOD_PASSWORD.
+  "POST /api-keys": { body: { current_password: GOOD_PASSWORD } },
+  "GET /api-keys": {},
+  "DELETE /api-keys/{id}": { id: "api_key" },
+  "POST /auth/token": {},
   "GET /admin/organizations": {},
   "POST /admin/organizations": {},
   "POST /admin/organizations/{id}/suspend": { id: "organization" },
@@ -301,6 +314,16 @@ async function seedTenant(
     await top.client.get("/invitations"),
   );
   const endpoints = await okJSON<{ items: { id: string }[] }>(await top.client.get("/webhook-endpoints"));
+  await okJSON(
+    await top.client.post("/api-keys", {
+      name: marker,
+      role: "readonly",
+      scopes: ["notes:read"],
+      current_password: GOOD_PASSWORD,
+    }),
+    201,
+  );
+  const { keys } = await okJSON<{ keys: { id: string }[] }>(await top.client.get("/api-keys"));
   const sessionsOf = new Map<string, string[]>();
   // A passkey per member, so its list shows something of its own and its id is a foreign id to others.
   const passkeyIds: string[] = [];
@@ -320,6 +343,7 @@ async function seedTenant(
     session: [...sessionsOf.values()].flat(),
     webhook_endpoint: endpoints.items.map((endpoint) => endpoint.id),
     passkey: passkeyIds,
+    api_key: keys.map((key) => key.id),
   };
   expect(organization.id).toBe(organizationId);
   for (const [kind, values] of Object.entries(ids))
