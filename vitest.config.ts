@@ -71,6 +71,7 @@ export default defineConfig(async () => {
             STRIPE_SECRET_KEY: "sk_test_rampartFakeKey0123456789",
             STRIPE_WEBHOOK_SECRET: "whsec_rampartFakeWebhookSecret0123456789",
             STRIPE_API_BASE: "http://stripe.test",
+            STRIPE_METER_EVENT_NAME: "rampart_ai_overage_tokens",
             // wrangler merges the developer's .dev.vars into these bindings; the optional secrets
             // it documents (.dev.vars.example) are blank here, so a real Google client or AI key
             // there never reaches a test. A test that needs one sets it in its client env.

@@ -9,6 +9,7 @@
 //          --mixed-seconds N (how long the mixed-traffic section runs; default 150, at most 180),
 //          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md),
 //          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md),
+//          --only-money (only the member-budget reservation figures of issue 15, into bench/.results/money.md),
 //          --only-mfa (only the second-factor figures of issue 13, into bench/.results/mfa.md),
 //          --only-passkeys (only the passkey figure of issue 13, into bench/.results/passkeys.md),
 //          --only-webhooks (only the outbound webhook figures of issue 16, into bench/.results/webhooks.md),
@@ -34,6 +35,7 @@ import {
 } from "./http/harness.mjs";
 import { loginBurst, loginLatency, median, percentile, throughput } from "./http/benches.mjs";
 import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
+import { moneyReport, runMoneyBench } from "./ai/money.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 import { edgeReport, runEdgeBench } from "./http/edge.mjs";
 import { apiKeyReport, runApiKeyBench } from "./http/api-keys.mjs";
@@ -50,6 +52,7 @@ const { values: flags } = parseArgs({
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
     "only-apikeys": { type: "boolean", default: false },
+    "only-money": { type: "boolean", default: false },
     "only-mfa": { type: "boolean", default: false },
     "only-webhooks": { type: "boolean", default: false },
     "only-passkeys": { type: "boolean", default: false },
@@ -452,6 +455,18 @@ if (flags["only-apikeys"]) {
   const section = apiKeyReport(apikeys);
   writeFileSync(path.join(resultsDir, "apikeys.md"), `${section.lines.join("\n")}\n`);
   log("wrote bench/.results/apikeys.md and apikeys.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
+const runMoney = () => runMoneyBench({ quick: flags.quick, log });
+if (flags["only-money"]) {
+  log("only the member-budget reservation figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const money = await runMoney();
+  writeJSON("money.json", { info, money });
+  const section = moneyReport(money);
+  writeFileSync(path.join(resultsDir, "money.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/money.md and money.json (paste the section into BENCHMARKS.md)");
   process.stdout.write(`\n${section.lines.join("\n")}\n`);
   process.exit(0);
 }

@@ -32,6 +32,10 @@ export interface Env {
   /** Stripe billing (docs/billing.md): packs as JSON; the API base only in dev, for fakes. */
   CREDIT_PACKS_JSON?: string;
   STRIPE_API_BASE?: string;
+  BILLING_GRACE_DAYS?: string;
+  STRIPE_METER_EVENT_NAME?: string;
+  STRIPE_METER_CUSTOMER_KEY?: string;
+  STRIPE_METER_VALUE_KEY?: string;
   OIDC_ISSUER?: string;
   /** AI (docs/ai.md): provider, model and limits; the OpenAI-compatible base URL is https outside dev. */
   AI_PROVIDER?: string;

@@ -17,6 +17,7 @@ import { findValidSession } from "../../src/platform/sessions/repo";
 import { validateSessionToken } from "../../src/platform/sessions/service";
 import { readSessionCookie } from "../../src/middleware/session-cookie";
 import { registerLedgerBenchRoutes } from "../ai/routes";
+import { registerMoneyBenchRoutes } from "../ai/money-routes";
 import { createDB, pingDatabase } from "../../src/db/client";
 import { securityHeaders } from "../../src/middleware/security-headers";
 import { loopbackOnlyInDev } from "../../src/middleware/loopback-only";
@@ -32,6 +33,7 @@ export { RateLimiter } from "../../src/rate-limit/rate-limiter";
 
 const app = createApp();
 registerLedgerBenchRoutes(app); // the AI ledger bench (bench/ai/ledger.mjs)
+registerMoneyBenchRoutes(app); // the member-budget reservation bench (bench/ai/money.mjs)
 
 /**
  * The baseline of the /users/me target: one indexed D1 read (organization by primary key)

@@ -128,6 +128,10 @@ describe("SEC-33: the route table", () => {
         // Users
         "GET /users/me → readonly",
         "PATCH /users/me → readonly",
+        "POST /users/me/email → readonly",
+        "POST /users/me/email/confirm → public",
+        "GET /users/me/export → readonly",
+        "DELETE /users/me → readonly",
         "GET /users → sys_admin",
         "POST /users/{id}/suspend → sys_admin",
         "POST /users/{id}/activate → sys_admin",

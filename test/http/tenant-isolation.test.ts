@@ -483,6 +483,8 @@ async function dumpTenant(organizationId: string): Promise<string> {
     else if (has("organization_id")) where = "organization_id = ?1";
     else if (has("user_id")) where = `user_id IN ${users}`;
     else if (has("scope_id")) where = `scope_id = ?1 OR scope_id IN ${users}`;
+    // A webhook delivery belongs to its endpoint's organization.
+    else if (has("endpoint_id")) where = "endpoint_id IN (SELECT id FROM webhook_endpoint WHERE organization_id = ?1)";
     else if (UNSCOPED_TABLES.has(name)) continue;
     else
       throw new Error(

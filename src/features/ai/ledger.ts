@@ -53,11 +53,7 @@ export async function loadLedgerPolicy(
  * key's own cap when a key with one makes the call. A key acts for its creator, so the creator's
  * member budget holds for it too: a key is never a way around a member's budget.
  */
-export function listSliceCaps(
-  policy: LedgerPolicy,
-  userId: string | null,
-  apiKey: ApiKeyActor | null = null,
-): SliceCap[] {
+function listSliceCaps(policy: LedgerPolicy, userId: string | null, apiKey: ApiKeyActor | null = null): SliceCap[] {
   const caps: SliceCap[] = [];
   if (policy.memberTokenLimit !== null && userId !== null) {
     caps.push({ column: "user_id", value: userId, tokenLimit: policy.memberTokenLimit });
@@ -307,4 +303,20 @@ export async function settleAIReservationWithRetry(
 /** The organization's AI account as the ledger keeps it (period, used and reserved tokens). */
 export function readAIAccountState(ctx: ServiceContext, organizationId: string): Promise<AccountState | null> {
   return readAccountState(ctx.db, organizationId);
+}
+
+/**
+ * The member's budget as the reservation checks it (the same sums, the same period); null when the
+ * organization sets no ai_member_token_limit.
+ */
+export async function readMemberBudget(
+  ctx: ServiceContext,
+  policy: LedgerPolicy,
+  organizationId: string,
+  userId: string,
+): Promise<{ limit: number; used: number; remaining: number } | null> {
+  const [cap] = listSliceCaps(policy, userId);
+  if (!cap) return null;
+  const used = await readSliceUsage(ctx.db, organizationId, cap, policy.period.start);
+  return { limit: cap.tokenLimit, used, remaining: Math.max(cap.tokenLimit - used, 0) };
 }

@@ -43,6 +43,13 @@ type AuditAction =
   | "oauth_account_claimed"
   | "subscription_changed"
   | "credits_purchased"
+  | "credits_refunded"
+  | "credits_dispute_opened"
+  | "credits_dispute_closed"
+  | "payment_failed"
+  | "payment_recovered"
+  | "plan_downgraded_unpaid"
+  | "usage_threshold_reached"
   | "stripe_webhook_failed"
   | "api_key_created"
   | "api_key_revoked"
@@ -78,8 +85,11 @@ export function describeKeyActor(actor: { apiKey?: { id: string } }): Record<str
 /** Failures someone should look at; every other event is logged at info. */
 const WARNING_ACTIONS = new Set<AuditAction>([
   "login_failed",
-  "mfa_verify_failed",
   "stripe_webhook_failed",
+  "credits_dispute_opened",
+  "payment_failed",
+  "plan_downgraded_unpaid",
+  "mfa_verify_failed",
   "passkey_counter_regressed",
 ]);
 

@@ -81,8 +81,22 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
   }
   if (user.hasSecondFactor) {
     // The answer the user row already carried (no read of its own, SEC-6): no session yet (SEC-67).
-    const [, challenge] = await Promise.all([forgiveAttempt, startSecondFactor(ctx, user, "password")]);
-    return { kind: "second_factor_required", ...challenge };
+    // The hash is upgraded here too, the only moment this account's password is at hand (SEC-1).
+    const passwordHash = user.passwordHash;
+    const challenge = (
+      passwordHash && needsRehash(passwordHash, ctx.config.argon2)
+        ? hashPassword(input.password, ctx.config.argon2, argon2)
+        : Promise.resolve(null)
+    ).then((upgraded) =>
+      startSecondFactor(
+        ctx,
+        user,
+        "password",
+        upgraded ? [buildPasswordHashUpdate(ctx, user.id, upgraded, Date.now())] : [],
+      ),
+    );
+    const [, started] = await Promise.all([forgiveAttempt, challenge]);
+    return { kind: "second_factor_required", ...started };
   }
 
   const now = Date.now();

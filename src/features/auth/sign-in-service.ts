@@ -1,5 +1,6 @@
 // The end of every sign-in once its factors are proven: the refusals that only a proven first
 // factor may see (SEC-8), the pending second step (SEC-67), and the session. Knows nothing about HTTP.
+import type { BatchItem } from "drizzle-orm/batch";
 import { AppError } from "../../errors";
 import type { ServiceContext } from "../../platform/service-context";
 import { toUserProfile, type UserProfile } from "../../platform/user-profile";
@@ -41,13 +42,15 @@ export function signInRefusal(user: {
 
 /**
  * Opens the second step for a user whose first factor was just proven: a pending login (no
- * session, SEC-67) and the methods that can complete it. Only reached after the first factor, so
- * whether an account has a second factor is never revealed to someone without it.
+ * session, SEC-67) and the methods that can complete it, in one batch with `statements` (a hash
+ * upgrade). Only reached after the first factor, so whether an account has a second factor is
+ * never revealed to someone without it.
  */
 export async function startSecondFactor(
   ctx: ServiceContext,
   user: { id: string; organizationId: string },
   firstFactor: FirstFactor,
+  statements: BatchItem<"sqlite">[] = [],
 ): Promise<SecondFactorChallenge> {
   const [{ issued, insert }, methods] = await Promise.all([
     buildPendingLogin(ctx.db, { userId: user.id, firstFactor }),
@@ -55,6 +58,7 @@ export async function startSecondFactor(
   ]);
   await ctx.db.batch([
     insert,
+    ...statements,
     buildAuditInsert(ctx, {
       action: "mfa_challenge_started",
       organizationId: user.organizationId,

@@ -33,6 +33,17 @@ export function listMembers(db: Database, organizationId: string) {
   return db.select(memberColumns).from(users).where(eq(users.organizationId, organizationId)).orderBy(users.createdAt);
 }
 
+/** The emails of the organization's active org_admins: who billing and usage notices go to. */
+export function listActiveAdminEmails(db: Database, organizationId: string) {
+  return db
+    .select({ email: users.email })
+    .from(users)
+    .where(
+      and(eq(users.organizationId, organizationId), eq(users.role, "org_admin"), sql`${users.suspendedAt} IS NULL`),
+    )
+    .orderBy(users.createdAt);
+}
+
 export function findMember(db: Database, organizationId: string, userId: string) {
   return db
     .select({ id: users.id, role: users.role, email: users.email })

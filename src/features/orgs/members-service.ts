@@ -5,7 +5,14 @@ import type { Actor } from "../../platform/actor";
 import { eventStatementIfChanged, publishEventsLater } from "../../platform/outbox";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
-import { buildMemberRemoval, buildRoleChange, findMember, findOrganization, listMembers } from "./members-repo";
+import {
+  buildMemberRemoval,
+  buildRoleChange,
+  findMember,
+  findOrganization,
+  listActiveAdminEmails,
+  listMembers,
+} from "./members-repo";
 import { buildInviterAuthorityRevocation } from "./inviter-authority";
 import type { AssignableRole } from "./schemas";
 
@@ -96,12 +103,19 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
     actorUserId: actor.userId,
     change: "inviter_removed",
   });
-  const [removed, , revoked] = await ctx.db.batch([
+  const [removed, , , revoked] = await ctx.db.batch([
     buildMemberRemoval(ctx.db, { organizationId: actor.organizationId, userId: member.id, expectedRole: member.role }),
     buildAuditInsertIfChanged(ctx, event),
+    // Only if the audit row went in, i.e. only if the member was removed (docs/webhooks.md).
+    eventStatementIfChanged(ctx.db, {
+      organizationId: actor.organizationId,
+      type: "member.removed",
+      data: { user_id: member.id, role: member.role },
+    }),
     ...revocation.statements,
   ]);
   if (removed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);
+  publishEventsLater(ctx);
   logAuditEvent(event);
   revocation.logRevoked(revoked);
 }
@@ -115,4 +129,13 @@ export async function getMyOrganization(ctx: ServiceContext, actor: Actor) {
 
 export function listMyOrganizationMembers(ctx: ServiceContext, actor: Actor) {
   return listMembers(ctx.db, actor.organizationId);
+}
+
+/**
+ * The addresses organization notices go to (billing, disputes, usage alerts): its active
+ * org_admins. The one place that says who they are, so notices follow how membership is stored.
+ */
+export async function listOrgAdminEmails(ctx: ServiceContext, organizationId: string): Promise<string[]> {
+  const rows = await listActiveAdminEmails(ctx.db, organizationId);
+  return rows.map((row) => row.email);
 }

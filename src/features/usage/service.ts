@@ -6,7 +6,7 @@ import { DAY_MS, toISOString } from "../../lib/time";
 import { UNLIMITED } from "../plans/features";
 import type { Actor } from "../../platform/actor";
 import type { ServiceContext } from "../../platform/service-context";
-import { loadLedgerPolicy, readAIAccountState } from "../ai/ledger";
+import { loadLedgerPolicy, readAIAccountState, readMemberBudget } from "../ai/ledger";
 import {
   listTopApiKeysPage,
   listTopUsersPage,
@@ -45,7 +45,10 @@ export async function getUsageSummary(ctx: ServiceContext, actor: Actor) {
   const { limits, period, features } = ledger.policy;
   // An API key's own usage is the key's, not its creator's (who may have many keys and calls of their own).
   const owner = actor.apiKey ? { apiKeyId: actor.apiKey.id } : { userId: actor.userId };
-  const own = await sumOwnUsage(ctx.db, actor.organizationId, owner, ledger.periodStart);
+  const [own, memberBudget] = await Promise.all([
+    sumOwnUsage(ctx.db, actor.organizationId, owner, ledger.periodStart),
+    readMemberBudget(ctx, ledger.policy, actor.organizationId, actor.userId),
+  ]);
   const isUnlimited = limits.tokenLimit === UNLIMITED;
   const allotmentRemaining = isUnlimited ? null : Math.max(limits.tokenLimit - ledger.allotmentUsed, 0);
   const overageRemaining = limits.isOverageEnabled ? Math.max(limits.overageCeiling - ledger.overageUsed, 0) : 0;
@@ -62,6 +65,7 @@ export async function getUsageSummary(ctx: ServiceContext, actor: Actor) {
         ? null
         : Math.max(allotmentRemaining + ledger.creditBalance + overageRemaining - ledger.reservedTokens, 0),
     own_usage: { tokens: own?.tokens ?? 0, cost_usd: own?.costUSD ?? 0, calls: own?.calls ?? 0 },
+    member_budget: memberBudget,
   };
 }
 

@@ -47,6 +47,13 @@ describe("DELETE /users/me", () => {
       env.DB.prepare(
         "INSERT INTO setting (scope, scope_id, key, value, updated_at) VALUES ('user', ?, 'theme', '\"dark\"', ?)",
       ).bind(user.id, Date.now()),
+      env.DB.prepare(
+        "INSERT INTO passkey (id, user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, 'pk', 0, '[]', 'laptop', ?)",
+      ).bind(crypto.randomUUID(), user.id, crypto.randomUUID(), Date.now()),
+      // Pending (unconfirmed), so the password alone is still the fresh proof.
+      env.DB.prepare(
+        "INSERT INTO totp_credential (user_id, encrypted_secret, created_at) VALUES (?, 'sealed', ?)",
+      ).bind(user.id, Date.now()),
     ]);
     await insertNote(user);
     const cookie = user.client.cookieHeader();
@@ -57,7 +64,7 @@ describe("DELETE /users/me", () => {
     expect(await countRows("user", "id = ?", user.id)).toBe(0);
     expect(await countRows("organization", "id = ?", user.organizationId)).toBe(0);
     expect(await countRows("note", "organization_id = ?", user.organizationId)).toBe(0);
-    for (const table of ["session", "oauth_account", "email_token"]) {
+    for (const table of ["session", "oauth_account", "email_token", "passkey", "totp_credential"]) {
       expect(await countRows(table, "user_id = ?", user.id)).toBe(0);
     }
     expect(await countRows("setting", "scope = 'user' AND scope_id = ?", user.id)).toBe(0);
