@@ -1,6 +1,7 @@
 // Tests run inside workerd with the worker's real bindings; D1 migrations are applied in setup.
 // globalSetup starts, in Node, what the tests need outside workerd (the OpenID provider standing in
 // for Google); tests read its addresses with inject().
+import { generateKeyPairSync } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
@@ -29,6 +30,12 @@ const skipDanglingSourcemaps = {
     return { code: code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "\n"), map: null };
   },
 };
+
+/** JWT_SIGNING_KEYS for the tests (SEC-74): one fresh ES256 key per run, so no key material is committed. */
+function generateTestSigningKeys(): string {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return JSON.stringify({ keys: [{ ...privateKey.export({ format: "jwk" }), kid: "test-current", alg: "ES256" }] });
+}
 
 export default defineConfig(async () => {
   // wrangler.toml's [assets] directory must hold Swagger UI's files before the pool reads it (its
@@ -63,6 +70,7 @@ export default defineConfig(async () => {
             ENVIRONMENT: "dev",
             JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
             CRON_SECRET: "test-cron-secret-0123456789abcdef0123456789abcdef",
+            JWT_SIGNING_KEYS: generateTestSigningKeys(),
             MFA_ENCRYPTION_KEY: "dGVzdC1tZmEtZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM",
             // 32 bytes, base64url: the key of the webhook signing secrets at rest (src/config/webhooks.ts).
             WEBHOOK_ENCRYPTION_KEY: "dGVzdC13ZWJob29rLWVuY3J5cHRpb24ta2V5LTMyYiE",

@@ -14,7 +14,8 @@
 //          --only-money (only the member-budget reservation figures of issue 15, into bench/.results/money.md),
 //          --only-mfa (only the second-factor figures of issue 13, into bench/.results/mfa.md),
 //          --only-passkeys (only the passkey figure of issue 13, into bench/.results/passkeys.md),
-//          --only-webhooks (only the outbound webhook figures of issue 16, into bench/.results/webhooks.md).
+//          --only-webhooks (only the outbound webhook figures of issue 16, into bench/.results/webhooks.md),
+//          --only-apikeys (only the API key figures of issue 14, into bench/.results/apikeys.md).
 // Every target is a ratio between measurements of the same run, never an absolute time: the
 // machine is shared and its speed varies from minute to minute.
 import { spawnSync } from "node:child_process";
@@ -40,6 +41,7 @@ import { moneyReport, runMoneyBench } from "./ai/money.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 import { edgeReport, runEdgeBench } from "./http/edge.mjs";
 import { meReport, runMeBench } from "./http/me.mjs";
+import { apiKeyReport, runApiKeyBench } from "./http/api-keys.mjs";
 import { mfaReport, runMfaBench } from "./mfa/totp.mjs";
 import { runWebhooksBench, webhooksReport } from "./webhooks/delivery.mjs";
 import { passkeysReport, runPasskeysBench } from "./passkeys/passkeys.mjs";
@@ -53,6 +55,7 @@ const { values: flags } = parseArgs({
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
     "only-me": { type: "boolean", default: false },
+    "only-apikeys": { type: "boolean", default: false },
     "only-money": { type: "boolean", default: false },
     "only-mfa": { type: "boolean", default: false },
     "only-webhooks": { type: "boolean", default: false },
@@ -227,7 +230,7 @@ function judge(http) {
   };
 }
 
-function report(info, argon2, http, edge, meMulti, passkeys, ai, mixed, webhooks) {
+function report(info, argon2, http, edge, meMulti, passkeys, ai, mixed, webhooks, apikeys) {
   const j = judge(http);
   const edgeSection = edgeReport(edge);
   const meSection = meReport(meMulti);
@@ -404,6 +407,7 @@ function report(info, argon2, http, edge, meMulti, passkeys, ai, mixed, webhooks
   push(...edgeSection.lines);
   push("", ...meSection.lines);
   push(...passkeysSection.lines);
+  push(...apiKeyReport(apikeys).lines);
   push(...ledger.lines);
   push("", ...webhooksReport(webhooks).lines);
   push(...traffic.lines);
@@ -457,6 +461,18 @@ if (flags["only-me"]) {
   const section = meReport(me);
   writeFileSync(path.join(resultsDir, "me.md"), `${section.lines.join("\n")}\n`);
   log("wrote bench/.results/me.md and me.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
+const runApiKeys = () => runApiKeyBench({ startWorker, createClient, createVerifiedAccounts, logIn, plan: PLAN, log });
+if (flags["only-apikeys"]) {
+  log("only the API key figures: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const apikeys = await runApiKeys();
+  writeJSON("apikeys.json", { info, apikeys });
+  const section = apiKeyReport(apikeys);
+  writeFileSync(path.join(resultsDir, "apikeys.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/apikeys.md and apikeys.json (BENCHMARKS.md is written by a full run)");
   process.stdout.write(`\n${section.lines.join("\n")}\n`);
   process.exit(0);
 }
@@ -523,11 +539,13 @@ log("second-factor figures: a fresh workerd on the same D1 (bench/mfa/totp.mjs)"
 const mfa = await runMfa();
 log("outbound webhooks: a fresh workerd on the same D1 (bench/webhooks/delivery.mjs)");
 const webhooks = await runWebhooks();
+log("API key figures: a fresh workerd on the same D1 (bench/http/api-keys.mjs)");
+const apikeys = await runApiKeys();
 log(`mixed traffic with invariants: a fresh workerd on the same D1, ${MIXED_SECONDS} s (bench/mixed/traffic.mjs)`);
 const mixed = await runMixedTraffic({ seconds: MIXED_SECONDS, log });
 info.durationSeconds = (Date.now() - startedAt) / 1000;
-writeJSON("http.json", { info, plan: PLAN, http, edge, meMulti, passkeys, ai, mfa, mixed, webhooks });
-const markdown = `${report(info, argon2, http, edge, meMulti, passkeys, ai, mixed, webhooks).trimEnd()}\n\n${mfaReport(mfa, info).lines.join("\n").trimEnd()}${keptAtSizeSection()}`;
+writeJSON("http.json", { info, plan: PLAN, http, edge, meMulti, passkeys, ai, mfa, mixed, webhooks, apikeys });
+const markdown = `${report(info, argon2, http, edge, meMulti, passkeys, ai, mixed, webhooks, apikeys).trimEnd()}\n\n${mfaReport(mfa, info).lines.join("\n").trimEnd()}${keptAtSizeSection()}`;
 // A --quick run is for trying the harness: it never overwrites the committed report.
 const reportPath = flags.quick ? path.join(resultsDir, "BENCHMARKS.quick.md") : path.join(root, "BENCHMARKS.md");
 writeFileSync(reportPath, `${markdown.trimEnd()}\n`);

@@ -33,6 +33,8 @@ import { planRoutes } from "./features/plans/routes";
 import { planAdminRoutes } from "./features/plans/admin-routes";
 import { copilotRoutes } from "./features/ai/routes";
 import { usageRoutes } from "./features/usage/routes";
+import { apiKeyRoutes } from "./features/api-keys/routes";
+import { tokenRoutes } from "./features/tokens/routes";
 import { billingRoutes, subscriptionRoutes } from "./features/billing/routes";
 import { webhookRoutes } from "./features/billing/webhook-routes";
 import { devRoutes } from "./features/dev/routes";
@@ -77,6 +79,7 @@ export function createApp() {
     .route(DOCS_PATH, docsRoutes)
     .route("/auth", authRoutes)
     .route("/auth/oauth", oauthRoutes)
+    .route("/", tokenRoutes)
     .route("/auth/passkeys", passkeyRoutes)
     .route("/auth/mfa", mfaRoutes)
     .route("/password", passwordRoutes)
@@ -94,6 +97,7 @@ export function createApp() {
     .route("/", planRoutes)
     .route("/admin", planAdminRoutes)
     .route("/usage", usageRoutes)
+    .route("/api-keys", apiKeyRoutes)
     .route("/subscription", subscriptionRoutes)
     .route("/billing", billingRoutes)
     .route("/", webhookRoutes)

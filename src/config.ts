@@ -11,6 +11,7 @@ import { readGoogleConfig } from "./config/google";
 import { readMfaConfig } from "./config/mfa";
 import { readRetentionConfig } from "./config/retention";
 import { readTurnstileConfig } from "./config/turnstile";
+import { readTokenSigningConfig } from "./config/token-signing";
 import { readWebhooksConfig } from "./config/webhooks";
 import type { Env } from "./env";
 import { AppError } from "./errors";
@@ -35,6 +36,7 @@ const OWN_ROUTE_SUBSYSTEMS = {
   retention: readRetentionConfig,
   turnstile: readTurnstileConfig,
   breachedPasswords: readBreachedPasswordsConfig,
+  tokenSigning: readTokenSigningConfig,
   mfa: readMfaConfig,
   webhooks: readWebhooksConfig,
 } as const;

@@ -60,8 +60,13 @@ export interface Env {
   /** Turnstile (SEC-72): siteverify's URL (dev only, for fakes) and the hostname it must report. */
   TURNSTILE_SITEVERIFY_URL?: string;
   TURNSTILE_HOSTNAME?: string;
+  /** Access tokens (SEC-74): the `iss` and `aud` claims; JWT_ISSUER defaults to API_BASE_URL. */
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
   // secrets
   JWT_SECRET?: string;
+  /** A JWK set of ES256 private keys; the first signs access tokens (src/config/token-signing.ts). */
+  JWT_SIGNING_KEYS?: string;
   CRON_SECRET?: string;
   RESEND_API_KEY?: string;
   STRIPE_SECRET_KEY?: string;

@@ -16,6 +16,10 @@ export const ERRORS = {
     status: 400,
     description: "An emailed token (verification, reset, invitation) is unknown, used or expired.",
   },
+  AMBIGUOUS_CREDENTIALS: {
+    status: 400,
+    description: "The request carries both a session cookie and an API key; send exactly one.",
+  },
   PASSKEY_REGISTRATION_INVALID: {
     status: 400,
     description:
@@ -23,7 +27,8 @@ export const ERRORS = {
   },
   UNAUTHENTICATED: {
     status: 401,
-    description: "No valid session (missing, expired, revoked or unknown), or no valid cron secret.",
+    description:
+      "No valid session or API key (missing, malformed, expired, revoked or unknown), or no valid cron secret.",
   },
   INVALID_CREDENTIALS: { status: 401, description: "Wrong email or password; the same answer for both." },
   PASSKEY_INVALID: {
@@ -49,6 +54,7 @@ export const ERRORS = {
     status: 403,
     description: "The role is too low, or the request is cross-site or from an untrusted origin.",
   },
+  SCOPE_MISSING: { status: 403, description: "The API key does not hold the scope this route needs." },
   EMAIL_NOT_VERIFIED: { status: 403, description: "Sign-in before the email address is verified." },
   ACCOUNT_SUSPENDED: { status: 403, description: "The user is suspended." },
   ORG_SUSPENDED: { status: 403, description: "The user's organization is suspended." },

@@ -165,8 +165,51 @@ for (let depth = 1; depth <= STACK.length; depth++) {
   bare.route(`/bench/stack/${depth}`, stacked);
 }
 
+/**
+ * D1 writes of the API key bench (bench/http/api-keys.mjs): a request with COUNT_D1_HEADER runs on
+ * an env whose DB counts the write statements it prepares (INSERT, UPDATE, DELETE, REPLACE). One
+ * such env per isolate and env, so drizzle's per-binding prepared statements and the config cache
+ * keep working; requests without the header never see it.
+ */
+const COUNT_D1_HEADER = "x-bench-count-d1";
+const WRITE_SQL = /^\s*(insert|update|delete|replace)\b/i;
+const d1Counts = { writes: 0, statements: 0 };
+const countingEnvs = new WeakMap<Env, Env>();
+
+function countingEnv(env: Env): Env {
+  let counting = countingEnvs.get(env);
+  if (!counting) {
+    const DB = new Proxy(env.DB, {
+      get(target, property) {
+        if (property === "prepare") {
+          return (query: string) => {
+            d1Counts.statements++;
+            if (WRITE_SQL.test(query)) d1Counts.writes++;
+            return target.prepare(query);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    counting = { ...env, DB };
+    countingEnvs.set(env, counting);
+  }
+  return counting;
+}
+
+app.get("/bench/d1-writes", (c) => c.json(d1Counts, 200));
+app.post("/bench/d1-writes/reset", (c) => {
+  d1Counts.writes = 0;
+  d1Counts.statements = 0;
+  return c.json(d1Counts, 200);
+});
+
 export default {
-  fetch: (request, env, ctx) => (BARE_PATH.test(new URL(request.url).pathname) ? bare : app).fetch(request, env, ctx),
+  fetch: (request, env, ctx) => {
+    if (BARE_PATH.test(new URL(request.url).pathname)) return bare.fetch(request, env, ctx);
+    return app.fetch(request, request.headers.has(COUNT_D1_HEADER) ? countingEnv(env) : env, ctx);
+  },
   scheduled: handleScheduled,
   queue: consumeWebhookBatch,
 } satisfies ExportedHandler<Env, WebhookDeliveryMessage>;

@@ -22,7 +22,13 @@ import {
 import { listNotesPage } from "../../src/features/notes/repo";
 import { incrementWithinLimit } from "../../src/features/plans/usage-repo";
 import { rollUpAndDeleteUsageBatch } from "../../src/features/usage/rollup-repo";
-import { listTopUsersPage, listUsagePage, readFleetUsage, sumUserUsage } from "../../src/features/usage/repo";
+import {
+  listTopApiKeysPage,
+  listTopUsersPage,
+  listUsagePage,
+  readFleetUsage,
+  sumOwnUsage,
+} from "../../src/features/usage/repo";
 import { findUserByEmail } from "../../src/features/users/repo";
 import { deleteExpiredSessionsBatch, findValidSession } from "../../src/platform/sessions/repo";
 import { type CapturedStatement, createSQLiteD1 } from "./sqlite-d1";
@@ -142,8 +148,12 @@ const QUERIES: { name: string; write?: boolean; setup?: () => Promise<unknown>; 
     name: "usage history, one member",
     run: () => listUsagePage(db, subjects.organizationId, firstPage, { userId: subjects.userId }),
   },
-  { name: "usage, my period total", run: () => sumUserUsage(db, subjects.organizationId, subjects.userId, month) },
+  {
+    name: "usage, my period total",
+    run: () => sumOwnUsage(db, subjects.organizationId, { userId: subjects.userId }, month),
+  },
   { name: "usage, top members", run: () => listTopUsersPage(db, subjects.organizationId, month, firstPage) },
+  { name: "usage, top API keys", run: () => listTopApiKeysPage(db, subjects.organizationId, month, firstPage) },
   {
     name: "audit log, org first page",
     run: () => listAuditEntries(db, firstPage, { organizationId: subjects.organizationId }),

@@ -6,13 +6,18 @@ import { misconfiguredError } from "../config";
 import { AppError } from "../errors";
 import { hasRoleAtLeast, type Role } from "../lib/roles";
 import { timingSafeEqual } from "../lib/crypto";
+import type { ApiKeyScope } from "../lib/api-key-scopes";
+import type { ApiKeyPrincipal } from "../platform/api-keys/service";
 import { type SessionContext, validateSessionToken } from "../platform/sessions/service";
 import { readSessionCookie } from "./session-cookie";
+import { authenticateBearerApiKey, readAuthorization } from "./api-key-auth";
 
 declare module "hono" {
   interface ContextVariableMap {
     /** Set by a role gate once the session cookie proved valid; unset on routes that need none. */
     session: SessionContext | undefined;
+    /** Set by a role gate that accepts API keys once the key proved valid and in scope. */
+    apiKey: ApiKeyPrincipal | undefined;
   }
 }
 
@@ -20,17 +25,28 @@ declare module "hono" {
  * Who may call a route: anyone, a session of at least a role, the cron bearer secret, or a
  * server that signs its requests (a webhook). A signature scheme brings its own check, which
  * verifies the raw body before the handler runs; the feature that owns the secret defines it.
+ * A role route accepts the session cookie only, unless it names the scope an organization API key
+ * needs to call it (`apiKeyScope`): then a key holding that scope, whose role ceiling reaches
+ * minRole, is accepted too (SEC-73).
  */
 export type Access =
   | { kind: "public" }
-  | { kind: "role"; minRole: Role }
+  | { kind: "role"; minRole: Role; apiKeyScope?: ApiKeyScope }
   | { kind: "cron-secret" }
   | { kind: "signature"; scheme: string; verify: MiddlewareHandler<AppEnv> };
 
 export const PUBLIC: Access = { kind: "public" };
 export const CRON_SECRET: Access = { kind: "cron-secret" };
-export function minRole(role: Role): Access {
-  return { kind: "role", minRole: role };
+export function minRole(role: Role, credentials: { apiKeyScope?: ApiKeyScope } = {}): Access {
+  return credentials.apiKeyScope
+    ? { kind: "role", minRole: role, apiKeyScope: credentials.apiKeyScope }
+    : { kind: "role", minRole: role };
+}
+
+/** The credentials a route accepts, in the names of the OpenAPI security schemes. */
+export function acceptedCredentials(access: Access): ("sessionCookie" | "apiKey")[] {
+  if (access.kind !== "role") return [];
+  return access.apiKeyScope ? ["sessionCookie", "apiKey"] : ["sessionCookie"];
 }
 
 /** The label used in the route table and the OpenAPI document. */
@@ -56,7 +72,7 @@ export function requireAccess(access: Access): MiddlewareHandler<AppEnv> {
     case "cron-secret":
       return requireCronSecret;
     case "role":
-      return requireRole(access.minRole);
+      return access.apiKeyScope ? requireRoleOrApiKey(access.minRole, access.apiKeyScope) : requireRole(access.minRole);
     case "signature":
       return access.verify;
   }
@@ -78,6 +94,30 @@ export async function requireCurrentSession(c: Context<AppEnv>): Promise<Session
   const session = await readCurrentSession(c);
   if (!session) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
   return session;
+}
+
+/**
+ * A session of at least `minimum`, or an API key with `scope` whose ceiling reaches `minimum`.
+ * Exactly one credential: a request with both is refused, so which principal acts is never a guess.
+ */
+function requireRoleOrApiKey(minimum: Role, scope: ApiKeyScope): MiddlewareHandler<AppEnv> {
+  const requireSession = requireRole(minimum);
+  return createMiddleware<AppEnv>(async function requireRoleOrApiKey(c, next) {
+    const authorization = readAuthorization(c);
+    if (authorization === undefined) return requireSession(c, next);
+    if (readSessionCookie(c)) {
+      throw new AppError("AMBIGUOUS_CREDENTIALS", "Send either a session cookie or an API key, not both.");
+    }
+    const key = await authenticateBearerApiKey(c, authorization);
+    if (!key.scopes.has(scope)) {
+      throw new AppError("SCOPE_MISSING", `This API key lacks the ${scope} scope this route needs.`, { scope });
+    }
+    if (!hasRoleAtLeast(key.role, minimum)) {
+      throw new AppError("FORBIDDEN", `This API key's role does not allow this action (it needs ${minimum} or above).`);
+    }
+    c.set("apiKey", key);
+    await next();
+  });
 }
 
 function requireRole(minimum: Role): MiddlewareHandler<AppEnv> {

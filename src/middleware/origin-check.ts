@@ -3,6 +3,7 @@
 // Hono's csrf() only inspects form-like content types; Rampart refuses those bodies anyway (415),
 // and the requirement is stricter: any unsafe request from a foreign Origin or a cross-site
 // fetch is refused, and a cookie-carrying unsafe request must name its Origin.
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
@@ -25,8 +26,21 @@ function configuredOriginsOf(config: Config): Set<string> {
   return origins;
 }
 
+/**
+ * A request that authenticates with a bearer header and carries no cookie at all cannot be a
+ * cross-site request forgery: CSRF works because the browser attaches ambient credentials (cookies)
+ * to a request another site makes, and it never attaches an Authorization header by itself; a page
+ * that can set one already holds the secret. So an API key call (server-to-server, a CLI) is
+ * exempt, like the cron and webhook routes. A request that also has a cookie is checked as any
+ * other, and the access gate refuses a cookie and a key together (400 AMBIGUOUS_CREDENTIALS).
+ * https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html
+ */
+function isCookielessBearerRequest(c: Context<AppEnv>): boolean {
+  return c.req.header("cookie") === undefined && /^Bearer /.test(c.req.header("authorization") ?? "");
+}
+
 export const originCheck = createMiddleware<AppEnv>(async function originCheck(c, next) {
-  if (SAFE_METHODS.has(c.req.method) || EXEMPT_PATHS.has(c.req.path)) return next();
+  if (SAFE_METHODS.has(c.req.method) || EXEMPT_PATHS.has(c.req.path) || isCookielessBearerRequest(c)) return next();
 
   const origin = c.req.header("origin");
   const isTrusted = (value: string) =>

@@ -70,6 +70,18 @@ export const RECIPIENT_LIMITS = {
   emailChange: { name: "email-change-recipient", limit: 3, windowSeconds: HOUR_SECONDS },
 } as const satisfies Record<string, RateLimitPolicy>;
 
+/** The default per-key budget of an organization API key (SEC-73): requests per minute. */
+export const API_KEY_DEFAULT_RATE_LIMIT = 600;
+
+/**
+ * Per API key, not per IP: one object per key ("api-key:<key id>") keeps the exact sliding log, so
+ * the limit holds whatever the number of clients or locations sharing the key. A key's log holds
+ * at most its limit of rows (600 by default), still small for the object's SQLite.
+ */
+export function apiKeyRateLimit(limitPerMinute: number): RateLimitPolicy {
+  return { name: "api-key", limit: limitPerMinute, windowSeconds: MINUTE_SECONDS };
+}
+
 /** Every request without a client IP shares this one bucket per policy (SEC-10, fail closed). */
 const NO_IP_BUCKET = "no-ip";
 

@@ -26,8 +26,21 @@ export function requireSessionContext(c: Context<AppEnv>): SessionContext {
   return session;
 }
 
-/** The caller as services see them: who, in which organization, with which role. */
+/**
+ * The caller as services see them: who, in which organization, with which role. On a route that
+ * accepts API keys the principal may be a key: it acts in its organization with its ceiling as its
+ * role, on behalf of its creator, and names itself in apiKey.
+ */
 export function requireActor(c: Context<AppEnv>): Actor {
+  const key = c.get("apiKey");
+  if (key) {
+    return {
+      userId: key.createdByUserId,
+      organizationId: key.organizationId,
+      role: key.role,
+      apiKey: { id: key.id, aiTokenLimit: key.aiTokenLimit },
+    };
+  }
   const { user } = requireSessionContext(c);
   return { userId: user.id, organizationId: user.organizationId, role: user.role };
 }

@@ -37,6 +37,8 @@ export interface DBState {
   organizations_on_a_plan: number;
   /** Metered usage over every organization, feature and period. */
   usage_used: number;
+  api_keys: number;
+  revoked_api_keys: number;
   passkeys: number;
 }
 
@@ -67,6 +69,8 @@ export async function readDBState(): Promise<DBState> {
        (SELECT group_concat(id) FROM plan WHERE is_default = 1) AS default_plan,
        (SELECT count(*) FROM organization WHERE plan_id IS NOT NULL) AS organizations_on_a_plan,
        (SELECT total(used) FROM usage_counter) AS usage_used,
+       (SELECT count(*) FROM api_key) AS api_keys,
+       (SELECT count(*) FROM api_key WHERE revoked_at IS NOT NULL) AS revoked_api_keys,
        (SELECT count(*) FROM passkey) AS passkeys`,
   ).first<DBState>();
   return row!;

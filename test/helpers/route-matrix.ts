@@ -190,6 +190,15 @@ const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
   "/organization/users/{id}": async (caller) => (await inviteAndAccept(caller.client, "member")).id,
   "/invitations/{id}": async (caller) =>
     created(await caller.client.post("/invitations", { email: uniqueEmail("invited"), role: "member" })),
+  "/api-keys/{id}": async (caller) =>
+    created(
+      await caller.client.post("/api-keys", {
+        name: "Fixture",
+        role: "readonly",
+        scopes: ["notes:read"],
+        current_password: caller.account!.password,
+      }),
+    ),
   "/notes/{id}": async (caller) =>
     created(await caller.client.post("/notes", { title: "Fixture", content: "A note to find." })),
   "/notes/{id}/copilot/improve": async (caller) =>

@@ -3,7 +3,10 @@
 import type { ZodType } from "zod";
 import { app } from "../../src/app";
 import { listRoutes } from "../../src/platform/openapi/route-table";
+import { API_KEY_SCOPE_EXTENSION } from "../../src/platform/openapi/define-route";
 import { ROLES } from "../../src/lib/roles";
+import { API_KEY_SCOPES } from "../../src/lib/api-key-scopes";
+import { DAY_MS } from "../../src/lib/time";
 import { findSettingDefinition, listSettingKeys } from "../../src/features/settings/definitions";
 import { GOOD_PASSWORD, uniqueEmail } from "./accounts";
 import { samplePlanFeatures, uniqueStripeProductId } from "./plans";
@@ -19,6 +22,8 @@ export interface RegisteredRoute {
   pathParams: string[];
   /** The statuses /openapi.json documents for this route. */
   documentedStatuses: Set<number>;
+  /** The scope an organization API key needs here (x-api-key-scope), or null: no key accepted. */
+  apiKeyScope: string | null;
 }
 
 function shapeOf(schema: unknown): Record<string, ZodType> | null {
@@ -45,6 +50,7 @@ export function registeredRoutes(): RegisteredRoute[] {
         queryFields: shapeOf(route.request?.query) ?? {},
         pathParams: [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!),
         documentedStatuses: new Set(Object.keys(route.responses).map(Number)),
+        apiKeyScope: ((route as Record<string, unknown>)[API_KEY_SCOPE_EXTENSION] as string | undefined) ?? null,
       },
     ];
   });
@@ -127,10 +133,11 @@ function enumValues(schema: ZodType): unknown[] {
  * valid (the request then gets past validation and reaches the service and D1). Emails are fresh
  * each call so that signups do not collide and logins do not share a back-off bucket. An enum
  * yields its first value (a role field: "readonly", the least an org_admin may grant).
- * The plan body's fields come last, so no other field's value changes: a Stripe product id (fresh
+ * The plan body's fields come next, so no other field's value changes: a Stripe product id (fresh
  * each call: it is unique across plans) and a features object built from the declared
  * PlanFeatures (integers >= -1 for quotas, booleans for flags). A webhook endpoint subscribes to
- * member.added and points at a public https URL.
+ * member.added and points at a public https URL; an API key gets a list of one scope and a
+ * timestamp a day ahead (an expiry).
  */
 export function validValueFor(field: string, schema: ZodType): unknown {
   // A webhook endpoint's url: any string passes the schema, the service wants a public https URL.
@@ -149,6 +156,9 @@ export function validValueFor(field: string, schema: ZodType): unknown {
     "123456", // a TOTP code: six digits
     ["member.added"],
     sampleWebAuthnResponse(),
+    // An API key's scopes (a list of one) and a date a day ahead (an expiry).
+    [API_KEY_SCOPES[0]],
+    new Date(Date.now() + DAY_MS).toISOString(),
   ];
   for (const candidate of candidates) {
     if (schema.safeParse(candidate).success) return candidate;

@@ -195,7 +195,15 @@ describe("SEC-33: the route table", () => {
         "GET /usage/summary → member",
         "GET /usage/history → member",
         "GET /usage/top-users → org_admin",
+        "GET /usage/api-keys → org_admin",
         "GET /usage/fleet → sys_admin",
+        // Machine access (SEC-73, SEC-74): keys are managed by org_admins with a session only;
+        // which routes accept a key, and with which scope, is pinned in test/http/api-keys.test.ts
+        "POST /api-keys → org_admin",
+        "GET /api-keys → org_admin",
+        "DELETE /api-keys/{id} → org_admin",
+        "POST /auth/token → readonly",
+        "GET /.well-known/jwks.json → public",
         // Outbound webhooks: an organization's endpoints are its org_admins' business
         "POST /webhook-endpoints → org_admin",
         "GET /webhook-endpoints → org_admin",

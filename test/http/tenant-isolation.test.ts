@@ -39,7 +39,15 @@ import {
 // Fixtures: the least each route needs beyond what its schema yields (validValueFor).
 
 /** Kinds of row that belong to one organization. */
-type TenantIdKind = "organization" | "user" | "note" | "invitation" | "session" | "webhook_endpoint" | "passkey";
+type TenantIdKind =
+  | "organization"
+  | "user"
+  | "note"
+  | "invitation"
+  | "session"
+  | "webhook_endpoint"
+  | "passkey"
+  | "api_key";
 /** Plus the plan: the catalogue is global by design, no organization's row (see PLAN_TARGET). */
 type IdKind = TenantIdKind | "plan";
 
@@ -122,6 +130,11 @@ const FIXTURES: Record<string, RouteFixture> = {
   "POST /invitations": { body: { role: "readonly" } },
   "GET /invitations": {},
   "DELETE /invitations/{id}": { id: "invitation" },
+  // API keys: creation needs the fresh proof (SEC-69); every seeded member's password is GOOD_PASSWORD.
+  "POST /api-keys": { body: { current_password: GOOD_PASSWORD } },
+  "GET /api-keys": {},
+  "DELETE /api-keys/{id}": { id: "api_key" },
+  "POST /auth/token": {},
   "GET /admin/organizations": {},
   "POST /admin/organizations": {},
   "POST /admin/organizations/{id}/suspend": { id: "organization" },
@@ -162,6 +175,7 @@ const FIXTURES: Record<string, RouteFixture> = {
   "GET /usage/summary": {},
   "GET /usage/history": {},
   "GET /usage/top-users": {},
+  "GET /usage/api-keys": {},
   "GET /usage/fleet": {},
   // Memberships: the caller's own organizations; switching to the one it acts in is a no-op
   // that succeeds (another organization's id is 404: the SEC-77 describe below).
@@ -325,6 +339,16 @@ async function seedTenant(
     await top.client.get("/invitations"),
   );
   const endpoints = await okJSON<{ items: { id: string }[] }>(await top.client.get("/webhook-endpoints"));
+  await okJSON(
+    await top.client.post("/api-keys", {
+      name: marker,
+      role: "readonly",
+      scopes: ["notes:read"],
+      current_password: GOOD_PASSWORD,
+    }),
+    201,
+  );
+  const { keys } = await okJSON<{ keys: { id: string }[] }>(await top.client.get("/api-keys"));
   const sessionsOf = new Map<string, string[]>();
   // A passkey per member, so its list shows something of its own and its id is a foreign id to others.
   const passkeyIds: string[] = [];
@@ -346,6 +370,7 @@ async function seedTenant(
     // One is enough as a foreign id (every {id} route is tried with every id of A, by 4 callers);
     // all of them are traces, so each member's own list shows its own passkey.
     passkey: passkeyIds.slice(-1),
+    api_key: keys.map((key) => key.id),
   };
   expect(organization.id).toBe(organizationId);
   for (const [kind, values] of Object.entries(ids))

@@ -39,6 +39,8 @@ export const aiReservations = sqliteTable(
       .notNull()
       .references(() => organizations.id),
     userId: text("user_id"),
+    /** The organization API key that made the call, if one did (its own cap is a slice cap). */
+    apiKeyId: text("api_key_id"),
     tokens: integer("tokens").notNull(),
     provider: text("provider").notNull(),
     model: text("model").notNull(),
@@ -54,6 +56,7 @@ export const aiReservations = sqliteTable(
     index("ai_reservation_open_org_idx").on(table.organizationId).where(sql`settled_at IS NULL`),
     // A member's budget sums that member's open reservations at every reservation (per-member caps).
     index("ai_reservation_open_org_user_idx").on(table.organizationId, table.userId).where(sql`settled_at IS NULL`),
+    index("ai_reservation_open_org_key_idx").on(table.organizationId, table.apiKeyId).where(sql`settled_at IS NULL`),
     // The retention job deletes settled reservations past their window, oldest first.
     index("ai_reservation_settled_idx").on(table.settledAt).where(sql`settled_at IS NOT NULL`),
   ],
@@ -72,6 +75,8 @@ export const llmUsageLogs = sqliteTable(
       .notNull()
       .references(() => organizations.id),
     userId: text("user_id"),
+    /** Copied from the reservation: /usage groups by it, the key's cap sums it. */
+    apiKeyId: text("api_key_id"),
     reservationId: text("reservation_id").notNull(),
     settlementId: text("settlement_id").notNull(),
     provider: text("provider").notNull(),
@@ -102,6 +107,7 @@ export const llmUsageLogs = sqliteTable(
     index("llm_usage_org_period_idx").on(table.organizationId, table.periodStart, table.bucket),
     // A member's budget sums that member's usage this period at every reservation.
     index("llm_usage_org_user_period_idx").on(table.organizationId, table.userId, table.periodStart),
+    index("llm_usage_org_key_period_idx").on(table.organizationId, table.apiKeyId, table.periodStart),
     index("llm_usage_created_idx").on(table.createdAt),
     // The meter report's queue: overage rows not yet reported, oldest first.
     index("llm_usage_overage_unreported_idx").on(table.id).where(sql`bucket = 'overage' AND meter_reported_at IS NULL`),

@@ -11,6 +11,7 @@ export * from "./settings";
 export * from "./plans";
 export * from "./oauth-accounts";
 export * from "./ai";
+export * from "./api-keys";
 export * from "./mfa";
 export * from "./webhooks";
 export * from "./passkeys";

@@ -96,6 +96,7 @@ export async function runCopilot(
     {
       organizationId: actor.organizationId,
       userId: actor.userId,
+      apiKey: actor.apiKey ?? null,
       // An upper bound of what the provider can bill, so the cap is hard (SEC-59).
       tokens: boundInputTokens(messages) + config.maxOutputTokens,
       provider: client.provider,

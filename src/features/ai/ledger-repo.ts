@@ -29,7 +29,8 @@ function creditsFreeSQL(org: string): string {
  * under concurrency. `column` names the ai_reservation / llm_usage_log column the slice is keyed by.
  */
 export interface SliceCap {
-  column: "user_id";
+  /** The member's budget (user_id) or an API key's own cap (api_key_id). */
+  column: "user_id" | "api_key_id";
   value: string;
   tokenLimit: number;
 }
@@ -91,6 +92,8 @@ export interface ReservationRow {
   id: string;
   organizationId: string;
   userId: string | null;
+  /** The API key that made the call, when one did. */
+  apiKeyId?: string | null;
   tokens: number;
   provider: string;
   model: string;
@@ -139,8 +142,8 @@ export async function reserveTokens(
       ),
     d1
       .prepare(
-        `INSERT INTO ai_reservation (id, organization_id, user_id, tokens, provider, model, created_at, expires_at, settled_at, settlement_id)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL WHERE changes() > 0`,
+        `INSERT INTO ai_reservation (id, organization_id, user_id, tokens, provider, model, created_at, expires_at, settled_at, settlement_id, api_key_id)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, ?9 WHERE changes() > 0`,
       )
       .bind(
         reservation.id,
@@ -151,6 +154,7 @@ export async function reserveTokens(
         reservation.model,
         reservation.createdAt,
         reservation.expiresAt,
+        reservation.apiKeyId ?? null,
       ),
   ]);
   return (reserved?.results.length ?? 0) > 0;
@@ -212,7 +216,7 @@ export async function settleReservation(
     d1
       .prepare(
         `WITH
-           r AS (SELECT id, organization_id, user_id, tokens, provider, model FROM ai_reservation WHERE id = ?1 AND settlement_id = ?2),
+           r AS (SELECT id, organization_id, user_id, api_key_id, tokens, provider, model FROM ai_reservation WHERE id = ?1 AND settlement_id = ?2),
            a AS (SELECT allotment_used, overage_used, reserved_tokens, period_start FROM ai_account WHERE organization_id = ?3),
            free AS (
              SELECT
@@ -243,9 +247,9 @@ export async function settleReservation(
              SELECT bucket, tokens, max(min(position + tokens, ?7) - min(position, ?7), 0) AS input_tokens
                FROM buckets WHERE tokens > 0
            )
-         INSERT INTO llm_usage_log (organization_id, user_id, reservation_id, settlement_id, provider, model, bucket,
+         INSERT INTO llm_usage_log (organization_id, user_id, api_key_id, reservation_id, settlement_id, provider, model, bucket,
                                     tokens, input_tokens, output_tokens, cost_usd, period_start, created_at, reclaimed)
-         SELECT r.organization_id, r.user_id, r.id, ?2, r.provider, r.model, s.bucket,
+         SELECT r.organization_id, r.user_id, r.api_key_id, r.id, ?2, r.provider, r.model, s.bucket,
                 s.tokens, s.input_tokens, s.tokens - s.input_tokens,
                 (s.input_tokens * ?9 + (s.tokens - s.input_tokens) * ?10) / 1000000.0,
                 a.period_start, ?11, ?12

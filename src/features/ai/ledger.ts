@@ -1,5 +1,6 @@
 // The AI spend ledger's rules (SEC-52): what bounds an organization's spend, reserving the worst
 // case before a provider is called, and settling what a call really used exactly once.
+import type { ApiKeyActor } from "../../platform/actor";
 import type { ServiceContext } from "../../platform/service-context";
 import { summarizeError } from "../../db/error-summary";
 import { AppError } from "../../errors";
@@ -48,12 +49,26 @@ export async function loadLedgerPolicy(
 
 /**
  * The caps besides the organization's own that a call must fit: the caller's member budget when
- * the organization sets one (a call without a user, e.g. a system job, has none).
+ * the organization sets one (a call without a user, e.g. a system job, has none), and the API
+ * key's own cap when a key with one makes the call. A key acts for its creator, so the creator's
+ * member budget holds for it too: a key is never a way around a member's budget.
  */
-function listSliceCaps(policy: LedgerPolicy, userId: string | null): SliceCap[] {
-  if (policy.memberTokenLimit === null || userId === null) return [];
-  return [{ column: "user_id", value: userId, tokenLimit: policy.memberTokenLimit }];
+function listSliceCaps(policy: LedgerPolicy, userId: string | null, apiKey: ApiKeyActor | null = null): SliceCap[] {
+  const caps: SliceCap[] = [];
+  if (policy.memberTokenLimit !== null && userId !== null) {
+    caps.push({ column: "user_id", value: userId, tokenLimit: policy.memberTokenLimit });
+  }
+  if (apiKey?.aiTokenLimit != null) {
+    caps.push({ column: "api_key_id", value: apiKey.id, tokenLimit: apiKey.aiTokenLimit });
+  }
+  return caps;
 }
+
+/** The feature name a refusal reports for each slice cap (details.feature, the audit row's refused_by). */
+const SLICE_CAP_FEATURES: Record<SliceCap["column"], string> = {
+  user_id: "ai_member_token_limit",
+  api_key_id: "api_key_ai_token_limit",
+};
 
 export interface AIReservation {
   id: string;
@@ -68,6 +83,8 @@ export interface AIReservation {
 export interface ReserveRequest {
   organizationId: string;
   userId: string | null;
+  /** The API key making the call, if one is: recorded on the reservation, its cap applied. */
+  apiKey?: ApiKeyActor | null;
   /** The worst case: the input's upper bound (boundInputTokens) + the call's max output tokens. */
   tokens: number;
   provider: string;
@@ -90,23 +107,30 @@ export async function reserveAITokens(
     id: `air_${crypto.randomUUID()}`,
     organizationId: request.organizationId,
     userId: request.userId,
+    apiKeyId: request.apiKey?.id ?? null,
     tokens: Math.max(Math.ceil(request.tokens), 1),
     provider: request.provider,
     model: request.model,
     createdAt: now,
     expiresAt: now + request.ttlSeconds * 1000,
   };
-  const caps = listSliceCaps(policy, request.userId);
+  const caps = listSliceCaps(policy, request.userId, request.apiKey ?? null);
   if (await reserveTokens(ctx.db, reservation, policy.period.start, policy.limits, caps)) return reservation;
 
-  const [state, memberUsed] = await Promise.all([
+  const [state, sliceUsed] = await Promise.all([
     readAccountState(ctx.db, request.organizationId),
-    caps[0] ? readSliceUsage(ctx.db, request.organizationId, caps[0], policy.period.start) : null,
+    Promise.all(caps.map((cap) => readSliceUsage(ctx.db, request.organizationId, cap, policy.period.start))),
   ]);
-  // Which cap refused, as far as a read after the fact can tell: the member's budget when it alone
-  // cannot take the call (including a budget smaller than one call's worst case).
-  const isMemberCap =
-    caps[0] !== undefined && memberUsed !== null && memberUsed + reservation.tokens > caps[0].tokenLimit;
+  // Which cap refused, as far as a read after the fact can tell: the first slice cap (the member's
+  // budget, then the key's) that alone cannot take the call, including one smaller than the call.
+  const refusing = caps.find((cap, index) => (sliceUsed[index] ?? 0) + reservation.tokens > cap.tokenLimit);
+  const refusedBy = refusing ? SLICE_CAP_FEATURES[refusing.column] : "token_limit";
+  const usedBy = (column: SliceCap["column"]) => {
+    const index = caps.findIndex((cap) => cap.column === column);
+    return index === -1 ? null : (sliceUsed[index] ?? 0);
+  };
+  const memberUsed = usedBy("user_id");
+  const isMemberCap = refusing?.column === "user_id";
   const details = {
     requested_tokens: reservation.tokens,
     allotment_used: state?.allotmentUsed ?? 0,
@@ -118,7 +142,14 @@ export async function reserveAITokens(
     reserved_tokens: state?.reservedTokens ?? 0,
     member_token_limit: policy.memberTokenLimit,
     member_used_tokens: memberUsed,
-    refused_by: isMemberCap ? "ai_member_token_limit" : "token_limit",
+    ...(request.apiKey
+      ? {
+          api_key_id: request.apiKey.id,
+          api_key_token_limit: request.apiKey.aiTokenLimit,
+          api_key_used_tokens: usedBy("api_key_id"),
+        }
+      : {}),
+    refused_by: refusedBy,
   };
   await buildAuditInsert(ctx, {
     action: "ai_cap_refused",
@@ -132,9 +163,11 @@ export async function reserveAITokens(
     "QUOTA_EXCEEDED",
     isMemberCap
       ? "Your AI budget in this organization for this period cannot cover this call."
-      : "Your organization's AI allotment, credits and allowed overage cannot cover this call.",
+      : refusing?.column === "api_key_id"
+        ? "This API key's AI budget for this period cannot cover this call."
+        : "Your organization's AI allotment, credits and allowed overage cannot cover this call.",
     {
-      feature: isMemberCap ? "ai_member_token_limit" : "token_limit",
+      feature: refusedBy,
       requested_tokens: reservation.tokens,
     },
   );

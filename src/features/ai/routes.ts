@@ -18,7 +18,7 @@ const SUMMARIES: Record<CopilotAction, string> = {
 function defineCopilotRoute(action: CopilotAction) {
   return defineRoute(
     {
-      access: minRole("member"),
+      access: minRole("member", { apiKeyScope: "ai:use" }),
       errors: {
         QUOTA_EXCEEDED:
           "the allotment, credits and allowed overage cannot cover this call's worst case (input estimate + max output tokens); the provider was not contacted",

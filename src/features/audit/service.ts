@@ -52,6 +52,8 @@ type AuditAction =
   | "plan_downgraded_unpaid"
   | "usage_threshold_reached"
   | "stripe_webhook_failed"
+  | "api_key_created"
+  | "api_key_revoked"
   | "passkey_registered"
   | "passkey_deleted"
   | "passkey_counter_regressed"
@@ -71,6 +73,14 @@ export interface AuditEvent {
   ip: string | null;
   /** Never a password, token or secret. */
   details?: Record<string, unknown>;
+}
+
+/**
+ * What an audit row adds about the actor when an API key acted: actor_user_id is then the key's
+ * creator, and details.api_key_id names the key itself.
+ */
+export function describeKeyActor(actor: { apiKey?: { id: string } }): Record<string, unknown> | undefined {
+  return actor.apiKey === undefined ? undefined : { api_key_id: actor.apiKey.id };
 }
 
 /** Failures someone should look at; every other event is logged at info. */

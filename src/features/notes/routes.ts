@@ -25,7 +25,7 @@ function toNoteResponse(note: NoteRow) {
 const NO_SUCH_NOTE = { NOT_FOUND: "no such note in your organization" } as const;
 
 const list = defineRoute(
-  { access: minRole("readonly") },
+  { access: minRole("readonly", { apiKeyScope: "notes:read" }) },
   {
     method: "get",
     path: "/",
@@ -37,7 +37,10 @@ const list = defineRoute(
 );
 
 const create = defineRoute(
-  { access: minRole("member"), errors: { QUOTA_EXCEEDED: "the plan's max_notes is reached" } },
+  {
+    access: minRole("member", { apiKeyScope: "notes:write" }),
+    errors: { QUOTA_EXCEEDED: "the plan's max_notes is reached" },
+  },
   {
     method: "post",
     path: "/",
@@ -51,7 +54,7 @@ const create = defineRoute(
 );
 
 const read = defineRoute(
-  { access: minRole("readonly"), errors: NO_SUCH_NOTE },
+  { access: minRole("readonly", { apiKeyScope: "notes:read" }), errors: NO_SUCH_NOTE },
   {
     method: "get",
     path: "/{id}",
@@ -63,7 +66,7 @@ const read = defineRoute(
 );
 
 const replace = defineRoute(
-  { access: minRole("member"), errors: NO_SUCH_NOTE },
+  { access: minRole("member", { apiKeyScope: "notes:write" }), errors: NO_SUCH_NOTE },
   {
     method: "put",
     path: "/{id}",
@@ -75,7 +78,7 @@ const replace = defineRoute(
 );
 
 const remove = defineRoute(
-  { access: minRole("member"), errors: NO_SUCH_NOTE },
+  { access: minRole("member", { apiKeyScope: "notes:write" }), errors: NO_SUCH_NOTE },
   {
     method: "delete",
     path: "/{id}",

@@ -3,7 +3,13 @@ import { AppError } from "../../errors";
 import type { PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../platform/service-context";
 import type { Actor } from "../../platform/actor";
-import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
+import {
+  buildAuditInsert,
+  buildAuditInsertIfChanged,
+  describeKeyActor,
+  logAuditEvent,
+  type AuditEvent,
+} from "../audit/service";
 import {
   buildNoteDeletion,
   buildNoteInsert,
@@ -64,6 +70,7 @@ export async function createNote(
         actorUserId: actor.userId,
         target: note.id,
         ip: ctx.ip,
+        details: describeKeyActor(actor),
       }),
     ]);
   } catch (error) {
@@ -85,6 +92,7 @@ export async function updateNote(
     actorUserId: actor.userId,
     target: noteId,
     ip: ctx.ip,
+    details: describeKeyActor(actor),
   };
   const [updated] = await ctx.db.batch([
     buildNoteUpdate(ctx.db, actor.organizationId, noteId, { ...input, updatedAt: Date.now() }),
@@ -108,6 +116,7 @@ export async function deleteNote(ctx: ServiceContext, actor: Actor, noteId: stri
     actorUserId: actor.userId,
     target: noteId,
     ip: ctx.ip,
+    details: describeKeyActor(actor),
   };
   const period = selectNoteQuotaPeriod(ctx.db, actor.organizationId, noteId);
   const [, deleted] = await ctx.db.batch([

@@ -21,7 +21,7 @@ const catalogue = defineRoute(
 );
 
 const organizationPlan = defineRoute(
-  { access: minRole("readonly") },
+  { access: minRole("readonly", { apiKeyScope: "plan:read" }) },
   {
     method: "get",
     path: "/plan",

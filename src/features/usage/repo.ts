@@ -1,7 +1,7 @@
 // Reads of llm_usage_log for the usage routes. Every org-scoped query takes the organization id.
-import { and, desc, eq, gte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNotNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { llmUsageLogs, memberships, users } from "../../db/schema";
+import { apiKeys, llmUsageLogs, memberships, users } from "../../db/schema";
 import type { PageRequest } from "../../lib/pagination";
 import { DAY_MS } from "../../lib/time";
 
@@ -9,14 +9,20 @@ const tokens = sql<number>`coalesce(sum(${llmUsageLogs.tokens}), 0)`;
 const costUSD = sql<number>`coalesce(sum(${llmUsageLogs.costUSD}), 0)`;
 const calls = sql<number>`count(DISTINCT ${llmUsageLogs.reservationId})`;
 
-export function sumUserUsage(db: Database, organizationId: string, userId: string, periodStart: number) {
+/** One member's, or one API key's, usage in the period (by llm_usage_org_{user,key}_period_idx). */
+export function sumOwnUsage(
+  db: Database,
+  organizationId: string,
+  owner: { userId: string } | { apiKeyId: string },
+  periodStart: number,
+) {
   return db
     .select({ tokens, costUSD, calls })
     .from(llmUsageLogs)
     .where(
       and(
         eq(llmUsageLogs.organizationId, organizationId),
-        eq(llmUsageLogs.userId, userId),
+        "apiKeyId" in owner ? eq(llmUsageLogs.apiKeyId, owner.apiKeyId) : eq(llmUsageLogs.userId, owner.userId),
         eq(llmUsageLogs.periodStart, periodStart),
       ),
     )
@@ -25,12 +31,12 @@ export function sumUserUsage(db: Database, organizationId: string, userId: strin
 
 export type UsageLogRow = typeof llmUsageLogs.$inferSelect;
 
-/** Newest first; `userId` narrows to one member's rows. */
+/** Newest first; `userId` narrows to one member's rows, `apiKeyId` to one key's. */
 export function listUsagePage(
   db: Database,
   organizationId: string,
   page: PageRequest,
-  options: { userId?: string } = {},
+  options: { userId?: string; apiKeyId?: string } = {},
 ) {
   return db
     .select()
@@ -39,6 +45,7 @@ export function listUsagePage(
       and(
         eq(llmUsageLogs.organizationId, organizationId),
         options.userId === undefined ? undefined : eq(llmUsageLogs.userId, options.userId),
+        options.apiKeyId === undefined ? undefined : eq(llmUsageLogs.apiKeyId, options.apiKeyId),
       ),
     )
     .orderBy(desc(llmUsageLogs.createdAt), desc(llmUsageLogs.id))
@@ -70,6 +77,28 @@ export function listTopUsersPage(db: Database, organizationId: string, periodSta
       .limit(page.limit + 1)
       .offset(page.offset)
   );
+}
+
+/**
+ * The organization's API keys by tokens used in the period, most first; calls made with a session
+ * (no key) are not listed. Grouped on +api_key_id for the reason listTopUsersPage gives.
+ */
+export function listTopApiKeysPage(db: Database, organizationId: string, periodStart: number, page: PageRequest) {
+  return db
+    .select({ apiKeyId: llmUsageLogs.apiKeyId, name: apiKeys.name, prefix: apiKeys.prefix, tokens, costUSD, calls })
+    .from(llmUsageLogs)
+    .leftJoin(apiKeys, and(eq(apiKeys.id, llmUsageLogs.apiKeyId), eq(apiKeys.organizationId, organizationId)))
+    .where(
+      and(
+        eq(llmUsageLogs.organizationId, organizationId),
+        eq(llmUsageLogs.periodStart, periodStart),
+        isNotNull(llmUsageLogs.apiKeyId),
+      ),
+    )
+    .groupBy(sql`+${llmUsageLogs.apiKeyId}`)
+    .orderBy(desc(tokens), llmUsageLogs.apiKeyId)
+    .limit(page.limit + 1)
+    .offset(page.offset);
 }
 
 // The divisor is written into the SQL text: D1 binds a JS number as REAL, and a REAL divisor

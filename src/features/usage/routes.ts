@@ -4,12 +4,19 @@ import { defineRoute } from "../../platform/openapi/define-route";
 import { PageQuerySchema } from "../../platform/schemas";
 import { minRole } from "../../middleware/access";
 import { jsonResponse, requireActor } from "../../platform/route-helpers";
-import { FleetQuerySchema, FleetUsageSchema, TopUsersSchema, UsageHistorySchema, UsageSummarySchema } from "./schemas";
+import {
+  FleetQuerySchema,
+  FleetUsageSchema,
+  TopApiKeysSchema,
+  TopUsersSchema,
+  UsageHistorySchema,
+  UsageSummarySchema,
+} from "./schemas";
 import { serviceContextFrom } from "../../platform/service-context";
-import { getFleetUsage, getUsageSummary, listTopUsers, listUsageHistory } from "./service";
+import { getFleetUsage, getUsageSummary, listTopApiKeys, listTopUsers, listUsageHistory } from "./service";
 
 const summary = defineRoute(
-  { access: minRole("member") },
+  { access: minRole("member", { apiKeyScope: "usage:read" }) },
   {
     method: "get",
     path: "/summary",
@@ -21,7 +28,7 @@ const summary = defineRoute(
 );
 
 const history = defineRoute(
-  { access: minRole("member") },
+  { access: minRole("member", { apiKeyScope: "usage:read" }) },
   {
     method: "get",
     path: "/history",
@@ -45,6 +52,18 @@ const topUsers = defineRoute(
   },
 );
 
+const topApiKeys = defineRoute(
+  { access: minRole("org_admin") },
+  {
+    method: "get",
+    path: "/api-keys",
+    tags: ["Usage"],
+    summary: "The organization's API keys by AI tokens used this period, most first",
+    request: { query: PageQuerySchema },
+    responses: { 200: jsonResponse(TopApiKeysSchema, "A page of keys") },
+  },
+);
+
 const fleet = defineRoute(
   { access: minRole("sys_admin") },
   {
@@ -64,5 +83,8 @@ export const usageRoutes = createRouter()
   )
   .openapi(topUsers, async (c) =>
     c.json(await listTopUsers(serviceContextFrom(c), requireActor(c), c.req.valid("query")), 200),
+  )
+  .openapi(topApiKeys, async (c) =>
+    c.json(await listTopApiKeys(serviceContextFrom(c), requireActor(c), c.req.valid("query")), 200),
   )
   .openapi(fleet, async (c) => c.json(await getFleetUsage(serviceContextFrom(c), c.req.valid("query").days), 200));

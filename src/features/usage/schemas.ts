@@ -27,7 +27,7 @@ export const UsageSummarySchema = z
         "What a new call may reserve: remaining allotment + credits + remaining overage - reserved; null when unlimited",
     }),
     own_usage: z.object({ tokens: Tokens, cost_usd: z.number(), calls: z.number().int() }).openapi({
-      description: "The caller's own calls this period",
+      description: "The caller's own calls this period (with an API key: that key's)",
     }),
     member_budget: z
       .object({
@@ -47,6 +47,7 @@ const UsageEntrySchema = z
   .object({
     id: z.number().int(),
     user_id: z.string().nullable(),
+    api_key_id: z.string().nullable().openapi({ description: "The API key that made the call; null for a session" }),
     reservation_id: z.string(),
     provider: z.string(),
     model: z.string(),
@@ -93,6 +94,26 @@ export const TopUsersSchema = z
     has_more: z.boolean(),
   })
   .openapi("TopUsers");
+
+export const TopApiKeysSchema = z
+  .object({
+    organization_id: z.string(),
+    period: z.object({ start: Timestamp, end: Timestamp }),
+    items: z.array(
+      z.object({
+        api_key_id: z.string(),
+        name: z.string().nullable(),
+        prefix: z.string().nullable(),
+        tokens: Tokens,
+        cost_usd: z.number(),
+        calls: z.number().int(),
+      }),
+    ),
+    limit: z.number().int(),
+    offset: z.number().int(),
+    has_more: z.boolean(),
+  })
+  .openapi("TopApiKeys");
 
 export const FleetQuerySchema = z.strictObject({
   days: z.coerce.number().int().min(0).max(365).default(30).openapi({

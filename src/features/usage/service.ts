@@ -7,7 +7,14 @@ import { UNLIMITED } from "../plans/features";
 import type { Actor } from "../../platform/actor";
 import type { ServiceContext } from "../../platform/service-context";
 import { loadLedgerPolicy, readAIAccountState, readMemberBudget } from "../ai/ledger";
-import { listTopUsersPage, listUsagePage, readFleetUsage, sumUserUsage, type UsageLogRow } from "./repo";
+import {
+  listTopApiKeysPage,
+  listTopUsersPage,
+  listUsagePage,
+  readFleetUsage,
+  sumOwnUsage,
+  type UsageLogRow,
+} from "./repo";
 
 /**
  * The period the ledger is counting in: the billing period, or the account's own when it is
@@ -36,8 +43,10 @@ async function loadCurrentLedger(ctx: ServiceContext, organizationId: string) {
 export async function getUsageSummary(ctx: ServiceContext, actor: Actor) {
   const ledger = await loadCurrentLedger(ctx, actor.organizationId);
   const { limits, period, features } = ledger.policy;
+  // An API key's own usage is the key's, not its creator's (who may have many keys and calls of their own).
+  const owner = actor.apiKey ? { apiKeyId: actor.apiKey.id } : { userId: actor.userId };
   const [own, memberBudget] = await Promise.all([
-    sumUserUsage(ctx.db, actor.organizationId, actor.userId, ledger.periodStart),
+    sumOwnUsage(ctx.db, actor.organizationId, owner, ledger.periodStart),
     readMemberBudget(ctx, ledger.policy, actor.organizationId, actor.userId),
   ]);
   const isUnlimited = limits.tokenLimit === UNLIMITED;
@@ -64,6 +73,7 @@ function toUsageItem(row: UsageLogRow) {
   return {
     id: row.id,
     user_id: row.userId,
+    api_key_id: row.apiKeyId,
     reservation_id: row.reservationId,
     provider: row.provider,
     model: row.model,
@@ -78,13 +88,12 @@ function toUsageItem(row: UsageLogRow) {
 }
 
 export async function listUsageHistory(ctx: ServiceContext, actor: Actor, page: PageRequest) {
+  // A key's ceiling is member at most: it sees its own calls only.
   const isWholeOrganization = hasRoleAtLeast(actor.role, "org_admin");
-  const rows = await listUsagePage(
-    ctx.db,
-    actor.organizationId,
-    page,
-    isWholeOrganization ? {} : { userId: actor.userId },
-  );
+  let scope: { userId?: string; apiKeyId?: string } = {};
+  if (actor.apiKey) scope = { apiKeyId: actor.apiKey.id };
+  else if (!isWholeOrganization) scope = { userId: actor.userId };
+  const rows = await listUsagePage(ctx.db, actor.organizationId, page, scope);
   return {
     organization_id: actor.organizationId,
     scope: isWholeOrganization ? ("organization" as const) : ("own" as const),
@@ -112,6 +121,24 @@ export async function listTopUsers(ctx: ServiceContext, actor: Actor, page: Page
     organization_id: actor.organizationId,
     period: { start: toISOString(ledger.periodStart), end: toISOString(ledger.policy.period.end) },
     ...result,
+  };
+}
+
+/** The organization's API keys by AI tokens used this period (org_admin). */
+export async function listTopApiKeys(ctx: ServiceContext, actor: Actor, page: PageRequest) {
+  const ledger = await loadCurrentLedger(ctx, actor.organizationId);
+  const rows = await listTopApiKeysPage(ctx.db, actor.organizationId, ledger.periodStart, page);
+  return {
+    organization_id: actor.organizationId,
+    period: { start: toISOString(ledger.periodStart), end: toISOString(ledger.policy.period.end) },
+    ...toPage(rows, page, (row) => ({
+      api_key_id: row.apiKeyId ?? "",
+      name: row.name,
+      prefix: row.prefix,
+      tokens: row.tokens,
+      cost_usd: row.costUSD,
+      calls: row.calls,
+    })),
   };
 }
 

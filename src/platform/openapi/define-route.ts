@@ -2,7 +2,7 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
-import { describeAccess, requireAccess } from "../../middleware/access";
+import { acceptedCredentials, describeAccess, requireAccess } from "../../middleware/access";
 import { rateLimit } from "../../middleware/rate-limit";
 import { TURNSTILE_HEADER, requireTurnstile } from "../../middleware/turnstile";
 import type { RouteOptions } from "./route-options";
@@ -33,6 +33,9 @@ function requireEnvironment(environment: Environment): MiddlewareHandler<AppEnv>
 /** The OpenAPI extension that carries a route's access rule (read back by the route table). */
 export const ACCESS_EXTENSION = "x-min-role";
 
+/** The OpenAPI extension naming the scope an API key needs on a route that accepts keys. */
+export const API_KEY_SCOPE_EXTENSION = "x-api-key-scope";
+
 export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(options: RouteOptions, route: R) {
   const middleware: MiddlewareHandler<AppEnv>[] = [];
   if (options.onlyInEnvironment) middleware.push(requireEnvironment(options.onlyInEnvironment));
@@ -41,14 +44,21 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(opt
   if (options.rateLimit) middleware.push(rateLimit(options.rateLimit));
   if (options.botCheck) middleware.push(requireTurnstile());
   const access = describeAccess(options.access);
+  const credentials = acceptedCredentials(options.access);
+  const apiKeyScope = options.access.kind === "role" ? options.access.apiKeyScope : undefined;
   return createRoute({
     ...route,
     middleware,
     [ACCESS_EXTENSION]: access,
-    ...(options.access.kind === "role" ? { security: [{ sessionCookie: [] }] } : {}),
+    // Each entry is an alternative (OpenAPI "Security Requirement Object"): a cookie or a key.
+    ...(credentials.length > 0 ? { security: credentials.map((scheme) => ({ [scheme]: [] })) } : {}),
+    ...(apiKeyScope ? { [API_KEY_SCOPE_EXTENSION]: apiKeyScope } : {}),
     description: [
       route.description,
       `Access: ${access}.`,
+      apiKeyScope
+        ? `Also callable with an organization API key (Authorization: Bearer rk_…) holding the ${apiKeyScope} scope, whose role reaches ${access}.`
+        : undefined,
       options.onlyInEnvironment ? `Only with ENVIRONMENT=${options.onlyInEnvironment}; 404 otherwise.` : undefined,
       options.onlyInMode ? `Only in ${options.onlyInMode.toUpperCase()} mode; 404 otherwise.` : undefined,
       options.botCheck

@@ -27,7 +27,8 @@ const DOCUMENT_INFO = {
     version: "0.1.0",
     description:
       "A secure SaaS backend on Cloudflare Workers. Every error has one body: {error:{code,message,details?}}. " +
-      "Each operation's x-min-role says who may call it: public, cron-secret, or the minimum role.",
+      "Each operation's x-min-role says who may call it: public, cron-secret, or the minimum role; " +
+      "operations that also accept an organization API key list the apiKey scheme and name its scope in x-api-key-scope.",
   },
 } as const;
 
@@ -38,6 +39,13 @@ export function serveOpenAPIDocument(app: OpenAPIHono<AppEnv>): void {
     in: "cookie",
     name: "session_id",
     description: "The HttpOnly session cookie set by POST /auth/login (name configurable: SESSION_COOKIE_NAME).",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "rk_…",
+    description:
+      "An organization API key (POST /api-keys), on the operations that list this scheme; the key needs the scope in x-api-key-scope.",
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "cronBearer", {
     type: "http",

@@ -50,6 +50,11 @@ export function errorResponses(
     add("UNAUTHENTICATED", "no valid session (or cron secret)");
   }
   if (options.access.kind === "role") add("FORBIDDEN", `the caller's role is below ${options.access.minRole}`);
+  if (options.access.kind === "role" && options.access.apiKeyScope) {
+    add("AMBIGUOUS_CREDENTIALS", "the request carries both a session cookie and an API key");
+    add("SCOPE_MISSING", `the API key lacks the ${options.access.apiKeyScope} scope`);
+    add("RATE_LIMITED", "the API key is over its own per-minute limit; see Retry-After");
+  }
   // The Origin check (SEC-45) is global too: every unsafe method but the server-to-server routes.
   const isServerToServer = options.access.kind === "cron-secret" || options.access.kind === "signature";
   if (isUnsafe && !isServerToServer) add("FORBIDDEN", "a foreign Origin or a cross-site request (CSRF check)");
