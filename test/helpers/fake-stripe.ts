@@ -291,8 +291,15 @@ class FakeStripe {
 
 export const fakeStripe = new FakeStripe();
 
-/** Routes the fake's origin to the fake and everything else to the real fetch. */
+let installed = false;
+
+/**
+ * Routes the fake's origin to the fake and everything else to the real fetch. Once per isolate:
+ * test files share their worker's modules (vitest.config.ts), so the setup file may run again.
+ */
 export function installFakeStripe(): void {
+  if (installed) return;
+  installed = true;
   const realFetch = globalThis.fetch;
   globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
