@@ -213,6 +213,13 @@ const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
   "/auth/passkeys/{id}": async (caller) => (await registerPasskey(caller.client)).id,
 };
 
+/**
+ * {id} fixtures that a hostile case may use up (DELETE /auth/passkeys/{id} takes an optional body,
+ * so a case whose hostile field is optional succeeds) and that the route's minimum role can make
+ * again: the final valid request gets a new one.
+ */
+export const REMADE_ID_FIXTURES = new Set(["/auth/passkeys/{id}"]);
+
 async function createWebhookEndpoint(caller: Caller): Promise<string> {
   const url = "https://hooks.example.com/rampart";
   return created(await caller.client.post("/webhook-endpoints", { url, events: ["member.added"] }));

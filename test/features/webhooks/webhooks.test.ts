@@ -353,6 +353,24 @@ describe("delivery", () => {
     expect(unpublished?.n).toBe(0);
   });
 
+  it("the producer sends a backlog larger than one claim, oldest first", async () => {
+    const { admin, client } = await signedInAdmin();
+    const { id: endpointId } = await registerEndpoint(client, "/backlog", { events: ["member.added"] });
+    const db = createDB(env.DB);
+    const backlog = Array.from({ length: 230 }, (_, index) =>
+      eventStatement(db, { organizationId: admin.organizationId, type: "member.added", data: { n: index } }),
+    );
+    await db.batch(backlog as unknown as Parameters<typeof db.batch>[0]);
+    queue.take();
+    await runMaintenance({ ...env, ...queueEnv }, "test");
+    const mine = queue.take().filter((message) => message.endpointId === endpointId);
+    expect(mine).toHaveLength(230);
+    const ids = await env.DB.prepare("SELECT id FROM webhook_event WHERE organization_id = ? ORDER BY sequence")
+      .bind(admin.organizationId)
+      .all<{ id: string }>();
+    expect(mine.map((message) => message.eventId)).toEqual(ids.results.map((row) => row.id));
+  });
+
   it("a ping goes through the real local Queue to the receiver", async () => {
     const admin = await insertUser({ role: "org_admin" });
     const consumed = (env as unknown as { WEBHOOK_QUEUE_CONSUMED: Queue<WebhookDeliveryMessage> })
