@@ -184,9 +184,9 @@ export const mfaRoutes = createRouter()
   .openapi(verify, async (c) => {
     const body = c.req.valid("json");
     const submission =
-      "code" in body
+      body.code !== undefined
         ? { kind: "totp" as const, code: body.code }
-        : { kind: "recovery_code" as const, code: body.recovery_code };
+        : { kind: "recovery_code" as const, code: body.recovery_code ?? "" };
     const signIn = await completePendingLogin(serviceContextFrom(c), readMfaPendingCookie(c), submission);
     clearMfaPendingCookie(c);
     writeSessionCookie(c, signIn.session.token);

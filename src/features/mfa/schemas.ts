@@ -46,11 +46,18 @@ export const RecoveryCodesSchema = z
   })
   .openapi("RecoveryCodes");
 
-/** Exactly one of a TOTP code or a recovery code. */
-export const MfaVerifySchema = z.union([
-  z.strictObject({ code: TotpCodeSchema }),
-  z.strictObject({ recovery_code: RecoveryCodeSchema }),
-]);
+/**
+ * A TOTP code or a recovery code. One closed object rather than a union, so the OpenAPI body stays
+ * a closed object (SEC-47); with both, the TOTP code is the one checked.
+ */
+export const MfaVerifySchema = z
+  .strictObject({
+    code: TotpCodeSchema.optional(),
+    recovery_code: RecoveryCodeSchema.optional(),
+  })
+  .refine((body) => body.code !== undefined || body.recovery_code !== undefined, {
+    message: "Send code (from the authenticator app) or recovery_code.",
+  });
 
 export const MfaChallengeSchema = z
   .object({
