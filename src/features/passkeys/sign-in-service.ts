@@ -14,7 +14,8 @@ import { insertSession } from "../../platform/sessions/repo";
 import type { ServiceContext } from "../../platform/service-context";
 import { toUserProfile, type UserProfile } from "../../platform/user-profile";
 import { buildAuditInsert, recordAuditEvent } from "../audit/service";
-import { signInRefusal } from "../auth/sign-in-service";
+import { signInMembership } from "../auth/sign-in-service";
+import { buildMembershipTouch } from "../orgs/memberships-service";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { CHALLENGE_TTL_MS, type ChallengeOwner, issueChallenge, redeemChallenge } from "./challenges";
 import { relyingPartyFrom, userHandleOf } from "./relying-party";
@@ -132,15 +133,17 @@ export async function finishPasskeySignIn(
     return refuse(ctx, "counter_regressed", user.id, user.organizationId);
   }
 
-  const refusal = signInRefusal(user);
-  if (refusal) throw refusal;
+  const membership = signInMembership(user);
+  if (membership instanceof AppError) throw membership;
 
-  const { issued, row } = await buildSession(user.id, ctx.config.session.ttlSeconds, {
-    userAgent: ctx.userAgent,
-    ip: ctx.ip,
-  });
+  const { issued, row } = await buildSession(
+    { userId: user.id, organizationId: membership.organizationId },
+    ctx.config.session.ttlSeconds,
+    { userAgent: ctx.userAgent, ip: ctx.ip },
+  );
   await ctx.db.batch([
     insertSession(ctx.db, row),
+    buildMembershipTouch(ctx, user.id, membership.organizationId, now),
     buildAuditInsert(ctx, {
       action: "login_succeeded",
       organizationId: user.organizationId,
@@ -150,8 +153,8 @@ export async function finishPasskeySignIn(
       details: { method: "passkey", step: mode.kind },
     }),
   ]);
-  retryStripeCustomerIfMissing(ctx, user.organizationId);
-  return { user: toUserProfile(user), session: issued };
+  retryStripeCustomerIfMissing(ctx, membership.organizationId);
+  return { user: toUserProfile(membership), session: issued };
 }
 
 /** WebAuthn §7.2 step 22: a counter that does not move forward, when either side is non-zero. */

@@ -2,6 +2,7 @@
 // The Queue binding is a capturing fake in most tests, and the test hands its messages to the
 // worker's own queue() handler (createMessageBatch), redelivering what it retries with one more
 // attempt, as the Queue would after the delay; one test goes through the real local Queue.
+import type { AssignableRole } from "../../../src/lib/roles";
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import fc from "fast-check";
 import { beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -14,7 +15,7 @@ import { eventStatement } from "../../../src/platform/outbox";
 import { fulfilCreditPurchase } from "../../../src/features/billing/credit-fulfilment";
 import { readOutbox } from "../../helpers/accounts";
 import { createClient, type TestClient } from "../../helpers/client";
-import { insertUser, type InsertedUser } from "../../helpers/factories";
+import { insertMembershipStatement, insertUser, type InsertedUser } from "../../helpers/factories";
 import { testServiceContext } from "../../helpers/service-context";
 import { CapturingQueue, installReceiver, receiver } from "./receiver";
 
@@ -35,12 +36,13 @@ let setup: Setup;
 async function insertMember(organizationId: string, role = "member"): Promise<string> {
   const id = crypto.randomUUID();
   const now = Date.now();
-  await env.DB.prepare(
-    `INSERT INTO "user" (id, organization_id, email, password_hash, role, email_verified_at, created_at, updated_at)
-     VALUES (?, ?, ?, NULL, ?, ?, ?, ?)`,
-  )
-    .bind(id, organizationId, `${id}@example.com`, role, now, now, now)
-    .run();
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO "user" (id, email, password_hash, email_verified_at, created_at, updated_at)
+       VALUES (?, ?, NULL, ?, ?, ?)`,
+    ).bind(id, `${id}@example.com`, now, now, now),
+    insertMembershipStatement({ userId: id, organizationId, role: role as AssignableRole, now }),
+  ]);
   return id;
 }
 
