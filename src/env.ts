@@ -1,10 +1,16 @@
-// The worker's bindings: vars, secrets, D1, the rate-limit object and Workers AI. Bindings only:
-// each middleware declares the context variables it sets in its own file (ContextVariableMap).
+// The worker's bindings: vars, secrets, D1, the rate-limit object, static assets, queues and Workers
+// AI. Bindings only: each middleware declares the context variables it sets in its own file
+// (ContextVariableMap).
 import type { RateLimiter } from "./rate-limit/rate-limiter";
 
 export interface Env {
   DB: D1Database;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /**
+   * The static files of public/ (wrangler.toml [assets]). The asset layer serves them before the
+   * worker runs; the worker never reads this binding, test/http/docs.test.ts does.
+   */
+  ASSETS?: Fetcher;
   /** Outbound webhook deliveries (docs/webhooks.md): the outbox producer sends, queue() consumes. */
   WEBHOOK_QUEUE: Queue<WebhookDeliveryMessage>;
   // vars
@@ -32,6 +38,10 @@ export interface Env {
   /** Stripe billing (docs/billing.md): packs as JSON; the API base only in dev, for fakes. */
   CREDIT_PACKS_JSON?: string;
   STRIPE_API_BASE?: string;
+  BILLING_GRACE_DAYS?: string;
+  STRIPE_METER_EVENT_NAME?: string;
+  STRIPE_METER_CUSTOMER_KEY?: string;
+  STRIPE_METER_VALUE_KEY?: string;
   OIDC_ISSUER?: string;
   /** AI (docs/ai.md): provider, model and limits; the OpenAI-compatible base URL is https outside dev. */
   AI_PROVIDER?: string;

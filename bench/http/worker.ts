@@ -17,6 +17,7 @@ import { findValidSession } from "../../src/platform/sessions/repo";
 import { validateSessionToken } from "../../src/platform/sessions/service";
 import { readSessionCookie } from "../../src/middleware/session-cookie";
 import { registerLedgerBenchRoutes } from "../ai/routes";
+import { registerMoneyBenchRoutes } from "../ai/money-routes";
 import { createDB, pingDatabase } from "../../src/db/client";
 import { securityHeaders } from "../../src/middleware/security-headers";
 import { loopbackOnlyInDev } from "../../src/middleware/loopback-only";
@@ -32,6 +33,7 @@ export { RateLimiter } from "../../src/rate-limit/rate-limiter";
 
 const app = createApp();
 registerLedgerBenchRoutes(app); // the AI ledger bench (bench/ai/ledger.mjs)
+registerMoneyBenchRoutes(app); // the member-budget reservation bench (bench/ai/money.mjs)
 
 /**
  * The baseline of the /users/me target: one indexed D1 read (organization by primary key)
@@ -70,12 +72,14 @@ app.get("/bench/join", async (c) => {
 app.get("/bench/join-raw", async (c) => {
   const token = readSessionCookie(c) ?? "";
   const row = await c.env.DB.prepare(
-    `SELECT s.id AS session_id, s.expires_at, u.id AS user_id, u.email, u.first_name, u.last_name, u.role,
-            u.password_hash IS NOT NULL AS has_password, u.email_verified_at, u.created_at,
-            o.id AS organization_id, o.name AS organization_name
+    `SELECT s.id AS session_id, s.expires_at, u.id AS user_id, u.email, u.first_name, u.last_name, u.is_sys_admin,
+            m.role AS membership_role, u.password_hash IS NOT NULL AS has_password, u.email_verified_at, u.created_at,
+            o.id AS organization_id, o.name AS organization_name,
+            (SELECT count(*) FROM membership all_m WHERE all_m.user_id = u.id) AS organizations_count
        FROM session s
        JOIN user u ON u.id = s.user_id
-       JOIN organization o ON o.id = u.organization_id
+       JOIN membership m ON m.user_id = s.user_id AND m.organization_id = s.active_organization_id
+       JOIN organization o ON o.id = s.active_organization_id
       WHERE s.token_hash = ? AND s.expires_at > ? AND u.suspended_at IS NULL
         AND u.email_verified_at IS NOT NULL AND o.suspended_at IS NULL
       LIMIT 1`,

@@ -52,13 +52,19 @@ async function organizationOf(client, cookie) {
 async function insertMember(db, organizationId) {
   const id = crypto.randomUUID();
   const now = Date.now();
-  await db
-    .prepare(
-      `INSERT INTO "user" (id, organization_id, email, password_hash, role, email_verified_at, created_at, updated_at)
-       VALUES (?, ?, ?, NULL, 'member', ?, ?, ?)`,
-    )
-    .bind(id, organizationId, `${id}@bench.example.com`, now, now, now)
-    .run();
+  await db.batch([
+    db
+      .prepare(
+        `INSERT INTO "user" (id, email, password_hash, email_verified_at, created_at, updated_at)
+         VALUES (?, ?, NULL, ?, ?, ?)`,
+      )
+      .bind(id, `${id}@bench.example.com`, now, now, now),
+    db
+      .prepare(
+        "INSERT INTO membership (user_id, organization_id, role, created_at, last_active_at) VALUES (?, ?, 'member', ?, ?)",
+      )
+      .bind(id, organizationId, now, now),
+  ]);
   return id;
 }
 
@@ -110,7 +116,7 @@ export async function runWebhooksBench({ startWorker, createClient, createVerifi
     };
 
     // 2. Events per second through one consumer.
-    const events = quick ? 100 : 500;
+    const events = quick ? 100 : 300;
     log(`webhooks: ${events} events through the Queue consumer to the local receiver`);
     const before = receiver.state.received.size;
     const now = Date.now();
@@ -132,15 +138,15 @@ export async function runWebhooksBench({ startWorker, createClient, createVerifi
     const worker = await server.mf.getWorker();
     await worker.scheduled({ cron: "*/15 * * * *" });
     const published = performance.now();
-    await Promise.race([
-      done,
-      new Promise((_, reject) => setTimeout(() => reject(new Error("deliveries timed out")), 180_000)),
-    ]);
+    // Bounded: on a busy machine the figure is what arrived in the time allowed, said so in the report.
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 240_000))]);
     const elapsedSeconds = (performance.now() - started) / 1000;
+    const arrived = receiver.state.received.size - before;
     const throughputResult = {
       events,
+      arrived,
       seconds: elapsedSeconds,
-      eventsPerSecond: events / elapsedSeconds,
+      eventsPerSecond: arrived / elapsedSeconds,
       publishSeconds: (published - started) / 1000,
       badSignatures: receiver.state.badSignatures,
     };
@@ -166,7 +172,7 @@ export function webhooksReport(result) {
     `| the same request, organization **without** an endpoint, median of ${latency.rounds} (interleaved) | ${latency.quietMs.toFixed(1)} ms |`,
     `| added latency with an endpoint | ${added.toFixed(1)} ms (${((latency.hookedMs / latency.quietMs - 1) * 100).toFixed(1)} %) |`,
     `| events delivered and verified by the receiver, of the ${latency.rounds} emitted | ${latency.delivered} |`,
-    `| events per second, one consumer (batches of 10), ${throughput.events} events | ${throughput.eventsPerSecond.toFixed(0)} /s (${throughput.seconds.toFixed(1)} s; publishing them took ${throughput.publishSeconds.toFixed(1)} s) |`,
+    `| events per second, one consumer (batches of 10), ${throughput.arrived} of ${throughput.events} events arrived | ${throughput.eventsPerSecond.toFixed(1)} /s (${throughput.seconds.toFixed(1)} s; publishing them took ${throughput.publishSeconds.toFixed(1)} s) |`,
     `| deliveries refused by the receiver's signature check | ${throughput.badSignatures} |`,
     "",
     "Both organizations write the event row in the role change's batch and run the producer after the",

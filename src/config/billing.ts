@@ -14,6 +14,50 @@ export interface BillingConfig {
   stripeAPIBase: { protocol: "http" | "https"; host: string; port: string } | null;
   /** CREDIT_PACKS_JSON: the packs on sale unless a sys_admin stored the credit_packs setting. */
   creditPacks: CreditPack[] | null;
+  /** BILLING_GRACE_DAYS: days after a failed invoice payment before the default plan applies. */
+  graceDays: number;
+  /** Overage billing through a Stripe Billing meter (SEC-81); null while STRIPE_METER_EVENT_NAME is unset. */
+  meter: MeterConfig | null;
+}
+
+export interface MeterConfig {
+  /** The meter's event_name in Stripe. */
+  eventName: string;
+  /** The meter's customer_mapping.event_payload_key (Stripe's default: stripe_customer_id). */
+  customerKey: string;
+  /** The meter's value_settings.event_payload_key (Stripe's default: value). */
+  valueKey: string;
+}
+
+const DEFAULT_GRACE_DAYS = 7;
+const MAX_GRACE_DAYS = 90;
+/** Stripe's event names and payload keys: letters, digits, _ - . (at most 100 characters). */
+const METER_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
+
+function readGraceDays(value: string | undefined): number | null {
+  if (!value?.trim()) return DEFAULT_GRACE_DAYS;
+  if (!/^[0-9]{1,3}$/.test(value.trim())) return null;
+  const days = Number(value.trim());
+  return days <= MAX_GRACE_DAYS ? days : null;
+}
+
+function readMeterConfig(env: Env, problems: string[]): MeterConfig | null {
+  const read = (
+    name: "STRIPE_METER_EVENT_NAME" | "STRIPE_METER_CUSTOMER_KEY" | "STRIPE_METER_VALUE_KEY",
+    fallback: string,
+  ) => {
+    const value = env[name]?.trim() || fallback;
+    if (METER_NAME_PATTERN.test(value)) return value;
+    problems.push(name);
+    return fallback;
+  };
+  const eventName = env.STRIPE_METER_EVENT_NAME?.trim();
+  if (!eventName) return null;
+  return {
+    eventName: read("STRIPE_METER_EVENT_NAME", eventName),
+    customerKey: read("STRIPE_METER_CUSTOMER_KEY", "stripe_customer_id"),
+    valueKey: read("STRIPE_METER_VALUE_KEY", "value"),
+  };
 }
 
 // A publishable key (pk_) where the secret key belongs is the usual mistake these catch.
@@ -44,8 +88,13 @@ export function readBillingConfig(env: Env): ConfigResult<BillingConfig> {
   }
   const creditPacks = readCreditPacks(env.CREDIT_PACKS_JSON);
   if (creditPacks === undefined) problems.push("CREDIT_PACKS_JSON");
-  if (problems.length > 0) return { problems };
-  return { config: { stripeSecretKey, stripeWebhookSecret, stripeAPIBase, creditPacks: creditPacks ?? null } };
+  const graceDays = readGraceDays(env.BILLING_GRACE_DAYS);
+  if (graceDays === null) problems.push("BILLING_GRACE_DAYS");
+  const meter = readMeterConfig(env, problems);
+  if (problems.length > 0 || graceDays === null) return { problems };
+  return {
+    config: { stripeSecretKey, stripeWebhookSecret, stripeAPIBase, creditPacks: creditPacks ?? null, graceDays, meter },
+  };
 }
 
 /** The packs of CREDIT_PACKS_JSON; null when unset, undefined when it is not a valid pack list. */

@@ -8,11 +8,13 @@ import { publishOutbox, type PublishReport } from "../platform/outbox";
 import { createServiceContext } from "../platform/service-context";
 import { pruneExpired, type PruneReport } from "./prune-expired";
 import { maintainAILedger, type AILedgerReport } from "./ai-ledger";
+import { maintainBilling, type BillingMaintenanceReport } from "./billing";
 import { enforceRetention, type RetentionReport } from "./retention";
 
 export interface MaintenanceReport {
   prune: PruneReport;
   ai: AILedgerReport;
+  billing: BillingMaintenanceReport;
   /** null when a retention setting is invalid: logged, and the rest of the job still runs. */
   retention: RetentionReport | null;
   /** Webhook events a request's producer step left behind (its Worker died), moved to the Queue now. */
@@ -40,10 +42,12 @@ export async function runMaintenance(env: Env, trigger: string): Promise<Mainten
     },
   });
   const ai = await maintainAILedger(ctx);
+  // After the ledger: overage its reclaim just charged is reported in the same run.
+  const billing = await maintainBilling(ctx);
   // After the ledger: its reclaim settles the expired reservations retention may then delete.
   const retention = await enforceConfiguredRetention(db, config, trigger);
   const webhooks = await publishOutbox(db, env.WEBHOOK_QUEUE);
-  const report = { prune, ai, retention, webhooks, duration_ms: Date.now() - started };
+  const report = { prune, ai, billing, retention, webhooks, duration_ms: Date.now() - started };
   logEvent("info", "maintenance_completed", { trigger, ...report });
   return report;
 }

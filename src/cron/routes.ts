@@ -26,6 +26,19 @@ const MaintenanceReportSchema = z
       credit_balances_drifted: z.number().int(),
       incomplete: z.boolean(),
     }),
+    billing: z.object({
+      overage: z.object({
+        enabled: z
+          .boolean()
+          .openapi({ description: "false while STRIPE_METER_EVENT_NAME or STRIPE_SECRET_KEY is unset" }),
+        reported: z.number().int(),
+        tokens: z.number().int(),
+        rejected: z.number().int(),
+        failed: z.number().int(),
+        incomplete: z.boolean(),
+      }),
+      dunning: z.object({ downgraded: z.number().int(), plans_ended: z.number().int() }),
+    }),
     retention: z
       .object({
         usage_rows_rolled_up: z.number().int(),

@@ -49,9 +49,9 @@ export function worstCaseOf(action: CopilotAction = "improve", note = NOTE): num
 
 /** A member of a fresh organization with one note; its plan has enable_ai and token_limit. */
 export async function createAIOrganization(
-  options: { tokenLimit?: number; enableAI?: boolean; credits?: number } = {},
-): Promise<AIOrganization> {
-  const user = await insertUser({ role: "member" });
+  options: { tokenLimit?: number; enableAI?: boolean; credits?: number; role?: "member" | "org_admin" } = {},
+): Promise<AIOrganization & { email: string }> {
+  const user = await insertUser({ role: options.role ?? "member" });
   const client = withEnv(await signIn(user), {});
   const created = await client.post("/notes", NOTE);
   expect(created.status).toBe(201);
@@ -61,7 +61,7 @@ export async function createAIOrganization(
     enable_ai: options.enableAI ?? true,
   });
   if (options.credits) await buyCredits(user.organizationId, options.credits);
-  return { id: user.organizationId, userId: user.id, client, noteId, worstCase: worstCaseOf() };
+  return { id: user.organizationId, userId: user.id, email: user.email, client, noteId, worstCase: worstCaseOf() };
 }
 
 export async function setPlan(
@@ -78,11 +78,15 @@ export async function setPlan(
 }
 
 /** Credits as billing records a purchase: a transaction row and the balance, together. */
-export async function buyCredits(organizationId: string, tokens: number): Promise<void> {
+export async function buyCredits(
+  organizationId: string,
+  tokens: number,
+  paymentIntentId: string | null = null,
+): Promise<void> {
   await env.DB.batch([
     env.DB.prepare(
-      "INSERT INTO organization_credit_transaction (id, organization_id, tokens, kind, payment_reference, created_at) VALUES (?, ?, ?, 'purchase', ?, ?)",
-    ).bind(crypto.randomUUID(), organizationId, tokens, `cs_test_${crypto.randomUUID()}`, Date.now()),
+      "INSERT INTO organization_credit_transaction (id, organization_id, tokens, kind, payment_reference, created_at, payment_intent_id) VALUES (?, ?, ?, 'purchase', ?, ?, ?)",
+    ).bind(crypto.randomUUID(), organizationId, tokens, `cs_test_${crypto.randomUUID()}`, Date.now(), paymentIntentId),
     env.DB.prepare("UPDATE organization SET credit_balance_tokens = credit_balance_tokens + ? WHERE id = ?").bind(
       tokens,
       organizationId,

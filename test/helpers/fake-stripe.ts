@@ -67,6 +67,13 @@ class FakeStripe {
   readonly canceledSubscriptions = new Set<string>();
   readonly portalSessions = new Map<string, Stripe.BillingPortal.Session>();
   readonly requests: RecordedRequest[] = [];
+  /** Accepted meter events by identifier, as Stripe keeps them (uniqueness over 24 h and more). */
+  readonly meterEvents = new Map<string, Stripe.Billing.MeterEvent>();
+  /** How many meter event requests fail with 500 api_error once meterEventFailuresAfter were accepted. */
+  meterEventFailures = 0;
+  meterEventFailuresAfter = 0;
+  /** Meter events refused as duplicates of an identifier already accepted: a report sent twice. */
+  duplicateMeterEvents = 0;
   /** "network": every call fails before any HTTP answer; "error": 500 api_error; "up": normal. */
   outage: "up" | "network" | "error" = "up";
   private readonly idempotent = new Map<string, { body: string; status: number; response: string }>();
@@ -77,6 +84,10 @@ class FakeStripe {
     this.canceledSubscriptions.clear();
     this.portalSessions.clear();
     this.requests.length = 0;
+    this.meterEvents.clear();
+    this.meterEventFailures = 0;
+    this.meterEventFailuresAfter = 0;
+    this.duplicateMeterEvents = 0;
     this.idempotent.clear();
     this.outage = "up";
   }
@@ -197,6 +208,7 @@ class FakeStripe {
       this.checkoutSessions.set(session.id, session);
       return { status: 200, body: session };
     }
+    if (method === "POST" && path === "/v1/billing/meter_events") return this.createMeterEvent(params);
     const subscription = /^\/v1\/subscriptions\/([^/]+)$/.exec(path);
     if (method === "DELETE" && subscription) {
       const id = decodeURIComponent(subscription[1]!);
@@ -220,6 +232,48 @@ class FakeStripe {
     };
   }
 
+  /**
+   * POST /v1/billing/meter_events as Stripe answers it: the billing.meter_event object; 400 for a
+   * missing field, a timestamp outside the past 35 days, or an identifier it already has.
+   */
+  private createMeterEvent(params: Record<string, unknown>): { status: number; body: unknown } {
+    if (this.meterEventFailures > 0 && this.meterEvents.size >= this.meterEventFailuresAfter) {
+      this.meterEventFailures--;
+      return { status: 500, body: { error: { type: "api_error", message: "An unknown error occurred." } } };
+    }
+    const eventName = params.event_name as string | undefined;
+    const payload = (params.payload ?? {}) as Record<string, string>;
+    const identifier = (params.identifier as string | undefined) ?? `evt_${crypto.randomUUID()}`;
+    const timestamp = params.timestamp === undefined ? nowSeconds() : Number(params.timestamp);
+    const invalid = (message: string, param: string) => ({
+      status: 400,
+      body: { error: { type: "invalid_request_error", message, param } } satisfies StripeErrorBody,
+    });
+    if (!eventName) return invalid("Missing required param: event_name.", "event_name");
+    if (Object.keys(payload).length === 0) return invalid("Missing required param: payload.", "payload");
+    if (timestamp < nowSeconds() - 35 * 86_400 || timestamp > nowSeconds() + 300) {
+      return invalid(
+        "Timestamp must be within the past 35 calendar days or up to 5 minutes in the future.",
+        "timestamp",
+      );
+    }
+    if (this.meterEvents.has(identifier)) {
+      this.duplicateMeterEvents++;
+      return invalid(`An event with identifier ${identifier} already exists.`, "identifier");
+    }
+    const event: Stripe.Billing.MeterEvent = {
+      object: "billing.meter_event",
+      created: nowSeconds(),
+      event_name: eventName,
+      identifier,
+      livemode: false,
+      payload,
+      timestamp,
+    };
+    this.meterEvents.set(identifier, event);
+    return { status: 200, body: event };
+  }
+
   private noSuch(kind: string, id: string | undefined, param: string): { status: number; body: StripeErrorBody } {
     return {
       status: 404,
@@ -237,8 +291,15 @@ class FakeStripe {
 
 export const fakeStripe = new FakeStripe();
 
-/** Routes the fake's origin to the fake and everything else to the real fetch. */
+let installed = false;
+
+/**
+ * Routes the fake's origin to the fake and everything else to the real fetch. Once per isolate:
+ * test files share their worker's modules (vitest.config.ts), so the setup file may run again.
+ */
 export function installFakeStripe(): void {
+  if (installed) return;
+  installed = true;
   const realFetch = globalThis.fetch;
   globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);

@@ -308,3 +308,68 @@ export function eventFixture<T extends Stripe.Event["type"]>(
   };
   return event as EventOf<T>;
 }
+
+/** A charge as charge.refunded carries it: the fields billing reads, the rest as Stripe sends them. */
+export function chargeFixture(input: {
+  paymentIntent: string | null;
+  amount: number;
+  amountRefunded: number;
+  customer?: string | null;
+}): Stripe.Charge {
+  return {
+    id: stripeId("ch"),
+    object: "charge",
+    amount: input.amount,
+    amount_captured: input.amount,
+    amount_refunded: input.amountRefunded,
+    captured: true,
+    created: nowSeconds(),
+    currency: "usd",
+    customer: input.customer ?? null,
+    livemode: false,
+    metadata: {},
+    paid: true,
+    payment_intent: input.paymentIntent,
+    refunded: input.amountRefunded >= input.amount,
+    status: "succeeded",
+  } as unknown as Stripe.Charge;
+}
+
+/** A dispute as charge.dispute.created / closed carry it. */
+export function disputeFixture(input: {
+  id?: string;
+  paymentIntent: string | null;
+  amount: number;
+  status: Stripe.Dispute.Status;
+}): Stripe.Dispute {
+  return {
+    id: input.id ?? stripeId("du"),
+    object: "dispute",
+    amount: input.amount,
+    charge: stripeId("ch"),
+    created: nowSeconds(),
+    currency: "usd",
+    livemode: false,
+    metadata: {},
+    payment_intent: input.paymentIntent,
+    reason: "fraudulent",
+    status: input.status,
+  } as unknown as Stripe.Dispute;
+}
+
+/** An invoice as invoice.payment_failed / invoice.paid carry it. */
+export function invoiceFixture(input: { id?: string; customer: string; subscription?: string | null }): Stripe.Invoice {
+  return {
+    id: input.id ?? stripeId("in"),
+    object: "invoice",
+    customer: input.customer,
+    created: nowSeconds(),
+    currency: "usd",
+    livemode: false,
+    metadata: {},
+    status: "open",
+    parent: input.subscription
+      ? { type: "subscription_details", subscription_details: { subscription: input.subscription, metadata: {} } }
+      : null,
+  } as unknown as Stripe.Invoice;
+}

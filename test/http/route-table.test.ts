@@ -49,7 +49,13 @@ function sendValid(
 }
 
 async function setRole(email: string, role: Role): Promise<void> {
-  await env.DB.prepare(`UPDATE "user" SET role = ? WHERE email = ?`).bind(role, email).run();
+  await env.DB.batch([
+    env.DB.prepare(`UPDATE "user" SET is_sys_admin = ? WHERE email = ?`).bind(role === "sys_admin" ? 1 : 0, email),
+    env.DB.prepare(`UPDATE membership SET role = ? WHERE user_id = (SELECT id FROM "user" WHERE email = ?)`).bind(
+      role === "sys_admin" ? "org_admin" : role,
+      email,
+    ),
+  ]);
 }
 
 describe("SEC-33: the route table", () => {
@@ -96,7 +102,6 @@ describe("SEC-33: the route table", () => {
         "GET /config → public",
         "GET /openapi.json → public",
         "GET /docs → public",
-        "GET /docs/assets/{file} → public",
         // Authentication and password
         "POST /auth/signup → public",
         "POST /auth/signup-org → public",
@@ -128,6 +133,10 @@ describe("SEC-33: the route table", () => {
         // Users
         "GET /users/me → readonly",
         "PATCH /users/me → readonly",
+        "POST /users/me/email → readonly",
+        "POST /users/me/email/confirm → public",
+        "GET /users/me/export → readonly",
+        "DELETE /users/me → readonly",
         "GET /users → sys_admin",
         "POST /users/{id}/suspend → sys_admin",
         "POST /users/{id}/activate → sys_admin",

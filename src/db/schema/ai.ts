@@ -23,6 +23,9 @@ export const aiAccounts = sqliteTable(
     overageUsed: integer("overage_used").notNull().default(0),
     reservedTokens: integer("reserved_tokens").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
+    /** The period whose 80 % / 100 % usage alert went out: each is sent once per period (CAS). */
+    alert80PeriodStart: integer("alert_80_period_start"),
+    alert100PeriodStart: integer("alert_100_period_start"),
   },
   () => [check("ai_account_counters_check", sql`allotment_used >= 0 AND overage_used >= 0 AND reserved_tokens >= 0`)],
 );
@@ -82,6 +85,14 @@ export const llmUsageLogs = sqliteTable(
     createdAt: integer("created_at").notNull(),
     /** Charged by the cron reclaim at the reserved estimate: the worker never settled the call. */
     reclaimed: integer("reclaimed", { mode: "boolean" }).notNull().default(false),
+    /**
+     * Overage rows are billed as Stripe meter events (SEC-81): a run claims a row (meter_claim,
+     * meter_claimed_at; compare-and-set, with a lease), reports it with the row id as Stripe's
+     * identifier, then stamps meter_reported_at. Never on other buckets.
+     */
+    meterClaim: text("meter_claim"),
+    meterClaimedAt: integer("meter_claimed_at"),
+    meterReportedAt: integer("meter_reported_at"),
   },
   (table) => [
     // A reservation is charged once per bucket, whatever races (defence in depth behind the CAS).
@@ -92,6 +103,8 @@ export const llmUsageLogs = sqliteTable(
     // A member's budget sums that member's usage this period at every reservation.
     index("llm_usage_org_user_period_idx").on(table.organizationId, table.userId, table.periodStart),
     index("llm_usage_created_idx").on(table.createdAt),
+    // The meter report's queue: overage rows not yet reported, oldest first.
+    index("llm_usage_overage_unreported_idx").on(table.id).where(sql`bucket = 'overage' AND meter_reported_at IS NULL`),
     // The account export pages one user's calls across organizations.
     index("llm_usage_user_idx").on(table.userId),
     check("llm_usage_bucket_check", sql`bucket IN ('allotment', 'credits', 'overage', 'absorbed')`),

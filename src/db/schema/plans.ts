@@ -45,8 +45,16 @@ export const creditTransactions = sqliteTable(
     kind: text("kind").notNull(),
     paymentReference: text("payment_reference").unique(),
     createdAt: integer("created_at").notNull(),
+    /**
+     * The Stripe PaymentIntent that paid a purchase, copied onto its refund and lost-dispute rows:
+     * how a charge.refunded or charge.dispute.* event finds the credits it takes back (SEC-80).
+     */
+    paymentIntentId: text("payment_intent_id"),
   },
-  (table) => [index("credit_transaction_org_idx").on(table.organizationId, table.createdAt)],
+  (table) => [
+    index("credit_transaction_org_idx").on(table.organizationId, table.createdAt),
+    index("credit_transaction_payment_intent_idx").on(table.paymentIntentId).where(sql`payment_intent_id IS NOT NULL`),
+  ],
 );
 
 /** Stripe events already applied: the id is recorded in the same batch as the effect (SEC-51). */
@@ -84,4 +92,22 @@ export const creditDisputes = sqliteTable(
     closedAt: integer("closed_at"),
   },
   (table) => [index("credit_dispute_open_org_idx").on(table.organizationId).where(sql`status = 'open'`)],
+);
+
+/**
+ * Invoices whose payment failed or succeeded, one row each: invoice.paid wins for good, so a
+ * payment_failed delivered after the paid of the same invoice (Stripe does not order deliveries)
+ * never starts a grace period, and a second failure of one invoice never restarts it.
+ */
+export const invoicePayments = sqliteTable(
+  "invoice_payment",
+  {
+    invoiceId: text("invoice_id").primaryKey(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organizations.id),
+    status: text("status", { enum: ["failed", "paid"] }).notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [index("invoice_payment_failed_org_idx").on(table.organizationId).where(sql`status = 'failed'`)],
 );

@@ -14,6 +14,7 @@ import { boundInputTokens, type LLMMessage } from "./llm/types";
 import { findModelPrice } from "./account-repo";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservationWithRetry } from "./ledger";
 import { openMeteredStream } from "./metered-stream";
+import { recordUsageThresholds } from "./usage-alerts";
 
 export const COPILOT_ACTIONS = ["improve", "summarize"] as const;
 export type CopilotAction = (typeof COPILOT_ACTIONS)[number];
@@ -112,6 +113,9 @@ export async function runCopilot(
     defer: (task) => ctx.defer(task),
     settle: async (usage) => {
       const outcome = await settleAIReservationWithRetry(ctx, reservation, usage, { price });
+      if (outcome?.rows.some((row) => row.bucket === "allotment")) {
+        await recordUsageThresholds(ctx, actor.organizationId, policy);
+      }
       logEvent("info", "ai_call_settled", {
         reservation_id: reservation.id,
         organization_id: actor.organizationId,

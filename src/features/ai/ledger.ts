@@ -50,7 +50,7 @@ export async function loadLedgerPolicy(
  * The caps besides the organization's own that a call must fit: the caller's member budget when
  * the organization sets one (a call without a user, e.g. a system job, has none).
  */
-export function listSliceCaps(policy: LedgerPolicy, userId: string | null): SliceCap[] {
+function listSliceCaps(policy: LedgerPolicy, userId: string | null): SliceCap[] {
   if (policy.memberTokenLimit === null || userId === null) return [];
   return [{ column: "user_id", value: userId, tokenLimit: policy.memberTokenLimit }];
 }
@@ -270,4 +270,20 @@ export async function settleAIReservationWithRetry(
 /** The organization's AI account as the ledger keeps it (period, used and reserved tokens). */
 export function readAIAccountState(ctx: ServiceContext, organizationId: string): Promise<AccountState | null> {
   return readAccountState(ctx.db, organizationId);
+}
+
+/**
+ * The member's budget as the reservation checks it (the same sums, the same period); null when the
+ * organization sets no ai_member_token_limit.
+ */
+export async function readMemberBudget(
+  ctx: ServiceContext,
+  policy: LedgerPolicy,
+  organizationId: string,
+  userId: string,
+): Promise<{ limit: number; used: number; remaining: number } | null> {
+  const [cap] = listSliceCaps(policy, userId);
+  if (!cap) return null;
+  const used = await readSliceUsage(ctx.db, organizationId, cap, policy.period.start);
+  return { limit: cap.tokenLimit, used, remaining: Math.max(cap.tokenLimit - used, 0) };
 }

@@ -23,6 +23,7 @@ type AuditAction =
   | "setting_changed"
   | "member_role_changed"
   | "member_removed"
+  | "member_left"
   | "invitation_created"
   | "invitation_revoked"
   | "invitation_accepted"
@@ -43,6 +44,13 @@ type AuditAction =
   | "oauth_account_claimed"
   | "subscription_changed"
   | "credits_purchased"
+  | "credits_refunded"
+  | "credits_dispute_opened"
+  | "credits_dispute_closed"
+  | "payment_failed"
+  | "payment_recovered"
+  | "plan_downgraded_unpaid"
+  | "usage_threshold_reached"
   | "stripe_webhook_failed"
   | "passkey_registered"
   | "passkey_deleted"
@@ -68,8 +76,11 @@ export interface AuditEvent {
 /** Failures someone should look at; every other event is logged at info. */
 const WARNING_ACTIONS = new Set<AuditAction>([
   "login_failed",
-  "mfa_verify_failed",
   "stripe_webhook_failed",
+  "credits_dispute_opened",
+  "payment_failed",
+  "plan_downgraded_unpaid",
+  "mfa_verify_failed",
   "passkey_counter_regressed",
 ]);
 

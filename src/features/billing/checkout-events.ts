@@ -49,6 +49,7 @@ export async function applyCheckoutEvent(ctx: ServiceContext, event: CheckoutEve
   }
   const { credited } = await fulfilCreditPurchase(ctx, {
     sessionId: session.id,
+    paymentIntentId: idOf(session.payment_intent),
     metadata,
     actorUserId: null,
     event: eventRowOf(event),

@@ -8,6 +8,7 @@ import { findCreditPack } from "./credit-packs";
 import { CREDIT_PACK_KIND, fulfilCreditPurchase, readCreditPackMetadata } from "./credit-fulfilment";
 import { resolveReturnURL } from "./return-url";
 import { callStripe } from "./stripe-errors";
+import { idOf } from "./webhook-outcome";
 import { requireStripeClient } from "./stripe-client";
 
 /** Checkout Session ids as Stripe issues them; anything else is not looked up at all. */
@@ -85,7 +86,12 @@ export async function verifyCreditPackCheckout(
   }
   let status: CheckoutStatus = "pending";
   if (session.payment_status === "paid") {
-    await fulfilCreditPurchase(ctx, { sessionId: session.id, metadata, actorUserId: actor.userId });
+    await fulfilCreditPurchase(ctx, {
+      sessionId: session.id,
+      paymentIntentId: idOf(session.payment_intent),
+      metadata,
+      actorUserId: actor.userId,
+    });
     status = "fulfilled";
   } else if (session.status === "expired") {
     status = "expired";

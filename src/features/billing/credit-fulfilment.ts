@@ -1,4 +1,5 @@
 // Crediting a paid credit pack: once per Checkout Session, whether the webhook or verify gets there first.
+import { eventStatementIfChanged, publishEventsLater } from "../../platform/outbox";
 import type { ServiceContext } from "../../platform/service-context";
 import type Stripe from "stripe";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
@@ -40,13 +41,20 @@ export interface FulfilmentResult {
  */
 export async function fulfilCreditPurchase(
   ctx: ServiceContext,
-  input: { sessionId: string; metadata: CreditPackMetadata; actorUserId: string | null; event?: StripeEventRow },
+  input: {
+    sessionId: string;
+    paymentIntentId: string | null;
+    metadata: CreditPackMetadata;
+    actorUserId: string | null;
+    event?: StripeEventRow;
+  },
 ): Promise<FulfilmentResult> {
   const purchase: CreditPurchase = {
     transactionId: crypto.randomUUID(),
     organizationId: input.metadata.organizationId,
     tokens: input.metadata.tokens,
     paymentReference: input.sessionId,
+    paymentIntentId: input.paymentIntentId,
     createdAt: Date.now(),
   };
   const audit: AuditEvent = {
@@ -61,11 +69,18 @@ export async function fulfilCreditPurchase(
     buildCreditTransactionInsert(ctx.db, purchase),
     buildCreditBalanceIncrement(ctx.db, purchase),
     buildAuditInsertIfChanged(ctx, audit),
+    // Only if the audit row went in, i.e. only if the balance moved (docs/webhooks.md).
+    eventStatementIfChanged(ctx.db, {
+      organizationId: purchase.organizationId,
+      type: "credits.granted",
+      data: { tokens: purchase.tokens, pack_id: input.metadata.packId },
+    }),
   ] as const;
   const incremented = input.event
     ? (await ctx.db.batch([buildStripeEventInsert(ctx.db, input.event), ...ledger]))[2]
     : (await ctx.db.batch(ledger))[1];
   if (incremented.length === 0) return { credited: false };
+  publishEventsLater(ctx);
   logAuditEvent(audit);
   return { credited: true };
 }

@@ -30,7 +30,11 @@ export function claimStripeCustomer(db: Database, organizationId: string, custom
 
 export function findOrganizationByStripeCustomer(db: Database, customerId: string) {
   return db
-    .select({ id: organizations.id, stripeCustomerId: organizations.stripeCustomerId })
+    .select({
+      id: organizations.id,
+      stripeCustomerId: organizations.stripeCustomerId,
+      billingDowngradedAt: organizations.billingDowngradedAt,
+    })
     .from(organizations)
     .where(eq(organizations.stripeCustomerId, customerId))
     .get();

@@ -1,4 +1,5 @@
 // customer.subscription.created / updated / deleted: the organization's plan and billing period.
+import { eventStatementIfChanged, publishEventsLater } from "../../platform/outbox";
 import type { ServiceContext } from "../../platform/service-context";
 import type Stripe from "stripe";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
@@ -56,6 +57,30 @@ function billingPeriodOf(
   return start !== null && end !== null ? { start, end } : { start: null, end: null };
 }
 
+/**
+ * The plan and period a deleted subscription had paid for, or null: its item of a mapped product
+ * with a current period (none when the organization was downgraded for an unpaid invoice).
+ */
+async function findPaidPeriodEnd(
+  ctx: ServiceContext,
+  subscription: Stripe.Subscription,
+  downgradedAt: number | null,
+): Promise<{ planId: string; start: number; end: number } | null> {
+  if (downgradedAt !== null || subscription.status === "unpaid" || subscription.status === "incomplete_expired") {
+    return null;
+  }
+  const productIds = subscription.items.data.map((item) => idOf(item.price.product)).filter((id) => id !== null);
+  const plans = await findPlansByStripeProductIds(ctx.db, productIds);
+  for (const item of subscription.items.data) {
+    const plan = plans.find((candidate) => candidate.stripeProductId === idOf(item.price.product));
+    const period = billingPeriodOf(subscription, item);
+    if (plan && period.start !== null && period.end !== null) {
+      return { planId: plan.id, start: period.start, end: period.end };
+    }
+  }
+  return null;
+}
+
 function isEntitling(status: Stripe.Subscription.Status): boolean {
   return (ENTITLING_STATUSES as readonly string[]).includes(status);
 }
@@ -72,16 +97,32 @@ export async function applySubscriptionEvent(ctx: ServiceContext, event: Subscri
   }
 
   const ended = event.type === "customer.subscription.deleted";
-  const entitles = !ended && isEntitling(subscription.status);
+  // past_due entitles during the grace period only: once the job has moved the organization to the
+  // default plan for an unpaid invoice, Stripe's retries (still past_due) do not hand it back.
+  const entitles =
+    !ended &&
+    isEntitling(subscription.status) &&
+    !(subscription.status === "past_due" && organization.billingDowngradedAt !== null);
   const state: SubscriptionState = {
     planId: null,
     subscriptionId: subscription.id,
     status: subscription.status,
     periodStart: null,
     periodEnd: null,
+    planEndsAt: null,
     eventAt: eventTimeOf(event),
   };
-  if (!ended) {
+  if (ended) {
+    // A subscription canceled before its paid period ran out keeps its plan until that period's
+    // end (the maintenance job ends it then); one that ran out, or was unpaid, ends now.
+    const paidUntil = await findPaidPeriodEnd(ctx, subscription, organization.billingDowngradedAt);
+    if (paidUntil && paidUntil.end > Date.now()) {
+      state.planId = paidUntil.planId;
+      state.periodStart = paidUntil.start;
+      state.periodEnd = paidUntil.end;
+      state.planEndsAt = paidUntil.end;
+    }
+  } else {
     // The item whose product is mapped to a plan (PUT /admin/plans/{id} {stripe_product_id}).
     const productIds = subscription.items.data.map((item) => idOf(item.price.product)).filter((id) => id !== null);
     const plans = await findPlansByStripeProductIds(ctx.db, productIds);
@@ -122,8 +163,19 @@ export async function applySubscriptionEvent(ctx: ServiceContext, event: Subscri
     }),
     buildSubscriptionUpdate(ctx.db, organization.id, state, { ended, entitles }),
     buildAuditInsertIfChanged(ctx, audit),
+    // Only if the audit row went in, i.e. only if the update applied (docs/webhooks.md).
+    eventStatementIfChanged(ctx.db, {
+      organizationId: organization.id,
+      type: "subscription.updated",
+      data: {
+        status: subscription.status,
+        plan_id: state.planId,
+        current_period_end: state.periodEnd === null ? null : new Date(state.periodEnd).toISOString(),
+      },
+    }),
   ]);
   if (updated.length === 0) return "unchanged";
+  publishEventsLater(ctx);
   logAuditEvent(audit);
   return "applied";
 }

@@ -21,6 +21,8 @@ export interface SubscriptionState {
   status: string;
   periodStart: number | null;
   periodEnd: number | null;
+  /** A deleted subscription's paid period end: the maintenance job ends the plan then. */
+  planEndsAt: number | null;
   /** The event's place in time (subscription-events.ts, eventTimeOf); it only moves forward. */
   eventAt: number;
 }
@@ -59,6 +61,7 @@ export function buildSubscriptionUpdate(
       subscriptionStatus: state.status,
       currentPeriodStart: state.periodStart,
       currentPeriodEnd: state.periodEnd,
+      planEndsAt: state.planEndsAt,
       subscriptionEventAt: state.eventAt,
     })
     .where(

@@ -55,3 +55,13 @@ export function idOf(value: string | { id: string } | null | undefined): string 
   if (value === null || value === undefined) return null;
   return typeof value === "string" ? value : value.id;
 }
+
+/** The stripe_event row an applied event records in its effect's batch (SEC-51). */
+export function stripeEventRowOf(event: Stripe.Event): {
+  id: string;
+  type: string;
+  objectCreatedAt: number;
+  processedAt: number;
+} {
+  return { id: event.id, type: event.type, objectCreatedAt: event.created * 1000, processedAt: Date.now() };
+}

@@ -3,6 +3,8 @@ import type { ServiceContext } from "../../platform/service-context";
 import type Stripe from "stripe";
 import { logEvent } from "../../lib/log";
 import { applyCheckoutEvent } from "./checkout-events";
+import { applyCreditReversalEvent } from "./credit-reversal-events";
+import { applyInvoiceEvent } from "./dunning-service";
 import { isStripeEventRecorded, isStripeEventReplay } from "./stripe-event-repo";
 import { applySubscriptionEvent } from "./subscription-events";
 import type { WebhookResult } from "./webhook-outcome";
@@ -14,6 +16,11 @@ export const HANDLED_EVENT_TYPES = [
   "customer.subscription.deleted",
   "checkout.session.completed",
   "checkout.session.async_payment_succeeded",
+  "charge.refunded",
+  "charge.dispute.created",
+  "charge.dispute.closed",
+  "invoice.payment_failed",
+  "invoice.paid",
 ] as const;
 
 async function dispatch(ctx: ServiceContext, event: Stripe.Event): Promise<WebhookResult> {
@@ -25,6 +32,13 @@ async function dispatch(ctx: ServiceContext, event: Stripe.Event): Promise<Webho
     case "checkout.session.completed":
     case "checkout.session.async_payment_succeeded":
       return applyCheckoutEvent(ctx, event);
+    case "charge.refunded":
+    case "charge.dispute.created":
+    case "charge.dispute.closed":
+      return applyCreditReversalEvent(ctx, event);
+    case "invoice.payment_failed":
+    case "invoice.paid":
+      return applyInvoiceEvent(ctx, event);
     default:
       // Acknowledged and not recorded: nothing was applied, so there is nothing to deduplicate.
       return "ignored";

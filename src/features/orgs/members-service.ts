@@ -5,7 +5,15 @@ import type { Actor } from "../../platform/actor";
 import { eventStatementIfChanged, publishEventsLater } from "../../platform/outbox";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
-import { buildMemberRemoval, buildRoleChange, findMember, findOrganization, listMembers } from "./members-repo";
+import {
+  buildMembershipRemoval,
+  buildRoleChange,
+  buildSessionsInOrganizationDeletion,
+  findMember,
+  findOrganization,
+  listActiveAdminEmails,
+  listMembers,
+} from "./members-repo";
 import { buildInviterAuthorityRevocation } from "./inviter-authority";
 import type { AssignableRole } from "./schemas";
 
@@ -36,7 +44,7 @@ export async function changeMemberRole(
     throw new AppError("FORBIDDEN", "You cannot grant a role above your own.");
   }
   const member = await requireManageableMember(ctx, actor, input.userId);
-  if (member.role === input.role) return;
+  if (member.membershipRole === input.role) return;
 
   const event: AuditEvent = {
     action: "member_role_changed",
@@ -44,7 +52,7 @@ export async function changeMemberRole(
     actorUserId: actor.userId,
     target: member.id,
     ip: ctx.ip,
-    details: { from: member.role, to: input.role },
+    details: { from: member.membershipRole, to: input.role },
   };
   // The invitations they sent above their new role are revoked in the same batch (SEC-62); a
   // promotion revokes none.
@@ -58,16 +66,15 @@ export async function changeMemberRole(
     buildRoleChange(ctx.db, {
       organizationId: actor.organizationId,
       userId: member.id,
-      expectedRole: member.role,
+      expectedRole: member.membershipRole,
       newRole: input.role,
-      now: Date.now(),
     }),
     buildAuditInsertIfChanged(ctx, event),
     // Only if the audit row went in, i.e. only if the role changed (docs/webhooks.md).
     eventStatementIfChanged(ctx.db, {
       organizationId: actor.organizationId,
       type: "member.role_changed",
-      data: { user_id: member.id, from: member.role, to: input.role },
+      data: { user_id: member.id, from: member.membershipRole, to: input.role },
     }),
     ...revocation.statements,
   ]);
@@ -77,7 +84,11 @@ export async function changeMemberRole(
   revocation.logRevoked(revoked);
 }
 
-/** Deletes the member's account; their sessions end with it. Never yourself, never the last admin. */
+/**
+ * Removes the member from this organization: their membership goes, and their sessions acting in
+ * it end (SEC-77); the account and its other memberships stay. Never yourself (leave instead),
+ * never the last admin.
+ */
 export async function removeMember(ctx: ServiceContext, actor: Actor, userId: string): Promise<void> {
   if (userId === actor.userId) throw new AppError("CONFLICT", "You cannot remove yourself.");
   const member = await requireManageableMember(ctx, actor, userId);
@@ -87,7 +98,7 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
     actorUserId: actor.userId,
     target: member.id,
     ip: ctx.ip,
-    details: { role: member.role },
+    details: { role: member.membershipRole },
   };
   // Removed: every invitation they sent goes in the same batch (SEC-62).
   const revocation = buildInviterAuthorityRevocation(ctx, {
@@ -96,12 +107,24 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
     actorUserId: actor.userId,
     change: "inviter_removed",
   });
-  const [removed, , revoked] = await ctx.db.batch([
-    buildMemberRemoval(ctx.db, { organizationId: actor.organizationId, userId: member.id, expectedRole: member.role }),
+  const [removed, , , , revoked] = await ctx.db.batch([
+    buildMembershipRemoval(ctx.db, {
+      organizationId: actor.organizationId,
+      userId: member.id,
+      expectedRole: member.membershipRole,
+    }),
     buildAuditInsertIfChanged(ctx, event),
+    // Only if the audit row went in, i.e. only if the member was removed (docs/webhooks.md).
+    eventStatementIfChanged(ctx.db, {
+      organizationId: actor.organizationId,
+      type: "member.removed",
+      data: { user_id: member.id, role: member.membershipRole },
+    }),
+    buildSessionsInOrganizationDeletion(ctx.db, { organizationId: actor.organizationId, userId: member.id }),
     ...revocation.statements,
   ]);
   if (removed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);
+  publishEventsLater(ctx);
   logAuditEvent(event);
   revocation.logRevoked(revoked);
 }
@@ -115,4 +138,13 @@ export async function getMyOrganization(ctx: ServiceContext, actor: Actor) {
 
 export function listMyOrganizationMembers(ctx: ServiceContext, actor: Actor) {
   return listMembers(ctx.db, actor.organizationId);
+}
+
+/**
+ * The addresses organization notices go to (billing, disputes, usage alerts): its active
+ * org_admins. The one place that says who they are, so notices follow how membership is stored.
+ */
+export async function listOrgAdminEmails(ctx: ServiceContext, organizationId: string): Promise<string[]> {
+  const rows = await listActiveAdminEmails(ctx.db, organizationId);
+  return rows.map((row) => row.email);
 }

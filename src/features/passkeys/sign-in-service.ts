@@ -14,7 +14,8 @@ import { insertSession } from "../../platform/sessions/repo";
 import type { ServiceContext } from "../../platform/service-context";
 import { toUserProfile, type UserProfile } from "../../platform/user-profile";
 import { buildAuditInsert, recordAuditEvent } from "../audit/service";
-import { type CompletedSignIn, finishSignIn, signInRefusal } from "../auth/sign-in-service";
+import { type CompletedSignIn, finishSignIn, signInMembership } from "../auth/sign-in-service";
+import { buildMembershipTouch } from "../orgs/memberships-service";
 import { claimPendingAttempt, consumePendingLogin, readPendingLogin } from "../../platform/mfa-pending";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { CHALLENGE_TTL_MS, type ChallengeOwner, issueChallenge, redeemChallenge } from "./challenges";
@@ -121,15 +122,18 @@ async function finishPasskeySignIn(
   response: AuthenticationResponseJSON,
 ): Promise<PasskeySignIn> {
   const { passkey, user } = await verifyPasskeyAssertion(ctx, mode, response);
-  const refusal = signInRefusal(user);
-  if (refusal) throw refusal;
+  const membership = signInMembership(user);
+  if (membership instanceof AppError) throw membership;
 
-  const { issued, row } = await buildSession(user.id, ctx.config.session.ttlSeconds, {
-    userAgent: ctx.userAgent,
-    ip: ctx.ip,
-  });
+  const now = Date.now();
+  const { issued, row } = await buildSession(
+    { userId: user.id, organizationId: membership.organizationId },
+    ctx.config.session.ttlSeconds,
+    { userAgent: ctx.userAgent, ip: ctx.ip },
+  );
   await ctx.db.batch([
     insertSession(ctx.db, row),
+    buildMembershipTouch(ctx, user.id, membership.organizationId, now),
     buildAuditInsert(ctx, {
       action: "login_succeeded",
       organizationId: user.organizationId,
@@ -139,8 +143,8 @@ async function finishPasskeySignIn(
       details: { method: "passkey", step: mode.kind },
     }),
   ]);
-  retryStripeCustomerIfMissing(ctx, user.organizationId);
-  return { user: toUserProfile(user), session: issued };
+  retryStripeCustomerIfMissing(ctx, membership.organizationId);
+  return { user: toUserProfile(membership), session: issued };
 }
 
 /** The checks of an assertion and the recorded use (the counter and last_used_at); refusals throw. */

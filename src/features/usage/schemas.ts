@@ -29,6 +29,17 @@ export const UsageSummarySchema = z
     own_usage: z.object({ tokens: Tokens, cost_usd: z.number(), calls: z.number().int() }).openapi({
       description: "The caller's own calls this period",
     }),
+    member_budget: z
+      .object({
+        limit: Tokens,
+        used: Tokens.openapi({ description: "Charged to the caller this period, plus the caller's calls in flight" }),
+        remaining: Tokens,
+      })
+      .nullable()
+      .openapi({
+        description:
+          "The caller's own AI budget (organization setting ai_member_token_limit); null when the organization sets none",
+      }),
   })
   .openapi("UsageSummary");
 

@@ -6,7 +6,7 @@ import { DAY_MS, toISOString } from "../../lib/time";
 import { UNLIMITED } from "../plans/features";
 import type { Actor } from "../../platform/actor";
 import type { ServiceContext } from "../../platform/service-context";
-import { loadLedgerPolicy, readAIAccountState } from "../ai/ledger";
+import { loadLedgerPolicy, readAIAccountState, readMemberBudget } from "../ai/ledger";
 import { listTopUsersPage, listUsagePage, readFleetUsage, sumUserUsage, type UsageLogRow } from "./repo";
 
 /**
@@ -36,7 +36,10 @@ async function loadCurrentLedger(ctx: ServiceContext, organizationId: string) {
 export async function getUsageSummary(ctx: ServiceContext, actor: Actor) {
   const ledger = await loadCurrentLedger(ctx, actor.organizationId);
   const { limits, period, features } = ledger.policy;
-  const own = await sumUserUsage(ctx.db, actor.organizationId, actor.userId, ledger.periodStart);
+  const [own, memberBudget] = await Promise.all([
+    sumUserUsage(ctx.db, actor.organizationId, actor.userId, ledger.periodStart),
+    readMemberBudget(ctx, ledger.policy, actor.organizationId, actor.userId),
+  ]);
   const isUnlimited = limits.tokenLimit === UNLIMITED;
   const allotmentRemaining = isUnlimited ? null : Math.max(limits.tokenLimit - ledger.allotmentUsed, 0);
   const overageRemaining = limits.isOverageEnabled ? Math.max(limits.overageCeiling - ledger.overageUsed, 0) : 0;
@@ -53,6 +56,7 @@ export async function getUsageSummary(ctx: ServiceContext, actor: Actor) {
         ? null
         : Math.max(allotmentRemaining + ledger.creditBalance + overageRemaining - ledger.reservedTokens, 0),
     own_usage: { tokens: own?.tokens ?? 0, cost_usd: own?.costUSD ?? 0, calls: own?.calls ?? 0 },
+    member_budget: memberBudget,
   };
 }
 

@@ -1,16 +1,20 @@
 // Reads of everything stored about one user, for the account export. Each list is one bounded
 // keyset page (never OFFSET: its cost grows with the history) over an index that starts with the
 // user's id. Columns are listed one by one: no hash, token, key or secret is ever selected.
-import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, or, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import {
   auditLog,
   llmUsageLogs,
   llmUsageMonthly,
+  memberships,
   notes,
   oauthAccounts,
   organizations,
+  passkeys,
+  recoveryCodes,
   sessions,
+  totpCredentials,
   settings,
   users,
 } from "../../db/schema";
@@ -35,10 +39,10 @@ export function findExportProfile(db: Database, userId: string) {
 /** The organizations the user belongs to, with their role in each. */
 export function listExportMemberships(db: Database, userId: string) {
   return db
-    .select({ organizationId: organizations.id, organizationName: organizations.name, role: users.role })
-    .from(users)
-    .innerJoin(organizations, eq(organizations.id, users.organizationId))
-    .where(eq(users.id, userId));
+    .select({ organizationId: organizations.id, organizationName: organizations.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+    .where(eq(memberships.userId, userId));
 }
 
 export function listExportOAuthAccounts(db: Database, userId: string) {
@@ -62,6 +66,30 @@ export function listExportSessions(db: Database, userId: string) {
     .from(sessions)
     .where(eq(sessions.userId, userId))
     .orderBy(asc(sessions.createdAt));
+}
+
+/** Name and dates only: the public key and the credential id are the authenticator's business. */
+export function listExportPasskeys(db: Database, userId: string) {
+  return db
+    .select({ name: passkeys.name, createdAt: passkeys.createdAt, lastUsedAt: passkeys.lastUsedAt })
+    .from(passkeys)
+    .where(eq(passkeys.userId, userId))
+    .orderBy(asc(passkeys.createdAt));
+}
+
+/** Whether TOTP is on and since when, and how many recovery codes are left: never the secret or a hash. */
+export async function findExportSecondFactors(db: Database, userId: string) {
+  const [totp, codes] = await db.batch([
+    db
+      .select({ confirmedAt: totpCredentials.confirmedAt })
+      .from(totpCredentials)
+      .where(eq(totpCredentials.userId, userId)),
+    db
+      .select({ left: count() })
+      .from(recoveryCodes)
+      .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
+  ]);
+  return { totpConfirmedAt: totp[0]?.confirmedAt ?? null, recoveryCodesLeft: codes[0]?.left ?? 0 };
 }
 
 export function listExportSettings(db: Database, userId: string) {

@@ -127,6 +127,25 @@ function exportSections(ctx: ServiceContext, userId: string): Section[] {
         })),
     },
     {
+      name: "passkeys",
+      value: async () =>
+        (await repo.listExportPasskeys(db, userId)).map((row) => ({
+          name: row.name,
+          created_at: time(row.createdAt),
+          last_used_at: time(row.lastUsedAt),
+        })),
+    },
+    {
+      name: "second_factors",
+      value: async () => {
+        const factors = await repo.findExportSecondFactors(db, userId);
+        return {
+          totp_enabled_at: time(factors.totpConfirmedAt),
+          recovery_codes_left: factors.recoveryCodesLeft,
+        };
+      },
+    },
+    {
       name: "settings",
       value: async () =>
         (await repo.listExportSettings(db, userId)).map((row) => ({

@@ -123,9 +123,18 @@ describe("SEC-52 per-member AI budgets under 50 concurrent calls", () => {
     expectConsistent(ledger);
   });
 
-  it("a member budget below one call's worst case refuses with 402 before the provider, and unset again lifts it", async () => {
+  it("a member budget below one call's worst case refuses with 402 before the provider; /usage/summary shows what is left; unset lifts it", async () => {
     const org = await createAIOrganization();
+    expect(
+      ((await (await org.client.get("/usage/summary")).json()) as { member_budget: unknown }).member_budget,
+    ).toBeNull();
     await setMemberTokenLimit(org.id, org.worstCase - 1);
+    const summary = await org.client.get("/usage/summary");
+    expect(((await summary.json()) as { member_budget: unknown }).member_budget).toEqual({
+      limit: org.worstCase - 1,
+      used: 0,
+      remaining: org.worstCase - 1,
+    });
     const refused = await org.client.post(`/notes/${org.noteId}/copilot/improve`, {});
     expect(refused.status).toBe(402);
     expect(await refused.json()).toMatchObject({
@@ -134,9 +143,17 @@ describe("SEC-52 per-member AI budgets under 50 concurrent calls", () => {
     expect(getFakeLLMStats().calls).toBe(0);
     expect(await readLedger(org.id)).toMatchObject({ usage_rows: 0, reserved_tokens: 0, open_reservations: 0 });
 
-    await setMemberTokenLimit(org.id, null);
+    await setMemberTokenLimit(org.id, 10 * org.worstCase);
     const served = await org.client.post(`/notes/${org.noteId}/copilot/improve`, {});
     expect(served.status).toBe(200);
     expect((await readText(served)).length).toBeGreaterThan(0);
+    const charged = await chargedTo(org.id, org.userId);
+    expect(charged).toBeGreaterThan(0);
+    const after = (await (await org.client.get("/usage/summary")).json()) as { member_budget: unknown };
+    expect(after.member_budget).toEqual({
+      limit: 10 * org.worstCase,
+      used: charged,
+      remaining: 10 * org.worstCase - charged,
+    });
   });
 });

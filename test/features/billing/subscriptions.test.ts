@@ -58,7 +58,13 @@ function subscriptionEvent(
     period?: [number, number];
   },
 ) {
-  const [periodStart, periodEnd] = input.period ?? [input.created - DAY, input.created + 29 * DAY];
+  // A deleted subscription's period is the one that just ran out (Stripe cancels at period end);
+  // dunning.test.ts covers one deleted while its paid period still runs.
+  const [periodStart, periodEnd] =
+    input.period ??
+    (type === "customer.subscription.deleted"
+      ? [input.created - 30 * DAY, input.created]
+      : [input.created - DAY, input.created + 29 * DAY]);
   const subscription = subscriptionFixture({
     id: input.subscriptionId,
     customer: input.customer,

@@ -1,4 +1,6 @@
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { hashPassword } from "../../../src/lib/password";
 import { createClient } from "../../helpers/client";
 import { auditActions, countRows, insertUser, type InsertedUser } from "../../helpers/factories";
 import { type EnrolledTotp, enrolTotp, forgetLastTotpStep, totpCode } from "../../helpers/mfa";
@@ -99,6 +101,46 @@ describe("two-step login", () => {
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toBe(await unknown.text());
     expect(comparableHeaders(wrong)).toEqual(comparableHeaders(unknown));
+  });
+
+  it("SEC-58: in staging the pending login is a __Host-mfa_pending cookie (Secure, Path=/, no Domain); a bare mfa_pending is never read", async () => {
+    // Its own account: the one above has spent its 10 codes per 15 minutes (SEC-67).
+    const own = await insertUser();
+    const { secret } = await enrolTotp((await signIn(own)).client);
+    const WEB = "https://app.example.com";
+    const deployed = {
+      ENVIRONMENT: "staging",
+      WEB_BASE_URL: WEB,
+      CORS_ORIGINS: WEB,
+      EMAIL_PROVIDER: "resend",
+      RESEND_API_KEY: "re_test_key",
+    };
+    const client = createClient({ env: deployed, origin: WEB });
+    const login = await client.post("/auth/login", { email: own.email, password: own.password });
+    const cookie = login.headers.getSetCookie().find((line) => line.startsWith("__Host-mfa_pending="))!;
+    expect(cookie).toMatch(/^__Host-mfa_pending=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toContain("Secure");
+    expect(cookie).toContain("Path=/;");
+    expect(cookie).not.toMatch(/Domain=/i);
+
+    const planted = createClient({ env: deployed, origin: WEB });
+    planted.cookies.set("mfa_pending", client.cookies.get("__Host-mfa_pending")!);
+    expect((await planted.post("/auth/mfa/verify", { code: totpCode(secret, 1) })).status).toBe(401);
+    expect((await client.post("/auth/mfa/verify", { code: totpCode(secret, 1) })).status).toBe(200);
+  });
+
+  it("SEC-1: the password step of an account with TOTP re-hashes a hash below the current parameters", async () => {
+    const weak = await insertUser();
+    await enrolTotp((await signIn(weak)).client);
+    // A hash from before the parameters were raised (the first sign-in above upgraded the original).
+    const old = await hashPassword(weak.password, { memoryKiB: 8192, iterations: 1, parallelism: 1 });
+    await env.DB.prepare(`UPDATE "user" SET password_hash = ? WHERE id = ?`).bind(old, weak.id).run();
+    const { response } = await signIn(weak);
+    expect(await response.json()).toMatchObject({ mfa_required: true });
+    const after = await env.DB.prepare(`SELECT password_hash FROM "user" WHERE id = ?`)
+      .bind(weak.id)
+      .first<{ password_hash: string }>();
+    expect(after?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 
   it("an account without a second factor signs in in one step, as before", async () => {

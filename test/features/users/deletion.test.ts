@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createClient } from "../../helpers/client";
-import { countRows } from "../../helpers/factories";
+import { countRows, insertMembershipStatement } from "../../helpers/factories";
 import { fakeStripe } from "../../helpers/fake-stripe";
 import { readDBState } from "../../helpers/db-state";
 import { ageSignIn, type SignedInUser, signedInUser } from "./lifecycle-helpers";
@@ -10,11 +10,12 @@ import { ageSignIn, type SignedInUser, signedInUser } from "./lifecycle-helpers"
 async function addMember(organizationId: string, role: "member" | "org_admin"): Promise<string> {
   const id = crypto.randomUUID();
   const now = Date.now();
-  await env.DB.prepare(
-    `INSERT INTO "user" (id, organization_id, email, role, email_verified_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  )
-    .bind(id, organizationId, `${id}@example.com`, role, now, now, now)
-    .run();
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO "user" (id, email, email_verified_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+    ).bind(id, `${id}@example.com`, now, now, now),
+    insertMembershipStatement({ userId: id, organizationId, role, now }),
+  ]);
   return id;
 }
 
@@ -47,6 +48,13 @@ describe("DELETE /users/me", () => {
       env.DB.prepare(
         "INSERT INTO setting (scope, scope_id, key, value, updated_at) VALUES ('user', ?, 'theme', '\"dark\"', ?)",
       ).bind(user.id, Date.now()),
+      env.DB.prepare(
+        "INSERT INTO passkey (id, user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, 'pk', 0, '[]', 'laptop', ?)",
+      ).bind(crypto.randomUUID(), user.id, crypto.randomUUID(), Date.now()),
+      // Pending (unconfirmed), so the password alone is still the fresh proof.
+      env.DB.prepare(
+        "INSERT INTO totp_credential (user_id, encrypted_secret, created_at) VALUES (?, 'sealed', ?)",
+      ).bind(user.id, Date.now()),
     ]);
     await insertNote(user);
     const cookie = user.client.cookieHeader();
@@ -57,7 +65,7 @@ describe("DELETE /users/me", () => {
     expect(await countRows("user", "id = ?", user.id)).toBe(0);
     expect(await countRows("organization", "id = ?", user.organizationId)).toBe(0);
     expect(await countRows("note", "organization_id = ?", user.organizationId)).toBe(0);
-    for (const table of ["session", "oauth_account", "email_token"]) {
+    for (const table of ["session", "oauth_account", "email_token", "passkey", "totp_credential"]) {
       expect(await countRows(table, "user_id = ?", user.id)).toBe(0);
     }
     expect(await countRows("setting", "scope = 'user' AND scope_id = ?", user.id)).toBe(0);

@@ -8,6 +8,9 @@ import { type SignedInUser, signedInUser } from "./lifecycle-helpers";
 /** More than two pages, and not a multiple of the page size. */
 const NOTE_COUNT = EXPORT_PAGE_SIZE * 2 + 17;
 
+const PASSKEY_CREDENTIAL_ID = `cred-${crypto.randomUUID()}`;
+const PASSKEY_PUBLIC_KEY = `pubkey-${crypto.randomUUID()}`;
+
 interface Export {
   format: string;
   profile: { id: string; email: string };
@@ -15,6 +18,8 @@ interface Export {
   oauth_accounts: { provider: string }[];
   sessions: Record<string, unknown>[];
   settings: { key: string }[];
+  passkeys: { name: string }[];
+  second_factors: { totp_enabled_at: string | null; recovery_codes_left: number };
   notes: { id: string; title: string }[];
   ai_usage: unknown[];
   audit_events: { action: string }[];
@@ -45,6 +50,9 @@ describe("GET /users/me/export", () => {
       env.DB.prepare(
         "INSERT INTO setting (scope, scope_id, key, value, updated_at) VALUES ('user', ?, 'theme', '\"dark\"', ?)",
       ).bind(user.id, now),
+      env.DB.prepare(
+        "INSERT INTO passkey (id, user_id, credential_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, ?, 0, '[]', 'laptop', ?)",
+      ).bind(crypto.randomUUID(), user.id, PASSKEY_CREDENTIAL_ID, PASSKEY_PUBLIC_KEY, now),
     ]);
   });
 
@@ -63,6 +71,10 @@ describe("GET /users/me/export", () => {
     ]);
     expect(body.oauth_accounts).toEqual([expect.objectContaining({ provider: "google" })]);
     expect(body.settings).toEqual([expect.objectContaining({ key: "theme", value: "dark" })]);
+    expect(body.passkeys).toEqual([expect.objectContaining({ name: "laptop" })]);
+    expect(body.second_factors).toEqual({ totp_enabled_at: null, recovery_codes_left: 0 });
+    expect(text).not.toContain(PASSKEY_PUBLIC_KEY);
+    expect(text).not.toContain(PASSKEY_CREDENTIAL_ID);
     expect(body.notes).toHaveLength(NOTE_COUNT);
     expect(new Set(body.notes.map((note) => note.id)).size).toBe(NOTE_COUNT);
     expect(body.notes.some((note) => note.id === otherNoteId)).toBe(false);

@@ -2,6 +2,7 @@
 // The Queue binding is a capturing fake in most tests, and the test hands its messages to the
 // worker's own queue() handler (createMessageBatch), redelivering what it retries with one more
 // attempt, as the Queue would after the delay; one test goes through the real local Queue.
+import type { AssignableRole } from "../../../src/lib/roles";
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import fc from "fast-check";
 import { beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -11,9 +12,11 @@ import type { Env, WebhookDeliveryMessage } from "../../../src/env";
 import worker from "../../../src/index";
 import { checkOutboundURL } from "../../../src/lib/outbound-url";
 import { eventStatement } from "../../../src/platform/outbox";
+import { fulfilCreditPurchase } from "../../../src/features/billing/credit-fulfilment";
 import { readOutbox } from "../../helpers/accounts";
 import { createClient, type TestClient } from "../../helpers/client";
-import { insertUser, type InsertedUser } from "../../helpers/factories";
+import { insertMembershipStatement, insertUser, type InsertedUser } from "../../helpers/factories";
+import { testServiceContext } from "../../helpers/service-context";
 import { CapturingQueue, installReceiver, receiver } from "./receiver";
 
 installReceiver();
@@ -33,12 +36,13 @@ let setup: Setup;
 async function insertMember(organizationId: string, role = "member"): Promise<string> {
   const id = crypto.randomUUID();
   const now = Date.now();
-  await env.DB.prepare(
-    `INSERT INTO "user" (id, organization_id, email, password_hash, role, email_verified_at, created_at, updated_at)
-     VALUES (?, ?, ?, NULL, ?, ?, ?, ?)`,
-  )
-    .bind(id, organizationId, `${id}@example.com`, role, now, now, now)
-    .run();
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO "user" (id, email, password_hash, email_verified_at, created_at, updated_at)
+       VALUES (?, ?, NULL, ?, ?, ?)`,
+    ).bind(id, `${id}@example.com`, now, now, now),
+    insertMembershipStatement({ userId: id, organizationId, role: role as AssignableRole, now }),
+  ]);
   return id;
 }
 
@@ -235,6 +239,19 @@ describe("delivery", () => {
     ]);
   });
 
+  it("SEC-76: a removed member arrives as member.removed, once", async () => {
+    const { admin, client } = await signedInAdmin();
+    const memberId = await insertMember(admin.organizationId, "readonly");
+    await registerEndpoint(client, "/removed", { events: ["member.removed"] });
+    queue.take();
+    expect((await client.delete(`/organization/users/${memberId}`)).status).toBe(204);
+    expect((await client.delete(`/organization/users/${memberId}`)).status).toBe(404);
+    await deliver(queue.take());
+    expect(receiver.receivedAt("/removed").map((item) => [item.type, item.data])).toEqual([
+      ["member.removed", { user_id: memberId, role: "readonly" }],
+    ]);
+  });
+
   it("a role change that does not happen emits no event", async () => {
     const count = async () =>
       (
@@ -350,5 +367,26 @@ describe("delivery", () => {
       timeout: 15_000,
       interval: 100,
     });
+  });
+});
+
+describe("events of other features", () => {
+  it("SEC-76: credits granted twice for one payment emit one credits.granted event", async () => {
+    const { admin } = await signedInAdmin();
+    const ctx = testServiceContext();
+    const input = {
+      sessionId: `cs_test_${crypto.randomUUID()}`,
+      paymentIntentId: null,
+      metadata: { organizationId: admin.organizationId, packId: "tokens_5m", tokens: 5_000_000 },
+      actorUserId: null,
+    };
+    const results = await Promise.all([fulfilCreditPurchase(ctx, input), fulfilCreditPurchase(ctx, input)]);
+    expect(results.filter((result) => result.credited)).toHaveLength(1);
+    const events = await env.DB.prepare("SELECT type, data FROM webhook_event WHERE organization_id = ?")
+      .bind(admin.organizationId)
+      .all<{ type: string; data: string }>();
+    expect(events.results.map((row) => [row.type, JSON.parse(row.data)])).toEqual([
+      ["credits.granted", { tokens: 5_000_000, pack_id: "tokens_5m" }],
+    ]);
   });
 });
