@@ -47,6 +47,9 @@ export default defineConfig(async () => {
         verbose: false,
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // An empty database of its own for test/db/migrations.test.ts, which applies the
+          // migrations step by step (env.DB has them all from the setup file).
+          d1Databases: { MIGRATION_TEST_DB: "rampart-migration-test" },
           // The worker's WEBHOOK_QUEUE goes to a queue nothing consumes: a ping sent by a route test
           // would otherwise be delivered (and its attempts written to D1) at a random moment of a
           // later test, which the "changed nothing" checks would see. test/features/webhooks reaches

@@ -9,6 +9,8 @@
 //          --mixed-seconds N (how long the mixed-traffic section runs; default 150, at most 180),
 //          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md),
 //          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md),
+//          --only-me (only /users/me against the baseline for a user in three organizations, issue 12,
+//          into bench/.results/me.md),
 //          --only-money (only the member-budget reservation figures of issue 15, into bench/.results/money.md),
 //          --only-mfa (only the second-factor figures of issue 13, into bench/.results/mfa.md),
 //          --only-passkeys (only the passkey figure of issue 13, into bench/.results/passkeys.md),
@@ -37,6 +39,7 @@ import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
 import { moneyReport, runMoneyBench } from "./ai/money.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
 import { edgeReport, runEdgeBench } from "./http/edge.mjs";
+import { meReport, runMeBench } from "./http/me.mjs";
 import { mfaReport, runMfaBench } from "./mfa/totp.mjs";
 import { runWebhooksBench, webhooksReport } from "./webhooks/delivery.mjs";
 import { passkeysReport, runPasskeysBench } from "./passkeys/passkeys.mjs";
@@ -49,6 +52,7 @@ const { values: flags } = parseArgs({
     "mixed-seconds": { type: "string" },
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
+    "only-me": { type: "boolean", default: false },
     "only-money": { type: "boolean", default: false },
     "only-mfa": { type: "boolean", default: false },
     "only-webhooks": { type: "boolean", default: false },
@@ -223,9 +227,10 @@ function judge(http) {
   };
 }
 
-function report(info, argon2, http, edge, passkeys, ai, mixed, webhooks) {
+function report(info, argon2, http, edge, meMulti, passkeys, ai, mixed, webhooks) {
   const j = judge(http);
   const edgeSection = edgeReport(edge);
+  const meSection = meReport(meMulti);
   const passkeysSection = passkeysReport(passkeys);
   const ledger = ledgerReport(ai);
   const traffic = mixedReport(mixed);
@@ -397,6 +402,7 @@ function report(info, argon2, http, edge, passkeys, ai, mixed, webhooks) {
     "",
   );
   push(...edgeSection.lines);
+  push("", ...meSection.lines);
   push(...passkeysSection.lines);
   push(...ledger.lines);
   push("", ...webhooksReport(webhooks).lines);
@@ -439,6 +445,18 @@ if (flags["only-edge"]) {
   const section = edgeReport(edge);
   writeFileSync(path.join(resultsDir, "edge.md"), `${section.lines.join("\n")}\n`);
   log("wrote bench/.results/edge.md and edge.json (BENCHMARKS.md is written by a full run)");
+  process.stdout.write(`\n${section.lines.join("\n")}\n`);
+  process.exit(0);
+}
+const runMe = () => runMeBench({ startWorker, createClient, createVerifiedAccounts, logIn, plan: PLAN, log });
+if (flags["only-me"]) {
+  log("only /users/me in three organizations: building the bench worker and migrating a fresh local D1");
+  prepare();
+  const me = await runMe();
+  writeJSON("me.json", { info, me });
+  const section = meReport(me);
+  writeFileSync(path.join(resultsDir, "me.md"), `${section.lines.join("\n")}\n`);
+  log("wrote bench/.results/me.md and me.json (BENCHMARKS.md is written by a full run)");
   process.stdout.write(`\n${section.lines.join("\n")}\n`);
   process.exit(0);
 }
@@ -495,6 +513,8 @@ const argon2 = runArgon2Bench();
 const http = await runHTTPBenches();
 log("edge figures: a fresh workerd on the same D1 (bench/http/edge.mjs)");
 const edge = await runEdge();
+log("/users/me in three organizations: a fresh workerd on the same D1 (bench/http/me.mjs)");
+const meMulti = await runMe();
 log("passkey figure: a fresh workerd on the same D1 (bench/passkeys/passkeys.mjs)");
 const passkeys = await runPasskeys();
 log("AI ledger bench: a fresh workerd on the same D1 (bench/ai/ledger.mjs)");
@@ -506,8 +526,8 @@ const webhooks = await runWebhooks();
 log(`mixed traffic with invariants: a fresh workerd on the same D1, ${MIXED_SECONDS} s (bench/mixed/traffic.mjs)`);
 const mixed = await runMixedTraffic({ seconds: MIXED_SECONDS, log });
 info.durationSeconds = (Date.now() - startedAt) / 1000;
-writeJSON("http.json", { info, plan: PLAN, http, edge, passkeys, ai, mfa, mixed, webhooks });
-const markdown = `${report(info, argon2, http, edge, passkeys, ai, mixed, webhooks).trimEnd()}\n\n${mfaReport(mfa, info).lines.join("\n").trimEnd()}${keptAtSizeSection()}`;
+writeJSON("http.json", { info, plan: PLAN, http, edge, meMulti, passkeys, ai, mfa, mixed, webhooks });
+const markdown = `${report(info, argon2, http, edge, meMulti, passkeys, ai, mixed, webhooks).trimEnd()}\n\n${mfaReport(mfa, info).lines.join("\n").trimEnd()}${keptAtSizeSection()}`;
 // A --quick run is for trying the harness: it never overwrites the committed report.
 const reportPath = flags.quick ? path.join(resultsDir, "BENCHMARKS.quick.md") : path.join(root, "BENCHMARKS.md");
 writeFileSync(reportPath, `${markdown.trimEnd()}\n`);

@@ -202,9 +202,12 @@ function createAdmin(input: Input, passwordHash: string): { userId: string; orga
   // state when any statement fails. A `BEGIN` in the file is refused by D1 either way.
   const sql = [
     `INSERT INTO organization (id, name, created_at) VALUES (${sqlText(organizationId)}, ${sqlText(input.organizationName)}, ${sqlInteger(now)});`,
-    `INSERT INTO "user" (id, organization_id, email, password_hash, first_name, last_name, role, email_verified_at, created_at, updated_at) ` +
-      `VALUES (${sqlText(userId)}, ${sqlText(organizationId)}, ${sqlText(input.email)}, ${sqlText(passwordHash)}, ` +
-      `${sqlText(input.firstName)}, ${sqlText(input.lastName)}, 'sys_admin', ${sqlInteger(now)}, ${sqlInteger(now)}, ${sqlInteger(now)});`,
+    // sys_admin is a platform attribute of the user; in its own organization it is the org_admin.
+    `INSERT INTO "user" (id, email, password_hash, first_name, last_name, is_sys_admin, email_verified_at, created_at, updated_at) ` +
+      `VALUES (${sqlText(userId)}, ${sqlText(input.email)}, ${sqlText(passwordHash)}, ` +
+      `${sqlText(input.firstName)}, ${sqlText(input.lastName)}, 1, ${sqlInteger(now)}, ${sqlInteger(now)}, ${sqlInteger(now)});`,
+    `INSERT INTO membership (user_id, organization_id, role, created_at, last_active_at) ` +
+      `VALUES (${sqlText(userId)}, ${sqlText(organizationId)}, 'org_admin', ${sqlInteger(now)}, ${sqlInteger(now)});`,
     `INSERT INTO audit_log (organization_id, actor_user_id, target, action, ip, details, created_at) ` +
       `VALUES (${sqlText(organizationId)}, NULL, ${sqlText(userId)}, 'admin_created', NULL, ${sqlText(JSON.stringify({ via: "cli" }))}, ${sqlInteger(now)});`,
     "",

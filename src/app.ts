@@ -24,6 +24,7 @@ import { cronRoutes } from "./cron/routes";
 import { userAdminRoutes } from "./features/users/admin-routes";
 import { accountRoutes } from "./features/users/account-routes";
 import { organizationRoutes } from "./features/orgs/routes";
+import { membershipRoutes } from "./features/orgs/memberships-routes";
 import { invitationRoutes } from "./features/orgs/invitation-routes";
 import { adminRoutes } from "./features/orgs/admin-routes";
 import { adminStatsRoutes } from "./features/admin/routes";
@@ -84,6 +85,7 @@ export function createApp() {
     .route("/users", accountRoutes)
     .route("/users", mfaAdminRoutes)
     .route("/organization", organizationRoutes)
+    .route("/organizations", membershipRoutes)
     .route("/invitations", invitationRoutes)
     .route("/admin", adminRoutes)
     .route("/admin", adminStatsRoutes)

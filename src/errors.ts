@@ -52,6 +52,10 @@ export const ERRORS = {
   EMAIL_NOT_VERIFIED: { status: 403, description: "Sign-in before the email address is verified." },
   ACCOUNT_SUSPENDED: { status: 403, description: "The user is suspended." },
   ORG_SUSPENDED: { status: 403, description: "The user's organization is suspended." },
+  NO_ORGANIZATION: {
+    status: 403,
+    description: "The account belongs to no organization any more (it left or was removed from all of them).",
+  },
   MFA_REQUIRED: {
     status: 403,
     description: "The organization requires a second factor (require_mfa) and the caller has none: enrol at /auth/mfa.",

@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+      /** Empty at the start of a test file: for applying migrations one by one. */
+      MIGRATION_TEST_DB: D1Database;
     }
   }
 }

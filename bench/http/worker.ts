@@ -72,12 +72,14 @@ app.get("/bench/join", async (c) => {
 app.get("/bench/join-raw", async (c) => {
   const token = readSessionCookie(c) ?? "";
   const row = await c.env.DB.prepare(
-    `SELECT s.id AS session_id, s.expires_at, u.id AS user_id, u.email, u.first_name, u.last_name, u.role,
-            u.password_hash IS NOT NULL AS has_password, u.email_verified_at, u.created_at,
-            o.id AS organization_id, o.name AS organization_name
+    `SELECT s.id AS session_id, s.expires_at, u.id AS user_id, u.email, u.first_name, u.last_name, u.is_sys_admin,
+            m.role AS membership_role, u.password_hash IS NOT NULL AS has_password, u.email_verified_at, u.created_at,
+            o.id AS organization_id, o.name AS organization_name,
+            (SELECT count(*) FROM membership all_m WHERE all_m.user_id = u.id) AS organizations_count
        FROM session s
        JOIN user u ON u.id = s.user_id
-       JOIN organization o ON o.id = u.organization_id
+       JOIN membership m ON m.user_id = s.user_id AND m.organization_id = s.active_organization_id
+       JOIN organization o ON o.id = s.active_organization_id
       WHERE s.token_hash = ? AND s.expires_at > ? AND u.suspended_at IS NULL
         AND u.email_verified_at IS NOT NULL AND o.suspended_at IS NULL
       LIMIT 1`,

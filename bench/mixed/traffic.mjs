@@ -91,7 +91,7 @@ export async function runMixedTraffic({ seconds, log }) {
     // puts every organization on a small default plan through the admin API.
     const adminEmail = uniqueEmail("mixed-admin");
     await signUpAndVerify(client, adminEmail);
-    await db.prepare(`UPDATE "user" SET role = 'sys_admin' WHERE email = ?`).bind(adminEmail).run();
+    await db.prepare(`UPDATE "user" SET is_sys_admin = 1 WHERE email = ?`).bind(adminEmail).run();
     const admin = await logIn(client, adminEmail);
     const plan = await client.post(
       "/admin/plans",

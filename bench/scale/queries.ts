@@ -32,6 +32,7 @@ const DAY = 86_400_000;
 const LARGE_TABLES = [
   "organization",
   "user",
+  "membership",
   "session",
   "llm_usage_log",
   "audit_log",
@@ -55,11 +56,17 @@ const db: Database = createDB(createSQLiteD1(sqlite, captured));
 /** The subjects: the largest tenant (worst case), one of its heaviest users, a live session. */
 function pickSubjects() {
   const org = sqlite
-    .prepare("SELECT organization_id AS id, count(*) AS n FROM user GROUP BY organization_id ORDER BY n DESC LIMIT 1")
+    .prepare(
+      "SELECT organization_id AS id, count(*) AS n FROM membership GROUP BY organization_id ORDER BY n DESC LIMIT 1",
+    )
     .get() as { id: string } | undefined;
   if (!org)
     throw new Error(`${file} has no users: seed it (npm run scale:seed) or let run.mjs create the empty fixture`);
-  const user = sqlite.prepare("SELECT id, email FROM user WHERE organization_id = ? LIMIT 1").get(org.id) as {
+  const user = sqlite
+    .prepare(
+      "SELECT u.id, u.email FROM membership m JOIN user u ON u.id = m.user_id WHERE m.organization_id = ? LIMIT 1",
+    )
+    .get(org.id) as {
     id: string;
     email: string;
   };

@@ -36,10 +36,12 @@ function createEmptyDatabase() {
   }
   const now = Date.now();
   db.exec(`INSERT INTO organization (id, name, created_at) VALUES ('00000000-0000-4000-8000-000000000001', 'Empty', ${now});
-    INSERT INTO user (id, organization_id, email, role, created_at, updated_at)
-      VALUES ('00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001', 'only@example.com', 'org_admin', ${now}, ${now});
-    INSERT INTO session (id, token_hash, user_id, created_at, expires_at)
-      VALUES ('00000000-0000-4000-8000-000000000003', '${"a".repeat(64)}', '00000000-0000-4000-8000-000000000002', ${now}, ${now + 86_400_000});`);
+    INSERT INTO user (id, email, created_at, updated_at)
+      VALUES ('00000000-0000-4000-8000-000000000002', 'only@example.com', ${now}, ${now});
+    INSERT INTO membership (user_id, organization_id, role, created_at, last_active_at)
+      VALUES ('00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001', 'org_admin', ${now}, ${now});
+    INSERT INTO session (id, token_hash, user_id, active_organization_id, created_at, expires_at)
+      VALUES ('00000000-0000-4000-8000-000000000003', '${"a".repeat(64)}', '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001', ${now}, ${now + 86_400_000});`);
   db.close();
   return file;
 }

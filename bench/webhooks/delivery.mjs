@@ -52,13 +52,19 @@ async function organizationOf(client, cookie) {
 async function insertMember(db, organizationId) {
   const id = crypto.randomUUID();
   const now = Date.now();
-  await db
-    .prepare(
-      `INSERT INTO "user" (id, organization_id, email, password_hash, role, email_verified_at, created_at, updated_at)
-       VALUES (?, ?, ?, NULL, 'member', ?, ?, ?)`,
-    )
-    .bind(id, organizationId, `${id}@bench.example.com`, now, now, now)
-    .run();
+  await db.batch([
+    db
+      .prepare(
+        `INSERT INTO "user" (id, email, password_hash, email_verified_at, created_at, updated_at)
+         VALUES (?, ?, NULL, ?, ?, ?)`,
+      )
+      .bind(id, `${id}@bench.example.com`, now, now, now),
+    db
+      .prepare(
+        "INSERT INTO membership (user_id, organization_id, role, created_at, last_active_at) VALUES (?, ?, 'member', ?, ?)",
+      )
+      .bind(id, organizationId, now, now),
+  ]);
   return id;
 }
 

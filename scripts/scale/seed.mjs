@@ -117,29 +117,37 @@ function seed(db) {
 
   // User n <= O owns organization n; the rest land with a cubic skew towards low organization numbers.
   db.exec(
-    `${series(U)}INSERT INTO user (id, organization_id, email, password_hash, first_name, last_name, role,
+    `${series(U)}INSERT INTO user (id, email, password_hash, first_name, last_name,
        email_verified_at, created_at, updated_at)
      SELECT ${uuid("n", 2)},
-       (SELECT id FROM organization WHERE rowid = (CASE WHEN n <= ${O} THEN n
-          ELSE 1 + CAST(${frac("n", 4)} * ${frac("n", 4)} * ${frac("n", 4)} * ${O} AS INTEGER) END)),
        'user' || n || '@example' || (n % 997) || '.com',
        '$argon2id$v=19$m=19456,t=2,p=1$' || substr(${hex(16)}, 1, 22) || '$' || substr(${hex(32)}, 1, 43),
        'First' || (n % 5000), 'Last' || (n % 7919),
-       CASE WHEN n <= ${O} THEN 'org_admin' WHEN ${frac("n", 5)} < 0.1 THEN 'readonly' ELSE 'member' END,
        ${NOW} - ${DAY}, ${NOW} - CAST(${frac("n", 6)} * 900 AS INTEGER) * ${DAY}, ${NOW} - ${DAY}
      FROM s`,
   );
   log(`user: ${U}`);
 
+  // One membership per user (user n is the user row n).
   db.exec(
-    `${series(S)}INSERT INTO session (id, token_hash, user_id, created_at, expires_at, user_agent, ip)
-     SELECT ${uuid("n", 3)}, ${hex(32)},
-       (SELECT id FROM user WHERE rowid = 1 + CAST(${frac("n", 7)} * ${U} AS INTEGER)),
+    `${series(U)}INSERT INTO membership (user_id, organization_id, role, created_at, last_active_at)
+     SELECT (SELECT id FROM user WHERE rowid = n),
+       (SELECT id FROM organization WHERE rowid = (CASE WHEN n <= ${O} THEN n
+          ELSE 1 + CAST(${frac("n", 4)} * ${frac("n", 4)} * ${frac("n", 4)} * ${O} AS INTEGER) END)),
+       CASE WHEN n <= ${O} THEN 'org_admin' WHEN ${frac("n", 5)} < 0.1 THEN 'readonly' ELSE 'member' END,
+       ${NOW} - ${DAY}, ${NOW} - ${DAY}
+     FROM s`,
+  );
+  log(`membership: ${U}`);
+
+  db.exec(
+    `${series(S)}INSERT INTO session (id, token_hash, user_id, active_organization_id, created_at, expires_at, user_agent, ip)
+     SELECT ${uuid("n", 3)}, ${hex(32)}, m.user_id, m.organization_id,
        ${NOW} - CAST(${frac("n", 8)} * ${DAY} AS INTEGER),
        ${NOW} + CAST((${frac("n", 8)} - 0.1) * ${DAY} AS INTEGER),
        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
        '203.0.' || (n % 256) || '.' || (n % 251)
-     FROM s`,
+     FROM s JOIN membership m ON m.rowid = 1 + CAST(${frac("n", 7)} * ${U} AS INTEGER)`,
   );
   log(`session: ${S}`);
 

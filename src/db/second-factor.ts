@@ -4,12 +4,11 @@
 import { type AnyColumn, sql } from "drizzle-orm";
 
 /**
- * True when the user has a confirmed TOTP credential: a primary-key probe inside the caller's own
- * query. A passkey (features/passkeys) is a second factor too: its table joins this expression
- * with `OR EXISTS (...)` here, and both callers follow.
+ * True when the user has a confirmed TOTP credential or a passkey: index probes (the TOTP primary
+ * key, the passkey user index) inside the caller's own query.
  */
 export function hasSecondFactor(userId: AnyColumn) {
-  return sql<number>`EXISTS (SELECT 1 FROM totp_credential WHERE totp_credential.user_id = ${userId} AND totp_credential.confirmed_at IS NOT NULL)`;
+  return sql<number>`(EXISTS (SELECT 1 FROM totp_credential WHERE totp_credential.user_id = ${userId} AND totp_credential.confirmed_at IS NOT NULL) OR EXISTS (SELECT 1 FROM passkey WHERE passkey.user_id = ${userId}))`;
 }
 
 /**

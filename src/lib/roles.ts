@@ -9,3 +9,11 @@ export function hasRoleAtLeast(role: Role, minimum: Role): boolean {
 /** Roles that can be given inside an organization; sys_admin never is (SEC-34). */
 export const ASSIGNABLE_ROLES = ["readonly", "member", "org_admin"] as const;
 export type AssignableRole = (typeof ASSIGNABLE_ROLES)[number];
+
+/**
+ * The role a request acts with: sys_admin for platform admins (a user attribute), otherwise the
+ * role of the membership in the session's active organization.
+ */
+export function effectiveRole(isSysAdmin: boolean, membershipRole: AssignableRole): Role {
+  return isSysAdmin ? "sys_admin" : membershipRole;
+}

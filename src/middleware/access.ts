@@ -1,6 +1,6 @@
 // Deny by default (SEC-33): every route declares who may call it, and this is the only gate.
 import { createMiddleware } from "hono/factory";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { misconfiguredError } from "../config";
 import { AppError } from "../errors";
@@ -62,11 +62,27 @@ export function requireAccess(access: Access): MiddlewareHandler<AppEnv> {
   }
 }
 
+/**
+ * The session the request's cookie names, as D1 holds it right now, or null. Besides the role
+ * gate: a public route that also serves signed-in callers, and a route that changed its own
+ * session (switching organization) and answers with the new state.
+ */
+export async function readCurrentSession(c: Context<AppEnv>): Promise<SessionContext | null> {
+  const token = readSessionCookie(c);
+  // Authorization is read from D1 on every request, never from the cookie (SEC-24).
+  return token ? validateSessionToken(c.get("db"), token) : null;
+}
+
+/** As readCurrentSession, for a route whose caller must still have a session (401 otherwise). */
+export async function requireCurrentSession(c: Context<AppEnv>): Promise<SessionContext> {
+  const session = await readCurrentSession(c);
+  if (!session) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
+  return session;
+}
+
 function requireRole(minimum: Role): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async function requireRole(c, next) {
-    const token = readSessionCookie(c);
-    // Authorization is read from D1 on every request, never from the cookie (SEC-24).
-    const session = token ? await validateSessionToken(c.get("db"), token) : null;
+    const session = await readCurrentSession(c);
     if (!session) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
     if (!hasRoleAtLeast(session.user.role, minimum)) {
       // Naming the minimum is no leak: every route's x-min-role is in the OpenAPI document.

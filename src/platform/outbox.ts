@@ -75,8 +75,12 @@ export function publishEventsLater(ctx: ServiceContext): void {
   ctx.defer(() => publishOutbox(ctx.db, ctx.env.WEBHOOK_QUEUE));
 }
 
-/** Events claimed per run, and Queue messages per sendBatch (the Queues limit is 100). */
-const CLAIM_LIMIT = 100;
+/**
+ * Events claimed per round: their sequences are bound parameters of the statement that marks them
+ * published, and D1 allows 100 per statement (https://developers.cloudflare.com/d1/platform/limits/).
+ */
+const CLAIM_LIMIT = 50;
+/** Queue messages per sendBatch (the Queues limit is 100). */
 const SEND_BATCH_LIMIT = 100;
 /** A claim lapses after this long, so events claimed by a Worker that died are claimed again. */
 const CLAIM_LEASE_MS = 60_000;

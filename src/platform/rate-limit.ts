@@ -55,6 +55,7 @@ export const RATE_LIMITS = {
   mfaManage: { name: "mfa-manage", limit: 10, windowSeconds: 15 * MINUTE_SECONDS },
   /** Each one sends an email; the organization and recipient budgets are in features/orgs/invitation-limits.ts. */
   createInvitation: { name: "create-invitation", limit: 30, windowSeconds: HOUR_SECONDS },
+  createOrganization: { name: "create-organization", limit: 10, windowSeconds: HOUR_SECONDS },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 /**

@@ -31,3 +31,9 @@ export function requireActor(c: Context<AppEnv>): Actor {
   const { user } = requireSessionContext(c);
   return { userId: user.id, organizationId: user.organizationId, role: user.role };
 }
+
+/** The caller and the session they act through (switching or leaving changes that session). */
+export function requireSessionActor(c: Context<AppEnv>): Actor & { sessionId: string } {
+  const { session } = requireSessionContext(c);
+  return { ...requireActor(c), sessionId: session.id };
+}

@@ -1,13 +1,16 @@
 // The user as the session and every feature see them, and the one mapping from a user row to it.
-import type { Role } from "../lib/roles";
+import { type AssignableRole, effectiveRole, type Role } from "../lib/roles";
 
 export interface UserProfile {
   id: string;
   email: string;
   firstName: string | null;
   lastName: string | null;
+  /** The effective role: sys_admin for platform admins, else the role in the active organization. */
   role: Role;
+  /** The session's active organization. */
   organizationId: string;
+  organizationsCount: number;
   emailVerified: boolean;
   hasPassword: boolean;
   createdAt: number;
@@ -18,8 +21,10 @@ interface UserRowFields {
   email: string;
   firstName: string | null;
   lastName: string | null;
-  role: Role;
+  isSysAdmin: boolean;
+  membershipRole: AssignableRole;
   organizationId: string;
+  organizationsCount: number;
   emailVerifiedAt: number | null;
   createdAt: number;
 }
@@ -37,8 +42,9 @@ export function toUserProfile(row: UserRow): UserProfile {
     email: row.email,
     firstName: row.firstName,
     lastName: row.lastName,
-    role: row.role,
+    role: effectiveRole(row.isSysAdmin, row.membershipRole),
     organizationId: row.organizationId,
+    organizationsCount: row.organizationsCount,
     emailVerified: row.emailVerifiedAt !== null,
     hasPassword: "passwordHash" in row ? row.passwordHash !== null : Boolean(row.hasPassword),
     createdAt: row.createdAt,

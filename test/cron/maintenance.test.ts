@@ -10,15 +10,15 @@ import { createClient } from "../helpers/client";
 import { countRows, insertUser } from "../helpers/factories";
 import { DAY_MS } from "../../src/lib/time";
 
-async function insertSessions(userId: string, count: number, expiresAt: number): Promise<void> {
+async function insertSessions(
+  user: { id: string; organizationId: string },
+  count: number,
+  expiresAt: number,
+): Promise<void> {
   const statements = Array.from({ length: count }, () =>
-    env.DB.prepare("INSERT INTO session (id, token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)").bind(
-      crypto.randomUUID(),
-      crypto.randomUUID(),
-      userId,
-      expiresAt - DAY_MS,
-      expiresAt,
-    ),
+    env.DB.prepare(
+      "INSERT INTO session (id, token_hash, user_id, active_organization_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ).bind(crypto.randomUUID(), crypto.randomUUID(), user.id, user.organizationId, expiresAt - DAY_MS, expiresAt),
   );
   for (let i = 0; i < statements.length; i += 100) await env.DB.batch(statements.slice(i, i + 100));
 }
@@ -29,9 +29,9 @@ describe("maintenance job", () => {
   it("SEC-19 deletes only sessions expired past retention, in bounded batches", async () => {
     const user = await insertUser();
     const now = Date.now();
-    await insertSessions(user.id, PRUNE_BATCH_SIZE + 20, now - 8 * DAY_MS); // past 7-day retention
-    await insertSessions(user.id, 3, now - 1 * DAY_MS); // expired, still within retention
-    await insertSessions(user.id, 2, now + DAY_MS); // live
+    await insertSessions(user, PRUNE_BATCH_SIZE + 20, now - 8 * DAY_MS); // past 7-day retention
+    await insertSessions(user, 3, now - 1 * DAY_MS); // expired, still within retention
+    await insertSessions(user, 2, now + DAY_MS); // live
 
     const report = await pruneExpired(createDB(env.DB), { sessionRetentionDays: 7, now });
     expect(report.sessions_deleted).toBe(PRUNE_BATCH_SIZE + 20);
@@ -64,7 +64,7 @@ describe("maintenance job", () => {
 
   it("runs from the Cron Trigger through the worker's scheduled handler", async () => {
     const user = await insertUser();
-    await insertSessions(user.id, 2, Date.now() - 30 * DAY_MS);
+    await insertSessions(user, 2, Date.now() - 30 * DAY_MS);
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: "*/15 * * * *", scheduledTime: Date.now() }), env, ctx);
     await waitOnExecutionContext(ctx);

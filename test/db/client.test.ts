@@ -34,7 +34,7 @@ describe("D1 reads", () => {
     const { id, role } = (await me.json()) as { id: string; role: string };
     expect(role).toBe("org_admin");
 
-    await env.DB.prepare("UPDATE user SET role = 'readonly' WHERE id = ?").bind(id).run();
+    await env.DB.prepare("UPDATE membership SET role = 'readonly' WHERE user_id = ?").bind(id).run();
     expect(await (await client.get("/users/me", { headers })).json()).toMatchObject({ role: "readonly" });
 
     expect((await account.client.post("/auth/logout")).status).toBe(204);

@@ -13,8 +13,11 @@ export interface DBState {
   users_updated_at: number | null;
   verified_users: number;
   used_email_tokens: number;
-  /** Moves when any user's role changes (a weighted sum: a raise or a demotion moves it). */
+  /** Moves when any membership role or sys_admin flag changes (a weighted sum: a raise or a demotion moves it). */
   user_roles: number;
+  memberships: number;
+  /** Every session's active organization: moves when one switches. */
+  active_organizations: string | null;
   suspended_users: number;
   suspended_organizations: number;
   invitations: number;
@@ -47,7 +50,10 @@ export async function readDBState(): Promise<DBState> {
        (SELECT max(updated_at) FROM "user") AS users_updated_at,
        (SELECT count(*) FROM "user" WHERE email_verified_at IS NOT NULL) AS verified_users,
        (SELECT count(*) FROM email_token WHERE used_at IS NOT NULL) AS used_email_tokens,
-       (SELECT total(CASE role WHEN 'readonly' THEN 1 WHEN 'member' THEN 10 WHEN 'org_admin' THEN 100 ELSE 1000 END) FROM "user") AS user_roles,
+       (SELECT total(CASE role WHEN 'readonly' THEN 1 WHEN 'member' THEN 10 WHEN 'org_admin' THEN 100 ELSE 1000 END) FROM membership)
+         + (SELECT 1000 * total(is_sys_admin) FROM "user") AS user_roles,
+       (SELECT count(*) FROM membership) AS memberships,
+       (SELECT group_concat(id || ':' || active_organization_id) FROM session) AS active_organizations,
        (SELECT count(*) FROM "user" WHERE suspended_at IS NOT NULL) AS suspended_users,
        (SELECT count(*) FROM organization WHERE suspended_at IS NOT NULL) AS suspended_organizations,
        (SELECT count(*) FROM invitation) AS invitations,

@@ -1,7 +1,7 @@
 // Rows written straight into D1, for states the API cannot reach quickly (old hashes, expiry).
 import { env } from "cloudflare:test";
 import { hashPassword, DEFAULT_ARGON2_PARAMS, type Argon2Params } from "../../src/lib/password";
-import type { Role } from "../../src/lib/roles";
+import type { AssignableRole, Role } from "../../src/lib/roles";
 import { uniqueEmail, GOOD_PASSWORD } from "./accounts";
 
 export interface InsertedUser {
@@ -45,23 +45,29 @@ export async function insertUser(
   const organizationId = crypto.randomUUID();
   const id = crypto.randomUUID();
   const now = Date.now();
+  const role = options.role ?? "org_admin";
   await env.DB.batch([
     env.DB.prepare("INSERT INTO organization (id, name, created_at) VALUES (?, ?, ?)").bind(organizationId, "Org", now),
     env.DB.prepare(
-      `INSERT INTO "user" (id, organization_id, email, password_hash, role, email_verified_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).bind(
-      id,
-      organizationId,
-      email,
-      passwordHash,
-      options.role ?? "org_admin",
-      options.verified === false ? null : now,
-      now,
-      now,
-    ),
+      `INSERT INTO "user" (id, email, password_hash, is_sys_admin, email_verified_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).bind(id, email, passwordHash, role === "sys_admin" ? 1 : 0, options.verified === false ? null : now, now, now),
+    insertMembershipStatement({ userId: id, organizationId, role: role === "sys_admin" ? "org_admin" : role }),
   ]);
   return { id, organizationId, email, password };
+}
+
+/** A membership row; sys_admin is not a membership role (it is user.is_sys_admin). */
+export function insertMembershipStatement(options: {
+  userId: string;
+  organizationId: string;
+  role: AssignableRole;
+  now?: number;
+}): D1PreparedStatement {
+  const now = options.now ?? Date.now();
+  return env.DB.prepare(
+    "INSERT INTO membership (user_id, organization_id, role, created_at, last_active_at) VALUES (?, ?, ?, ?, ?)",
+  ).bind(options.userId, options.organizationId, options.role, now, now);
 }
 
 export async function countRows(table: string, where = "1 = 1", ...params: unknown[]): Promise<number> {

@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { env } from "cloudflare:test";
 import { createClient, type TestClient } from "./client";
 import { GOOD_PASSWORD, readEmailedToken, uniqueEmail } from "./accounts";
-import { insertUser, type InsertedUser } from "./factories";
+import { insertMembershipStatement, insertUser, type InsertedUser } from "./factories";
 import type { AssignableRole, Role } from "../../src/lib/roles";
 
 export interface Member {
@@ -60,7 +60,22 @@ export async function createSysAdmin(): Promise<Member> {
   return { ...user, role: "sys_admin", client: await signIn(user) };
 }
 
-export async function roleOf(userId: string): Promise<string | undefined> {
-  const row = await env.DB.prepare(`SELECT role FROM "user" WHERE id = ?`).bind(userId).first<{ role: string }>();
+/** The user's effective role in `organizationId` (their only one when omitted); undefined when not a member. */
+export async function roleOf(userId: string, organizationId?: string): Promise<string | undefined> {
+  const row = await env.DB.prepare(
+    `SELECT CASE WHEN u.is_sys_admin THEN 'sys_admin' ELSE m.role END AS role
+     FROM membership m JOIN "user" u ON u.id = m.user_id
+     WHERE m.user_id = ?1 AND (?2 IS NULL OR m.organization_id = ?2)`,
+  )
+    .bind(userId, organizationId ?? null)
+    .first<{ role: string }>();
   return row?.role;
+}
+
+/**
+ * Adds `userId` to another organization with `role`, as never active there yet: their sign-in
+ * keeps acting in the organization they had (it picks the most recently active membership).
+ */
+export async function addMembership(userId: string, organizationId: string, role: AssignableRole): Promise<void> {
+  await insertMembershipStatement({ userId, organizationId, role, now: 0 }).run();
 }

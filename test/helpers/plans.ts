@@ -58,7 +58,9 @@ export async function putOrganizationOnPlan(
 
 /** The organization of the user with this email on a plan whose every quota is unlimited. */
 export async function putUsersOrganizationOnUnlimitedPlan(email: string): Promise<string> {
-  const row = await env.DB.prepare(`SELECT organization_id FROM "user" WHERE email = ?`)
+  const row = await env.DB.prepare(
+    `SELECT m.organization_id FROM membership m JOIN "user" u ON u.id = m.user_id WHERE u.email = ? ORDER BY m.last_active_at DESC`,
+  )
     .bind(email)
     .first<{ organization_id: string }>();
   if (!row) throw new Error(`no user ${email}`);

@@ -126,7 +126,13 @@ export interface Caller {
 }
 
 async function setRole(email: string, role: Role): Promise<void> {
-  await env.DB.prepare(`UPDATE "user" SET role = ? WHERE email = ?`).bind(role, email).run();
+  await env.DB.batch([
+    env.DB.prepare(`UPDATE "user" SET is_sys_admin = ? WHERE email = ?`).bind(role === "sys_admin" ? 1 : 0, email),
+    env.DB.prepare(`UPDATE membership SET role = ? WHERE user_id = (SELECT id FROM "user" WHERE email = ?)`).bind(
+      role === "sys_admin" ? "org_admin" : role,
+      email,
+    ),
+  ]);
 }
 
 /**
@@ -206,6 +212,13 @@ const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
   "/webhook-endpoints/{id}/test": async (caller) => createWebhookEndpoint(caller),
   "/auth/passkeys/{id}": async (caller) => (await registerPasskey(caller.client)).id,
 };
+
+/**
+ * {id} fixtures that a hostile case may use up (DELETE /auth/passkeys/{id} takes an optional body,
+ * so a case whose hostile field is optional succeeds) and that the route's minimum role can make
+ * again: the final valid request gets a new one.
+ */
+export const REMADE_ID_FIXTURES = new Set(["/auth/passkeys/{id}"]);
 
 async function createWebhookEndpoint(caller: Caller): Promise<string> {
   const url = "https://hooks.example.com/rampart";

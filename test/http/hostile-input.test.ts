@@ -28,6 +28,7 @@ import {
 } from "../helpers/route-registry";
 import {
   BODY_FIXTURES,
+  REMADE_ID_FIXTURES,
   type Caller,
   describeChange,
   inspectAnswer,
@@ -662,9 +663,12 @@ describe("hostile input", () => {
               if ((await caller.client.get("/users/me")).status === 401) await caller.renew();
               // A single-use fixture (a WebAuthn registration) may have been spent by a case above.
               caller.bodyOverrides = await BODY_FIXTURES[routeLabel(route)]?.(caller);
-              const body = route.bodyFields ? JSON.stringify(validBodyForCaller(route, caller, params)) : undefined;
+              const validParams = REMADE_ID_FIXTURES.has(route.path) ? await realParams(route, caller) : params;
+              const body = route.bodyFields
+                ? JSON.stringify(validBodyForCaller(route, caller, validParams))
+                : undefined;
               const valid = await probe(route, `${routeLabel(route)} valid request`, () =>
-                sendFromFreshIP(caller.client, route.method, fillPath(route.path, params), { body }),
+                sendFromFreshIP(caller.client, route.method, fillPath(route.path, validParams), { body }),
               );
               expect(valid.violations).toEqual([]);
               expect(

@@ -49,7 +49,13 @@ function sendValid(
 }
 
 async function setRole(email: string, role: Role): Promise<void> {
-  await env.DB.prepare(`UPDATE "user" SET role = ? WHERE email = ?`).bind(role, email).run();
+  await env.DB.batch([
+    env.DB.prepare(`UPDATE "user" SET is_sys_admin = ? WHERE email = ?`).bind(role === "sys_admin" ? 1 : 0, email),
+    env.DB.prepare(`UPDATE membership SET role = ? WHERE user_id = (SELECT id FROM "user" WHERE email = ?)`).bind(
+      role === "sys_admin" ? "org_admin" : role,
+      email,
+    ),
+  ]);
 }
 
 describe("SEC-33: the route table", () => {

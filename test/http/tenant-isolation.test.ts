@@ -16,7 +16,15 @@ import { sendFromFreshIP } from "../helpers/route-matrix";
 import { GOOD_PASSWORD, uniqueEmail } from "../helpers/accounts";
 import { answerRegistration, registerPasskey } from "../helpers/passkeys";
 import { D1Watch } from "../helpers/db-state";
-import { createOrganization, createSysAdmin, inviteAndAccept, signIn, type Member } from "../helpers/orgs";
+import { insertUser } from "../helpers/factories";
+import {
+  addMembership,
+  createOrganization,
+  createSysAdmin,
+  inviteAndAccept,
+  signIn,
+  type Member,
+} from "../helpers/orgs";
 import { insertPlan, putOrganizationOnPlan, unlimitedPlanFeatures } from "../helpers/plans";
 import {
   fillPath,
@@ -49,6 +57,14 @@ interface RouteFixture {
   body?: Record<string, unknown>;
   /** The request ends the caller's session: each call gets a freshly signed-in one. */
   endsSession?: true;
+  /**
+   * The request changes the caller's own memberships or active organization (create, switch,
+   * leave): each call is made by a fresh member of the caller's organization with the caller's
+   * role, so the shared callers keep acting where they do.
+   */
+  throwawayCaller?: true;
+  /** Body fields that depend on the caller (e.g. one of its own organizations). */
+  bodyOf?: (caller: Caller) => Record<string, unknown>;
   /**
    * Body fields only a ceremony with the caller's own session can make, and only once (a WebAuthn
    * registration answers a single-use challenge): made afresh for each request that must succeed.
@@ -147,6 +163,15 @@ const FIXTURES: Record<string, RouteFixture> = {
   "GET /usage/history": {},
   "GET /usage/top-users": {},
   "GET /usage/fleet": {},
+  // Memberships: the caller's own organizations; switching to the one it acts in is a no-op
+  // that succeeds (another organization's id is 404: the SEC-77 describe below).
+  "GET /organizations": {},
+  "POST /organizations": { throwawayCaller: true },
+  "POST /organizations/switch": {
+    throwawayCaller: true,
+    bodyOf: (caller) => ({ organization_id: caller.tenant.id }),
+  },
+  "DELETE /organization/membership": { throwawayCaller: true },
   "POST /webhook-endpoints": {},
   "GET /webhook-endpoints": {},
   "DELETE /webhook-endpoints/{id}": { id: "webhook_endpoint" },
@@ -206,7 +231,7 @@ function fixtureFor(route: { method: string; path: string }): RouteFixture {
 
 /** The client a fixture's request is sent with: the caller's, a fresh session, or a throwaway member. */
 async function clientForFixture(fixture: RouteFixture, caller: Caller): Promise<TestClient> {
-  if (fixture.deletesCaller) {
+  if (fixture.deletesCaller || fixture.throwawayCaller) {
     const admin = caller.tenant.members.find((member) => member.role === "org_admin")!;
     const role = caller.member.role === "sys_admin" ? "org_admin" : caller.member.role;
     return (await inviteAndAccept(admin.client, role)).client;
@@ -318,7 +343,9 @@ async function seedTenant(
     invitation: invitations.map((invitation) => invitation.id),
     session: [...sessionsOf.values()].flat(),
     webhook_endpoint: endpoints.items.map((endpoint) => endpoint.id),
-    passkey: passkeyIds,
+    // One is enough as a foreign id (every {id} route is tried with every id of A, by 4 callers);
+    // all of them are traces, so each member's own list shows its own passkey.
+    passkey: passkeyIds.slice(-1),
   };
   expect(organization.id).toBe(organizationId);
   for (const [kind, values] of Object.entries(ids))
@@ -329,7 +356,14 @@ async function seedTenant(
     ids,
     planId,
     sessionsOf,
-    traces: [...Object.values(ids).flat(), ...listed.map((member) => member.email), pendingEmail, marker, planId],
+    traces: [
+      ...Object.values(ids).flat(),
+      ...passkeyIds,
+      ...listed.map((member) => member.email),
+      pendingEmail,
+      marker,
+      planId,
+    ],
   };
 }
 
@@ -384,9 +418,10 @@ interface Outcome {
   body: unknown;
 }
 
-function bodyFor(route: RegisteredRoute): Record<string, unknown> | undefined {
+function bodyFor(route: RegisteredRoute, caller?: Caller): Record<string, unknown> | undefined {
   if (!route.bodyFields) return undefined;
-  const overrides = fixtureFor(route).body ?? {};
+  const fixture = fixtureFor(route);
+  const overrides = { ...fixture.body, ...(caller && fixture.bodyOf ? fixture.bodyOf(caller) : {}) };
   const body: Record<string, unknown> = {};
   for (const [field, schema] of Object.entries(route.bodyFields)) {
     body[field] = Object.hasOwn(overrides, field) ? overrides[field] : validValueFor(field, schema);
@@ -395,11 +430,11 @@ function bodyFor(route: RegisteredRoute): Record<string, unknown> | undefined {
 }
 
 /** The fixture's request, its {id} filled with `id`. Bodies are built fresh (new emails each call). */
-function planRequest(route: RegisteredRoute, id: string | undefined): PlannedRequest {
+function planRequest(route: RegisteredRoute, id: string | undefined, caller?: Caller): PlannedRequest {
   const fixture = fixtureFor(route);
   const params: Record<string, string> = { ...fixture.params };
   if (fixture.id) params.id = id ?? crypto.randomUUID();
-  return { method: route.method, path: fillPath(route.path, params), json: bodyFor(route) };
+  return { method: route.method, path: fillPath(route.path, params), json: bodyFor(route, caller) };
 }
 
 function describeRequest(request: PlannedRequest, extra = ""): string {
@@ -446,7 +481,7 @@ async function dumpTenant(organizationId: string): Promise<string> {
   const { results: tables } = await env.DB.prepare(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name",
   ).all<{ name: string }>();
-  const users = `(SELECT id FROM "user" WHERE organization_id = ?1)`;
+  const users = `(SELECT user_id FROM membership WHERE organization_id = ?1)`;
   const dump: Record<string, unknown[]> = {};
   for (const { name } of tables) {
     const { results: columns } = await env.DB.prepare("SELECT name FROM pragma_table_info(?)")
@@ -456,6 +491,7 @@ async function dumpTenant(organizationId: string): Promise<string> {
     let where: string;
     if (name === "organization") where = "id = ?1";
     else if (has("organization_id")) where = "organization_id = ?1";
+    else if (name === "user") where = `id IN ${users}`;
     else if (has("user_id")) where = `user_id IN ${users}`;
     else if (has("scope_id")) where = `scope_id = ?1 OR scope_id IN ${users}`;
     // A webhook delivery belongs to its endpoint's organization.
@@ -573,6 +609,8 @@ describe("SEC-36 another organization's real ids are 404 NOT_FOUND on every verb
         "POST /admin/organizations/{id}/suspend",
         "POST /users/{id}/activate",
         "POST /users/{id}/suspend",
+        // A second-factor reset acts on any user by design, like suspend.
+        "POST /users/{id}/mfa/reset",
         // The plan catalogue is global by design: a plan belongs to no organization.
         "DELETE /admin/plans/{id}",
         "GET /admin/plans/{id}",
@@ -692,13 +730,13 @@ describe("SEC-36 reads of another organization's members show none of A's rows, 
 describe("SEC-35 an org id in X-Org-Id / X-Organization-Id has no effect on routes that act on the session's organization", () => {
   for (const route of SESSION_SCOPED_ROUTES) {
     it(`${routeLabel(route)} (min ${route.access}) answers as without the header and leaves A untouched`, async () => {
-      const fixture = fixtureFor(route);
       const caller = outsidersAtLeast(route.access)[0]!;
+      const fixture = fixtureFor(route);
       const clientFor = async () => clientForFixture(fixture, caller);
       const before = await dumpTenant(A.id);
 
       if (route.method === "GET") {
-        const request = planRequest(route, undefined);
+        const request = planRequest(route, undefined, caller);
         const plain = await send(await clientFor(), request);
         const headed = await send(await clientFor(), request, orgHeaders(A.id));
         cases += 2;
@@ -707,7 +745,7 @@ describe("SEC-35 an org id in X-Org-Id / X-Organization-Id has no effect on rout
       } else {
         // A write cannot be replayed identically; both must succeed alike and neither reach A.
         const prepared = async (client: TestClient): Promise<PlannedRequest> => {
-          const request = planRequest(route, undefined);
+          const request = planRequest(route, undefined, caller);
           if (fixture.ceremony) request.json = { ...request.json, ...(await fixture.ceremony(client)) };
           return request;
         };
@@ -754,7 +792,7 @@ describe("SEC-35, SEC-37 no mass assignment: role, organization_id, email_verifi
           return { method: route.method, path: fillPath(route.path, {}), json: Object.fromEntries(json) };
         }
         const { id } = fixtureFor(route);
-        return planRequest(route, id ? ownTarget(id, caller) : undefined);
+        return planRequest(route, id ? ownTarget(id, caller) : undefined, caller);
       };
       const clientFor = async (): Promise<TestClient> => {
         if (!caller) return createClient();
@@ -794,6 +832,79 @@ describe("SEC-35, SEC-37 no mass assignment: role, organization_id, email_verifi
       }
     });
   }
+});
+
+describe("SEC-77 a member of two organizations acting in one: the other's ids are 404 and reads show none of its rows", () => {
+  // `dual` is org_admin of both A and B (OUTSIDERS' organization); its sessions act in B (signed
+  // in there most recently), and one more is switched to A for the removal case.
+  let dual: { id: string; email: string; password: string };
+  let inB: TestClient;
+  let B: Tenant;
+  beforeAll(async () => {
+    B = OUTSIDERS[0]!.tenant;
+    const user = await insertUser({ role: "org_admin" });
+    await env.DB.prepare("UPDATE membership SET organization_id = ? WHERE user_id = ?").bind(B.id, user.id).run();
+    await addMembership(user.id, A.id, "org_admin");
+    dual = user;
+    inB = await signIn(dual);
+    expect(((await inB.get("/users/me").then((r) => r.json())) as { organization_id: string }).organization_id).toBe(
+      B.id,
+    );
+  });
+
+  it("every {id} route with each of A's ids → 404, D1 unchanged", async () => {
+    const watch = await D1Watch.start();
+    for (const route of ID_ROUTES) {
+      for (const id of Object.values(A.ids).flat()) {
+        const request = planRequest(route, id);
+        const outcome = await send(inB, request);
+        cases++;
+        const label = `member of A acting in B: ${describeRequest(request)}`;
+        expect.soft({ label, status: outcome.status, code: errorCode(outcome) }, label).toEqual({
+          label,
+          status: 404,
+          code: "NOT_FOUND",
+        });
+      }
+    }
+    expect.soft(await watch.changedTables(), "D1 changed").toEqual([]);
+  });
+
+  it("every read shows none of A's rows; GET /organizations lists A, not active", async () => {
+    for (const route of READ_ROUTES) {
+      const outcome = await send(inB, planRequest(route, undefined));
+      cases++;
+      expect.soft(outcome.status, routeLabel(route)).toBe(200);
+      const text = JSON.stringify(outcome.body);
+      if (routeLabel(route) === "GET /organizations") {
+        // The caller's own memberships, by design: A is listed by id and name only.
+        expect(outcome.body).toContainEqual(expect.objectContaining({ id: A.id, active: false }));
+        continue;
+      }
+      expect
+        .soft(
+          A.traces.filter((trace) => text.includes(trace)),
+          `${routeLabel(route)} shows A's rows`,
+        )
+        .toEqual([]);
+    }
+  });
+
+  it("a removal from A applies on the next request of the session acting in A; the one in B goes on", async () => {
+    const inA = await signIn(dual);
+    expect((await inA.post("/organizations/switch", { organization_id: A.id })).status).toBe(200);
+    expect((await inA.get("/organization/users")).status).toBe(200);
+    const admin = A.members[A.members.length - 1]!;
+    expect((await admin.client.delete(`/organization/users/${dual.id}`)).status).toBe(204);
+    for (const route of READ_ROUTES) {
+      const outcome = await send(inA, planRequest(route, undefined));
+      cases++;
+      expect
+        .soft({ route: routeLabel(route), status: outcome.status })
+        .toEqual({ route: routeLabel(route), status: 401 });
+    }
+    expect((await inB.get("/users/me")).status).toBe(200);
+  });
 });
 
 describe("the matrix", () => {

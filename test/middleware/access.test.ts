@@ -97,7 +97,7 @@ describe("requireAccess(minRole)", () => {
     const { calls, send } = buildApp(minRole("org_admin"));
     const { cookie, userId } = await sessionOf("org_admin");
     expect((await send({ cookie })).status).toBe(200);
-    await env.DB.prepare(`UPDATE "user" SET role = 'member' WHERE id = ?`).bind(userId).run();
+    await env.DB.prepare(`UPDATE membership SET role = 'member' WHERE user_id = ?`).bind(userId).run();
     expect((await send({ cookie })).status).toBe(403);
     expect(calls.count).toBe(1);
   });

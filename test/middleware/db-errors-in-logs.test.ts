@@ -94,7 +94,8 @@ describe("SEC-63 database errors in logs", () => {
     expect(await response.json()).toEqual({ error: { code: "INTERNAL_ERROR", message: "Something went wrong." } });
     const [logged] = events("unhandled_error");
     expect(logged).toMatchObject({ error: "database_error", db_code: "SQLITE_IOERR", path: "/auth/login" });
-    expect(logged!.statement).toMatch(/^select .* from "user"/i);
+    // The shape is cut after its first characters: the sign-in read's long column list fills them.
+    expect(logged!.statement).toMatch(/^select "user"\."id", "user"\."email"/i);
     expect(lines.join("\n")).not.toContain(MARKER);
   });
 

@@ -75,9 +75,11 @@ function idsFrom(stdout: string): { userId: string; organizationId: string } {
 /** The admin's row with its organization, its audit rows, and the table counts, in one wrangler call. */
 function inspect(userId: string) {
   const [users, audit, totals] = query(
-    `SELECT u.email, u.role, u.password_hash, u.first_name, u.last_name, u.email_verified_at, u.organization_id, ` +
-      `o.name AS organization_name, (SELECT count(*) FROM "user" m WHERE m.organization_id = o.id) AS members ` +
-      `FROM "user" u JOIN organization o ON o.id = u.organization_id WHERE u.id = '${userId}'; ` +
+    `SELECT u.email, CASE WHEN u.is_sys_admin THEN 'sys_admin' ELSE mine.role END AS role, u.password_hash, ` +
+      `u.first_name, u.last_name, u.email_verified_at, mine.organization_id, ` +
+      `o.name AS organization_name, (SELECT count(*) FROM membership m WHERE m.organization_id = o.id) AS members ` +
+      `FROM "user" u JOIN membership mine ON mine.user_id = u.id JOIN organization o ON o.id = mine.organization_id ` +
+      `WHERE u.id = '${userId}'; ` +
       `SELECT * FROM audit_log WHERE target = '${userId}'; ${COUNTS_SQL}`,
   );
   return { row: users?.[0] as Record<string, unknown>, audit, counts: totals?.[0] };

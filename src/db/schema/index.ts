@@ -1,5 +1,6 @@
 export * from "./organizations";
 export * from "./users";
+export * from "./memberships";
 export * from "./sessions";
 export * from "./email-tokens";
 export * from "./audit-log";

@@ -1,4 +1,4 @@
-// The tenant: every user belongs to exactly one organization; it also carries its billing state.
+// The tenant: users belong to it through membership; it also carries its billing state.
 import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
 

@@ -1,5 +1,7 @@
-// Server-side sessions, looked up by the SHA-256 of the cookie token (SEC-14).
+// Server-side sessions, looked up by the SHA-256 of the cookie token (SEC-14). Each carries the
+// organization it acts in; the per-request read checks a live membership in it (SEC-77).
 import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+import { organizations } from "./organizations";
 import { users } from "./users";
 
 export const sessions = sqliteTable(
@@ -10,6 +12,9 @@ export const sessions = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    activeOrganizationId: text("active_organization_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
     createdAt: integer("created_at").notNull(),
     /**
      * When the owner last proved who they are on this session (the sign-in). Never moved by

@@ -23,6 +23,7 @@ type AuditAction =
   | "setting_changed"
   | "member_role_changed"
   | "member_removed"
+  | "member_left"
   | "invitation_created"
   | "invitation_revoked"
   | "invitation_accepted"

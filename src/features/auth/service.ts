@@ -10,7 +10,12 @@ import {
   recordLoginSuccess,
 } from "../../middleware/login-backoff";
 import { signDeviceToken, verifyDeviceToken } from "./device-token";
-import { type CompletedSignIn, type SecondFactorChallenge, signInRefusal, startSecondFactor } from "./sign-in-service";
+import {
+  type CompletedSignIn,
+  type SecondFactorChallenge,
+  signInMembership,
+  startSecondFactor,
+} from "./sign-in-service";
 import { verificationEmail } from "../../email/templates";
 import type { ServiceContext } from "../../platform/service-context";
 import { toUserProfile } from "../../platform/user-profile";
@@ -26,6 +31,7 @@ import { deleteSessionById, insertSession } from "../../platform/sessions/repo";
 import { buildEmailTokenRedemption, prepareEmailToken } from "./email-token-service";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { buildPasswordHashUpdate, buildMarkEmailVerified, findUserByEmail, findUserById } from "../users/service";
+import { buildMembershipTouch } from "../orgs/memberships-service";
 
 export interface LoginInput {
   email: string;
@@ -74,11 +80,12 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
   // back-off already cleared, and a limiter failure still fails the sign-in closed (a session row
   // written meanwhile is never handed out and expires unused).
   const forgiveAttempt = recordLoginSuccess(ctx.env, attempt);
-  const refusal = signInRefusal(user);
-  if (refusal) {
+  const membership = signInMembership(user);
+  if (membership instanceof AppError) {
     await forgiveAttempt;
-    throw refusal;
+    throw membership;
   }
+  const { organizationId } = membership;
   if (user.hasSecondFactor) {
     // The answer the user row already carried (no read of its own, SEC-6): no session yet (SEC-67).
     // The hash is upgraded here too, the only moment this account's password is at hand (SEC-1).
@@ -90,7 +97,7 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
     ).then((upgraded) =>
       startSecondFactor(
         ctx,
-        user,
+        membership,
         "password",
         upgraded ? [buildPasswordHashUpdate(ctx, user.id, upgraded, Date.now())] : [],
       ),
@@ -101,14 +108,14 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
 
   const now = Date.now();
   const { issued, row } = await buildSession(
-    user.id,
+    { userId: user.id, organizationId },
     ctx.config.session.ttlSeconds,
     { userAgent: ctx.userAgent, ip: ctx.ip },
     now,
   );
   const audit = buildAuditInsert(ctx, {
     action: "login_succeeded",
-    organizationId: user.organizationId,
+    organizationId,
     actorUserId: user.id,
     ip: ctx.ip,
   });
@@ -116,16 +123,21 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
   const writes =
     user.passwordHash && needsRehash(user.passwordHash, ctx.config.argon2)
       ? hashPassword(input.password, ctx.config.argon2, argon2).then((upgraded) =>
-          ctx.db.batch([insertSession(ctx.db, row), buildPasswordHashUpdate(ctx, user.id, upgraded, now), audit]),
+          ctx.db.batch([
+            insertSession(ctx.db, row),
+            buildMembershipTouch(ctx, user.id, organizationId, now),
+            buildPasswordHashUpdate(ctx, user.id, upgraded, now),
+            audit,
+          ]),
         )
-      : ctx.db.batch([insertSession(ctx.db, row), audit]);
+      : ctx.db.batch([insertSession(ctx.db, row), buildMembershipTouch(ctx, user.id, organizationId, now), audit]);
   const [, , deviceToken] = await Promise.all([
     forgiveAttempt,
     writes,
     ctx.config.jwtSecret ? signDeviceToken(ctx.config.jwtSecret, user.id, now) : null,
   ]);
-  retryStripeCustomerIfMissing(ctx, user.organizationId);
-  return { kind: "signed_in", user: toUserProfile(user), session: issued, deviceToken };
+  retryStripeCustomerIfMissing(ctx, organizationId);
+  return { kind: "signed_in", user: toUserProfile(membership), session: issued, deviceToken };
 }
 
 /**

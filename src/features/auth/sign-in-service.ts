@@ -12,6 +12,8 @@ import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { listSecondFactorMethods, type SecondFactorMethod } from "../mfa/service";
 import { findSignInUserById } from "../users/service";
 import { signDeviceToken } from "./device-token";
+import { buildMembershipTouch } from "../orgs/memberships-service";
+import type { AssignableRole } from "../../lib/roles";
 
 /** A sign-in whose first factor is proven and whose account asks for a second one. */
 export interface SecondFactorChallenge {
@@ -26,18 +28,23 @@ export interface CompletedSignIn {
   deviceToken: string | null;
 }
 
-/** Why a user who proved the password still may not sign in, or null (SEC-8: only after the password). */
-export function signInRefusal(user: {
-  emailVerifiedAt: unknown;
-  suspendedAt: unknown;
-  organizationSuspendedAt: unknown;
-}): AppError | null {
+/**
+ * The membership a user who proved the first factor (password or passkey) signs in to (their most
+ * recently active one in an organization that is not suspended), or why they still may not sign
+ * in (SEC-8: only told after the proof).
+ */
+export function signInMembership<T extends { organizationId: string | null; membershipRole: AssignableRole | null }>(
+  user: T & { emailVerifiedAt: unknown; suspendedAt: unknown; organizationSuspendedAt: unknown },
+): AppError | (T & { organizationId: string; membershipRole: AssignableRole }) {
   if (user.emailVerifiedAt === null) {
     return new AppError("EMAIL_NOT_VERIFIED", "Verify your email address before signing in.");
   }
   if (user.suspendedAt !== null) return new AppError("ACCOUNT_SUSPENDED", "This account is suspended.");
+  if (user.organizationId === null || user.membershipRole === null) {
+    return new AppError("NO_ORGANIZATION", "This account no longer belongs to any organization.");
+  }
   if (user.organizationSuspendedAt !== null) return new AppError("ORG_SUSPENDED", "This organization is suspended.");
-  return null;
+  return { ...user, organizationId: user.organizationId, membershipRole: user.membershipRole };
 }
 
 /**
@@ -79,13 +86,13 @@ export async function finishSignIn(
   userId: string,
   details: { firstFactor: FirstFactor; secondFactor: string },
 ): Promise<CompletedSignIn> {
-  const user = await findSignInUserById(ctx, userId);
-  if (!user) throw new AppError("MFA_CHALLENGE_INVALID", "Sign in again.");
-  const refusal = signInRefusal(user);
-  if (refusal) throw refusal;
+  const found = await findSignInUserById(ctx, userId);
+  if (!found) throw new AppError("MFA_CHALLENGE_INVALID", "Sign in again.");
+  const user = signInMembership(found);
+  if (user instanceof AppError) throw user;
   const now = Date.now();
   const { issued, row } = await buildSession(
-    user.id,
+    { userId: user.id, organizationId: user.organizationId },
     ctx.config.session.ttlSeconds,
     { userAgent: ctx.userAgent, ip: ctx.ip },
     now,
@@ -93,6 +100,7 @@ export async function finishSignIn(
   const [, deviceToken] = await Promise.all([
     ctx.db.batch([
       insertSession(ctx.db, row),
+      buildMembershipTouch(ctx, user.id, user.organizationId, now),
       buildAuditInsert(ctx, {
         action: "login_succeeded",
         organizationId: user.organizationId,

@@ -10,6 +10,7 @@ import { onOrganizationCreated } from "../billing/customer-service";
 import { prepareEmailToken } from "./email-token-service";
 import { isUniqueViolation } from "../../db/errors";
 import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "../users/service";
+import { buildMembershipInsert } from "../orgs/memberships-service";
 
 export interface SignupInput {
   email: string;
@@ -62,16 +63,15 @@ async function createAccountOrNotifyOwner(
       }),
       buildUserInsert(ctx, {
         id: userId,
-        organizationId,
         email: input.email,
         passwordHash,
         firstName: input.firstName,
         lastName: input.lastName,
-        role: "org_admin",
         emailVerifiedAt: null,
         createdAt: now,
         updatedAt: now,
       }),
+      buildMembershipInsert(ctx, { userId, organizationId, role: "org_admin", now }),
       ...verification.statements,
       buildAuditInsert(ctx, {
         action: "signup",

@@ -6,19 +6,21 @@ import { buildDeleteUserPendingLogins } from "../../platform/mfa-pending";
 import type { ServiceContext } from "../../platform/service-context";
 import { deleteUserSessions } from "../../platform/sessions/repo";
 import { buildAuditInsert } from "../audit/service";
+import { buildDeleteAllPasskeys } from "../passkeys/service";
 import { findUserById } from "../users/service";
 import * as repo from "./repo";
 
-/**
- * The statements that remove every second factor of the user. Passkeys (features/passkeys) are a
- * second factor too: their delete joins this list, so the reset removes them in the same batch.
- */
+/** The statements that remove every second factor of the user: TOTP, recovery codes, passkeys. */
 function buildSecondFactorRemovals(ctx: ServiceContext, userId: string) {
-  return [repo.buildDeleteTotpCredential(ctx.db, userId), repo.buildDeleteRecoveryCodes(ctx.db, userId)] as const;
+  return [
+    repo.buildDeleteTotpCredential(ctx.db, userId),
+    repo.buildDeleteRecoveryCodes(ctx.db, userId),
+    buildDeleteAllPasskeys(ctx, userId),
+  ] as const;
 }
 
 /**
- * Removes TOTP, recovery codes and pending logins, and ends every session of the user, in one
+ * Removes TOTP, recovery codes, passkeys and pending logins, and ends every session of the user, in one
  * batch with its audit row: whoever held a session or a half-finished sign-in must start over with
  * the password alone, and then enrol again (the organization's require_mfa still applies).
  */

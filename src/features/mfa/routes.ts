@@ -135,8 +135,7 @@ export const mfaRoutes = createRouter()
   .openapi(status, async (c) => {
     const { user } = requireSessionContext(c);
     const mfa = await getMfaStatus(serviceContextFrom(c), user.id);
-    // Passkeys are counted by features/passkeys once it lands.
-    return c.json({ totp: mfa.totp, passkeys: 0, recovery_codes_left: mfa.recoveryCodesLeft }, 200);
+    return c.json({ totp: mfa.totp, passkeys: mfa.passkeys, recovery_codes_left: mfa.recoveryCodesLeft }, 200);
   })
   .openapi(totpSetup, async (c) => {
     const { session, user } = requireSessionContext(c);

@@ -5,6 +5,7 @@ import { AppError } from "../../errors";
 import { type FreshProofClaim, requireFreshProof } from "../../platform/fresh-proof";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert } from "../audit/service";
+import { countPasskeys } from "../passkeys/service";
 import { findUserById } from "../users/service";
 import {
   RECOVERY_CODES_PER_SET,
@@ -16,7 +17,7 @@ import * as repo from "./repo";
 import { decryptTotpSecret, encryptTotpSecret } from "./secret-box";
 import { buildTotpURI, findMatchingTotpStep, formatTotpSecret, generateTotpSecret } from "./totp";
 
-/** How a pending login may be completed; "passkey" is features/passkeys'. */
+/** How a pending login may be completed; a passkey completes it through /auth/passkeys/login/*. */
 export type SecondFactorMethod = "totp" | "passkey" | "recovery_code";
 
 /** A submitted second factor: a TOTP code or a recovery code. */
@@ -24,6 +25,7 @@ export type SecondFactorSubmission = { kind: "totp"; code: string } | { kind: "r
 
 export interface MfaStatus {
   totp: boolean;
+  passkeys: number;
   recoveryCodesLeft: number;
 }
 
@@ -33,18 +35,20 @@ const TOTP_ISSUER = "Rampart";
 export const INVALID_CODE_MESSAGE = "The code is wrong, expired or already used.";
 
 export async function getMfaStatus(ctx: ServiceContext, userId: string): Promise<MfaStatus> {
-  const [credential, recoveryCodesLeft] = await Promise.all([
+  const [credential, passkeys, recoveryCodesLeft] = await Promise.all([
     repo.findTotpCredential(ctx.db, userId),
+    countPasskeys(ctx, userId),
     repo.countUnusedRecoveryCodes(ctx.db, userId),
   ]);
-  return { totp: credential?.confirmedAt != null, recoveryCodesLeft };
+  return { totp: credential?.confirmedAt != null, passkeys, recoveryCodesLeft };
 }
 
-/** The methods that can complete a pending login of this user (passkeys: features/passkeys adds its own). */
+/** The methods that can complete a pending login of this user. */
 export async function listSecondFactorMethods(ctx: ServiceContext, userId: string): Promise<SecondFactorMethod[]> {
   const status = await getMfaStatus(ctx, userId);
   const methods: SecondFactorMethod[] = [];
   if (status.totp) methods.push("totp");
+  if (status.passkeys > 0) methods.push("passkey");
   if (status.recoveryCodesLeft > 0) methods.push("recovery_code");
   return methods;
 }

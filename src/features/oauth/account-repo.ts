@@ -1,16 +1,20 @@
 // oauth_account rows and the account changes of a Google sign-in. No rules here.
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { oauthAccounts, organizations, sessions, users } from "../../db/schema";
+import { memberships, oauthAccounts, organizations, sessions, users } from "../../db/schema";
 import { hasSecondFactor } from "../../db/second-factor";
+import { signInOrganizationIdOf } from "../../platform/sessions/sign-in-organization";
 
-/** The user linked to (provider, subject), with what sign-in needs to decide. */
+/**
+ * The user linked to (provider, subject), with what sign-in needs to decide; the organization is
+ * the one a sign-in acts in (null when the user belongs to none).
+ */
 export function findLinkedUser(db: Database, provider: string, subject: string) {
   return db
     .select({
       id: users.id,
       email: users.email,
-      organizationId: users.organizationId,
+      organizationId: memberships.organizationId,
       suspendedAt: users.suspendedAt,
       organizationSuspendedAt: organizations.suspendedAt,
       // Google is a first factor only: an account with a second factor still needs it (SEC-67).
@@ -18,7 +22,11 @@ export function findLinkedUser(db: Database, provider: string, subject: string) 
     })
     .from(oauthAccounts)
     .innerJoin(users, eq(users.id, oauthAccounts.userId))
-    .innerJoin(organizations, eq(organizations.id, users.organizationId))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.userId, users.id), eq(memberships.organizationId, signInOrganizationIdOf(sql`"user"."id"`))),
+    )
+    .leftJoin(organizations, eq(organizations.id, memberships.organizationId))
     .where(and(eq(oauthAccounts.provider, provider), eq(oauthAccounts.subject, subject)))
     .get();
 }

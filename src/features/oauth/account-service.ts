@@ -10,6 +10,7 @@ import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditE
 import { isUniqueViolation } from "../../db/errors";
 import { buildOrganizationInsert, buildUserInsert, findUserByEmail } from "../users/service";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
+import { buildMembershipInsert } from "../orgs/memberships-service";
 import { OAuthFailure } from "./errors";
 import type { VerifiedIdentity } from "./id-token";
 import {
@@ -19,7 +20,11 @@ import {
   findLinkedUser,
   hasProviderLink,
 } from "./account-repo";
-import { buildInvitationAcceptance, findPendingInvitationById } from "../orgs/invitations-service";
+import {
+  buildInvitationAcceptance,
+  buildInvitationAcceptanceByMember,
+  findPendingInvitationById,
+} from "../orgs/invitations-service";
 
 /** How the identity found its account: already linked, linked now, claimed, created, or invited. */
 type SignInOutcome = "existing" | "linked" | "claimed" | "created" | "invited";
@@ -51,9 +56,10 @@ const NAME_MAX_LENGTH = 100;
  *    new organization. Without one, B2C creates an account (with its personal organization, no
  *    password) and B2B refuses: an invitation from another organization for the same address is
  *    never picked on the person's behalf.
- * An invitation bound in the state plays no part when the identity already has an account (rules
- * 1 and 3): that account signs in and the invitation stays pending, since an account belongs to
- * one organization for now (the membership model of issue 12 will let it join).
+ * An invitation bound in the state that is still pending and was sent to the existing account's
+ * own email (rules 1 and 3) is accepted in the sign-in's batch: the account joins that
+ * organization and the session acts in it. Otherwise the session acts in the account's most
+ * recently active organization; an account that belongs to none is refused (not_invited).
  * Suspended users and organizations are refused at every step.
  */
 export async function signInWithIdentity(
@@ -64,17 +70,17 @@ export async function signInWithIdentity(
 ): Promise<OAuthSignIn> {
   const linked = await findLinkedUser(ctx.db, provider, identity.subject);
   if (linked) {
-    refuseIfSuspended(linked);
+    const joining = await joinInvitedOrganization(ctx, linked, options.invitationId);
     return issueSession(
       ctx,
       {
         provider,
         userId: linked.id,
-        organizationId: linked.organizationId,
+        organizationId: joining.organizationId,
         outcome: "existing",
         hasSecondFactor: Boolean(linked.hasSecondFactor),
       },
-      [],
+      joining.statements,
     );
   }
 
@@ -93,15 +99,16 @@ export async function signInWithIdentity(
 
   const user = await findUserByEmail(ctx, email);
   if (user) {
-    refuseIfSuspended(user);
+    const joining = await joinInvitedOrganization(ctx, user, options.invitationId);
     // One identity per provider per user: a second Google account never attaches itself.
     if (await hasProviderLink(ctx.db, provider, user.id)) {
       throw new OAuthFailure("account_conflict", "already_linked_to_another_subject", subjectOf(user));
     }
-    const account = { provider, userId: user.id, organizationId: user.organizationId };
+    const account = { provider, userId: user.id, organizationId: joining.organizationId };
     const linkInsert = buildOAuthAccountInsert(ctx.db, { ...link, userId: user.id });
     if (user.emailVerifiedAt !== null) {
       return issueSession(ctx, { ...account, outcome: "linked", hasSecondFactor: Boolean(user.hasSecondFactor) }, [
+        ...joining.statements,
         linkInsert,
         buildAuditInsert(ctx, auditEvent(ctx, account, "oauth_account_linked")),
       ]);
@@ -117,6 +124,7 @@ export async function signInWithIdentity(
       // Recorded only if the claim changed the row (someone may have verified it meanwhile).
       buildAuditInsertIfChanged(ctx, claimed),
       linkInsert,
+      ...joining.statements,
     ]);
     logAuditEvent(claimed);
     return signIn;
@@ -126,6 +134,52 @@ export async function signInWithIdentity(
   if (options.invitationId !== null) return acceptInvitation(ctx, account, options.invitationId);
   if (ctx.config.mode === "b2b") throw new OAuthFailure("not_invited", "no_invitation_in_state");
   return createAccount(ctx, account);
+}
+
+/**
+ * The organization an existing account's sign-in acts in, and the statements that add it when
+ * the sign-in started from an invitation that is still pending and was sent to this account's
+ * email (SEC-38): that invitation is accepted in the sign-in's batch. Any other invitation plays
+ * no part and the account's most recently active organization is used.
+ */
+async function joinInvitedOrganization(
+  ctx: ServiceContext,
+  user: {
+    id: string;
+    email: string;
+    organizationId: string | null;
+    suspendedAt: number | null;
+    organizationSuspendedAt: number | null;
+  },
+  invitationId: string | null,
+): Promise<{ organizationId: string; statements: BatchItem<"sqlite">[] }> {
+  const subject = { userId: user.id, organizationId: user.organizationId ?? "" };
+  if (user.suspendedAt !== null) throw new OAuthFailure("account_suspended", "user_suspended", subject);
+  const now = Date.now();
+  const invitation = invitationId === null ? undefined : await findPendingInvitationById(ctx, invitationId, now);
+  if (invitation && invitation.email === user.email) {
+    if (invitation.organizationSuspendedAt !== null)
+      throw new OAuthFailure("organization_suspended", "invitation_organization_suspended", subject);
+    const selector = { id: invitation.id, email: user.email };
+    return {
+      organizationId: invitation.organizationId,
+      statements: [
+        ...buildInvitationAcceptanceByMember(ctx, { invitation: selector, userId: user.id, now }),
+        buildAuditInsert(ctx, {
+          action: "invitation_accepted",
+          organizationId: invitation.organizationId,
+          actorUserId: user.id,
+          target: invitation.id,
+          ip: ctx.ip,
+          details: { method: "oauth", existing_account: true },
+        }),
+      ],
+    };
+  }
+  if (user.organizationId === null) throw new OAuthFailure("not_invited", "no_membership", null);
+  if (user.organizationSuspendedAt !== null)
+    throw new OAuthFailure("organization_suspended", "organization_suspended", subject);
+  return { organizationId: user.organizationId, statements: [] };
 }
 
 interface NewAccountInput {
@@ -153,16 +207,15 @@ async function createAccount(ctx: ServiceContext, input: NewAccountInput): Promi
     }),
     buildUserInsert(ctx, {
       id: userId,
-      organizationId,
       email,
       passwordHash: null,
       firstName,
       lastName,
-      role: "org_admin",
       emailVerifiedAt: now,
       createdAt: now,
       updatedAt: now,
     }),
+    buildMembershipInsert(ctx, { userId, organizationId, role: "org_admin", now }),
     buildOAuthAccountInsert(ctx.db, { ...input.link, userId }),
     buildAuditInsert(ctx, {
       action: "signup",
@@ -266,7 +319,7 @@ async function startSession(
   ctx: ServiceContext,
   account: { provider: string; userId: string; organizationId: string; outcome: SignInOutcome },
 ): Promise<StartedSignIn> {
-  const { issued, row } = await buildSession(account.userId, ctx.config.session.ttlSeconds, {
+  const { issued, row } = await buildSession(account, ctx.config.session.ttlSeconds, {
     userAgent: ctx.userAgent,
     ip: ctx.ip,
   });
@@ -313,22 +366,11 @@ function auditEvent(
   };
 }
 
-function refuseIfSuspended(user: {
-  id: string;
-  organizationId: string;
-  suspendedAt: number | null;
-  organizationSuspendedAt: number | null;
-}): void {
-  if (user.suspendedAt !== null) throw new OAuthFailure("account_suspended", "user_suspended", subjectOf(user));
-  if (user.organizationSuspendedAt !== null)
-    throw new OAuthFailure("organization_suspended", "organization_suspended", subjectOf(user));
-}
-
-function subjectOf(user: { id: string; organizationId: string } | { userId: string; organizationId: string }): {
+function subjectOf(user: { id: string; organizationId: string | null } | { userId: string; organizationId: string }): {
   userId: string;
   organizationId: string;
 } {
-  return { userId: "id" in user ? user.id : user.userId, organizationId: user.organizationId };
+  return { userId: "id" in user ? user.id : user.userId, organizationId: user.organizationId ?? "" };
 }
 
 function cleanName(value: string | null): string | null {

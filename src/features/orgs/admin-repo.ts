@@ -1,7 +1,9 @@
 // sys_admin's view across organizations: list, create, suspend, activate.
-import { and, desc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { organizations, sessions, users } from "../../db/schema";
+import { memberships, organizations, sessions, users } from "../../db/schema";
+import type { Role } from "../../lib/roles";
+import { signInOrganizationIdOf } from "../../platform/sessions/sign-in-organization";
 import type { PageRequest } from "../../lib/pagination";
 import { memberColumns } from "./members-repo";
 
@@ -11,7 +13,7 @@ const organizationColumns = {
   name: organizations.name,
   createdAt: organizations.createdAt,
   suspendedAt: organizations.suspendedAt,
-  memberCount: sql<number>`(SELECT COUNT(*) FROM "user" AS member WHERE member.organization_id = "organization"."id")`,
+  memberCount: sql<number>`(SELECT COUNT(*) FROM "membership" AS member WHERE member.organization_id = "organization"."id")`,
 };
 
 export function listOrganizationsPage(db: Database, page: PageRequest) {
@@ -41,27 +43,39 @@ export function buildOrganizationSuspension(db: Database, organizationId: string
     .returning({ id: organizations.id });
 }
 
-/** Every session of every member of the organization (SEC-25). */
+/**
+ * Every session acting in the organization (SEC-25). Its members' sessions in their other
+ * organizations stay: a suspension affects only the suspended organization.
+ */
 export function buildOrganizationSessionsDeletion(db: Database, organizationId: string) {
-  return db
-    .delete(sessions)
-    .where(
-      inArray(sessions.userId, db.select({ id: users.id }).from(users).where(eq(users.organizationId, organizationId))),
-    );
+  return db.delete(sessions).where(eq(sessions.activeOrganizationId, organizationId));
 }
 
+/**
+ * Every user, with the organization they signed in to most recently and their effective role in
+ * it (sys_admin for platform admins); a user who belongs to no organization has neither.
+ */
 export function listUsersPage(db: Database, page: PageRequest) {
   return db
-    .select({ ...memberColumns, organizationId: users.organizationId })
+    .select({
+      ...memberColumns,
+      role: sql<Role>`CASE WHEN ${users.isSysAdmin} THEN 'sys_admin' ELSE coalesce(${memberships.role}, 'readonly') END`,
+      organizationId: memberships.organizationId,
+    })
     .from(users)
+    .leftJoin(
+      memberships,
+      and(eq(memberships.userId, users.id), eq(memberships.organizationId, signInOrganizationIdOf(sql`"user"."id"`))),
+    )
     .orderBy(desc(users.createdAt), users.id)
     .limit(page.limit + 1)
     .offset(page.offset);
 }
 
+/** The user, with the organization they signed in to most recently (the audit row's organization). */
 export function findUserForAdmin(db: Database, userId: string) {
   return db
-    .select({ id: users.id, organizationId: users.organizationId, role: users.role })
+    .select({ id: users.id, organizationId: signInOrganizationIdOf(sql`"user"."id"`) })
     .from(users)
     .where(eq(users.id, userId))
     .get();

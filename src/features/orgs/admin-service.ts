@@ -7,7 +7,7 @@ import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditE
 import { buildOrganizationInsert, findUserByEmail } from "../users/service";
 import type { Actor } from "../../platform/actor";
 import { onOrganizationCreated } from "../billing/customer-service";
-import { ACCOUNT_EXISTS_MESSAGE, prepareInvitation, sendInvitationEmail } from "./invitations-service";
+import { prepareInvitation, sendInvitationEmail } from "./invitations-service";
 import { buildInvitationInsert, type NewInvitationRow } from "./invitations-repo";
 import { consumeInvitationRecipientLimit } from "./invitation-limits";
 import { buildInviterAuthorityRevocation } from "./inviter-authority";
@@ -40,8 +40,8 @@ export async function createOrganization(
   actor: Actor,
   input: { name: string; adminEmail: string; adminFullName?: string },
 ): Promise<{ organizationId: string; invitation: NewInvitationRow }> {
-  // A sys_admin can list every account, so this 409 tells them nothing new (unlike POST /invitations).
-  if (await findUserByEmail(ctx, input.adminEmail)) throw new AppError("CONFLICT", ACCOUNT_EXISTS_MESSAGE);
+  // An address that already has an account is invited like any other: that account joins the new
+  // organization when it accepts while signed in (docs/organizations.md).
   await consumeInvitationRecipientLimit(ctx, input.adminEmail);
   const now = Date.now();
   const organizationId = crypto.randomUUID();

@@ -1,7 +1,7 @@
 // HTTP for /invitations: create, list, revoke (org_admin) and accept (public, with the token).
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
-import { PUBLIC, minRole } from "../../middleware/access";
+import { PUBLIC, minRole, readCurrentSession, requireCurrentSession } from "../../middleware/access";
 import { RATE_LIMITS } from "../../platform/rate-limit";
 import { writeSessionCookie } from "../../middleware/session-cookie";
 import { serviceContextFrom } from "../../platform/service-context";
@@ -72,18 +72,23 @@ const accept = defineRoute(
     rateLimit: RATE_LIMITS.acceptInvitation,
     errors: {
       INVALID_TOKEN: "unknown, used, revoked or expired invitation (all look the same)",
-      CONFLICT: "the invited email already has an account (one organization per account); the invitation stays pending",
+      CONFLICT:
+        "the invited email already has an account and the caller is not signed in as it; the invitation stays pending",
+      VALIDATION_ERROR: "no password, when the invited email has no account yet",
     },
   },
   {
     method: "post",
     path: "/accept",
     tags: ["Invitations"],
-    summary: "Accept an invitation: creates the account and signs in",
+    summary: "Accept an invitation: creates the account and signs in, or adds a signed-in account",
     description:
-      "The account joins the inviting organization with the invited role; its email counts as verified. Sets a fresh session cookie.",
+      "Invited email without an account: `{token, password, first_name?, last_name?}` creates it in the inviting organization with the invited role (its email counts as verified) and sets a fresh session cookie (201). Invited email with an account: sign in as it, then `{token}` adds the membership and makes it the session's active organization (200).",
     request: { body: jsonBody(AcceptInvitationSchema) },
-    responses: { 201: jsonResponse(UserSchema, "Account created and signed in") },
+    responses: {
+      201: jsonResponse(UserSchema, "Account created and signed in"),
+      200: jsonResponse(UserSchema, "Joined; the user as seen in the organization joined"),
+    },
   },
 );
 
@@ -103,12 +108,15 @@ export const invitationRoutes = createRouter()
   .openapi(accept, async (c) => {
     c.header("Referrer-Policy", "no-referrer");
     const body = c.req.valid("json");
-    const { user, session } = await acceptInvitation(serviceContextFrom(c), {
+    const current = await readCurrentSession(c);
+    const accepted = await acceptInvitation(serviceContextFrom(c), {
       token: body.token,
       password: body.password,
       firstName: body.first_name ?? null,
       lastName: body.last_name ?? null,
+      signedIn: current ? { userId: current.user.id, sessionId: current.session.id } : null,
     });
-    writeSessionCookie(c, session.token);
-    return c.json(toUserResponse(user), 201);
+    if (accepted.kind === "joined") return c.json(toUserResponse((await requireCurrentSession(c)).user), 200);
+    writeSessionCookie(c, accepted.session.token);
+    return c.json(toUserResponse(accepted.user), 201);
   });

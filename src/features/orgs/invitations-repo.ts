@@ -1,7 +1,7 @@
 // Invitation rows. Validity (not accepted, not revoked, unexpired) is part of every WHERE clause.
 import { type SQL, and, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { invitations, organizations, users } from "../../db/schema";
+import { invitations, memberships, organizations, users } from "../../db/schema";
 import { ROLES } from "../../lib/roles";
 import type { AssignableRole } from "./schemas";
 import { deleteRowsBatch } from "../../db/delete-batch";
@@ -73,7 +73,7 @@ function roleRank(column: SQL) {
 /**
  * Revokes the pending invitations `inviterUserId` sent that their standing, as D1 holds it when
  * this statement runs, no longer covers (SEC-62): all of them once the inviter is deleted or
- * suspended, those above their role once demoted. Put it in the same batch as, and after, the
+ * suspended, those above their role once demoted, those of an organization they no longer belong to. Put it in the same batch as, and after, the
  * change: it then sees the change, and does nothing when a compare-and-set before it changed
  * nothing. Anything that cannot be ranked counts as no authority, so an unknown state revokes.
  */
@@ -85,9 +85,14 @@ export function buildInvitationsBeyondInviterRevocation(db: Database, inviterUse
       and(
         eq(invitations.invitedByUserId, inviterUserId),
         isPending(now),
-        sql`NOT EXISTS (SELECT 1 FROM "user" AS inviter WHERE inviter.id = ${inviterUserId}
+        // Authority is per organization: the inviter's membership in the invitation's one.
+        sql`NOT EXISTS (SELECT 1 FROM "user" AS inviter
+              INNER JOIN "membership" AS inviter_membership ON inviter_membership.user_id = inviter.id
+                AND inviter_membership.organization_id = ${invitations.organizationId}
+              WHERE inviter.id = ${inviterUserId}
               AND inviter.suspended_at IS NULL
-              AND ${roleRank(sql.raw("inviter.role"))} >= ${roleRank(sql`${invitations.role}`)})`,
+              AND (inviter.is_sys_admin = 1
+                OR ${roleRank(sql.raw("inviter_membership.role"))} >= ${roleRank(sql`${invitations.role}`)}))`,
       ),
     )
     .returning({ id: invitations.id });
@@ -116,32 +121,54 @@ export interface AccountFromInvitation {
   now: number;
 }
 
+/** The organization of a pending invitation is not suspended. */
+const invitationOrganizationIsActive = sql`EXISTS (SELECT 1 FROM organization AS o WHERE o.id = "invitation"."organization_id" AND o.suspended_at IS NULL)`;
+
 export function buildUserInsertFromInvitation(db: Database, options: AccountFromInvitation) {
   const { invitation, userId, passwordHash, firstName, lastName, now } = options;
   // drizzle's insert-select needs every column of "user", in table order.
   const row = db
     .select({
       id: sql<string>`${userId}`.as("id"),
-      organizationId: invitations.organizationId,
       email: invitations.email,
       passwordHash: sql<string | null>`${passwordHash}`.as("password_hash"),
       firstName: sql<string | null>`${firstName}`.as("first_name"),
       lastName: sql<string | null>`${lastName}`.as("last_name"),
-      role: invitations.role,
+      isSysAdmin: sql<number>`0`.as("is_sys_admin"),
       emailVerifiedAt: sql<number>`${now}`.as("email_verified_at"),
       suspendedAt: sql<number | null>`NULL`.as("suspended_at"),
       createdAt: sql<number>`${now}`.as("created_at"),
       updatedAt: sql<number>`${now}`.as("updated_at"),
     })
     .from(invitations)
-    .where(
-      and(
-        matchInvitation(invitation),
-        isPending(now),
-        sql`EXISTS (SELECT 1 FROM organization AS o WHERE o.id = "invitation"."organization_id" AND o.suspended_at IS NULL)`,
-      ),
-    );
+    .where(and(matchInvitation(invitation), isPending(now), invitationOrganizationIsActive));
   return db.insert(users).select(row as never);
+}
+
+/**
+ * The membership the invitation grants, from the invitation row itself: organization and role
+ * are what the inviter bound (SEC-38). Inserts nothing once it is not pending or its organization
+ * is suspended; an existing membership is kept as it is (an invitation never changes a role).
+ */
+export function buildMembershipInsertFromInvitation(
+  db: Database,
+  options: { invitation: InvitationSelector; userId: string; now: number },
+) {
+  const { invitation, userId, now } = options;
+  const row = db
+    .select({
+      userId: sql<string>`${userId}`.as("user_id"),
+      organizationId: invitations.organizationId,
+      role: invitations.role,
+      createdAt: sql<number>`${now}`.as("created_at"),
+      lastActiveAt: sql<number>`${now}`.as("last_active_at"),
+    })
+    .from(invitations)
+    .where(and(matchInvitation(invitation), isPending(now), invitationOrganizationIsActive));
+  return db
+    .insert(memberships)
+    .select(row as never)
+    .onConflictDoNothing();
 }
 
 /** Compare-and-set consumption (SEC-27): returns the row to the one caller that used it. */
@@ -157,8 +184,9 @@ export function buildInvitationConsume(
       and(
         matchInvitation(invitation),
         isPending(now),
-        // Only once the account exists: an invitation is never used up without its effect.
-        sql`EXISTS (SELECT 1 FROM "user" WHERE id = ${userId})`,
+        // Only once the membership exists: an invitation is never used up without its effect.
+        sql`EXISTS (SELECT 1 FROM "membership" AS granted WHERE granted.user_id = ${userId}
+              AND granted.organization_id = "invitation"."organization_id")`,
       ),
     )
     .returning({ id: invitations.id, organizationId: invitations.organizationId, email: invitations.email });

@@ -19,25 +19,25 @@ import {
   buildInvitationConsume,
   buildInvitationInsert,
   buildInvitationRevocation,
+  buildMembershipInsertFromInvitation,
   buildPendingInvitationsRevocation,
   buildUserInsertFromInvitation,
   findPendingInvitationById as findPendingInvitationByIdRow,
   findPendingInvitationByToken,
   type AccountFromInvitation,
+  type InvitationSelector,
   listPendingInvitations,
   type NewInvitationRow,
 } from "./invitations-repo";
 import { findOrganization } from "./members-repo";
+import { buildActiveOrganizationSwitch } from "./memberships-repo";
 import { consumeInvitationLimits } from "./invitation-limits";
 
 const INVITATION_LIFETIME_MS = 7 * DAY_MS;
 
-export const ACCOUNT_EXISTS_MESSAGE =
-  "This email already has an account. A user belongs to one organization; ask them to use their account.";
-
 /** Told only to whoever holds the emailed link, i.e. the owner of the mailbox (SEC-57). */
 const INVITEE_HAS_ACCOUNT_MESSAGE =
-  "This email already has an account, and an account belongs to one organization for now. Sign in to it instead.";
+  "This email already has an account: sign in to it, then open the invitation link again to join.";
 
 export interface PreparedInvitation {
   row: NewInvitationRow;
@@ -149,37 +149,100 @@ export async function requirePendingInvitation(ctx: ServiceContext, token: strin
   return pending;
 }
 
-export interface AcceptedInvitation {
+interface AcceptedInvitation {
   user: UserProfile;
   session: IssuedSession;
 }
 
+/** Who is signed in on the request that accepts, if anyone (POST /invitations/accept is public). */
+export interface SignedInAcceptor {
+  userId: string;
+  sessionId: string;
+}
+
+export type AcceptedInvitationResult = ({ kind: "created" } & AcceptedInvitation) | { kind: "joined" };
+
 /**
- * Creates the account in the inviting organization with the invited role and a verified email
- * (the link proved the mailbox), consumes the invitation in the same batch, then signs in with a
- * fresh session (SEC-16). Unknown, used, revoked and expired tokens all get the same 400.
+ * Accepts an invitation by its emailed token. Unknown, used, revoked and expired tokens all get
+ * the same 400 (SEC-38).
  *
- * An address that already has an account gets 409 here, not when it was invited (SEC-57): only
- * the holder of the emailed link learns it, and that is the mailbox's owner. Nothing is written
- * and the invitation stays pending: one account belongs to one organization today, and joining a
- * second one with the existing account is issue 12's membership model, which will accept it.
+ * - No account has the invited email: the account is created in the inviting organization with
+ *   the invited role and a verified email (the link proved the mailbox), the invitation consumed
+ *   in the same batch, then a fresh session (SEC-16). A password is required.
+ * - An account has it: the caller must be signed in as that account; the membership is added, the
+ *   invitation consumed and the session switched to the organization, in one batch. Otherwise
+ *   409: only the holder of the emailed link learns that the address has an account, and that is
+ *   the mailbox's owner (SEC-57); nothing is written and the invitation stays pending.
  */
 export async function acceptInvitation(
   ctx: ServiceContext,
-  input: { token: string; password: string; firstName: string | null; lastName: string | null },
-): Promise<AcceptedInvitation> {
+  input: {
+    token: string;
+    password: string | undefined;
+    firstName: string | null;
+    lastName: string | null;
+    signedIn: SignedInAcceptor | null;
+  },
+): Promise<AcceptedInvitationResult> {
   const pending = await requirePendingInvitation(ctx, input.token);
-  const { tokenHash } = pending;
-  if (await findUserByEmail(ctx, pending.email)) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
+  const existing = await findUserByEmail(ctx, pending.email);
+  if (existing) {
+    if (input.signedIn?.userId !== existing.id) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
+    await joinInvitedOrganization(ctx, { ...input.signedIn, tokenHash: pending.tokenHash });
+    return { kind: "joined" };
+  }
+  if (input.password === undefined) {
+    throw new AppError("VALIDATION_ERROR", "A password is required to create the invited account.", {
+      fields: [{ field: "password", message: "is required" }],
+    });
+  }
+  return { kind: "created", ...(await createInvitedAccount(ctx, pending, { ...input, password: input.password })) };
+}
 
+/** The signed-in invitee joins: membership, consumption, session switch and audit in one batch. */
+async function joinInvitedOrganization(
+  ctx: ServiceContext,
+  input: { userId: string; sessionId: string; tokenHash: string },
+): Promise<void> {
+  const now = Date.now();
+  const invitation = { tokenHash: input.tokenHash };
+  const [, consumed] = await ctx.db.batch([
+    ...buildInvitationAcceptanceByMember(ctx, { invitation, userId: input.userId, now }),
+  ]);
+  const accepted = consumed[0];
+  // Used or revoked meanwhile, or the organization was suspended: nothing was written.
+  if (!accepted) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  await ctx.db.batch([
+    buildActiveOrganizationSwitch(ctx.db, {
+      sessionId: input.sessionId,
+      userId: input.userId,
+      organizationId: accepted.organizationId,
+    }),
+    buildAuditInsert(ctx, {
+      action: "invitation_accepted",
+      organizationId: accepted.organizationId,
+      actorUserId: input.userId,
+      target: accepted.id,
+      ip: ctx.ip,
+      details: { existing_account: true },
+    }),
+  ]);
+}
+
+async function createInvitedAccount(
+  ctx: ServiceContext,
+  pending: { tokenHash: string; role: AssignableRole },
+  input: { password: string; firstName: string | null; lastName: string | null },
+): Promise<AcceptedInvitation> {
+  const { tokenHash } = pending;
   await rejectBreachedPassword(ctx, input.password, "password");
   const passwordHash = await hashPassword(input.password, ctx.config.argon2, ctx.config.argon2);
   const now = Date.now();
   const userId = crypto.randomUUID();
   let consumed: { id: string; organizationId: string }[];
   try {
-    [, consumed] = await ctx.db.batch([
-      buildUserInsertFromInvitation(ctx.db, {
+    [, , consumed] = await ctx.db.batch(
+      buildInvitationAcceptance(ctx, {
         invitation: { tokenHash },
         userId,
         passwordHash,
@@ -187,8 +250,7 @@ export async function acceptInvitation(
         lastName: input.lastName,
         now,
       }),
-      buildInvitationConsume(ctx.db, { invitation: { tokenHash }, userId, now }),
-    ]);
+    );
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
     throw error;
@@ -204,13 +266,23 @@ export async function acceptInvitation(
     target: invitation.id,
     ip: ctx.ip,
   });
-  const session = await createSession(ctx.db, userId, ctx.config.session.ttlSeconds, {
-    userAgent: ctx.userAgent,
-    ip: ctx.ip,
-  });
+  const session = await createSession(
+    ctx.db,
+    { userId, organizationId: invitation.organizationId },
+    ctx.config.session.ttlSeconds,
+    { userAgent: ctx.userAgent, ip: ctx.ip },
+  );
   const user = await findUserById(ctx, userId);
   if (!user) throw new AppError("NOT_FOUND", "Account not found.");
-  return { user: toUserProfile(user), session };
+  return {
+    user: toUserProfile({
+      ...user,
+      membershipRole: pending.role,
+      organizationId: invitation.organizationId,
+      organizationsCount: 1,
+    }),
+    session,
+  };
 }
 
 /** A pending invitation by id, with its organization's state (Google sign-in in B2B mode, SEC-62). */
@@ -220,13 +292,27 @@ export function findPendingInvitationById(ctx: ServiceContext, invitationId: str
 
 /**
  * The statements that accept an invitation for a new account: the user, created from the
- * invitation's own email, organization and role, then the compare-and-set that uses the
- * invitation up (only once that user exists). They go, in this order, in the caller's batch.
+ * invitation's own email, its membership with the invitation's organization and role, then the
+ * compare-and-set that uses the invitation up (only once that membership exists). They go, in
+ * this order, in the caller's batch.
  */
 export function buildInvitationAcceptance(ctx: ServiceContext, options: AccountFromInvitation) {
   const { invitation, userId, now } = options;
   return [
     buildUserInsertFromInvitation(ctx.db, options),
+    buildMembershipInsertFromInvitation(ctx.db, { invitation, userId, now }),
     buildInvitationConsume(ctx.db, { invitation, userId, now }),
   ] as const;
+}
+
+/**
+ * The statements that accept an invitation for an account that already exists (signed in as the
+ * invited email, or Google sign-in of it): the membership from the invitation's organization and
+ * role, then the compare-and-set that uses the invitation up (only once that membership exists).
+ */
+export function buildInvitationAcceptanceByMember(
+  ctx: ServiceContext,
+  options: { invitation: InvitationSelector; userId: string; now: number },
+) {
+  return [buildMembershipInsertFromInvitation(ctx.db, options), buildInvitationConsume(ctx.db, options)] as const;
 }

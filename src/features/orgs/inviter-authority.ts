@@ -17,7 +17,7 @@ export type AuthorityChange = "inviter_removed" | "inviter_demoted" | "inviter_s
  */
 export function buildInviterAuthorityRevocation(
   ctx: ServiceContext,
-  input: { inviterUserId: string; organizationId: string; actorUserId: string; change: AuthorityChange },
+  input: { inviterUserId: string; organizationId: string | null; actorUserId: string; change: AuthorityChange },
 ) {
   const event: AuditEvent = {
     action: "invitation_revoked",

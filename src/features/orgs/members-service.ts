@@ -6,8 +6,9 @@ import { eventStatementIfChanged, publishEventsLater } from "../../platform/outb
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import {
-  buildMemberRemoval,
+  buildMembershipRemoval,
   buildRoleChange,
+  buildSessionsInOrganizationDeletion,
   findMember,
   findOrganization,
   listActiveAdminEmails,
@@ -43,7 +44,7 @@ export async function changeMemberRole(
     throw new AppError("FORBIDDEN", "You cannot grant a role above your own.");
   }
   const member = await requireManageableMember(ctx, actor, input.userId);
-  if (member.role === input.role) return;
+  if (member.membershipRole === input.role) return;
 
   const event: AuditEvent = {
     action: "member_role_changed",
@@ -51,7 +52,7 @@ export async function changeMemberRole(
     actorUserId: actor.userId,
     target: member.id,
     ip: ctx.ip,
-    details: { from: member.role, to: input.role },
+    details: { from: member.membershipRole, to: input.role },
   };
   // The invitations they sent above their new role are revoked in the same batch (SEC-62); a
   // promotion revokes none.
@@ -65,16 +66,15 @@ export async function changeMemberRole(
     buildRoleChange(ctx.db, {
       organizationId: actor.organizationId,
       userId: member.id,
-      expectedRole: member.role,
+      expectedRole: member.membershipRole,
       newRole: input.role,
-      now: Date.now(),
     }),
     buildAuditInsertIfChanged(ctx, event),
     // Only if the audit row went in, i.e. only if the role changed (docs/webhooks.md).
     eventStatementIfChanged(ctx.db, {
       organizationId: actor.organizationId,
       type: "member.role_changed",
-      data: { user_id: member.id, from: member.role, to: input.role },
+      data: { user_id: member.id, from: member.membershipRole, to: input.role },
     }),
     ...revocation.statements,
   ]);
@@ -84,7 +84,11 @@ export async function changeMemberRole(
   revocation.logRevoked(revoked);
 }
 
-/** Deletes the member's account; their sessions end with it. Never yourself, never the last admin. */
+/**
+ * Removes the member from this organization: their membership goes, and their sessions acting in
+ * it end (SEC-77); the account and its other memberships stay. Never yourself (leave instead),
+ * never the last admin.
+ */
 export async function removeMember(ctx: ServiceContext, actor: Actor, userId: string): Promise<void> {
   if (userId === actor.userId) throw new AppError("CONFLICT", "You cannot remove yourself.");
   const member = await requireManageableMember(ctx, actor, userId);
@@ -94,7 +98,7 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
     actorUserId: actor.userId,
     target: member.id,
     ip: ctx.ip,
-    details: { role: member.role },
+    details: { role: member.membershipRole },
   };
   // Removed: every invitation they sent goes in the same batch (SEC-62).
   const revocation = buildInviterAuthorityRevocation(ctx, {
@@ -103,15 +107,20 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
     actorUserId: actor.userId,
     change: "inviter_removed",
   });
-  const [removed, , , revoked] = await ctx.db.batch([
-    buildMemberRemoval(ctx.db, { organizationId: actor.organizationId, userId: member.id, expectedRole: member.role }),
+  const [removed, , , , revoked] = await ctx.db.batch([
+    buildMembershipRemoval(ctx.db, {
+      organizationId: actor.organizationId,
+      userId: member.id,
+      expectedRole: member.membershipRole,
+    }),
     buildAuditInsertIfChanged(ctx, event),
     // Only if the audit row went in, i.e. only if the member was removed (docs/webhooks.md).
     eventStatementIfChanged(ctx.db, {
       organizationId: actor.organizationId,
       type: "member.removed",
-      data: { user_id: member.id, role: member.role },
+      data: { user_id: member.id, role: member.membershipRole },
     }),
+    buildSessionsInOrganizationDeletion(ctx.db, { organizationId: actor.organizationId, userId: member.id }),
     ...revocation.statements,
   ]);
   if (removed.length === 0) throw new AppError("CONFLICT", LAST_ADMIN_MESSAGE);

@@ -2,11 +2,14 @@
 import { createRouter } from "../../platform/openapi/app-factory";
 import { defineRoute } from "../../platform/openapi/define-route";
 import { IdParamSchema, PageQuerySchema } from "../../platform/schemas";
-import { minRole } from "../../middleware/access";
+import { minRole, requireCurrentSession } from "../../middleware/access";
 import { toPage } from "../../lib/pagination";
 import { toISOString } from "../../lib/time";
 import { serviceContextFrom } from "../../platform/service-context";
-import { jsonBody, jsonResponse, noContent, requireActor } from "../../platform/route-helpers";
+import { jsonBody, jsonResponse, noContent, requireActor, requireSessionActor } from "../../platform/route-helpers";
+import { clearSessionCookie } from "../../middleware/session-cookie";
+import { UserSchema, toUserResponse } from "../users/schemas";
+import { leaveOrganization as leaveMyOrganization } from "./memberships-service";
 import { AuditPageSchema, toAuditEntry } from "../audit/schemas";
 import { listAuditLog } from "../audit/service";
 import { ChangeRoleSchema, MemberListSchema, OrganizationSchema, toMemberResponse } from "./schemas";
@@ -67,9 +70,29 @@ const removeOrganizationMember = defineRoute(
     method: "delete",
     path: "/users/{id}",
     tags: ["Organizations"],
-    summary: "Remove a member: deletes their account and ends their sessions",
+    summary: "Remove a member from the organization; their sessions acting in it end",
+    description: "The account and its other memberships stay.",
     request: { params: IdParamSchema },
     responses: { 204: noContent("Removed") },
+  },
+);
+
+const leaveOrganization = defineRoute(
+  {
+    access: minRole("readonly"),
+    errors: { CONFLICT: "you are its last active org_admin: appoint another first" },
+  },
+  {
+    method: "delete",
+    path: "/membership",
+    tags: ["Organizations"],
+    summary: "Leave the session's active organization",
+    description:
+      "The session moves to your most recently active other organization (200, the /users/me shape there), or ends when none is left (204, the session cookie cleared). Your other sessions acting in the organization end.",
+    responses: {
+      200: jsonResponse(UserSchema, "Left; the user as seen in the organization the session moved to"),
+      204: noContent("Left your last organization; signed out"),
+    },
   },
 );
 
@@ -117,6 +140,14 @@ export const organizationRoutes = createRouter()
   .openapi(removeOrganizationMember, async (c) => {
     await removeMember(serviceContextFrom(c), requireActor(c), c.req.valid("param").id);
     return c.body(null, 204);
+  })
+  .openapi(leaveOrganization, async (c) => {
+    const outcome = await leaveMyOrganization(serviceContextFrom(c), requireSessionActor(c));
+    if (outcome.sessionEnded) {
+      clearSessionCookie(c);
+      return c.body(null, 204);
+    }
+    return c.json(toUserResponse((await requireCurrentSession(c)).user), 200);
   })
   .openapi(organizationAuditLog, async (c) => {
     const page = c.req.valid("query");

@@ -75,7 +75,8 @@ export const CreateInvitationSchema = z
 export const AcceptInvitationSchema = z
   .strictObject({
     token: TokenSchema,
-    password: NewPasswordSchema,
+    /** Required to create the account; left out when the invited email already has one (signed in). */
+    password: NewPasswordSchema.optional(),
     first_name: NameSchema.optional(),
     last_name: NameSchema.optional(),
   })
@@ -122,3 +123,34 @@ export function toInvitationResponse(row: {
     expires_at: toISOString(row.expiresAt),
   };
 }
+
+export const MembershipSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(ASSIGNABLE_ROLES),
+    suspended: z.boolean(),
+    /** The session's active organization. */
+    active: z.boolean(),
+  })
+  .openapi("Membership");
+
+export const MembershipListSchema = z.array(MembershipSchema).openapi("MembershipList");
+
+export function toMembershipResponse(row: {
+  organizationId: string;
+  name: string;
+  role: AssignableRole;
+  suspended: boolean;
+  active: boolean;
+}): z.infer<typeof MembershipSchema> {
+  return { id: row.organizationId, name: row.name, role: row.role, suspended: row.suspended, active: row.active };
+}
+
+export const CreateMyOrganizationSchema = z
+  .strictObject({ name: z.string().trim().min(1).max(100) })
+  .openapi("CreateMyOrganization");
+
+export const SwitchOrganizationSchema = z
+  .strictObject({ organization_id: z.string().min(1).max(64) })
+  .openapi("SwitchOrganization");

@@ -1,7 +1,15 @@
 // Passkey and WebAuthn challenge rows. No rules here.
-import { and, asc, count, eq, gt, inArray, isNull, lt } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { organizations, passkeys, users, webauthnChallenges, type WebAuthnCeremony } from "../../db/schema";
+import {
+  memberships,
+  organizations,
+  passkeys,
+  type WebAuthnCeremony,
+  users,
+  webauthnChallenges,
+} from "../../db/schema";
+import { organizationsCountOf, signInOrganizationIdOf } from "../../platform/sessions/sign-in-organization";
 
 export type PasskeyRow = typeof passkeys.$inferSelect;
 export type NewChallengeRow = typeof webauthnChallenges.$inferInsert;
@@ -80,9 +88,12 @@ export function findPasskeyWithOwner(db: Database, credentialId: string) {
         passwordHash: users.passwordHash,
         firstName: users.firstName,
         lastName: users.lastName,
-        role: users.role,
+        isSysAdmin: users.isSysAdmin,
+        membershipRole: memberships.role,
         createdAt: users.createdAt,
-        organizationId: users.organizationId,
+        // The organization a sign-in acts in (null when the user belongs to none).
+        organizationId: memberships.organizationId,
+        organizationsCount: organizationsCountOf(sql`"user"."id"`),
         emailVerifiedAt: users.emailVerifiedAt,
         suspendedAt: users.suspendedAt,
         organizationSuspendedAt: organizations.suspendedAt,
@@ -90,7 +101,11 @@ export function findPasskeyWithOwner(db: Database, credentialId: string) {
     })
     .from(passkeys)
     .innerJoin(users, eq(users.id, passkeys.userId))
-    .innerJoin(organizations, eq(organizations.id, users.organizationId))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.userId, users.id), eq(memberships.organizationId, signInOrganizationIdOf(sql`"user"."id"`))),
+    )
+    .leftJoin(organizations, eq(organizations.id, memberships.organizationId))
     .where(eq(passkeys.credentialId, credentialId))
     .get();
 }

@@ -26,7 +26,9 @@ import {
   renamePasskey,
   startPasskeyRegistration,
 } from "./service";
-import { finishPasskeySignIn, startPasskeySignIn } from "./sign-in-service";
+import { completePasskeySignIn, startPasskeySignIn } from "./sign-in-service";
+import { clearMfaPendingCookie, readMfaPendingCookie } from "../../middleware/mfa-pending-cookie";
+import { writeDeviceCookie } from "../auth/device-cookie";
 
 const TAGS = ["Passkeys"];
 
@@ -111,14 +113,20 @@ const remove = defineRoute(
 );
 
 const loginOptions = defineRoute(
-  { access: PUBLIC, rateLimit: RATE_LIMITS.passkeyChallenge },
+  {
+    access: PUBLIC,
+    rateLimit: RATE_LIMITS.passkeyChallenge,
+    errors: {
+      MFA_CHALLENGE_INVALID: "an mfa_pending cookie was sent and its pending sign-in is expired, used or unknown",
+    },
+  },
   {
     method: "post",
     path: "/login/options",
     tags: TAGS,
     summary: "Start a passkey sign-in: the options for navigator.credentials.get()",
     description:
-      "Pass the answer to @simplewebauthn/browser's startAuthentication({ optionsJSON }). Without a pending login, allowCredentials is empty (a discoverable credential names the account) and user verification is required. The challenge is single use and valid 5 minutes.",
+      "Pass the answer to @simplewebauthn/browser's startAuthentication({ optionsJSON }). Without a pending login, allowCredentials is empty (a discoverable credential names the account) and user verification is required. With the mfa_pending cookie of a password login, they list that user's passkeys. The challenge is single use and valid 5 minutes.",
     responses: { 200: jsonResponse(RequestOptionsSchema, "PublicKeyCredentialRequestOptionsJSON") },
   },
 );
@@ -133,6 +141,7 @@ const loginVerify = defineRoute(
       EMAIL_NOT_VERIFIED: "the email address is not verified yet (only after a valid passkey)",
       ACCOUNT_SUSPENDED: "the user is suspended (only after a valid passkey)",
       ORG_SUSPENDED: "the organization is suspended (only after a valid passkey)",
+      MFA_CHALLENGE_INVALID: "with an mfa_pending cookie: the pending sign-in is expired, used or out of attempts",
     },
   },
   {
@@ -141,7 +150,7 @@ const loginVerify = defineRoute(
     tags: TAGS,
     summary: "Finish a passkey sign-in; sets the session cookie",
     description:
-      "`response` is what startAuthentication() resolved to. A passkey is a full sign-in (possession plus the user verification that unlocked it). Counted against the same per-IP limit as /auth/login.",
+      "`response` is what startAuthentication() resolved to. A passkey is a full sign-in (possession plus the user verification that unlocked it). With the mfa_pending cookie of a password login it completes that sign-in instead (one of its 5 attempts; only that user's passkeys) and also sets the device cookie. Counted against the same per-IP limit as /auth/login.",
     request: { body: jsonBody(PasskeySignInSchema) },
     responses: { 200: jsonResponse(UserSchema, "Signed in; Set-Cookie carries the session") },
   },
@@ -181,11 +190,13 @@ export const passkeyRoutes = createRouter()
     return c.body(null, 204);
   })
   .openapi(loginOptions, async (c) => {
-    return c.json(await startPasskeySignIn(serviceContextFrom(c), { kind: "passwordless" }), 200);
+    return c.json(await startPasskeySignIn(serviceContextFrom(c), readMfaPendingCookie(c)), 200);
   })
   .openapi(loginVerify, async (c) => {
-    const { response } = c.req.valid("json");
-    const { user, session } = await finishPasskeySignIn(serviceContextFrom(c), { kind: "passwordless" }, response);
-    writeSessionCookie(c, session.token);
-    return c.json(toUserResponse(user), 200);
+    const pendingToken = readMfaPendingCookie(c);
+    const signIn = await completePasskeySignIn(serviceContextFrom(c), pendingToken, c.req.valid("json").response);
+    if (pendingToken !== null) clearMfaPendingCookie(c);
+    writeSessionCookie(c, signIn.session.token);
+    if (signIn.deviceToken) writeDeviceCookie(c, signIn.deviceToken);
+    return c.json(toUserResponse(signIn.user), 200);
   });

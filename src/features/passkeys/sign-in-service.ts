@@ -14,7 +14,9 @@ import { insertSession } from "../../platform/sessions/repo";
 import type { ServiceContext } from "../../platform/service-context";
 import { toUserProfile, type UserProfile } from "../../platform/user-profile";
 import { buildAuditInsert, recordAuditEvent } from "../audit/service";
-import { signInRefusal } from "../auth/sign-in-service";
+import { type CompletedSignIn, finishSignIn, signInMembership } from "../auth/sign-in-service";
+import { buildMembershipTouch } from "../orgs/memberships-service";
+import { claimPendingAttempt, consumePendingLogin, readPendingLogin } from "../../platform/mfa-pending";
 import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { CHALLENGE_TTL_MS, type ChallengeOwner, issueChallenge, redeemChallenge } from "./challenges";
 import { relyingPartyFrom, userHandleOf } from "./relying-party";
@@ -24,13 +26,29 @@ import * as repo from "./repo";
  * Passwordless: anyone may start, and the passkey names the account (a discoverable credential).
  * Second step: the pending password login names the user; only that user's passkeys answer.
  */
-export type PasskeySignInMode = { kind: "passwordless" } | { kind: "second-step"; userId: string };
+type PasskeySignInMode = { kind: "passwordless" } | { kind: "second-step"; userId: string };
 
 function ownerOf(mode: PasskeySignInMode): ChallengeOwner {
   return mode.kind === "passwordless" ? { userId: null } : { userId: mode.userId };
 }
 
+const CHALLENGE_INVALID_MESSAGE = "This sign-in has expired or used all its attempts. Sign in again.";
+
+/**
+ * The options of a passkey sign-in: passwordless without a pending login, or for the user of the
+ * pending password login the mfa_pending cookie names (read, not counted: asking costs no attempt).
+ */
 export async function startPasskeySignIn(
+  ctx: ServiceContext,
+  pendingToken: string | null,
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  if (pendingToken === null) return passkeyOptions(ctx, { kind: "passwordless" });
+  const pending = await readPendingLogin(ctx.db, pendingToken);
+  if (!pending) throw new AppError("MFA_CHALLENGE_INVALID", CHALLENGE_INVALID_MESSAGE);
+  return passkeyOptions(ctx, { kind: "second-step", userId: pending.userId });
+}
+
+async function passkeyOptions(
   ctx: ServiceContext,
   mode: PasskeySignInMode,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
@@ -50,7 +68,32 @@ export async function startPasskeySignIn(
   });
 }
 
-export interface PasskeySignIn {
+/**
+ * Completes a passkey sign-in. With a pending login (the mfa_pending cookie), an attempt is counted
+ * against it first (a conditional UPDATE, SEC-67), the assertion must be by one of its user's
+ * passkeys, and the pending login is consumed by compare-and-set before the session is issued by
+ * the same finishSignIn as a TOTP code (so a suspension meanwhile still refuses). Without one, the
+ * passkey alone signs in.
+ */
+export async function completePasskeySignIn(
+  ctx: ServiceContext,
+  pendingToken: string | null,
+  response: AuthenticationResponseJSON,
+): Promise<CompletedSignIn> {
+  if (pendingToken === null) {
+    return { ...(await finishPasskeySignIn(ctx, { kind: "passwordless" }, response)), deviceToken: null };
+  }
+  const pending = await claimPendingAttempt(ctx.db, pendingToken);
+  if (!pending) throw new AppError("MFA_CHALLENGE_INVALID", CHALLENGE_INVALID_MESSAGE);
+  await verifyPasskeyAssertion(ctx, { kind: "second-step", userId: pending.userId }, response);
+  if (!(await consumePendingLogin(ctx.db, pending))) {
+    // Another request completed this pending login first: it has the session.
+    throw new AppError("MFA_CHALLENGE_INVALID", CHALLENGE_INVALID_MESSAGE);
+  }
+  return finishSignIn(ctx, pending.userId, { firstFactor: pending.firstFactor, secondFactor: "passkey" });
+}
+
+interface PasskeySignIn {
   user: UserProfile;
   session: IssuedSession;
 }
@@ -73,11 +116,45 @@ const PASSKEY_INVALID_MESSAGE = "The passkey could not be verified. Try again.";
  * authenticator keeps none (0). Only then are suspension and verification revealed, exactly as
  * after a right password (SEC-8), and a session issued with a new token (SEC-16).
  */
-export async function finishPasskeySignIn(
+async function finishPasskeySignIn(
   ctx: ServiceContext,
   mode: PasskeySignInMode,
   response: AuthenticationResponseJSON,
 ): Promise<PasskeySignIn> {
+  const { passkey, user } = await verifyPasskeyAssertion(ctx, mode, response);
+  const membership = signInMembership(user);
+  if (membership instanceof AppError) throw membership;
+  const { organizationId } = membership;
+
+  const now = Date.now();
+  const { issued, row } = await buildSession(
+    { userId: user.id, organizationId },
+    ctx.config.session.ttlSeconds,
+    { userAgent: ctx.userAgent, ip: ctx.ip },
+    now,
+  );
+  await ctx.db.batch([
+    insertSession(ctx.db, row),
+    buildMembershipTouch(ctx, user.id, organizationId, now),
+    buildAuditInsert(ctx, {
+      action: "login_succeeded",
+      organizationId,
+      actorUserId: user.id,
+      target: passkey.id,
+      ip: ctx.ip,
+      details: { method: "passkey", step: mode.kind },
+    }),
+  ]);
+  retryStripeCustomerIfMissing(ctx, organizationId);
+  return { user: toUserProfile(membership), session: issued };
+}
+
+/** The checks of an assertion and the recorded use (the counter and last_used_at); refusals throw. */
+async function verifyPasskeyAssertion(
+  ctx: ServiceContext,
+  mode: PasskeySignInMode,
+  response: AuthenticationResponseJSON,
+) {
   const challenge = await redeemChallenge(ctx, response.response.clientDataJSON, "authentication", ownerOf(mode));
   if (challenge === null) return refuse(ctx, "challenge_invalid", mode.kind === "second-step" ? mode.userId : null);
 
@@ -132,26 +209,7 @@ export async function finishPasskeySignIn(
     return refuse(ctx, "counter_regressed", user.id, user.organizationId);
   }
 
-  const refusal = signInRefusal(user);
-  if (refusal) throw refusal;
-
-  const { issued, row } = await buildSession(user.id, ctx.config.session.ttlSeconds, {
-    userAgent: ctx.userAgent,
-    ip: ctx.ip,
-  });
-  await ctx.db.batch([
-    insertSession(ctx.db, row),
-    buildAuditInsert(ctx, {
-      action: "login_succeeded",
-      organizationId: user.organizationId,
-      actorUserId: user.id,
-      target: passkey.id,
-      ip: ctx.ip,
-      details: { method: "passkey", step: mode.kind },
-    }),
-  ]);
-  retryStripeCustomerIfMissing(ctx, user.organizationId);
-  return { user: toUserProfile(user), session: issued };
+  return { passkey, user };
 }
 
 /** WebAuthn §7.2 step 22: a counter that does not move forward, when either side is non-zero. */

@@ -1,7 +1,7 @@
 // Reads of llm_usage_log for the usage routes. Every org-scoped query takes the organization id.
 import { and, desc, eq, gte, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { llmUsageLogs, users } from "../../db/schema";
+import { llmUsageLogs, memberships, users } from "../../db/schema";
 import type { PageRequest } from "../../lib/pagination";
 import { DAY_MS } from "../../lib/time";
 
@@ -54,15 +54,22 @@ export function listUsagePage(
  * tenant of `npm run scale:seed` (docs/scaling.md).
  */
 export function listTopUsersPage(db: Database, organizationId: string, periodStart: number, page: PageRequest) {
-  return db
-    .select({ userId: llmUsageLogs.userId, email: users.email, tokens, costUSD, calls })
-    .from(llmUsageLogs)
-    .leftJoin(users, and(eq(users.id, llmUsageLogs.userId), eq(users.organizationId, organizationId)))
-    .where(and(eq(llmUsageLogs.organizationId, organizationId), eq(llmUsageLogs.periodStart, periodStart)))
-    .groupBy(sql`+${llmUsageLogs.userId}`)
-    .orderBy(desc(tokens), llmUsageLogs.userId)
-    .limit(page.limit + 1)
-    .offset(page.offset);
+  return (
+    db
+      .select({ userId: llmUsageLogs.userId, email: users.email, tokens, costUSD, calls })
+      .from(llmUsageLogs)
+      // Only a current member's email is shown; a former member's row keeps its user id alone.
+      .leftJoin(
+        memberships,
+        and(eq(memberships.userId, llmUsageLogs.userId), eq(memberships.organizationId, organizationId)),
+      )
+      .leftJoin(users, eq(users.id, memberships.userId))
+      .where(and(eq(llmUsageLogs.organizationId, organizationId), eq(llmUsageLogs.periodStart, periodStart)))
+      .groupBy(sql`+${llmUsageLogs.userId}`)
+      .orderBy(desc(tokens), llmUsageLogs.userId)
+      .limit(page.limit + 1)
+      .offset(page.offset)
+  );
 }
 
 // The divisor is written into the SQL text: D1 binds a JS number as REAL, and a REAL divisor

@@ -10,7 +10,8 @@ import { jsonResponse, noContent, requireActor } from "../../platform/route-help
 import { MemberSchema, toMemberResponse } from "../orgs/schemas";
 import { listUsers, setUserSuspended } from "../orgs/admin-service";
 
-const AdminUserSchema = MemberSchema.extend({ organization_id: z.string() }).openapi("AdminUser");
+/** organization_id: the one they signed in to most recently; null once they belong to none. */
+const AdminUserSchema = MemberSchema.extend({ organization_id: z.string().nullable() }).openapi("AdminUser");
 
 const list = defineRoute(
   { access: minRole("sys_admin") },

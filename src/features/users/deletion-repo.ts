@@ -12,6 +12,7 @@ import {
   invitations,
   llmUsageLogs,
   llmUsageMonthly,
+  memberships,
   notes,
   organizations,
   settings,
@@ -22,29 +23,29 @@ import {
 
 /**
  * Each organization the user belongs to, with their role and how many other members and other
- * org_admins it has. One organization per user in this model (user.organization_id).
+ * org_admins it has.
  */
 export function listMembershipStates(db: Database, userId: string) {
-  const other = alias(users, "other");
+  const other = alias(memberships, "other");
   const others = (extra?: SQL) =>
     db
       .select({ n: count() })
       .from(other)
-      .where(and(eq(other.organizationId, users.organizationId), ne(other.id, userId), extra));
+      .where(and(eq(other.organizationId, memberships.organizationId), ne(other.userId, userId), extra));
   return db
     .select({
-      organizationId: users.organizationId,
-      role: users.role,
+      organizationId: memberships.organizationId,
+      role: memberships.role,
       otherMembers: sql<number>`(${others()})`,
       otherAdmins: sql<number>`(${others(eq(other.role, "org_admin"))})`,
     })
-    .from(users)
-    .where(eq(users.id, userId));
+    .from(memberships)
+    .where(eq(memberships.userId, userId));
 }
 
 /**
  * An organization's rows and then the organization itself. Its audit rows stay (they hold ids,
- * and retention prunes them). The organization's DELETE fails on the user.organization_id
+ * and retention prunes them). The organization's DELETE fails on the membership.organization_id
  * foreign key if anyone joined meanwhile, which rolls the whole batch back.
  */
 export function buildOrganizationDeletion(db: Database, organizationId: string) {

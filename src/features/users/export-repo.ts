@@ -7,6 +7,7 @@ import {
   auditLog,
   llmUsageLogs,
   llmUsageMonthly,
+  memberships,
   notes,
   oauthAccounts,
   organizations,
@@ -38,10 +39,10 @@ export function findExportProfile(db: Database, userId: string) {
 /** The organizations the user belongs to, with their role in each. */
 export function listExportMemberships(db: Database, userId: string) {
   return db
-    .select({ organizationId: organizations.id, organizationName: organizations.name, role: users.role })
-    .from(users)
-    .innerJoin(organizations, eq(organizations.id, users.organizationId))
-    .where(eq(users.id, userId));
+    .select({ organizationId: organizations.id, organizationName: organizations.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+    .where(eq(memberships.userId, userId));
 }
 
 export function listExportOAuthAccounts(db: Database, userId: string) {

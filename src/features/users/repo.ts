@@ -1,14 +1,16 @@
 // User and organization rows for the account flows. No rules here.
-import { and, eq, inArray, isNull, type SQLWrapper } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql, type SQLWrapper } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { organizations, users } from "../../db/schema";
+import { memberships, organizations, users } from "../../db/schema";
 import { hasSecondFactor } from "../../db/second-factor";
-import type { Role } from "../../lib/roles";
+import { organizationsCountOf, signInOrganizationIdOf } from "../../platform/sessions/sign-in-organization";
 
 /**
- * What a sign-in needs of a user, in one read: the hash, the states that refuse a sign-in, and
- * whether a second factor is due. The last is a primary-key probe inside this same query, so an
- * account without one signs in with no extra read, and every email costs the same (SEC-6).
+ * What a sign-in needs of a user, in one read: the hash, the states that refuse a sign-in, the
+ * membership it would act in (its most recently active one; null columns when the user belongs to
+ * no organization any more), and whether a second factor is due. The last is a primary-key probe
+ * inside this same query, so an account without one signs in with no extra read, and every email
+ * costs the same (SEC-6).
  */
 function selectSignInUser(db: Database) {
   return db
@@ -18,16 +20,22 @@ function selectSignInUser(db: Database) {
       passwordHash: users.passwordHash,
       firstName: users.firstName,
       lastName: users.lastName,
-      role: users.role,
+      isSysAdmin: users.isSysAdmin,
+      membershipRole: memberships.role,
       createdAt: users.createdAt,
-      organizationId: users.organizationId,
+      organizationId: memberships.organizationId,
+      organizationsCount: organizationsCountOf(sql`"user"."id"`),
       emailVerifiedAt: users.emailVerifiedAt,
       suspendedAt: users.suspendedAt,
       organizationSuspendedAt: organizations.suspendedAt,
       hasSecondFactor: hasSecondFactor(users.id),
     })
     .from(users)
-    .innerJoin(organizations, eq(organizations.id, users.organizationId));
+    .leftJoin(
+      memberships,
+      and(eq(memberships.userId, users.id), eq(memberships.organizationId, signInOrganizationIdOf(sql`"user"."id"`))),
+    )
+    .leftJoin(organizations, eq(organizations.id, memberships.organizationId));
 }
 
 export function findUserByEmail(db: Database, email: string) {
@@ -39,8 +47,25 @@ export function findSignInUserById(db: Database, userId: string) {
   return selectSignInUser(db).where(eq(users.id, userId)).get();
 }
 
+/** The account, with the organization a sign-in would act in (null when it belongs to none). */
 export function findUserById(db: Database, userId: string) {
-  return db.select().from(users).where(eq(users.id, userId)).get();
+  return db
+    .select({
+      id: users.id,
+      email: users.email,
+      passwordHash: users.passwordHash,
+      firstName: users.firstName,
+      lastName: users.lastName,
+      isSysAdmin: users.isSysAdmin,
+      emailVerifiedAt: users.emailVerifiedAt,
+      suspendedAt: users.suspendedAt,
+      createdAt: users.createdAt,
+      updatedAt: users.updatedAt,
+      organizationId: signInOrganizationIdOf(sql`"user"."id"`),
+    })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
 }
 
 export function buildOrganizationInsert(db: Database, row: { id: string; name: string; createdAt: number }) {
@@ -49,12 +74,10 @@ export function buildOrganizationInsert(db: Database, row: { id: string; name: s
 
 export interface NewUserRow {
   id: string;
-  organizationId: string;
   email: string;
   passwordHash: string | null;
   firstName: string | null;
   lastName: string | null;
-  role: Role;
   emailVerifiedAt: number | null;
   createdAt: number;
   updatedAt: number;

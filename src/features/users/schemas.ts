@@ -12,8 +12,11 @@ export const UserSchema = z
     email: z.string(),
     first_name: z.string().nullable(),
     last_name: z.string().nullable(),
+    /** The effective role: sys_admin for platform admins, otherwise the role in the active organization. */
     role: z.enum(ROLES),
+    /** The session's active organization. */
     organization_id: z.string(),
+    organizations_count: z.number().int(),
     email_verified: z.boolean(),
     has_password: z.boolean(),
     created_at: z.string().openapi({ format: "date-time" }),
@@ -30,6 +33,7 @@ export function toUserResponse(user: UserProfile): UserResponse {
     last_name: user.lastName,
     role: user.role,
     organization_id: user.organizationId,
+    organizations_count: user.organizationsCount,
     email_verified: user.emailVerified,
     has_password: user.hasPassword,
     created_at: toISOString(user.createdAt),

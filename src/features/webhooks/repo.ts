@@ -1,7 +1,7 @@
 // Webhook endpoint, event and delivery rows. Endpoint queries filter by (organization_id, id).
 import { and, asc, count, desc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { users, webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema";
+import { memberships, users, webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema";
 import type { PageRequest } from "../../lib/pagination";
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
@@ -102,7 +102,10 @@ export function buildEndpointDisable(db: Database, endpointId: string, now: numb
 export async function listOrganizationAdminEmails(db: Database, organizationId: string): Promise<string[]> {
   const rows = await db
     .select({ email: users.email })
-    .from(users)
-    .where(and(eq(users.organizationId, organizationId), eq(users.role, "org_admin"), isNull(users.suspendedAt)));
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(
+      and(eq(memberships.organizationId, organizationId), eq(memberships.role, "org_admin"), isNull(users.suspendedAt)),
+    );
   return rows.map((row) => row.email);
 }

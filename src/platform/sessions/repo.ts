@@ -1,14 +1,16 @@
 // Session rows: create, the one-query validation join, listing and deletion. No rules here.
 import { and, eq, gt, isNotNull, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { organizations, sessions, users } from "../../db/schema";
+import { memberships, organizations, sessions, users } from "../../db/schema";
 import { deleteRowsBatch } from "../../db/delete-batch";
+import { organizationsCountOf } from "./sign-in-organization";
 import { hasSecondFactor, requiresSecondFactor } from "../../db/second-factor";
 
 export interface NewSessionRow {
   id: string;
   tokenHash: string;
   userId: string;
+  activeOrganizationId: string;
   createdAt: number;
   authenticatedAt: number;
   expiresAt: number;
@@ -21,8 +23,11 @@ export function insertSession(db: Database, row: NewSessionRow) {
 }
 
 /**
- * Session, user and organization in one indexed read. Expiry, suspension of either and email
- * verification are conditions of the query itself, so a row comes back only for a usable session.
+ * Session, user, the membership in the session's active organization and that organization, in
+ * one indexed read. Expiry, suspension of the user and of the organization, email verification
+ * and the membership's existence are conditions of the query itself (inner joins), so a row comes
+ * back only for a usable session, and a removal or a suspension applies on the next request of
+ * every session acting in that organization (SEC-24, SEC-77).
  */
 function prepareFindValidSession(db: Database) {
   return db
@@ -34,19 +39,25 @@ function prepareFindValidSession(db: Database) {
       email: users.email,
       firstName: users.firstName,
       lastName: users.lastName,
-      role: users.role,
+      isSysAdmin: users.isSysAdmin,
+      membershipRole: memberships.role,
       hasPassword: isNotNull(users.passwordHash),
       emailVerifiedAt: users.emailVerifiedAt,
       createdAt: users.createdAt,
       organizationId: organizations.id,
       organizationName: organizations.name,
+      organizationsCount: organizationsCountOf(sql`"user"."id"`),
       // require_mfa (SEC-70), read with the session and never cached: two probes in this query.
       organizationRequiresMfa: requiresSecondFactor(organizations.id),
       hasSecondFactor: hasSecondFactor(users.id),
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .innerJoin(organizations, eq(organizations.id, users.organizationId))
+    .innerJoin(
+      memberships,
+      and(eq(memberships.userId, sessions.userId), eq(memberships.organizationId, sessions.activeOrganizationId)),
+    )
+    .innerJoin(organizations, eq(organizations.id, sessions.activeOrganizationId))
     .where(
       and(
         eq(sessions.tokenHash, sql.placeholder("tokenHash")),
@@ -61,7 +72,7 @@ function prepareFindValidSession(db: Database) {
 }
 
 /**
- * Built once per drizzle instance: rebuilding this 12-column join cost more CPU than the D1 read
+ * Built once per drizzle instance: rebuilding this 14-column join cost more CPU than the D1 read
  * itself (BENCHMARKS.md, "Why /users/me is slow").
  */
 const preparedFindValidSession = new WeakMap<Database, ReturnType<typeof prepareFindValidSession>>();

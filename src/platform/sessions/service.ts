@@ -30,7 +30,7 @@ const USER_AGENT_MAX_LENGTH = 256;
 
 /** Always a brand-new token: a cookie the client brought is never adopted (SEC-16). */
 export async function buildSession(
-  userId: string,
+  owner: { userId: string; organizationId: string },
   ttlSeconds: number,
   metadata: SessionMetadata,
   now = Date.now(),
@@ -43,7 +43,8 @@ export async function buildSession(
     row: {
       id,
       tokenHash: await hashToken(token),
-      userId,
+      userId: owner.userId,
+      activeOrganizationId: owner.organizationId,
       createdAt: now,
       // A session is only ever created by a sign-in, so its creation is its authentication.
       authenticatedAt: now,
@@ -56,11 +57,11 @@ export async function buildSession(
 
 export async function createSession(
   db: Database,
-  userId: string,
+  owner: { userId: string; organizationId: string },
   ttlSeconds: number,
   metadata: SessionMetadata,
 ): Promise<IssuedSession> {
-  const { issued, row } = await buildSession(userId, ttlSeconds, metadata);
+  const { issued, row } = await buildSession(owner, ttlSeconds, metadata);
   await insertSession(db, row);
   return issued;
 }

@@ -6,6 +6,7 @@ import { createDB } from "../../../src/db/client";
 import { buildStatsQueries } from "../../../src/features/admin/repo";
 import { DAY_MS } from "../../../src/lib/time";
 import { createSysAdmin, type Member } from "../../helpers/orgs";
+import { insertMembershipStatement } from "../../helpers/factories";
 
 interface Stats {
   days: number;
@@ -36,11 +37,15 @@ async function insertOrganization(planId: string | null): Promise<string> {
 
 async function insertUserAt(organizationId: string, createdAt: number): Promise<string> {
   const id = crypto.randomUUID();
-  await env.DB.prepare(
-    `INSERT INTO "user" (id, organization_id, email, role, created_at, updated_at) VALUES (?, ?, ?, 'member', ?, ?)`,
-  )
-    .bind(id, organizationId, `${id}@stats.test`, createdAt, createdAt)
-    .run();
+  await env.DB.batch([
+    env.DB.prepare(`INSERT INTO "user" (id, email, created_at, updated_at) VALUES (?, ?, ?, ?)`).bind(
+      id,
+      `${id}@stats.test`,
+      createdAt,
+      createdAt,
+    ),
+    insertMembershipStatement({ userId: id, organizationId, role: "member", now: createdAt }),
+  ]);
   return id;
 }
 
@@ -80,8 +85,10 @@ describe("GET /admin/stats", () => {
     const organizationId = await insertOrganization(null);
     const userId = await insertUserAt(organizationId, Date.now());
     const insertSession = (expiresAt: number) =>
-      env.DB.prepare("INSERT INTO session (id, token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(crypto.randomUUID(), crypto.randomUUID(), userId, Date.now(), expiresAt)
+      env.DB.prepare(
+        "INSERT INTO session (id, token_hash, user_id, active_organization_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+        .bind(crypto.randomUUID(), crypto.randomUUID(), userId, organizationId, Date.now(), expiresAt)
         .run();
     await insertSession(Date.now() + DAY_MS);
     await insertSession(Date.now() - 1000);

@@ -176,9 +176,9 @@ describe("POST /notes/{id}/copilot/improve and /summarize", () => {
 
   it("is refused to readonly members (403 FORBIDDEN) and validates the tone", async () => {
     const org = await createAIOrganization();
-    await env.DB.prepare(`UPDATE "user" SET role = 'readonly' WHERE id = ?`).bind(org.userId).run();
+    await env.DB.prepare(`UPDATE membership SET role = 'readonly' WHERE user_id = ?`).bind(org.userId).run();
     expect((await org.client.post(`/notes/${org.noteId}/copilot/improve`, {})).status).toBe(403);
-    await env.DB.prepare(`UPDATE "user" SET role = 'member' WHERE id = ?`).bind(org.userId).run();
+    await env.DB.prepare(`UPDATE membership SET role = 'member' WHERE user_id = ?`).bind(org.userId).run();
     const invalid = await org.client.post(`/notes/${org.noteId}/copilot/improve`, { tone: "angry" });
     expect(invalid.status).toBe(422);
     expect(getFakeLLMStats().calls).toBe(0);

@@ -83,7 +83,8 @@ describe("POST /auth/signup", () => {
     expect(response.status).toBe(201);
     expect(response.headers.get("set-cookie")).toBeNull();
     const user = await env.DB.prepare(
-      `SELECT u.role, u.email_verified_at, o.name FROM "user" u JOIN organization o ON o.id = u.organization_id WHERE u.email = ?`,
+      `SELECT m.role, u.email_verified_at, o.name FROM "user" u JOIN membership m ON m.user_id = u.id
+       JOIN organization o ON o.id = m.organization_id WHERE u.email = ?`,
     )
       .bind(email)
       .first<{ role: string; email_verified_at: number | null; name: string }>();
@@ -102,7 +103,7 @@ describe("POST /auth/signup", () => {
     });
     expect(response.status).toBe(201);
     const row = await env.DB.prepare(
-      `SELECT o.name FROM "user" u JOIN organization o ON o.id = u.organization_id WHERE u.email = ?`,
+      `SELECT o.name FROM "user" u JOIN membership m ON m.user_id = u.id JOIN organization o ON o.id = m.organization_id WHERE u.email = ?`,
     )
       .bind(email)
       .first<{ name: string }>();

@@ -8,7 +8,7 @@ import { createClient } from "../../helpers/client";
 import { GOOD_PASSWORD, readEmailedToken, uniqueEmail } from "../../helpers/accounts";
 import { auditActions, countRows, insertUser } from "../../helpers/factories";
 import { readDBState } from "../../helpers/db-state";
-import { signIn } from "../../helpers/orgs";
+import { roleOf, signIn } from "../../helpers/orgs";
 import { hashToken } from "../../../src/lib/crypto";
 import {
   WEB_BASE_URL,
@@ -53,7 +53,10 @@ async function invite(owner: { email: string; password: string }, email: string,
 }
 
 async function userRow(id: string) {
-  return env.DB.prepare(`SELECT password_hash, email_verified_at, organization_id, role FROM "user" WHERE id = ?`)
+  return env.DB.prepare(
+    `SELECT u.password_hash, u.email_verified_at, m.organization_id, m.role
+     FROM "user" u JOIN membership m ON m.user_id = u.id WHERE u.id = ? ORDER BY m.last_active_at DESC`,
+  )
     .bind(id)
     .first<{ password_hash: string | null; email_verified_at: number | null; organization_id: string; role: string }>();
 }
@@ -104,8 +107,17 @@ describe("SEC-41: first sign-in", () => {
     // Someone registered the address without owning the mailbox, and holds a session somehow.
     const squatter = await insertUser({ verified: false, role: "org_admin" });
     const staleSession = crypto.randomUUID();
-    await env.DB.prepare(`INSERT INTO session (id, token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`)
-      .bind(staleSession, `stale-${staleSession}`, squatter.id, Date.now(), Date.now() + 3_600_000)
+    await env.DB.prepare(
+      `INSERT INTO session (id, token_hash, user_id, active_organization_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    )
+      .bind(
+        staleSession,
+        `stale-${staleSession}`,
+        squatter.id,
+        squatter.organizationId,
+        Date.now(),
+        Date.now() + 3_600_000,
+      )
       .run();
     const account = await registerGoogleAccount({ email: squatter.email });
     const me = await signInAndReadMe(account);
@@ -354,7 +366,7 @@ describe("SEC-62: Google sign-in accepts the invitation the person clicked, carr
     }
   });
 
-  it("SEC-62: an existing account signs in as itself from an invitation link; the invitation stays pending", async () => {
+  it("SEC-77: an existing account signing in from an invitation link joins that organization and acts in it", async () => {
     const owner = await insertUser({ role: "org_admin" });
     const existing = await insertUser({ role: "member" });
     const invitationToken = await invite(owner, existing.email, "org_admin");
@@ -362,7 +374,14 @@ describe("SEC-62: Google sign-in accepts the invitation the person clicked, carr
       mode: "b2b",
       invitationToken,
     });
-    expect(me).toMatchObject({ id: existing.id, organization_id: existing.organizationId, role: "member" });
-    expect(await countRows("invitation", "email = ? AND accepted_at IS NULL", existing.email)).toBe(1);
+    expect(me).toMatchObject({
+      id: existing.id,
+      organization_id: owner.organizationId,
+      role: "org_admin",
+      organizations_count: 2,
+    });
+    expect(await countRows("invitation", "email = ? AND accepted_at IS NOT NULL", existing.email)).toBe(1);
+    // The account keeps its own organization and role there.
+    expect(await roleOf(existing.id, existing.organizationId)).toBe("member");
   });
 });

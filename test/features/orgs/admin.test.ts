@@ -96,7 +96,7 @@ describe("sys_admin: organizations", () => {
     expect((await admin.client.post(`/admin/organizations/${org.id}/suspend`)).status).toBe(204);
 
     expect((await org.members.member.client.get("/users/me")).status).toBe(401);
-    expect(await countRows("session", `user_id IN (SELECT id FROM "user" WHERE organization_id = ?)`, org.id)).toBe(0);
+    expect(await countRows("session", "active_organization_id = ?", org.id)).toBe(0);
     const login = await createClient().post("/auth/login", { email: org.admin.email, password: org.admin.password });
     expect(await login.json()).toMatchObject({ error: { code: "ORG_SUSPENDED" } });
     expect(await countRows("note", "organization_id = ?", org.id)).toBe(1);
@@ -109,7 +109,7 @@ describe("sys_admin: organizations", () => {
 
   it("cannot suspend its own organization; unknown ids are 404", async () => {
     const admin = await createSysAdmin();
-    const own = await env.DB.prepare(`SELECT organization_id FROM "user" WHERE id = ?`)
+    const own = await env.DB.prepare(`SELECT organization_id FROM membership WHERE user_id = ?`)
       .bind(admin.id)
       .first<{ organization_id: string }>();
     expect((await admin.client.post(`/admin/organizations/${own!.organization_id}/suspend`)).status).toBe(409);

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createClient } from "../../helpers/client";
 import { GOOD_PASSWORD, readEmailedToken, uniqueEmail } from "../../helpers/accounts";
@@ -74,7 +75,7 @@ describe("organization members", () => {
     ]);
     const statuses = [a.status, b.status].sort();
     expect(statuses).toContain(204);
-    expect(await countRows("user", "organization_id = ? AND role = 'org_admin'", org.id)).toBe(1);
+    expect(await countRows("membership", "organization_id = ? AND role = 'org_admin'", org.id)).toBe(1);
   });
 
   it("refuses to remove yourself (409)", async () => {
@@ -181,8 +182,10 @@ describe("SEC-62: a pending invitation never outlives its inviter's authority", 
   });
 
   it("SEC-62: a demotion refused by its compare-and-set (the last org_admin) revokes nothing", async () => {
-    // A sys_admin's organization whose only org_admin sent an invitation.
+    // A sys_admin's organization whose only org_admin sent an invitation (the sys_admin is a
+    // plain member there: sys_admin is a platform attribute, not an organization role).
     const sysAdmin = await createSysAdmin();
+    await env.DB.prepare("UPDATE membership SET role = 'member' WHERE user_id = ?").bind(sysAdmin.id).run();
     const onlyAdmin = await inviteAndAccept(sysAdmin.client, "org_admin");
     const email = uniqueEmail("kept");
     expect((await onlyAdmin.client.post("/invitations", { email, role: "org_admin" })).status).toBe(201);

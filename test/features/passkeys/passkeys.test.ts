@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createClient, type TestClient } from "../../helpers/client";
 import { auditActions, countRows, insertUser, type InsertedUser } from "../../helpers/factories";
 import { signIn } from "../../helpers/orgs";
+import { enrolTotp } from "../../helpers/mfa";
 import { answerRegistration, registerPasskey, type RegisteredPasskey } from "../../helpers/passkeys";
 import { SoftwareAuthenticator, type AssertionOverrides } from "../../helpers/webauthn-authenticator";
 import { testServiceContext } from "../../helpers/service-context";
@@ -269,5 +270,44 @@ describe("what other features ask of passkeys", () => {
     expect(await countPasskeys(ctx, holder.user.id)).toBe(1);
     await ctx.db.batch([buildDeleteAllPasskeys(ctx, holder.user.id)]);
     expect(await countPasskeys(ctx, holder.user.id)).toBe(0);
+  });
+});
+
+describe("a passkey as the second step of a password login", () => {
+  let holder: Holder;
+  beforeAll(async () => {
+    holder = await passkeyHolder();
+    await enrolTotp(holder.client);
+  });
+
+  async function pendingLogin(): Promise<TestClient> {
+    const browser = createClient();
+    const login = await browser.post("/auth/login", { email: holder.user.email, password: holder.user.password });
+    expect(await json(login, 200)).toMatchObject({ mfa_required: true, methods: expect.arrayContaining(["passkey"]) });
+    return browser;
+  }
+
+  it("SEC-67: completes the pending login with one of the user's passkeys: a session, the pending cookie gone", async () => {
+    const browser = await pendingLogin();
+    const options = await json<RequestOptions & { allowCredentials: { id: string }[] }>(
+      await browser.post("/auth/passkeys/login/options"),
+      200,
+    );
+    expect(options.allowCredentials.map((credential) => credential.id)).toEqual(holder.authenticator.credentialIds);
+    const assertion = await holder.authenticator.authenticate(options, { omitUserHandle: true });
+    const signedIn = await browser.post("/auth/passkeys/login/verify", { response: assertion });
+    expect(await json(signedIn, 200)).toMatchObject({ id: holder.user.id });
+    expect([...browser.cookies.keys()].some((name) => name.includes("mfa_pending"))).toBe(false);
+    expect((await browser.get("/users/me")).status).toBe(200);
+    expect(await json(await holder.client.get("/auth/mfa"), 200)).toMatchObject({ passkeys: 1 });
+  });
+
+  it("SEC-68: another user's passkey cannot complete the pending login", async () => {
+    const other = await passkeyHolder();
+    const browser = await pendingLogin();
+    const options = await json<RequestOptions>(await browser.post("/auth/passkeys/login/options"), 200);
+    const assertion = await other.authenticator.authenticate(options);
+    await expectRefused(await browser.post("/auth/passkeys/login/verify", { response: assertion }));
+    expect((await browser.get("/users/me")).status).toBe(401);
   });
 });

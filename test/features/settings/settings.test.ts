@@ -21,7 +21,7 @@ interface SignedIn {
 async function signIn(role: Role, options: { organizationId?: string } = {}): Promise<SignedIn> {
   const user = await insertUser({ role });
   if (options.organizationId) {
-    await env.DB.prepare(`UPDATE "user" SET organization_id = ? WHERE id = ?`)
+    await env.DB.prepare(`UPDATE membership SET organization_id = ? WHERE user_id = ?`)
       .bind(options.organizationId, user.id)
       .run();
     user.organizationId = options.organizationId;

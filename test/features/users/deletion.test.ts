@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createClient } from "../../helpers/client";
-import { countRows } from "../../helpers/factories";
+import { countRows, insertMembershipStatement } from "../../helpers/factories";
 import { fakeStripe } from "../../helpers/fake-stripe";
 import { readDBState } from "../../helpers/db-state";
 import { ageSignIn, type SignedInUser, signedInUser } from "./lifecycle-helpers";
@@ -10,11 +10,12 @@ import { ageSignIn, type SignedInUser, signedInUser } from "./lifecycle-helpers"
 async function addMember(organizationId: string, role: "member" | "org_admin"): Promise<string> {
   const id = crypto.randomUUID();
   const now = Date.now();
-  await env.DB.prepare(
-    `INSERT INTO "user" (id, organization_id, email, role, email_verified_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  )
-    .bind(id, organizationId, `${id}@example.com`, role, now, now, now)
-    .run();
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO "user" (id, email, email_verified_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+    ).bind(id, `${id}@example.com`, now, now, now),
+    insertMembershipStatement({ userId: id, organizationId, role, now }),
+  ]);
   return id;
 }
 

@@ -18,6 +18,7 @@ describe("/users/me", () => {
         "id",
         "last_name",
         "organization_id",
+        "organizations_count",
         "role",
       ].sort(),
     );
@@ -26,6 +27,7 @@ describe("/users/me", () => {
       first_name: "Ada",
       last_name: "Lovelace",
       role: "org_admin",
+      organizations_count: 1,
       email_verified: true,
       has_password: true,
     });

@@ -2,6 +2,7 @@
 // The Queue binding is a capturing fake in most tests, and the test hands its messages to the
 // worker's own queue() handler (createMessageBatch), redelivering what it retries with one more
 // attempt, as the Queue would after the delay; one test goes through the real local Queue.
+import type { AssignableRole } from "../../../src/lib/roles";
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import fc from "fast-check";
 import { beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -14,7 +15,7 @@ import { eventStatement } from "../../../src/platform/outbox";
 import { fulfilCreditPurchase } from "../../../src/features/billing/credit-fulfilment";
 import { readOutbox } from "../../helpers/accounts";
 import { createClient, type TestClient } from "../../helpers/client";
-import { insertUser, type InsertedUser } from "../../helpers/factories";
+import { insertMembershipStatement, insertUser, type InsertedUser } from "../../helpers/factories";
 import { testServiceContext } from "../../helpers/service-context";
 import { CapturingQueue, installReceiver, receiver } from "./receiver";
 
@@ -35,12 +36,13 @@ let setup: Setup;
 async function insertMember(organizationId: string, role = "member"): Promise<string> {
   const id = crypto.randomUUID();
   const now = Date.now();
-  await env.DB.prepare(
-    `INSERT INTO "user" (id, organization_id, email, password_hash, role, email_verified_at, created_at, updated_at)
-     VALUES (?, ?, ?, NULL, ?, ?, ?, ?)`,
-  )
-    .bind(id, organizationId, `${id}@example.com`, role, now, now, now)
-    .run();
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO "user" (id, email, password_hash, email_verified_at, created_at, updated_at)
+       VALUES (?, ?, NULL, ?, ?, ?)`,
+    ).bind(id, `${id}@example.com`, now, now, now),
+    insertMembershipStatement({ userId: id, organizationId, role: role as AssignableRole, now }),
+  ]);
   return id;
 }
 
@@ -349,6 +351,24 @@ describe("delivery", () => {
       "SELECT COUNT(*) AS n FROM webhook_event WHERE published_at IS NULL",
     ).first<{ n: number }>();
     expect(unpublished?.n).toBe(0);
+  });
+
+  it("the producer sends a backlog larger than one claim, oldest first", async () => {
+    const { admin, client } = await signedInAdmin();
+    const { id: endpointId } = await registerEndpoint(client, "/backlog", { events: ["member.added"] });
+    const db = createDB(env.DB);
+    const backlog = Array.from({ length: 230 }, (_, index) =>
+      eventStatement(db, { organizationId: admin.organizationId, type: "member.added", data: { n: index } }),
+    );
+    await db.batch(backlog as unknown as Parameters<typeof db.batch>[0]);
+    queue.take();
+    await runMaintenance({ ...env, ...queueEnv }, "test");
+    const mine = queue.take().filter((message) => message.endpointId === endpointId);
+    expect(mine).toHaveLength(230);
+    const ids = await env.DB.prepare("SELECT id FROM webhook_event WHERE organization_id = ? ORDER BY sequence")
+      .bind(admin.organizationId)
+      .all<{ id: string }>();
+    expect(mine.map((message) => message.eventId)).toEqual(ids.results.map((row) => row.id));
   });
 
   it("a ping goes through the real local Queue to the receiver", async () => {
