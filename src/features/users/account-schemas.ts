@@ -22,6 +22,6 @@ export const AccountDeletionSchema = z
 
 /** The export is a stream; its shape is documented in docs/account-lifecycle.md. */
 export const AccountExportSchema = z
-  .object({ format: z.string(), exported_at: z.string(), profile: z.object({ id: z.string(), email: z.string() }) })
+  .object({ format: z.string(), profile: z.object({ id: z.string(), email: z.string() }) })
   .passthrough()
   .openapi("AccountExport");
