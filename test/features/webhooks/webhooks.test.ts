@@ -374,6 +374,7 @@ describe("events of other features", () => {
     const ctx = testServiceContext();
     const input = {
       sessionId: `cs_test_${crypto.randomUUID()}`,
+      paymentIntentId: null,
       metadata: { organizationId: admin.organizationId, packId: "tokens_5m", tokens: 5_000_000 },
       actorUserId: null,
     };
