@@ -140,7 +140,15 @@ describe("the subsystems' config contract", () => {
 
   it("reads billing as off, not broken, when no Stripe setting is given", () => {
     expect(requireOrError(production, "billing")).toEqual({
-      config: { stripeSecretKey: null, stripeWebhookSecret: null, stripeAPIBase: null, creditPacks: null },
+      config: {
+        stripeSecretKey: null,
+        stripeWebhookSecret: null,
+        stripeAPIBase: null,
+        creditPacks: null,
+        // Dunning's default grace period (BILLING_GRACE_DAYS unset), and no overage meter.
+        graceDays: 7,
+        meter: null,
+      },
     });
   });
 

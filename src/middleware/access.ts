@@ -141,11 +141,18 @@ function requireRole(minimum: Role): MiddlewareHandler<AppEnv> {
 
 /**
  * What a member of a require_mfa organization without a second factor may still reach (SEC-70):
- * their own account, authentication (enrolment is under /auth/mfa, sign-out under /auth) and the
- * organization routes, so they can enrol or switch. Everything else that needs a session is
- * org-scoped and answers 403 MFA_REQUIRED.
+ * their own account, authentication (enrolment is under /auth/mfa, sign-out under /auth), the
+ * list of their organizations with switching (/organizations*), and leaving the active one, so they
+ * can enrol, switch or leave (API.md), plus the active organization's own profile (which one asks).
+ * Its other routes (/organization/users, its audit log, ...) are org-scoped like everything else
+ * and answer 403 MFA_REQUIRED, to an org_admin as to anyone.
  */
-const OPEN_WITHOUT_SECOND_FACTOR = [/^\/users\/me(\/|$)/, /^\/auth\//, /^\/organizations?(\/|$)/];
+const OPEN_WITHOUT_SECOND_FACTOR = [
+  /^\/users\/me(\/|$)/,
+  /^\/auth\//,
+  /^\/organizations(\/|$)/,
+  /^\/organization(\/membership)?$/,
+];
 
 function isOpenWithoutSecondFactor(path: string): boolean {
   return OPEN_WITHOUT_SECOND_FACTOR.some((pattern) => pattern.test(path));

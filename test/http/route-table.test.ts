@@ -143,6 +143,11 @@ describe("SEC-33: the route table", () => {
         "POST /users/{id}/mfa/reset → sys_admin",
         // Organizations and invitations
         "GET /organization → readonly",
+        // Organizations a user belongs to (multi-organization membership)
+        "GET /organizations → readonly",
+        "POST /organizations → readonly",
+        "POST /organizations/switch → readonly",
+        "DELETE /organization/membership → readonly",
         "GET /organization/users → org_admin",
         "PATCH /organization/users/{id} → org_admin",
         "DELETE /organization/users/{id} → org_admin",

@@ -67,7 +67,7 @@ export const SETTING_DEFINITIONS = {
       schema: z.boolean(),
       default: false,
       description:
-        "Members without a second factor get 403 MFA_REQUIRED on org-scoped routes; /users/me, /auth/* and /organization* stay open so they can enrol.",
+        "Members without a second factor get 403 MFA_REQUIRED on org-scoped routes; /users/me, /auth/*, /organizations*, GET /organization and leaving it stay open so they can enrol, switch or leave.",
     }),
     ai_member_token_limit: defineSetting({
       schema: tokenCount().nullable(),

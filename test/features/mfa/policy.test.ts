@@ -42,6 +42,15 @@ describe("SEC-70: the organization setting require_mfa", () => {
     expect((await member.client.get("/auth/mfa")).status).toBe(200);
     expect((await member.client.get("/auth/sessions")).status).toBe(200);
     expect((await member.client.get("/organization")).status).toBe(200);
+    expect((await member.client.get("/organizations")).status).toBe(200);
+  });
+
+  it("SEC-70: the active organization's other routes stay closed, to an org_admin without a second factor too", async () => {
+    const secondAdmin = await inviteAndAccept(admin, "org_admin");
+    const refused = await secondAdmin.client.get("/organization/users");
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: { code: "MFA_REQUIRED" } });
+    expect((await secondAdmin.client.get("/organization/audit-log")).status).toBe(403);
   });
 
   it("SEC-70: once the member enrols TOTP, the same session reaches org-scoped routes again (no cache)", async () => {
