@@ -5,6 +5,7 @@ import { EMAIL_MAX_LENGTH, normalizeEmail } from "../../lib/email-address";
 import { buildSession, type IssuedSession } from "../../platform/sessions/service";
 import { insertSession } from "../../platform/sessions/repo";
 import { buildPendingLogin, type IssuedPendingLogin } from "../../platform/mfa-pending";
+import { publishEventsLater } from "../../platform/outbox";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { isUniqueViolation } from "../../db/errors";
@@ -79,6 +80,7 @@ export async function signInWithIdentity(
         organizationId: joining.organizationId,
         outcome: "existing",
         hasSecondFactor: Boolean(linked.hasSecondFactor),
+        publishesEvents: joining.publishesEvents,
       },
       joining.statements,
     );
@@ -104,7 +106,12 @@ export async function signInWithIdentity(
     if (await hasProviderLink(ctx.db, provider, user.id)) {
       throw new OAuthFailure("account_conflict", "already_linked_to_another_subject", subjectOf(user));
     }
-    const account = { provider, userId: user.id, organizationId: joining.organizationId };
+    const account = {
+      provider,
+      userId: user.id,
+      organizationId: joining.organizationId,
+      publishesEvents: joining.publishesEvents,
+    };
     const linkInsert = buildOAuthAccountInsert(ctx.db, { ...link, userId: user.id });
     if (user.emailVerifiedAt !== null) {
       return issueSession(ctx, { ...account, outcome: "linked", hasSecondFactor: Boolean(user.hasSecondFactor) }, [
@@ -152,7 +159,7 @@ async function joinInvitedOrganization(
     organizationSuspendedAt: number | null;
   },
   invitationId: string | null,
-): Promise<{ organizationId: string; statements: BatchItem<"sqlite">[] }> {
+): Promise<{ organizationId: string; statements: BatchItem<"sqlite">[]; publishesEvents: boolean }> {
   const subject = { userId: user.id, organizationId: user.organizationId ?? "" };
   if (user.suspendedAt !== null) throw new OAuthFailure("account_suspended", "user_suspended", subject);
   const now = Date.now();
@@ -163,8 +170,9 @@ async function joinInvitedOrganization(
     const selector = { id: invitation.id, email: user.email };
     return {
       organizationId: invitation.organizationId,
+      publishesEvents: true,
       statements: [
-        ...buildInvitationAcceptanceByMember(ctx, { invitation: selector, userId: user.id, now }),
+        ...buildInvitationAcceptanceByMember(ctx, { invitation: selector, accepted: invitation, userId: user.id, now }),
         buildAuditInsert(ctx, {
           action: "invitation_accepted",
           organizationId: invitation.organizationId,
@@ -179,7 +187,7 @@ async function joinInvitedOrganization(
   if (user.organizationId === null) throw new OAuthFailure("not_invited", "no_membership", null);
   if (user.organizationSuspendedAt !== null)
     throw new OAuthFailure("organization_suspended", "organization_suspended", subject);
-  return { organizationId: user.organizationId, statements: [] };
+  return { organizationId: user.organizationId, statements: [], publishesEvents: false };
 }
 
 interface NewAccountInput {
@@ -245,11 +253,17 @@ async function acceptInvitation(
     throw new OAuthFailure("organization_suspended", "invitation_organization_suspended");
   const selector = { id: invitation.id, email };
   const userId = crypto.randomUUID();
-  const account = { provider: input.provider, userId, organizationId: invitation.organizationId };
+  const account = {
+    provider: input.provider,
+    userId,
+    organizationId: invitation.organizationId,
+    publishesEvents: true,
+  };
   try {
     return await issueSession(ctx, { ...account, outcome: "invited" }, [
       ...buildInvitationAcceptance(ctx, {
         invitation: selector,
+        accepted: invitation,
         userId,
         passwordHash: null,
         firstName: cleanName(identity.givenName),
@@ -288,6 +302,8 @@ async function issueSession(
     organizationId: string;
     outcome: SignInOutcome;
     hasSecondFactor?: boolean;
+    /** The statements include outbox events (an invitation accepted): publish them after the batch. */
+    publishesEvents?: boolean;
   },
   statements: BatchItem<"sqlite">[],
 ): Promise<OAuthSignIn> {
@@ -302,6 +318,7 @@ async function issueSession(
     if (isUniqueViolation(error)) throw new OAuthFailure("account_conflict", "concurrent_link", subjectOf(account));
     throw error;
   }
+  if (account.publishesEvents) publishEventsLater(ctx);
   const base = { userId: account.userId, organizationId: account.organizationId, outcome: account.outcome };
   if (started.kind === "second_factor") return { ...base, kind: "second_factor", pending: started.pending };
   // A Google signup creates the organization; like a password login, this also retries a missing

@@ -199,6 +199,7 @@ export function findPendingInvitationById(db: Database, invitationId: string, no
       id: invitations.id,
       organizationId: invitations.organizationId,
       email: invitations.email,
+      role: invitations.role,
       organizationSuspendedAt: organizations.suspendedAt,
     })
     .from(invitations)

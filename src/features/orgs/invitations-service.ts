@@ -6,6 +6,7 @@ import { rejectBreachedPassword } from "../../platform/breached-passwords";
 import { hasRoleAtLeast } from "../../lib/roles";
 import { DAY_MS } from "../../lib/time";
 import { invitationEmail } from "../../email/templates";
+import { eventStatementIfChanged, publishEventsLater } from "../../platform/outbox";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, recordAuditEvent } from "../audit/service";
 import { findUserByEmail, findUserById } from "../users/service";
@@ -149,6 +150,9 @@ export async function requirePendingInvitation(ctx: ServiceContext, token: strin
   return pending;
 }
 
+/** A pending invitation as requirePendingInvitation read it. */
+type PendingInvitation = AcceptedInvitationRef & { tokenHash: string };
+
 interface AcceptedInvitation {
   user: UserProfile;
   session: IssuedSession;
@@ -188,7 +192,7 @@ export async function acceptInvitation(
   const existing = await findUserByEmail(ctx, pending.email);
   if (existing) {
     if (input.signedIn?.userId !== existing.id) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
-    await joinInvitedOrganization(ctx, { ...input.signedIn, tokenHash: pending.tokenHash });
+    await joinInvitedOrganization(ctx, { ...input.signedIn, pending });
     return { kind: "joined" };
   }
   if (input.password === undefined) {
@@ -202,16 +206,22 @@ export async function acceptInvitation(
 /** The signed-in invitee joins: membership, consumption, session switch and audit in one batch. */
 async function joinInvitedOrganization(
   ctx: ServiceContext,
-  input: { userId: string; sessionId: string; tokenHash: string },
+  input: { userId: string; sessionId: string; pending: PendingInvitation },
 ): Promise<void> {
   const now = Date.now();
-  const invitation = { tokenHash: input.tokenHash };
-  const [, consumed] = await ctx.db.batch([
-    ...buildInvitationAcceptanceByMember(ctx, { invitation, userId: input.userId, now }),
-  ]);
-  const accepted = consumed[0];
+  const { pending } = input;
+  const results = await ctx.db.batch(
+    buildInvitationAcceptanceByMember(ctx, {
+      invitation: { tokenHash: pending.tokenHash },
+      accepted: pending,
+      userId: input.userId,
+      now,
+    }),
+  );
+  const accepted = results[ACCEPTANCE_BY_MEMBER_CONSUME_INDEX][0];
   // Used or revoked meanwhile, or the organization was suspended: nothing was written.
   if (!accepted) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  publishEventsLater(ctx);
   await ctx.db.batch([
     buildActiveOrganizationSwitch(ctx.db, {
       sessionId: input.sessionId,
@@ -231,7 +241,7 @@ async function joinInvitedOrganization(
 
 async function createInvitedAccount(
   ctx: ServiceContext,
-  pending: { tokenHash: string; role: AssignableRole },
+  pending: PendingInvitation,
   input: { password: string; firstName: string | null; lastName: string | null },
 ): Promise<AcceptedInvitation> {
   const { tokenHash } = pending;
@@ -241,9 +251,10 @@ async function createInvitedAccount(
   const userId = crypto.randomUUID();
   let consumed: { id: string; organizationId: string }[];
   try {
-    [, , consumed] = await ctx.db.batch(
+    const results = await ctx.db.batch(
       buildInvitationAcceptance(ctx, {
         invitation: { tokenHash },
+        accepted: pending,
         userId,
         passwordHash,
         firstName: input.firstName,
@@ -251,6 +262,7 @@ async function createInvitedAccount(
         now,
       }),
     );
+    consumed = results[ACCEPTANCE_CONSUME_INDEX];
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError("CONFLICT", INVITEE_HAS_ACCOUNT_MESSAGE);
     throw error;
@@ -258,6 +270,7 @@ async function createInvitedAccount(
   const invitation = consumed[0];
   // Used meanwhile, revoked meanwhile, or the organization was suspended: nothing was written.
   if (!invitation) throw new AppError("INVALID_TOKEN", INVALID_TOKEN_MESSAGE);
+  publishEventsLater(ctx);
 
   await recordAuditEvent(ctx, {
     action: "invitation_accepted",
@@ -291,28 +304,80 @@ export function findPendingInvitationById(ctx: ServiceContext, invitationId: str
 }
 
 /**
+ * The invitation being accepted, as read before the batch: its organization and role are the
+ * invitation row's own (immutable), so the webhook events agree with what the batch writes.
+ */
+export interface AcceptedInvitationRef {
+  id: string;
+  organizationId: string;
+  role: AssignableRole;
+}
+
+/**
+ * The outbox events of an acceptance (docs/webhooks.md), each stored only if the statement just
+ * before it changed a row (SQLite's changes()): member.added after the membership insert (which
+ * does nothing for a refused acceptance, or for someone already a member), invitation.accepted
+ * after the consuming compare-and-set. A refused or repeated acceptance stores none.
+ */
+function buildAcceptanceEvents(ctx: ServiceContext, accepted: AcceptedInvitationRef, userId: string) {
+  return {
+    memberAdded: eventStatementIfChanged(ctx.db, {
+      organizationId: accepted.organizationId,
+      type: "member.added",
+      data: { user_id: userId, role: accepted.role },
+    }),
+    invitationAccepted: eventStatementIfChanged(ctx.db, {
+      organizationId: accepted.organizationId,
+      type: "invitation.accepted",
+      data: { invitation_id: accepted.id, user_id: userId, role: accepted.role },
+    }),
+  };
+}
+
+/**
  * The statements that accept an invitation for a new account: the user, created from the
  * invitation's own email, its membership with the invitation's organization and role, then the
- * compare-and-set that uses the invitation up (only once that membership exists). They go, in
- * this order, in the caller's batch.
+ * compare-and-set that uses the invitation up (only once that membership exists), each change
+ * followed by its webhook event. They go, in this order, in the caller's batch; the caller calls
+ * publishEventsLater() after it. The consume's result is at index ACCEPTANCE_CONSUME_INDEX.
  */
-export function buildInvitationAcceptance(ctx: ServiceContext, options: AccountFromInvitation) {
+export function buildInvitationAcceptance(
+  ctx: ServiceContext,
+  options: AccountFromInvitation & { accepted: AcceptedInvitationRef },
+) {
   const { invitation, userId, now } = options;
+  const events = buildAcceptanceEvents(ctx, options.accepted, userId);
   return [
     buildUserInsertFromInvitation(ctx.db, options),
     buildMembershipInsertFromInvitation(ctx.db, { invitation, userId, now }),
+    events.memberAdded,
     buildInvitationConsume(ctx.db, { invitation, userId, now }),
+    events.invitationAccepted,
   ] as const;
 }
+
+/** Where buildInvitationAcceptance's consuming compare-and-set is in the batch. */
+const ACCEPTANCE_CONSUME_INDEX = 3;
 
 /**
  * The statements that accept an invitation for an account that already exists (signed in as the
  * invited email, or Google sign-in of it): the membership from the invitation's organization and
- * role, then the compare-and-set that uses the invitation up (only once that membership exists).
+ * role, then the compare-and-set that uses the invitation up (only once that membership exists),
+ * each followed by its webhook event; the caller calls publishEventsLater() after its batch.
  */
 export function buildInvitationAcceptanceByMember(
   ctx: ServiceContext,
-  options: { invitation: InvitationSelector; userId: string; now: number },
+  options: { invitation: InvitationSelector; accepted: AcceptedInvitationRef; userId: string; now: number },
 ) {
-  return [buildMembershipInsertFromInvitation(ctx.db, options), buildInvitationConsume(ctx.db, options)] as const;
+  const { invitation, userId, now } = options;
+  const events = buildAcceptanceEvents(ctx, options.accepted, userId);
+  return [
+    buildMembershipInsertFromInvitation(ctx.db, { invitation, userId, now }),
+    events.memberAdded,
+    buildInvitationConsume(ctx.db, { invitation, userId, now }),
+    events.invitationAccepted,
+  ] as const;
 }
+
+/** Where buildInvitationAcceptanceByMember's consuming compare-and-set is in the batch. */
+const ACCEPTANCE_BY_MEMBER_CONSUME_INDEX = 2;

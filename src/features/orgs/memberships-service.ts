@@ -65,6 +65,8 @@ export async function listMyOrganizations(ctx: ServiceContext, actor: Actor): Pr
 /**
  * B2C: a new organization with the caller as its org_admin, made the session's active one, in
  * one batch. The organization's billing customer is created after the response, as at signup.
+ * No member.added webhook event: the organization is new, so no endpoint can be registered for
+ * it yet (docs/webhooks.md).
  */
 export async function createMyOrganization(ctx: ServiceContext, actor: SessionActor, name: string): Promise<string> {
   const now = Date.now();
