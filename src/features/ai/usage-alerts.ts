@@ -47,16 +47,14 @@ export async function recordUsageThresholds(
   const tokenLimit = policy.limits.tokenLimit;
   if (tokenLimit === UNLIMITED || tokenLimit <= 0) return [];
   try {
-    const audits = USAGE_THRESHOLDS.map(
-      (threshold): AuditEvent => ({
-        action: "usage_threshold_reached",
-        organizationId,
-        actorUserId: null,
-        target: `${threshold}%`,
-        ip: null,
-        details: { threshold_percent: threshold, token_limit: tokenLimit },
-      }),
-    );
+    const auditOf = (threshold: Threshold): AuditEvent => ({
+      action: "usage_threshold_reached",
+      organizationId,
+      actorUserId: null,
+      target: `${threshold}%`,
+      ip: null,
+      details: { threshold_percent: threshold, token_limit: tokenLimit },
+    });
     const results = await ctx.db.batch([
       buildThresholdClaim(ctx, organizationId, 80, tokenLimit),
       eventStatementIfChanged(ctx.db, {
@@ -64,20 +62,20 @@ export async function recordUsageThresholds(
         type: "usage.threshold_reached",
         data: { threshold_percent: 80, token_limit: tokenLimit },
       }),
-      buildAuditInsertIfChanged(ctx, audits[0]!),
+      buildAuditInsertIfChanged(ctx, auditOf(80)),
       buildThresholdClaim(ctx, organizationId, 100, tokenLimit),
       eventStatementIfChanged(ctx.db, {
         organizationId,
         type: "usage.threshold_reached",
         data: { threshold_percent: 100, token_limit: tokenLimit },
       }),
-      buildAuditInsertIfChanged(ctx, audits[1]!),
+      buildAuditInsertIfChanged(ctx, auditOf(100)),
     ]);
     const crossed = USAGE_THRESHOLDS.filter((_, index) => (results[index * 3] as unknown[]).length > 0);
     if (crossed.length === 0) return [];
     publishEventsLater(ctx);
     for (const threshold of crossed) {
-      logAuditEvent(audits[USAGE_THRESHOLDS.indexOf(threshold)]!);
+      logAuditEvent(auditOf(threshold));
       await notifyOrgAdmins(ctx, organizationId, {
         kind: `usage_threshold_${threshold}`,
         subject:

@@ -4,7 +4,7 @@ import { AppError } from "../../errors";
 import type { PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
-import { buildOrganizationInsert, findUserByEmail } from "../users/service";
+import { buildOrganizationInsert } from "../users/service";
 import type { Actor } from "../../platform/actor";
 import { onOrganizationCreated } from "../billing/customer-service";
 import { prepareInvitation, sendInvitationEmail } from "./invitations-service";

@@ -15,7 +15,7 @@ import {
   withEnv,
   worstCaseOf,
 } from "../../helpers/ai";
-import { createClient, type TestClient } from "../../helpers/client";
+import type { TestClient } from "../../helpers/client";
 import { insertUser } from "../../helpers/factories";
 import { inviteAndAccept, signIn } from "../../helpers/orgs";
 import { env } from "cloudflare:test";
