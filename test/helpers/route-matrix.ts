@@ -4,14 +4,16 @@
 // route's minimum role with the real rows its {id} and body name.
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import type { Role } from "../../src/lib/roles";
 import { signedInAccount, uniqueEmail, type Account } from "./accounts";
 import type { TestClient } from "./client";
 import { randomIP } from "./client";
 import { readDBState, type DBState } from "./db-state";
 import { insertUser } from "./factories";
+import { enrolTotp, forgetLastTotpStep, totpCode } from "./mfa";
 import { answerRegistration, registerPasskey } from "./passkeys";
-import { inviteAndAccept, signIn } from "./orgs";
+import { addMembership, inviteAndAccept, signIn } from "./orgs";
 import { insertPlan, putUsersOrganizationOnUnlimitedPlan } from "./plans";
 import { routeLabel, sampleParams, validBodyFor, type RegisteredRoute } from "./route-registry";
 
@@ -220,6 +222,17 @@ const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
   "/webhook-endpoints/{id}/deliveries": async (caller) => createWebhookEndpoint(caller),
   "/webhook-endpoints/{id}/test": async (caller) => createWebhookEndpoint(caller),
   "/auth/passkeys/{id}": async (caller) => (await registerPasskey(caller.client)).id,
+  // Another user, with TOTP enrolled, so the valid reset has a second factor to remove. The reset
+  // only deletes rows and never decrypts the secret, so a sealed placeholder stands in for one.
+  "/users/{id}/mfa/reset": async () => {
+    const { id } = await insertUser({ role: "member", passwordHash: null });
+    await env.DB.prepare(
+      "INSERT INTO totp_credential (user_id, encrypted_secret, confirmed_at, created_at) VALUES (?, 'sealed', ?, ?)",
+    )
+      .bind(id, Date.now(), Date.now())
+      .run();
+    return id;
+  },
 };
 
 /**
@@ -228,6 +241,15 @@ const ID_FIXTURES: Record<string, (caller: Caller) => Promise<string>> = {
  * again: the final valid request gets a new one.
  */
 export const REMADE_ID_FIXTURES = new Set(["/auth/passkeys/{id}"]);
+
+async function callerUserId(caller: Caller): Promise<string> {
+  const response = await caller.client.get("/users/me");
+  expect(response.status, await response.clone().text()).toBe(200);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/** TOTP secrets of the callers the MFA body fixtures enrolled, by account email. */
+const enrolledTotpSecrets = new Map<string, Uint8Array>();
 
 async function createWebhookEndpoint(caller: Caller): Promise<string> {
   const url = "https://hooks.example.com/rampart";
@@ -250,6 +272,47 @@ export const BODY_FIXTURES: Record<string, (caller: Caller) => Promise<Record<st
   // Single use: a test that sends it twice (hostile cases, then the valid request) asks again.
   "POST /auth/passkeys/register/verify": async (caller) => ({ response: await answerRegistration(caller.client) }),
   "POST /billing/credit-packs/checkout": async () => ({ pack_id: "tokens_5m" }),
+  // A fresh TOTP setup (the caller signed in moments ago, so it needs no fresh proof) and the code
+  // its authenticator would show now. Asked again before the final valid request: a new setup
+  // replaces the pending one, as a user restarting the enrolment would.
+  "POST /auth/mfa/totp/confirm": async (caller) => {
+    const setup = await caller.client.post("/auth/mfa/totp/setup", {});
+    expect(setup.status, await setup.clone().text()).toBe(200);
+    const { secret } = (await setup.json()) as { secret: string };
+    return { code: totpCode(decodeBase32IgnorePadding(secret)) };
+  },
+  // Recovery codes need an enrolled TOTP (409 otherwise), and a fresh proof by password then needs
+  // the current code too. Enrolment spends the current step (SEC-68 replay protection), so the
+  // fixture forgets the last used step each time it hands out the current code.
+  "POST /auth/mfa/recovery-codes": async (caller) => {
+    const email = caller.account!.email;
+    let secret = enrolledTotpSecrets.get(email);
+    if (!secret) {
+      secret = (await enrolTotp(caller.client)).secret;
+      enrolledTotpSecrets.set(email, secret);
+    }
+    await forgetLastTotpStep(await callerUserId(caller));
+    return { code: totpCode(secret) };
+  },
+  // Another organization the caller belongs to (never active there), so the valid request switches.
+  "POST /organizations/switch": async (caller) => {
+    const { organizationId } = await insertUser({ role: "org_admin", passwordHash: null });
+    await addMembership(await callerUserId(caller), organizationId, "member");
+    return { organization_id: organizationId };
+  },
+  // No override: hostile cases whose hostile value is an acceptable description do create
+  // endpoints, and an organization holds at most 10 (409 past that, the product's limit). Asked
+  // again before the final valid request, this removes the caller's endpoints through the API so
+  // that request meets the limit with room to spare.
+  "POST /webhook-endpoints": async (caller) => {
+    const list = await caller.client.get("/webhook-endpoints");
+    expect(list.status, await list.clone().text()).toBe(200);
+    for (const { id } of ((await list.json()) as { items: { id: string }[] }).items) {
+      const removed = await caller.client.delete(`/webhook-endpoints/${id}`);
+      expect(removed.status, await removed.clone().text()).toBeLessThan(300);
+    }
+    return {};
+  },
   "POST /billing/credit-packs/verify": async (caller) => {
     const response = await caller.client.post("/billing/credit-packs/checkout", {
       pack_id: "tokens_5m",
