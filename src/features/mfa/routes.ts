@@ -22,7 +22,7 @@ import {
   getMfaStatus,
   regenerateRecoveryCodes,
   removeTotp,
-  requireMfaFreshProof,
+  type SecondFactorChangeProof,
   setUpTotp,
 } from "./service";
 import { completePendingLogin } from "./verify-service";
@@ -139,14 +139,7 @@ export const mfaRoutes = createRouter()
   })
   .openapi(totpSetup, async (c) => {
     const { session, user } = requireSessionContext(c);
-    const ctx = serviceContextFrom(c);
-    const body = c.req.valid("json");
-    await requireMfaFreshProof(
-      ctx,
-      { userId: user.id, authenticatedAt: session.authenticatedAt },
-      { currentPassword: body.current_password, code: body.code },
-    );
-    const setup = await setUpTotp(ctx, user);
+    const setup = await setUpTotp(serviceContextFrom(c), user, changeProofOf(session, c.req.valid("json")));
     c.header("Cache-Control", "no-store");
     return c.json({ secret: setup.secret, otpauth_url: setup.otpauthURL }, 200);
   })
@@ -158,26 +151,16 @@ export const mfaRoutes = createRouter()
   })
   .openapi(totpRemove, async (c) => {
     const { session, user } = requireSessionContext(c);
-    const ctx = serviceContextFrom(c);
-    const body = c.req.valid("json");
-    await requireMfaFreshProof(
-      ctx,
-      { userId: user.id, authenticatedAt: session.authenticatedAt },
-      { currentPassword: body.current_password, code: body.code },
-    );
-    await removeTotp(ctx, user);
+    await removeTotp(serviceContextFrom(c), user, changeProofOf(session, c.req.valid("json")));
     return c.body(null, 204);
   })
   .openapi(recoveryCodes, async (c) => {
     const { session, user } = requireSessionContext(c);
-    const ctx = serviceContextFrom(c);
-    const body = c.req.valid("json");
-    await requireMfaFreshProof(
-      ctx,
-      { userId: user.id, authenticatedAt: session.authenticatedAt },
-      { currentPassword: body.current_password, code: body.code },
+    const codes = await regenerateRecoveryCodes(
+      serviceContextFrom(c),
+      user,
+      changeProofOf(session, c.req.valid("json")),
     );
-    const codes = await regenerateRecoveryCodes(ctx, user);
     c.header("Cache-Control", "no-store");
     return c.json({ recovery_codes: codes }, 200);
   })
@@ -193,3 +176,14 @@ export const mfaRoutes = createRouter()
     if (signIn.deviceToken) writeDeviceCookie(c, signIn.deviceToken);
     return c.json(toUserResponse(signIn.user), 200);
   });
+
+/** A second-factor change's fresh proof (SEC-69): the session's sign-in time and the body's claim. */
+function changeProofOf(
+  session: { authenticatedAt: number },
+  body: { current_password?: string; code?: string },
+): SecondFactorChangeProof {
+  return {
+    authenticatedAt: session.authenticatedAt,
+    claim: { currentPassword: body.current_password, code: body.code },
+  };
+}

@@ -57,18 +57,24 @@ export async function listSecondFactorMethods(ctx: ServiceContext, userId: strin
  * Second-factor changes need a fresh proof (SEC-69): the current password, plus a TOTP code when
  * TOTP is on (the SecondFactorCheck of second-factor-check.ts), or a sign-in within 10 minutes.
  */
-export async function requireMfaFreshProof(
+async function requireMfaFreshProof(
   ctx: ServiceContext,
-  session: { userId: string; authenticatedAt: number },
-  claim: FreshProofClaim,
+  userId: string,
+  proof: SecondFactorChangeProof,
 ): Promise<void> {
-  const user = await findUserById(ctx, session.userId);
+  const user = await findUserById(ctx, userId);
   if (!user) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
   await requireFreshProof(
     ctx,
-    { userId: user.id, passwordHash: user.passwordHash, authenticatedAt: session.authenticatedAt },
-    claim,
+    { userId: user.id, passwordHash: user.passwordHash, authenticatedAt: proof.authenticatedAt },
+    proof.claim,
   );
+}
+
+/** What a second-factor change is proven with: the session's sign-in time and the request's claim. */
+export interface SecondFactorChangeProof {
+  authenticatedAt: number;
+  claim: FreshProofClaim;
 }
 
 function encryptionKey(ctx: ServiceContext): Uint8Array {
@@ -82,7 +88,9 @@ function encryptionKey(ctx: ServiceContext): Uint8Array {
 export async function setUpTotp(
   ctx: ServiceContext,
   user: { id: string; email: string; organizationId: string },
+  proof: SecondFactorChangeProof,
 ): Promise<{ secret: string; otpauthURL: string }> {
+  await requireMfaFreshProof(ctx, user.id, proof);
   const secret = generateTotpSecret();
   const encryptedSecret = await encryptTotpSecret(encryptionKey(ctx), user.id, secret);
   const [written] = await ctx.db.batch([
@@ -119,7 +127,12 @@ export async function confirmTotp(
 }
 
 /** Removes TOTP and its recovery codes; the caller has checked a fresh proof. */
-export async function removeTotp(ctx: ServiceContext, user: { id: string; organizationId: string }): Promise<void> {
+export async function removeTotp(
+  ctx: ServiceContext,
+  user: { id: string; organizationId: string },
+  proof: SecondFactorChangeProof,
+): Promise<void> {
+  await requireMfaFreshProof(ctx, user.id, proof);
   await ctx.db.batch([
     repo.buildDeleteTotpCredential(ctx.db, user.id),
     repo.buildDeleteRecoveryCodes(ctx.db, user.id),
@@ -136,7 +149,9 @@ export async function removeTotp(ctx: ServiceContext, user: { id: string; organi
 export async function regenerateRecoveryCodes(
   ctx: ServiceContext,
   user: { id: string; organizationId: string },
+  proof: SecondFactorChangeProof,
 ): Promise<string[]> {
+  await requireMfaFreshProof(ctx, user.id, proof);
   const status = await getMfaStatus(ctx, user.id);
   if (!status.totp) throw new AppError("CONFLICT", "Recovery codes need a second factor; enable TOTP first.");
   return replaceRecoveryCodes(ctx, user, "recovery_codes_regenerated");
