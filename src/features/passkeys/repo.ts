@@ -1,5 +1,5 @@
 // Passkey and WebAuthn challenge rows. No rules here.
-import { and, asc, count, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, lt } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import {
   memberships,
@@ -9,7 +9,7 @@ import {
   users,
   webauthnChallenges,
 } from "../../db/schema";
-import { organizationsCountOf, signInOrganizationIdOf } from "../../platform/sessions/sign-in-organization";
+import { signInMembershipOn, signInUserColumns } from "../../platform/sessions/sign-in-organization";
 
 export type PasskeyRow = typeof passkeys.$inferSelect;
 export type NewChallengeRow = typeof webauthnChallenges.$inferInsert;
@@ -82,29 +82,11 @@ export function findPasskeyWithOwner(db: Database, credentialId: string) {
   return db
     .select({
       passkey: passkeys,
-      user: {
-        id: users.id,
-        email: users.email,
-        passwordHash: users.passwordHash,
-        firstName: users.firstName,
-        lastName: users.lastName,
-        isSysAdmin: users.isSysAdmin,
-        membershipRole: memberships.role,
-        createdAt: users.createdAt,
-        // The organization a sign-in acts in (null when the user belongs to none).
-        organizationId: memberships.organizationId,
-        organizationsCount: organizationsCountOf(sql`"user"."id"`),
-        emailVerifiedAt: users.emailVerifiedAt,
-        suspendedAt: users.suspendedAt,
-        organizationSuspendedAt: organizations.suspendedAt,
-      },
+      user: signInUserColumns(),
     })
     .from(passkeys)
     .innerJoin(users, eq(users.id, passkeys.userId))
-    .leftJoin(
-      memberships,
-      and(eq(memberships.userId, users.id), eq(memberships.organizationId, signInOrganizationIdOf(sql`"user"."id"`))),
-    )
+    .leftJoin(memberships, signInMembershipOn())
     .leftJoin(organizations, eq(organizations.id, memberships.organizationId))
     .where(eq(passkeys.credentialId, credentialId))
     .get();

@@ -3,7 +3,11 @@ import { and, eq, inArray, isNull, sql, type SQLWrapper } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { memberships, organizations, users } from "../../db/schema";
 import { hasSecondFactor } from "../../db/second-factor";
-import { organizationsCountOf, signInOrganizationIdOf } from "../../platform/sessions/sign-in-organization";
+import {
+  signInMembershipOn,
+  signInOrganizationIdOf,
+  signInUserColumns,
+} from "../../platform/sessions/sign-in-organization";
 
 /**
  * What a sign-in needs of a user, in one read: the hash, the states that refuse a sign-in, the
@@ -14,27 +18,9 @@ import { organizationsCountOf, signInOrganizationIdOf } from "../../platform/ses
  */
 function selectSignInUser(db: Database) {
   return db
-    .select({
-      id: users.id,
-      email: users.email,
-      passwordHash: users.passwordHash,
-      firstName: users.firstName,
-      lastName: users.lastName,
-      isSysAdmin: users.isSysAdmin,
-      membershipRole: memberships.role,
-      createdAt: users.createdAt,
-      organizationId: memberships.organizationId,
-      organizationsCount: organizationsCountOf(sql`"user"."id"`),
-      emailVerifiedAt: users.emailVerifiedAt,
-      suspendedAt: users.suspendedAt,
-      organizationSuspendedAt: organizations.suspendedAt,
-      hasSecondFactor: hasSecondFactor(users.id),
-    })
+    .select({ ...signInUserColumns(), hasSecondFactor: hasSecondFactor(users.id) })
     .from(users)
-    .leftJoin(
-      memberships,
-      and(eq(memberships.userId, users.id), eq(memberships.organizationId, signInOrganizationIdOf(sql`"user"."id"`))),
-    )
+    .leftJoin(memberships, signInMembershipOn())
     .leftJoin(organizations, eq(organizations.id, memberships.organizationId));
 }
 

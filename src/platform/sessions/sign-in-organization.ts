@@ -1,6 +1,39 @@
 // Which organization a new session acts in: one SQL fragment shared by every sign-in path
-// (password, Google), so they all choose alike.
-import { type SQL, sql } from "drizzle-orm";
+// (password, passkey, Google, the second step), so they all choose alike, and the user columns
+// those sign-ins read with it.
+import { and, eq, type SQL, sql } from "drizzle-orm";
+import { memberships, organizations, users } from "../../db/schema";
+
+/**
+ * What a sign-in reads of its user in the same query as the membership it would act in: select
+ * these from `user` joined with `memberships` on signInMembershipOn() and `organizations` on
+ * theirs (left joins: the membership columns are null when the user belongs to no organization).
+ */
+export function signInUserColumns() {
+  return {
+    id: users.id,
+    email: users.email,
+    passwordHash: users.passwordHash,
+    firstName: users.firstName,
+    lastName: users.lastName,
+    isSysAdmin: users.isSysAdmin,
+    membershipRole: memberships.role,
+    createdAt: users.createdAt,
+    organizationId: memberships.organizationId,
+    organizationsCount: organizationsCountOf(sql`"user"."id"`),
+    emailVerifiedAt: users.emailVerifiedAt,
+    suspendedAt: users.suspendedAt,
+    organizationSuspendedAt: organizations.suspendedAt,
+  };
+}
+
+/** The join condition of the membership a sign-in acts in (see signInOrganizationIdOf). */
+export function signInMembershipOn() {
+  return and(
+    eq(memberships.userId, users.id),
+    eq(memberships.organizationId, signInOrganizationIdOf(sql`"user"."id"`)),
+  );
+}
 
 /**
  * The user's most recently active membership, preferring an organization that is not suspended
