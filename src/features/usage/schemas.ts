@@ -76,44 +76,29 @@ export const UsageHistorySchema = z
   })
   .openapi("UsageHistory");
 
-export const TopUsersSchema = z
-  .object({
-    organization_id: z.string(),
-    period: z.object({ start: Timestamp, end: Timestamp }),
-    items: z.array(
-      z.object({
-        user_id: z.string().nullable(),
-        email: z.string().nullable(),
-        tokens: Tokens,
-        cost_usd: z.number(),
-        calls: z.number().int(),
-      }),
-    ),
-    limit: z.number().int(),
-    offset: z.number().int(),
-    has_more: z.boolean(),
-  })
-  .openapi("TopUsers");
+/** A page of the period's biggest spenders: who (`who`'s fields), then what they used. */
+function topSpendersPage<const Who extends z.ZodRawShape>(who: Who, name: string) {
+  return z
+    .object({
+      organization_id: z.string(),
+      period: z.object({ start: Timestamp, end: Timestamp }),
+      items: z.array(z.object({ ...who, tokens: Tokens, cost_usd: z.number(), calls: z.number().int() })),
+      limit: z.number().int(),
+      offset: z.number().int(),
+      has_more: z.boolean(),
+    })
+    .openapi(name);
+}
 
-export const TopApiKeysSchema = z
-  .object({
-    organization_id: z.string(),
-    period: z.object({ start: Timestamp, end: Timestamp }),
-    items: z.array(
-      z.object({
-        api_key_id: z.string(),
-        name: z.string().nullable(),
-        prefix: z.string().nullable(),
-        tokens: Tokens,
-        cost_usd: z.number(),
-        calls: z.number().int(),
-      }),
-    ),
-    limit: z.number().int(),
-    offset: z.number().int(),
-    has_more: z.boolean(),
-  })
-  .openapi("TopApiKeys");
+export const TopUsersSchema = topSpendersPage(
+  { user_id: z.string().nullable(), email: z.string().nullable() },
+  "TopUsers",
+);
+
+export const TopApiKeysSchema = topSpendersPage(
+  { api_key_id: z.string(), name: z.string().nullable(), prefix: z.string().nullable() },
+  "TopApiKeys",
+);
 
 export const FleetQuerySchema = z.strictObject({
   days: z.coerce.number().int().min(0).max(365).default(30).openapi({
