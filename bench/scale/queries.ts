@@ -20,7 +20,7 @@ import {
   rollOverPeriods,
 } from "../../src/features/ai/maintenance-repo";
 import { listNotesPage } from "../../src/features/notes/repo";
-import { incrementWithinLimit } from "../../src/features/plans/usage-repo";
+import { buildIncrementWithinLimit } from "../../src/features/plans/usage-repo";
 import { rollUpAndDeleteUsageBatch } from "../../src/features/usage/rollup-repo";
 import {
   listTopApiKeysPage,
@@ -124,7 +124,7 @@ const QUERIES: { name: string; write?: boolean; setup?: () => Promise<unknown>; 
     name: "quota upsert (notes)",
     write: true,
     run: () =>
-      incrementWithinLimit(
+      buildIncrementWithinLimit(
         db,
         { organizationId: subjects.organizationId, feature: "max_notes", periodStart: month },
         1,
