@@ -18,7 +18,7 @@ export type QuotaFeature = keyof QuotaFeatureMap;
  * Taking units of a quota, prepared: the caller runs `statement` first in the batch that writes
  * what the units pay for, so the units and the write commit together or not at all.
  */
-export interface QuotaTake {
+interface QuotaTake {
   /** The period the units are counted in, for giving them back there (SEC-60). */
   periodStart: number;
   /**

@@ -14,7 +14,6 @@ import {
   selectLedgerPeriodStartSQL,
   sumMemberUsage,
 } from "../ai/ledger";
-import type { AccountState } from "../ai/account-repo";
 import {
   listTopApiKeysPage,
   listTopUsersPage,
@@ -28,7 +27,7 @@ import {
  * The period the ledger is counting in: the billing period, or the account's own when it is
  * later (a period that moved backwards never reset the counters, see ledger-repo.ts).
  */
-function describeCurrentLedger(policy: LedgerPolicy, state: AccountState | null) {
+function describeCurrentLedger(policy: LedgerPolicy, state: Awaited<ReturnType<typeof readAIAccountState>>) {
   const accountPeriod = state?.periodStart ?? null;
   const periodStart =
     accountPeriod !== null && accountPeriod >= policy.period.start ? accountPeriod : policy.period.start;
