@@ -118,4 +118,27 @@ describe("the max_notes quota hook", () => {
     });
     expect(await countRows("note", "organization_id = ?", user.organizationId)).toBe(0);
   });
+
+  it("a note insert that fails takes no unit: the take and the insert are one batch", async () => {
+    const user = await insertUser({ role: "member" });
+    const actor = { userId: user.id, organizationId: user.organizationId, role: "member" as const };
+    await env.DB.prepare(
+      "CREATE TRIGGER note_insert_fails BEFORE INSERT ON note BEGIN SELECT RAISE(ABORT, 'insert refused'); END",
+    ).run();
+    try {
+      await expect(createNote(testServiceContext(), actor, { title: "t", content: "" })).rejects.toThrow();
+    } finally {
+      await env.DB.prepare("DROP TRIGGER note_insert_fails").run();
+    }
+    expect(await countRows("usage_counter", "organization_id = ?", user.organizationId)).toBe(0);
+    expect(await countRows("audit_log", "organization_id = ? AND action = 'note_created'", user.organizationId)).toBe(
+      0,
+    );
+    // And with the insert allowed again, the same organization takes its first unit.
+    await createNote(testServiceContext(), actor, { title: "t", content: "" });
+    const counter = await env.DB.prepare("SELECT used FROM usage_counter WHERE organization_id = ?")
+      .bind(user.organizationId)
+      .first<{ used: number }>();
+    expect(counter?.used).toBe(1);
+  });
 });
