@@ -45,15 +45,19 @@ export function registerMoneyBenchRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   /**
-   * `n` cycles (policy, reservation, settlement) one after the other; returns the time spent in the
-   * reservation alone and in the whole cycle, per cycle (workerd's clock advances across I/O).
+   * `n` cycles (policy, reservation, settlement) one after the other, settled as the copilot does
+   * (settle=inbatch: the limits read in SQL inside the settlement's batch) or as it did before
+   * issue 17 (settle=reread: the policy read again, then the batch); returns the time spent in the
+   * reservation, the settlement and the whole cycle, per cycle (workerd's clock advances across I/O).
    */
   app.post("/bench/money/cycles", async (c) => {
     const ctx = serviceContextFrom(c);
     const organizationId = c.req.query("org") ?? "";
     const userId = c.req.query("user") ?? null;
     const n = Number(c.req.query("n") ?? "20");
+    const isReread = c.req.query("settle") === "reread";
     let reserveMs = 0;
+    let settleMs = 0;
     let cycleMs = 0;
     for (let index = 0; index < n; index++) {
       const started = performance.now();
@@ -64,10 +68,29 @@ export function registerMoneyBenchRoutes(app: OpenAPIHono<AppEnv>): void {
         { organizationId, userId, tokens: 1_100, provider: "fake", model: "fake-copilot-1", ttlSeconds: 600, ip: null },
         policy,
       );
-      reserveMs += performance.now() - reserveStarted;
-      await settleAIReservation(ctx, reservation, { inputTokens: 60, outputTokens: 200 }, { price: FREE, policy });
-      cycleMs += performance.now() - started;
+      const settleStarted = performance.now();
+      reserveMs += settleStarted - reserveStarted;
+      const usage = { inputTokens: 60, outputTokens: 200 };
+      if (isReread) {
+        await settleAIReservation(ctx, reservation, usage, {
+          price: FREE,
+          policy: await loadLedgerPolicy(ctx, organizationId),
+        });
+      } else {
+        await settleAIReservation(ctx, reservation, usage, { price: FREE });
+      }
+      const ended = performance.now();
+      settleMs += ended - settleStarted;
+      cycleMs += ended - started;
     }
-    return c.json({ reserve_ms: reserveMs / n, cycle_ms: cycleMs / n, budget: c.req.query("budget") ?? null }, 200);
+    return c.json(
+      {
+        reserve_ms: reserveMs / n,
+        settle_ms: settleMs / n,
+        cycle_ms: cycleMs / n,
+        budget: c.req.query("budget") ?? null,
+      },
+      200,
+    );
   });
 }

@@ -32,7 +32,8 @@ export function registerLedgerBenchRoutes(app: OpenAPIHono<AppEnv>): void {
 
   /**
    * One ledger cycle exactly as a copilot call runs it, without the provider: the policy (plan +
-   * three settings), the reservation batch, then the settlement (policy again + its batch).
+   * three settings), the reservation batch, then the settlement (one batch that reads the policy
+   * in SQL; before issue 17, a policy read and then the batch).
    */
   app.post("/bench/ledger/cycle", async (c) => {
     const ctx = serviceContextFrom(c);

@@ -11,6 +11,7 @@ import { readStats } from "../../src/features/admin/repo";
 import { deleteOldAuditBatch, listAuditEntries } from "../../src/features/audit/repo";
 import { deleteStaleTokensBatch } from "../../src/features/auth/email-token-repo";
 import { findModelPrice, readAccountState } from "../../src/features/ai/account-repo";
+import { selectLedgerLimitsSQL } from "../../src/features/ai/ledger";
 import { type LedgerLimits, reserveTokens, settleReservation } from "../../src/features/ai/ledger-repo";
 import {
   deleteSettledReservationsBatch,
@@ -20,7 +21,7 @@ import {
   rollOverPeriods,
 } from "../../src/features/ai/maintenance-repo";
 import { listNotesPage } from "../../src/features/notes/repo";
-import { incrementWithinLimit } from "../../src/features/plans/usage-repo";
+import { buildIncrementWithinLimit } from "../../src/features/plans/usage-repo";
 import { rollUpAndDeleteUsageBatch } from "../../src/features/usage/rollup-repo";
 import {
   listTopApiKeysPage,
@@ -105,7 +106,6 @@ const settlement = {
   reservationId: reservation.id,
   organizationId: subjects.organizationId,
   settlementId: "bench-settlement-0000-000000000000",
-  periodStart: month,
   inputTokens: 700,
   outputTokens: 300,
   inputUSDPerMillion: 0.4,
@@ -124,7 +124,7 @@ const QUERIES: { name: string; write?: boolean; setup?: () => Promise<unknown>; 
     name: "quota upsert (notes)",
     write: true,
     run: () =>
-      incrementWithinLimit(
+      buildIncrementWithinLimit(
         db,
         { organizationId: subjects.organizationId, feature: "max_notes", periodStart: month },
         1,
@@ -138,7 +138,8 @@ const QUERIES: { name: string; write?: boolean; setup?: () => Promise<unknown>; 
     name: "ledger settle",
     write: true,
     setup: () => reserveTokens(db, reservation, month, limits),
-    run: () => settleReservation(db, settlement, limits),
+    // As the copilot settles: the limits and period read in SQL inside the batch.
+    run: () => settleReservation(db, settlement, selectLedgerLimitsSQL(subjects.organizationId, now)),
   },
   { name: "notes list, first page", run: () => listNotesPage(db, subjects.organizationId, firstPage) },
   { name: "notes list, page 101", run: () => listNotesPage(db, subjects.organizationId, deepPage) },

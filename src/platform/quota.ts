@@ -14,15 +14,26 @@ export interface QuotaFeatureMap {}
 
 export type QuotaFeature = keyof QuotaFeatureMap;
 
-/** An allowed decision names the period the units were counted in, for giving them back (SEC-60). */
-type QuotaDecision = { allowed: true; periodStart: number } | { allowed: false; limit: number; used: number };
+/**
+ * Taking units of a quota, prepared: the caller runs `statement` first in the batch that writes
+ * what the units pay for, so the units and the write commit together or not at all.
+ */
+interface QuotaTake {
+  /** The period the units are counted in, for giving them back there (SEC-60). */
+  periodStart: number;
+  /**
+   * One conditional upsert that records the units only when the limit still holds, so two
+   * concurrent callers can never both take the last unit. Its result is the new total as one row,
+   * or no row when it refused; statements after it can be gated on `changes() > 0`.
+   */
+  statement: BatchItem<"sqlite">;
+  /** After a refusal: the limit and what the period has used, for the error's details. */
+  readRefusal(): Promise<{ limit: number; used: number }>;
+}
 
 export interface QuotaMeter {
-  /**
-   * Checks the limit and, when it holds, records `amount` of usage in the same statement, so two
-   * concurrent callers can never both take the last unit.
-   */
-  checkQuota(organizationId: string, feature: QuotaFeature, amount: number): Promise<QuotaDecision>;
+  /** Reads the organization's limit and period (one read); nothing is taken until `statement` runs. */
+  prepareTake(organizationId: string, feature: QuotaFeature, amount: number): Promise<QuotaTake>;
   /**
    * A statement giving `amount` units back to the period they were counted in (SEC-60), never to
    * the current one unless that is it: `periodStart` is the period, or a subquery reading it in

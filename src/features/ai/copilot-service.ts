@@ -14,7 +14,7 @@ import { boundInputTokens, type LLMMessage } from "./llm/types";
 import { findModelPrice } from "./account-repo";
 import { loadLedgerPolicy, reserveAITokens, settleAIReservationWithRetry } from "./ledger";
 import { openMeteredStream } from "./metered-stream";
-import { recordUsageThresholds } from "./usage-alerts";
+import { announceUsageThresholds, buildUsageThresholdStatements } from "./usage-alerts";
 
 export const COPILOT_ACTIONS = ["improve", "summarize"] as const;
 export type CopilotAction = (typeof COPILOT_ACTIONS)[number];
@@ -113,10 +113,13 @@ export async function runCopilot(
     reservationId: reservation.id,
     defer: (task) => ctx.defer(task),
     settle: async (usage) => {
-      const outcome = await settleAIReservationWithRetry(ctx, reservation, usage, { price });
-      if (outcome?.rows.some((row) => row.bucket === "allotment")) {
-        await recordUsageThresholds(ctx, actor.organizationId, policy);
-      }
+      // One round trip: the settlement reads the plan and settings inside its own batch (SEC-52),
+      // and the usage alerts' claims ride in it, gated on this attempt having charged the allotment.
+      const outcome = await settleAIReservationWithRetry(ctx, reservation, usage, {
+        price,
+        followUps: (attempt) => buildUsageThresholdStatements(ctx, actor.organizationId, policy, attempt),
+      });
+      if (outcome) announceUsageThresholds(ctx, actor.organizationId, policy, outcome.followUpResults);
       logEvent("info", "ai_call_settled", {
         reservation_id: reservation.id,
         organization_id: actor.organizationId,

@@ -4,7 +4,9 @@
 //
 // Raw D1 statements, not drizzle: drizzle cannot put a parameterized raw query into db.batch()
 // (its SQLiteRaw has no prepared statement), and these need CTEs, changes() and scalar min/max.
+import { type SQL, sql } from "drizzle-orm";
 import { d1Of, type Database } from "../../db/client";
+import { toNumberedSQL } from "../../db/sql-fragments";
 import type { AIBucket } from "../../db/schema";
 
 /** Stands for "no limit" in capacity sums; far past any real count, far below int64 overflow. */
@@ -75,17 +77,25 @@ export interface LedgerLimits {
 /**
  * Creates the account row, or rolls it into a newer period (used counters to 0; reservations in
  * flight stay reserved). A period that moves backwards (a late webhook) never resets anything.
+ * `periodStart` may be SQL read in the same statement; one that yields NULL (no organization)
+ * writes nothing.
  */
-function buildRollover(d1: D1Database, organizationId: string, periodStart: number, now: number): D1PreparedStatement {
+function buildRollover(
+  d1: D1Database,
+  organizationId: string,
+  periodStart: number | SQL,
+  now: number,
+): D1PreparedStatement {
+  const period = toNumberedSQL(typeof periodStart === "number" ? sql`${periodStart}` : periodStart, 3);
   return d1
     .prepare(
       `INSERT INTO ai_account (organization_id, period_start, allotment_used, overage_used, reserved_tokens, updated_at)
-       VALUES (?1, ?2, 0, 0, 0, ?3)
+       SELECT ?1, p.start, 0, 0, 0, ?2 FROM (SELECT ${period.sql} AS start) p WHERE p.start IS NOT NULL
        ON CONFLICT (organization_id) DO UPDATE
          SET period_start = excluded.period_start, allotment_used = 0, overage_used = 0, updated_at = excluded.updated_at
          WHERE ai_account.period_start < excluded.period_start`,
     )
-    .bind(organizationId, periodStart, now);
+    .bind(organizationId, now, ...period.params);
 }
 
 export interface ReservationRow {
@@ -160,6 +170,29 @@ export async function reserveTokens(
   return (reserved?.results.length ?? 0) > 0;
 }
 
+/**
+ * The limits a settlement charges under and the period it rolls into, as SQL evaluated inside its
+ * own batch: the plan and settings as they are when it commits (ledger.ts, selectLedgerLimitsSQL),
+ * or fixed values (bindLedgerLimits) when the caller has just read them (the cron's reclaim).
+ */
+export interface SettlementLimits {
+  tokenLimit: SQL;
+  /** 1 or 0. */
+  isOverageEnabled: SQL;
+  overageCeiling: SQL;
+  periodStart: SQL;
+}
+
+/** Limits already read, as SettlementLimits. */
+export function bindLedgerLimits(limits: LedgerLimits, periodStart: number): SettlementLimits {
+  return {
+    tokenLimit: sql`${limits.tokenLimit}`,
+    isOverageEnabled: sql`${limits.isOverageEnabled ? 1 : 0}`,
+    overageCeiling: sql`${limits.overageCeiling}`,
+    periodStart: sql`${periodStart}`,
+  };
+}
+
 export interface SettlementRequest {
   reservationId: string;
   organizationId: string;
@@ -168,7 +201,6 @@ export interface SettlementRequest {
    * gated on it, so an attempt whose CAS lost, even to an earlier attempt of the same call, writes nothing.
    */
   settlementId: string;
-  periodStart: number;
   inputTokens: number;
   outputTokens: number;
   inputUSDPerMillion: number;
@@ -197,16 +229,24 @@ export interface SettlementRow {
  * 4. move this settlement's allotment and overage rows into the counters and release the
  *    reservation; 5. debit this settlement's credits rows from the balance; 6. read the outcome.
  * Steps 3 to 5 are gated on the reservation carrying this settlement id: a losing CAS writes nothing.
+ * The limits are SQL evaluated in step 3, so the plan and settings are read in this transaction;
+ * `followUps` are appended (7...), one list, so the whole settlement is one round trip.
  */
 export async function settleReservation(
   db: Database,
   request: SettlementRequest,
-  limits: LedgerLimits,
-): Promise<{ settledBy: string | null; rows: SettlementRow[] }> {
+  limits: SettlementLimits,
+  /** Run after the settlement in its transaction (usage alerts): gated on it by their own SQL. */
+  followUps: readonly D1PreparedStatement[] = [],
+): Promise<{ settledBy: string | null; rows: SettlementRow[]; followUpResults: D1Result[] }> {
   const d1 = d1Of(db);
   const { reservationId: rid, settlementId: sid, organizationId: org, now } = request;
-  const [, , , , , settled] = await d1.batch([
-    buildRollover(d1, org, request.periodStart, now),
+  // The split's limits, numbered after its own nine parameters.
+  const tokenLimit = toNumberedSQL(limits.tokenLimit, 10);
+  const overageOn = toNumberedSQL(limits.isOverageEnabled, 10 + tokenLimit.params.length);
+  const overageCeiling = toNumberedSQL(limits.overageCeiling, 10 + tokenLimit.params.length + overageOn.params.length);
+  const [, , , , , settled, ...followUpResults] = await d1.batch([
+    buildRollover(d1, org, limits.periodStart, now),
     d1
       .prepare(
         `UPDATE ai_reservation SET settled_at = ?3, settlement_id = ?2
@@ -218,16 +258,17 @@ export async function settleReservation(
         `WITH
            r AS (SELECT id, organization_id, user_id, api_key_id, tokens, provider, model FROM ai_reservation WHERE id = ?1 AND settlement_id = ?2),
            a AS (SELECT allotment_used, overage_used, reserved_tokens, period_start FROM ai_account WHERE organization_id = ?3),
+           lim AS (SELECT ${tokenLimit.sql} AS token_limit, ${overageOn.sql} AS overage_on, ${overageCeiling.sql} AS overage_ceiling),
            free AS (
              SELECT
-               (CASE WHEN ?4 = -1 THEN ${UNLIMITED_HEADROOM} ELSE max(?4 - a.allotment_used, 0) END) AS allotment_free,
+               (CASE WHEN lim.token_limit = -1 THEN ${UNLIMITED_HEADROOM} ELSE max(lim.token_limit - a.allotment_used, 0) END) AS allotment_free,
                ${creditsFreeSQL("?3")} AS credits_free,
-               (CASE WHEN ?5 = 1 THEN max(?6 - a.overage_used, 0) ELSE 0 END) AS overage_free,
+               (CASE WHEN lim.overage_on = 1 THEN max(lim.overage_ceiling - a.overage_used, 0) ELSE 0 END) AS overage_free,
                max(a.reserved_tokens - r.tokens, 0) AS others_reserved
-             FROM r, a
+             FROM r, a, lim
            ),
            charge AS (
-             SELECT min(?7 + ?8, max(allotment_free + credits_free + overage_free - others_reserved, 0)) AS charged,
+             SELECT min(?4 + ?5, max(allotment_free + credits_free + overage_free - others_reserved, 0)) AS charged,
                     allotment_free, credits_free
                FROM free
            ),
@@ -241,33 +282,33 @@ export async function settleReservation(
              SELECT 'allotment', 0, allotment FROM split
              UNION ALL SELECT 'credits', allotment, credits FROM split
              UNION ALL SELECT 'overage', allotment + credits, charged - allotment - credits FROM split
-             UNION ALL SELECT 'absorbed', charged, ?7 + ?8 - charged FROM split
+             UNION ALL SELECT 'absorbed', charged, ?4 + ?5 - charged FROM split
            ),
            shares AS (
-             SELECT bucket, tokens, max(min(position + tokens, ?7) - min(position, ?7), 0) AS input_tokens
+             SELECT bucket, tokens, max(min(position + tokens, ?4) - min(position, ?4), 0) AS input_tokens
                FROM buckets WHERE tokens > 0
            )
          INSERT INTO llm_usage_log (organization_id, user_id, api_key_id, reservation_id, settlement_id, provider, model, bucket,
                                     tokens, input_tokens, output_tokens, cost_usd, period_start, created_at, reclaimed)
          SELECT r.organization_id, r.user_id, r.api_key_id, r.id, ?2, r.provider, r.model, s.bucket,
                 s.tokens, s.input_tokens, s.tokens - s.input_tokens,
-                (s.input_tokens * ?9 + (s.tokens - s.input_tokens) * ?10) / 1000000.0,
-                a.period_start, ?11, ?12
+                (s.input_tokens * ?6 + (s.tokens - s.input_tokens) * ?7) / 1000000.0,
+                a.period_start, ?8, ?9
            FROM shares s, r, a`,
       )
       .bind(
         rid,
         sid,
         org,
-        limits.tokenLimit,
-        limits.isOverageEnabled ? 1 : 0,
-        limits.overageCeiling,
         request.inputTokens,
         request.outputTokens,
         request.inputUSDPerMillion,
         request.outputUSDPerMillion,
         now,
         request.isReclaimed ? 1 : 0,
+        ...tokenLimit.params,
+        ...overageOn.params,
+        ...overageCeiling.params,
       ),
     d1
       .prepare(
@@ -300,6 +341,7 @@ export async function settleReservation(
           WHERE r.id = ?1 ORDER BY l.id`,
       )
       .bind(rid),
+    ...followUps,
   ]);
   const results = (settled?.results ?? []) as (Omit<SettlementRow, "bucket"> & {
     bucket: SettlementRow["bucket"] | null;
@@ -308,5 +350,6 @@ export async function settleReservation(
   return {
     settledBy: results[0]?.settled_by ?? null,
     rows: results.filter((row) => row.bucket !== null).map(({ settled_by: _, ...row }) => row as SettlementRow),
+    followUpResults,
   };
 }

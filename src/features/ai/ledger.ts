@@ -1,5 +1,6 @@
 // The AI spend ledger's rules (SEC-52): what bounds an organization's spend, reserving the worst
 // case before a provider is called, and settling what a call really used exactly once.
+import { type SQL, sql } from "drizzle-orm";
 import type { ApiKeyActor } from "../../platform/actor";
 import type { ServiceContext } from "../../platform/service-context";
 import { summarizeError } from "../../db/error-summary";
@@ -8,10 +9,18 @@ import { logEvent } from "../../lib/log";
 import { buildAuditInsert } from "../audit/service";
 import type { PlanFeatures } from "../plans/features";
 import type { BillingPeriod } from "../plans/period";
-import { resolveOrganizationPlan } from "../plans/service";
-import { readSetting } from "../settings/service";
-import { reserveTokens, settleReservation, type LedgerLimits, type SettlementRow, type SliceCap } from "./ledger-repo";
-import { readAccountState, readSliceUsage, type AccountState } from "./account-repo";
+import { resolveOrganizationPlan, selectBillingPeriodStartSQL, selectPlanQuotaSQL } from "../plans/service";
+import { readSetting, selectSettingSQL } from "../settings/service";
+import {
+  bindLedgerLimits,
+  reserveTokens,
+  settleReservation,
+  type LedgerLimits,
+  type SettlementLimits,
+  type SettlementRow,
+  type SliceCap,
+} from "./ledger-repo";
+import { readAccountState, readSliceUsage, selectAccountPeriodStartSQL, type AccountState } from "./account-repo";
 
 export interface LedgerPolicy {
   features: PlanFeatures;
@@ -44,6 +53,23 @@ export async function loadLedgerPolicy(
       overageCeiling,
     },
     memberTokenLimit,
+  };
+}
+
+/**
+ * loadLedgerPolicy's limits and period as SQL, read by the settlement inside its own batch: a plan
+ * or switch changed during the call still applies to its settlement (SEC-52), without a read of the
+ * policy before the batch (one round trip to the primary less). The same rules, in the same
+ * places: plans/service.ts resolves the plan and period, settings/service.ts the settings.
+ */
+export function selectLedgerLimitsSQL(organizationId: string, now: number): SettlementLimits {
+  const org = sql`${organizationId}`;
+  return {
+    tokenLimit: selectPlanQuotaSQL(org, "token_limit"),
+    // Both switches, or none: the system setting is the operator's kill switch.
+    isOverageEnabled: sql`(${selectSettingSQL("organization", org, "overage_enabled")} AND ${selectSettingSQL("system", sql`''`, "ai_overage_enabled")})`,
+    overageCeiling: selectSettingSQL("organization", org, "ai_overage_ceiling_tokens"),
+    periodStart: selectBillingPeriodStartSQL(org, now),
   };
 }
 
@@ -181,6 +207,8 @@ export interface AIPrice {
 export interface SettlementOutcome {
   /** False when another settlement (the cron reclaim, or an earlier one) had already settled it. */
   isSettled: boolean;
+  /** The results of SettleOptions.followUps, in order. */
+  followUpResults: D1Result[];
   rows: SettlementRow[];
   chargedTokens: number;
   absorbedTokens: number;
@@ -195,6 +223,24 @@ export interface SettleOptions {
   settlementId?: string;
   policy?: LedgerPolicy;
   now?: number;
+  /**
+   * Statements to run in the settlement's own batch, after it (usage alerts): built per attempt
+   * from the attempt's settlement id, so they can be gated on what it wrote (settledBucketSQL).
+   * Their results come back in the outcome, in order.
+   */
+  followUps?: (attempt: SettlementAttempt) => D1PreparedStatement[];
+}
+
+/** One attempt at settling a reservation, as follow-up statements see it. */
+export interface SettlementAttempt {
+  reservationId: string;
+  settlementId: string;
+}
+
+/** True in SQL when this attempt's settlement charged `bucket` (it won the CAS and wrote the row). */
+export function settledBucketSQL(attempt: SettlementAttempt, bucket: SettlementRow["bucket"]): SQL {
+  return sql`EXISTS (SELECT 1 FROM llm_usage_log WHERE reservation_id = ${attempt.reservationId}
+                       AND settlement_id = ${attempt.settlementId} AND bucket = ${bucket})`;
 }
 
 function toTokenCount(value: number): number {
@@ -213,17 +259,24 @@ export async function settleAIReservation(
   options: SettleOptions,
 ): Promise<SettlementOutcome> {
   const now = options.now ?? Date.now();
-  const policy = options.policy ?? (await loadLedgerPolicy(ctx, reservation.organizationId, now));
+  // Limits read afresh in the settlement's own batch, unless the caller has just read them.
+  const limits = options.policy
+    ? bindLedgerLimits(options.policy.limits, options.policy.period.start)
+    : selectLedgerLimitsSQL(reservation.organizationId, now);
   // One id per attempt, prefixed by the call's settlement id: an attempt writes only if its own
   // CAS won, and a retry after a commit whose answer was lost still recognizes the call's settlement.
   const series = options.settlementId ?? `ais_${crypto.randomUUID()}`;
-  const { settledBy, rows: winnerRows } = await settleReservation(
+  const attempt = { reservationId: reservation.id, settlementId: `${series}.${crypto.randomUUID().slice(0, 8)}` };
+  const {
+    settledBy,
+    rows: winnerRows,
+    followUpResults,
+  } = await settleReservation(
     ctx.db,
     {
       reservationId: reservation.id,
       organizationId: reservation.organizationId,
-      settlementId: `${series}.${crypto.randomUUID().slice(0, 8)}`,
-      periodStart: policy.period.start,
+      settlementId: attempt.settlementId,
       inputTokens: toTokenCount(usage.inputTokens),
       outputTokens: toTokenCount(usage.outputTokens),
       inputUSDPerMillion: options.price.inputUSDPerMillion,
@@ -231,7 +284,8 @@ export async function settleAIReservation(
       isReclaimed: options.isReclaimed ?? false,
       now,
     },
-    policy.limits,
+    limits,
+    options.followUps?.(attempt) ?? [],
   );
   const isSettled = settledBy?.startsWith(`${series}.`) === true;
   const rows = isSettled ? winnerRows : [];
@@ -239,6 +293,7 @@ export async function settleAIReservation(
   const absorbed = rows.filter((row) => row.bucket === "absorbed").reduce((sum, row) => sum + row.tokens, 0);
   const outcome = {
     isSettled,
+    followUpResults,
     rows,
     chargedTokens: charged,
     absorbedTokens: absorbed,
@@ -306,17 +361,35 @@ export function readAIAccountState(ctx: ServiceContext, organizationId: string):
 }
 
 /**
- * The member's budget as the reservation checks it (the same sums, the same period); null when the
- * organization sets no ai_member_token_limit.
+ * What the member has used this period plus their calls in flight, as the reservation checks it
+ * (the same sums, the same period). The period is the billing period at `now` read in SQL, so this
+ * read needs no policy first and travels with loadLedgerPolicy's reads (GET /usage/summary: one
+ * round trip to the primary).
  */
-export async function readMemberBudget(
-  ctx: ServiceContext,
+export function sumMemberUsage(ctx: ServiceContext, organizationId: string, userId: string, now: number) {
+  const period = selectBillingPeriodStartSQL(sql`${organizationId}`, now);
+  return readSliceUsage(ctx.db, organizationId, { column: "user_id", value: userId }, period);
+}
+
+/** The member's budget from sumMemberUsage's sum; null when the organization sets no ai_member_token_limit. */
+export function describeMemberBudget(
   policy: LedgerPolicy,
-  organizationId: string,
   userId: string,
-): Promise<{ limit: number; used: number; remaining: number } | null> {
+  used: number,
+): { limit: number; used: number; remaining: number } | null {
   const [cap] = listSliceCaps(policy, userId);
   if (!cap) return null;
-  const used = await readSliceUsage(ctx.db, organizationId, cap, policy.period.start);
   return { limit: cap.tokenLimit, used, remaining: Math.max(cap.tokenLimit - used, 0) };
+}
+
+/**
+ * The period the ledger is counting in, as SQL: the billing period at `now`, or the account's own
+ * when it is later (a period that moved backwards never reset the counters, see ledger-repo.ts).
+ * For a read that must not wait for the policy (GET /usage/summary); usage/service.ts computes the
+ * same from the policy and account it reads beside it.
+ */
+export function selectLedgerPeriodStartSQL(organizationId: string, now: number): SQL {
+  const org = sql`${organizationId}`;
+  const billing = selectBillingPeriodStartSQL(org, now);
+  return sql`max(coalesce(${selectAccountPeriodStartSQL(org)}, ${billing}), ${billing})`;
 }

@@ -1,5 +1,5 @@
 // Note rows. Every function takes the organization id and filters by (organization_id, id).
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { notes } from "../../db/schema";
 import type { PageRequest } from "../../lib/pagination";
@@ -32,8 +32,26 @@ export function selectNoteQuotaPeriod(db: Database, organizationId: string, note
     .where(and(eq(notes.organizationId, organizationId), eq(notes.id, noteId)));
 }
 
-export function buildNoteInsert(db: Database, row: NoteRow) {
-  return db.insert(notes).values(row);
+/**
+ * Inserts the note only if the statement just before it in the same batch changed a row (the
+ * quota take: SQLite's changes() reports that statement's count). drizzle's insert-select needs
+ * every column, in table order.
+ */
+export function buildNoteInsertIfChanged(db: Database, row: NoteRow) {
+  const values = db
+    .select({
+      id: sql<string>`${row.id}`.as("id"),
+      organizationId: sql<string>`${row.organizationId}`.as("organization_id"),
+      createdByUserId: sql<string | null>`${row.createdByUserId}`.as("created_by_user_id"),
+      title: sql<string>`${row.title}`.as("title"),
+      content: sql<string>`${row.content}`.as("content"),
+      quotaPeriodStart: sql<number | null>`${row.quotaPeriodStart}`.as("quota_period_start"),
+      createdAt: sql<number>`${row.createdAt}`.as("created_at"),
+      updatedAt: sql<number>`${row.updatedAt}`.as("updated_at"),
+    })
+    .from(sql`(SELECT 1)`)
+    .where(sql`changes() > 0`);
+  return db.insert(notes).select(values);
 }
 
 export function buildNoteUpdate(

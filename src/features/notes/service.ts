@@ -3,16 +3,10 @@ import { AppError } from "../../errors";
 import type { PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../platform/service-context";
 import type { Actor } from "../../platform/actor";
-import {
-  buildAuditInsert,
-  buildAuditInsertIfChanged,
-  describeKeyActor,
-  logAuditEvent,
-  type AuditEvent,
-} from "../audit/service";
+import { buildAuditInsertIfChanged, describeKeyActor, logAuditEvent, type AuditEvent } from "../audit/service";
 import {
   buildNoteDeletion,
-  buildNoteInsert,
+  buildNoteInsertIfChanged,
   buildNoteUpdate,
   findNote,
   listNotesPage,
@@ -35,20 +29,18 @@ export async function getNote(ctx: ServiceContext, actor: Actor, noteId: string)
   return note;
 }
 
-/** Takes one unit of max_notes first; gives it back if the insert does not happen. */
+/**
+ * One unit of max_notes, the note and its audit row in one batch (one transaction): the quota's
+ * conditional upsert first, the insert only if it took the unit, the audit row only if the insert
+ * happened. A refusal or a failed insert leaves nothing behind, so there is no unit to give back,
+ * and the route pays two round trips to the primary (the plan read, then this batch).
+ */
 export async function createNote(
   ctx: ServiceContext,
   actor: Actor,
   input: { title: string; content: string },
 ): Promise<NoteRow> {
-  const decision = await ctx.quota.checkQuota(actor.organizationId, "max_notes", 1);
-  if (!decision.allowed) {
-    throw new AppError("QUOTA_EXCEEDED", "Your plan's note limit is reached.", {
-      feature: "max_notes",
-      limit: decision.limit,
-      used: decision.used,
-    });
-  }
+  const take = await ctx.quota.prepareTake(actor.organizationId, "max_notes", 1);
   const now = Date.now();
   const note: NoteRow = {
     id: crypto.randomUUID(),
@@ -57,26 +49,32 @@ export async function createNote(
     title: input.title,
     content: input.content,
     // The period the unit was taken from, so a deletion gives it back there (SEC-60).
-    quotaPeriodStart: decision.periodStart,
+    quotaPeriodStart: take.periodStart,
     createdAt: now,
     updatedAt: now,
   };
-  try {
-    await ctx.db.batch([
-      buildNoteInsert(ctx.db, note),
-      buildAuditInsert(ctx, {
-        action: "note_created",
-        organizationId: actor.organizationId,
-        actorUserId: actor.userId,
-        target: note.id,
-        ip: ctx.ip,
-        details: describeKeyActor(actor),
-      }),
-    ]);
-  } catch (error) {
-    await ctx.quota.buildRelease(actor.organizationId, "max_notes", decision.periodStart, 1);
-    throw error;
+  const event: AuditEvent = {
+    action: "note_created",
+    organizationId: actor.organizationId,
+    actorUserId: actor.userId,
+    target: note.id,
+    ip: ctx.ip,
+    details: describeKeyActor(actor),
+  };
+  const [taken] = await ctx.db.batch([
+    take.statement,
+    buildNoteInsertIfChanged(ctx.db, note),
+    buildAuditInsertIfChanged(ctx, event),
+  ]);
+  if ((taken as unknown[]).length === 0) {
+    const { limit, used } = await take.readRefusal();
+    throw new AppError("QUOTA_EXCEEDED", "Your plan's note limit is reached.", {
+      feature: "max_notes",
+      limit,
+      used,
+    });
   }
+  logAuditEvent(event);
   return note;
 }
 

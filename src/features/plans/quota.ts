@@ -2,19 +2,20 @@
 import type { QuotaMeter } from "../../platform/quota";
 import type { ServiceContext } from "../../platform/service-context";
 import { resolveOrganizationPlan } from "./service";
-import { adjustUsage, incrementWithinLimit, readUsage } from "./usage-repo";
+import { adjustUsage, buildIncrementWithinLimit, readUsage } from "./usage-repo";
 
 export function createQuotaMeter(ctx: ServiceContext): QuotaMeter {
   const { db } = ctx;
   return {
-    async checkQuota(organizationId, feature, amount) {
+    async prepareTake(organizationId, feature, amount) {
       const { features, period } = await resolveOrganizationPlan(ctx, organizationId);
       const limit = features[feature];
       const key = { organizationId, feature, periodStart: period.start };
-      if ((await incrementWithinLimit(db, key, amount, limit)) !== null) {
-        return { allowed: true, periodStart: period.start };
-      }
-      return { allowed: false, limit, used: await readUsage(db, key) };
+      return {
+        periodStart: period.start,
+        statement: buildIncrementWithinLimit(db, key, amount, limit),
+        readRefusal: async () => ({ limit, used: await readUsage(db, key) }),
+      };
     },
     buildRelease(organizationId, feature, periodStart, amount) {
       return adjustUsage(db, { organizationId, feature, periodStart }, -amount);

@@ -1,4 +1,6 @@
 // Plan rules: the catalogue, sys_admin CRUD, and which plan and period an organization is on.
+import { type SQL, sql } from "drizzle-orm";
+import { sqlConstant } from "../../db/sql-fragments";
 import { AppError } from "../../errors";
 import { isUniqueViolation } from "../../db/errors";
 import type { Actor } from "../../platform/actor";
@@ -7,11 +9,13 @@ import {
   defaultFeatures,
   FEATURE_NAMES,
   isQuotaFeature,
+  PLAN_FEATURES,
+  UNLIMITED,
   resolveFeatures,
   type PlanFeatures,
   type QuotaFeatureName,
 } from "./features";
-import { currentBillingPeriod, type BillingPeriod } from "./period";
+import { calendarMonthOf, currentBillingPeriod, type BillingPeriod } from "./period";
 import { type AuditEvent, buildAuditInsertIfChanged, logAuditEvent } from "../audit/service";
 import {
   buildDefaultPlanSwitch,
@@ -65,6 +69,47 @@ export async function resolveOrganizationPlan(
       ? { id: billing.stripeSubscriptionId, status: billing.subscriptionStatus }
       : null,
   };
+}
+
+// The same resolution in SQL, for a statement that must apply the plan as it is when the statement
+// runs (the AI settlement, SEC-52) without a read before it: one round trip less from a Worker far
+// from the primary. `organizationId` is an SQL expression (a bound value or a parameter of the
+// enclosing statement). test/features/plans/plan-sql.test.ts holds them equal to the functions above.
+
+/** The features JSON of the organization's plan (Stripe-driven, else the default), NULL if neither. */
+function selectPlanFeaturesJSON(organizationId: SQL): SQL {
+  return sql`(SELECT coalesce(sp.features, dp.features) FROM organization o
+                LEFT JOIN plan sp ON sp.id = o.plan_id
+                LEFT JOIN plan dp ON dp.is_default = 1
+               WHERE o.id = ${organizationId})`;
+}
+
+/**
+ * A quota feature of the organization's plan as resolveFeatures reads it: the stored number
+ * normalized (-1 unlimited, other negatives 0, fractions down), else the declared default (no
+ * plan, JSON that is not an object, a missing or non-number value). CASE, not AND, guards each
+ * JSON function: SQLite's json_type raises on malformed JSON, and AND does not short-circuit.
+ */
+export function selectPlanQuotaSQL(organizationId: SQL, feature: QuotaFeatureName): SQL {
+  const path = sqlConstant(`$.${feature}`);
+  const value = sql`json_extract(f.features, ${path})`;
+  return sql`coalesce((SELECT CASE WHEN json_valid(f.features) THEN
+                         CASE WHEN json_type(f.features) = 'object' AND json_type(f.features, ${path}) IN ('integer', 'real') THEN
+                           CASE WHEN ${value} = ${sqlConstant(UNLIMITED)} THEN ${sqlConstant(UNLIMITED)}
+                                WHEN ${value} < 0 THEN 0
+                                ELSE CAST(${value} AS INTEGER) END
+                         END
+                       END
+                  FROM (SELECT ${selectPlanFeaturesJSON(organizationId)} AS features) f),
+                ${sqlConstant(PLAN_FEATURES[feature].default)})`;
+}
+
+/** The start of the organization's billing period at `now`, as currentBillingPeriod decides it. */
+export function selectBillingPeriodStartSQL(organizationId: SQL, now: number): SQL {
+  return sql`(SELECT CASE WHEN o.current_period_start IS NOT NULL AND o.current_period_end IS NOT NULL
+                           AND o.current_period_start <= ${now} AND ${now} < o.current_period_end
+                         THEN o.current_period_start ELSE ${calendarMonthOf(now).start} END
+                FROM organization o WHERE o.id = ${organizationId})`;
 }
 
 export interface OrganizationPlanUsage extends OrganizationPlan {

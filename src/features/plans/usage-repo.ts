@@ -12,26 +12,26 @@ export interface CounterKey {
 }
 
 /**
- * Adds `amount` when `used + amount <= limit` (or always, for -1) and returns the new total;
- * returns null, changing nothing, when it would exceed. SQLite needs the WHERE on the SELECT to
- * parse INSERT ... SELECT ... ON CONFLICT, and it doubles as the check for a first use.
+ * Adds `amount` when `used + amount <= limit` (or always, for -1); its result is the new total as
+ * one row, or no row, changing nothing, when it would exceed. A query builder, not raw SQL, so it
+ * can lead a batch (the insert it pays for runs after it, gated on changes()). SQLite needs the
+ * WHERE on the SELECT to parse INSERT ... SELECT ... ON CONFLICT, and it doubles as the check for
+ * a first use.
  */
-export async function incrementWithinLimit(
-  db: Database,
-  key: CounterKey,
-  amount: number,
-  limit: number,
-): Promise<number | null> {
-  const isUnlimited = limit === UNLIMITED;
-  const row = await db.get<{ used: number }>(sql`
-    INSERT INTO usage_counter (organization_id, feature, period_start, used)
-    SELECT ${key.organizationId}, ${key.feature}, ${key.periodStart}, ${amount}
-    WHERE ${isUnlimited ? 1 : 0} = 1 OR ${amount} <= ${limit}
-    ON CONFLICT (organization_id, feature, period_start)
-    DO UPDATE SET used = used + excluded.used
-    WHERE ${isUnlimited ? 1 : 0} = 1 OR used + excluded.used <= ${limit}
-    RETURNING used`);
-  return row?.used ?? null;
+export function buildIncrementWithinLimit(db: Database, key: CounterKey, amount: number, limit: number) {
+  const isUnlimited = limit === UNLIMITED ? 1 : 0;
+  return db
+    .insert(usageCounters)
+    .select(
+      sql`SELECT ${key.organizationId}, ${key.feature}, ${key.periodStart}, ${amount}
+          WHERE ${isUnlimited} = 1 OR ${amount} <= ${limit}`,
+    )
+    .onConflictDoUpdate({
+      target: [usageCounters.organizationId, usageCounters.feature, usageCounters.periodStart],
+      set: { used: sql`${usageCounters.used} + excluded.used` },
+      setWhere: sql`${isUnlimited} = 1 OR ${usageCounters.used} + excluded.used <= ${limit}`,
+    })
+    .returning({ used: usageCounters.used });
 }
 
 /**

@@ -1,5 +1,7 @@
 // Setting rules: only declared keys exist, values match their declaration, unset means default.
 import { z } from "@hono/zod-openapi";
+import { type SQL, sql } from "drizzle-orm";
+import { sqlConstant } from "../../db/sql-fragments";
 import type { Database } from "../../db/client";
 import type { SettingScope } from "../../db/schema";
 import { AppError } from "../../errors";
@@ -7,7 +9,13 @@ import { logEvent } from "../../lib/log";
 import { listFieldErrors } from "../../platform/openapi/validation-hook";
 import { buildAuditInsert } from "../audit/service";
 import type { ServiceContext } from "../../platform/service-context";
-import { findSettingDefinition, type SettingDefinition, type SettingKey, type SettingValue } from "./definitions";
+import {
+  findSettingDefinition,
+  MAX_TOKEN_SETTING,
+  type SettingDefinition,
+  type SettingKey,
+  type SettingValue,
+} from "./definitions";
 import { buildSettingUpsert, findStoredSetting, type StoredSetting } from "./repo";
 
 export interface SettingView {
@@ -102,6 +110,43 @@ export async function readSetting<S extends SettingScope, K extends SettingKey<S
 ): Promise<SettingValue<S, K>> {
   const view = await loadSettingView(ctx.db, scope, scopeId, key);
   return view.value as SettingValue<S, K>;
+}
+
+/**
+ * readSetting in SQL, for a statement that must apply a setting as it is when the statement runs
+ * (the AI settlement, SEC-52) without a read before it. For the two kinds of value such
+ * statements need: booleans (1/0) and token counts (bounded like loadSettingView bounds them). A
+ * stored value that no longer matches its declaration reads as the default, as in decodeStoredValue
+ * (unlogged here). `scopeId` is an SQL expression. test/features/plans/plan-sql.test.ts holds the
+ * two equal.
+ */
+export function selectSettingSQL<S extends SettingScope>(scope: S, scopeId: SQL, key: SettingKey<S>): SQL {
+  const definition = requireDefinition(scope, key);
+  const stored = sql`(SELECT s.value FROM setting s
+                       WHERE s.scope = ${sqlConstant(scope)} AND s.scope_id = ${scopeId} AND s.key = ${sqlConstant(key)})`;
+  let decoded: SQL;
+  if (typeof definition.default === "boolean") {
+    decoded = sql`(SELECT CASE WHEN json_valid(v.value) THEN
+                            CASE json_type(v.value) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END
+                          END FROM (SELECT ${stored} AS value) v)`;
+  } else if (typeof definition.default === "number") {
+    // The token count of definitions.ts: a whole number from 0 to MAX_TOKEN_SETTING (5.0 and 5e0 are whole).
+    const value = sql`json_extract(v.value, '$')`;
+    decoded = sql`(SELECT CASE WHEN json_valid(v.value) THEN
+                            CASE WHEN json_type(v.value) IN ('integer', 'real') THEN
+                              CASE WHEN ${value} >= 0 AND ${value} <= ${sqlConstant(MAX_TOKEN_SETTING)}
+                                        AND ${value} = CAST(${value} AS INTEGER)
+                                   THEN CAST(${value} AS INTEGER) END
+                            END
+                          END FROM (SELECT ${stored} AS value) v)`;
+  } else {
+    throw new Error(`selectSettingSQL cannot decode ${scope}.${key}`);
+  }
+  const fallback = definition.default as boolean | number;
+  const value = sql`coalesce(${decoded}, ${sqlConstant(typeof fallback === "boolean" ? Number(fallback) : fallback)})`;
+  if (!definition.boundedBy) return value;
+  // A value stored before the operator lowered the bound never raises the limit past it (SEC-61).
+  return sql`min(${value}, ${selectSettingSQL("system", sql`''`, definition.boundedBy)})`;
 }
 
 /** A key of the request's choosing, for the caller: 404 NOT_FOUND unless it is declared for the scope. */

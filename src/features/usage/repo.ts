@@ -1,5 +1,5 @@
 // Reads of llm_usage_log for the usage routes. Every org-scoped query takes the organization id.
-import { and, desc, eq, gte, isNotNull, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNotNull, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { apiKeys, llmUsageLogs, memberships, users } from "../../db/schema";
 import type { PageRequest } from "../../lib/pagination";
@@ -14,7 +14,8 @@ export function sumOwnUsage(
   db: Database,
   organizationId: string,
   owner: { userId: string } | { apiKeyId: string },
-  periodStart: number,
+  /** A period, or SQL reading it in this statement. */
+  periodStart: number | SQL,
 ) {
   return db
     .select({ tokens, costUSD, calls })

@@ -6,7 +6,14 @@ import { DAY_MS, toISOString } from "../../lib/time";
 import { UNLIMITED } from "../plans/features";
 import type { Actor } from "../../platform/actor";
 import type { ServiceContext } from "../../platform/service-context";
-import { loadLedgerPolicy, readAIAccountState, readMemberBudget } from "../ai/ledger";
+import {
+  describeMemberBudget,
+  type LedgerPolicy,
+  loadLedgerPolicy,
+  readAIAccountState,
+  selectLedgerPeriodStartSQL,
+  sumMemberUsage,
+} from "../ai/ledger";
 import {
   listTopApiKeysPage,
   listTopUsersPage,
@@ -20,11 +27,7 @@ import {
  * The period the ledger is counting in: the billing period, or the account's own when it is
  * later (a period that moved backwards never reset the counters, see ledger-repo.ts).
  */
-async function loadCurrentLedger(ctx: ServiceContext, organizationId: string) {
-  const [policy, state] = await Promise.all([
-    loadLedgerPolicy(ctx, organizationId),
-    readAIAccountState(ctx, organizationId),
-  ]);
+function describeCurrentLedger(policy: LedgerPolicy, state: Awaited<ReturnType<typeof readAIAccountState>>) {
   const accountPeriod = state?.periodStart ?? null;
   const periodStart =
     accountPeriod !== null && accountPeriod >= policy.period.start ? accountPeriod : policy.period.start;
@@ -40,15 +43,33 @@ async function loadCurrentLedger(ctx: ServiceContext, organizationId: string) {
   };
 }
 
+async function loadCurrentLedger(ctx: ServiceContext, organizationId: string) {
+  const [policy, state] = await Promise.all([
+    loadLedgerPolicy(ctx, organizationId),
+    readAIAccountState(ctx, organizationId),
+  ]);
+  return describeCurrentLedger(policy, state);
+}
+
+/**
+ * Every read at once, one round trip to the primary: the two sums read their periods in SQL
+ * (the ledger's period for the caller's own usage, the billing period for the member budget), so
+ * they need not wait for the policy. The member's sum is read even when the organization sets no
+ * budget: one more statement in the same trip costs less than a trip.
+ */
 export async function getUsageSummary(ctx: ServiceContext, actor: Actor) {
-  const ledger = await loadCurrentLedger(ctx, actor.organizationId);
-  const { limits, period, features } = ledger.policy;
+  const now = Date.now();
   // An API key's own usage is the key's, not its creator's (who may have many keys and calls of their own).
   const owner = actor.apiKey ? { apiKeyId: actor.apiKey.id } : { userId: actor.userId };
-  const [own, memberBudget] = await Promise.all([
-    sumOwnUsage(ctx.db, actor.organizationId, owner, ledger.periodStart),
-    readMemberBudget(ctx, ledger.policy, actor.organizationId, actor.userId),
+  const [policy, state, own, memberUsed] = await Promise.all([
+    loadLedgerPolicy(ctx, actor.organizationId, now),
+    readAIAccountState(ctx, actor.organizationId),
+    sumOwnUsage(ctx.db, actor.organizationId, owner, selectLedgerPeriodStartSQL(actor.organizationId, now)),
+    sumMemberUsage(ctx, actor.organizationId, actor.userId, now),
   ]);
+  const ledger = describeCurrentLedger(policy, state);
+  const memberBudget = describeMemberBudget(policy, actor.userId, memberUsed);
+  const { limits, period, features } = policy;
   const isUnlimited = limits.tokenLimit === UNLIMITED;
   const allotmentRemaining = isUnlimited ? null : Math.max(limits.tokenLimit - ledger.allotmentUsed, 0);
   const overageRemaining = limits.isOverageEnabled ? Math.max(limits.overageCeiling - ledger.overageUsed, 0) : 0;

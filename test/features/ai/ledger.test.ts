@@ -12,6 +12,7 @@ import {
   expectConsistent,
   readLedger,
   setOverage,
+  setPlan,
   setSystemOverage,
 } from "../../helpers/ai";
 import { testServiceContext } from "../../helpers/service-context";
@@ -74,6 +75,39 @@ describe("the AI ledger", () => {
     expect(ledger).toMatchObject({ allotment_used: 100, absorbed_logged: 150, reserved_tokens: 0 });
     expectConsistent(ledger);
     await expect(reserve(org, 1)).rejects.toMatchObject({ status: 402, code: "QUOTA_EXCEEDED" });
+  });
+
+  it("SEC-52 a plan or switch changed during the call applies to its settlement, read inside the settlement's batch", async () => {
+    const org = await createAIOrganization({ tokenLimit: 1_000 });
+    const shrunk = await reserve(org, 300);
+    // The plan shrinks mid-call: the settlement charges what the new plan leaves, the rest is absorbed.
+    await setPlan(org.id, { token_limit: 100, enable_ai: true });
+    const first = await settleAIReservation(
+      testServiceContext(),
+      shrunk,
+      { inputTokens: 200, outputTokens: 100 },
+      { price: FREE },
+    );
+    expect(first).toMatchObject({ isSettled: true, chargedTokens: 100, absorbedTokens: 200 });
+    // Overage switched on mid-call (both switches, a ceiling): the next settlement may charge it.
+    await setPlan(org.id, { token_limit: 1_000, enable_ai: true });
+    const grown = await reserve(org, 850);
+    await setPlan(org.id, { token_limit: 100, enable_ai: true });
+    await setOverage(org.id, { organization: true, system: true, ceiling: 500 });
+    const second = await settleAIReservation(
+      testServiceContext(),
+      grown,
+      { inputTokens: 300, outputTokens: 300 },
+      { price: FREE },
+    );
+    expect(second.rows.map((row) => [row.bucket, row.tokens])).toEqual([
+      ["overage", 500],
+      ["absorbed", 100],
+    ]);
+    const ledger = await readLedger(org.id);
+    expect(ledger).toMatchObject({ allotment_used: 100, overage_used: 500, reserved_tokens: 0 });
+    expectConsistent(ledger);
+    await setSystemOverage(false);
   });
 
   it("SEC-59 a provider reporting more than was reserved raises an alert, not only an absorbed row", async () => {

@@ -54,13 +54,20 @@ describe("notes", () => {
 });
 
 describe("the max_notes quota hook", () => {
-  function recordingMeter(decision: Awaited<ReturnType<QuotaMeter["checkQuota"]>>) {
+  /**
+   * The real meter, recording what createNote asks of it; `refuse` makes it ask for more units than
+   * any finite limit allows (the test organizations are on the default plan), so its take refuses.
+   */
+  function recordingMeter(options: { refuse?: { limit: number; used: number } } = {}) {
     const calls: [string, string, QuotaFeature, number][] = [];
     const real = createQuotaMeter(testServiceContext());
     const meter: QuotaMeter = {
-      async checkQuota(organizationId, feature, amount) {
-        calls.push(["checkQuota", organizationId, feature, amount]);
-        return decision;
+      async prepareTake(organizationId, feature, amount) {
+        calls.push(["prepareTake", organizationId, feature, amount]);
+        const { refuse } = options;
+        if (!refuse) return real.prepareTake(organizationId, feature, amount);
+        const take = await real.prepareTake(organizationId, feature, 1_000_000);
+        return { ...take, readRefusal: async () => refuse };
       },
       buildRelease(organizationId, feature, periodStart, amount) {
         calls.push(["buildRelease", organizationId, feature, amount]);
@@ -89,11 +96,11 @@ describe("the max_notes quota hook", () => {
   it("is asked for one unit before a note is created, and given it back on delete", async () => {
     const user = await insertUser({ role: "member" });
     const actor = { userId: user.id, organizationId: user.organizationId, role: "member" as const };
-    const { meter, calls } = recordingMeter({ allowed: true, periodStart: 0 });
+    const { meter, calls } = recordingMeter();
     const note = await createNote(contextWith(meter), actor, { title: "t", content: "" });
     await deleteNote(contextWith(meter), actor, note.id);
     expect(calls).toEqual([
-      ["checkQuota", user.organizationId, "max_notes", 1],
+      ["prepareTake", user.organizationId, "max_notes", 1],
       ["buildRelease", user.organizationId, "max_notes", 1],
     ]);
   });
@@ -101,7 +108,7 @@ describe("the max_notes quota hook", () => {
   it("a refusal is 402 QUOTA_EXCEEDED and no note is written", async () => {
     const user = await insertUser({ role: "member" });
     const actor = { userId: user.id, organizationId: user.organizationId, role: "member" as const };
-    const { meter } = recordingMeter({ allowed: false, limit: 10, used: 10 });
+    const { meter } = recordingMeter({ refuse: { limit: 10, used: 10 } });
     const error = await createNote(contextWith(meter), actor, { title: "t", content: "" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({
@@ -110,5 +117,28 @@ describe("the max_notes quota hook", () => {
       details: { feature: "max_notes", limit: 10, used: 10 },
     });
     expect(await countRows("note", "organization_id = ?", user.organizationId)).toBe(0);
+  });
+
+  it("a note insert that fails takes no unit: the take and the insert are one batch", async () => {
+    const user = await insertUser({ role: "member" });
+    const actor = { userId: user.id, organizationId: user.organizationId, role: "member" as const };
+    await env.DB.prepare(
+      "CREATE TRIGGER note_insert_fails BEFORE INSERT ON note BEGIN SELECT RAISE(ABORT, 'insert refused'); END",
+    ).run();
+    try {
+      await expect(createNote(testServiceContext(), actor, { title: "t", content: "" })).rejects.toThrow();
+    } finally {
+      await env.DB.prepare("DROP TRIGGER note_insert_fails").run();
+    }
+    expect(await countRows("usage_counter", "organization_id = ?", user.organizationId)).toBe(0);
+    expect(await countRows("audit_log", "organization_id = ? AND action = 'note_created'", user.organizationId)).toBe(
+      0,
+    );
+    // And with the insert allowed again, the same organization takes its first unit.
+    await createNote(testServiceContext(), actor, { title: "t", content: "" });
+    const counter = await env.DB.prepare("SELECT used FROM usage_counter WHERE organization_id = ?")
+      .bind(user.organizationId)
+      .first<{ used: number }>();
+    expect(counter?.used).toBe(1);
   });
 });
