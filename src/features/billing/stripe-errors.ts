@@ -1,5 +1,5 @@
 // What a failed Stripe API call means for our caller: Stripe's errors mapped to the API's codes.
-import type Stripe from "stripe";
+import type StripeSDK from "stripe";
 import { misconfiguredError } from "../../config";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
@@ -27,7 +27,7 @@ export async function callStripe<T>(
 }
 
 function toAppError(
-  Stripe: typeof import("stripe").default,
+  Stripe: typeof StripeSDK,
   operation: string,
   error: unknown,
   options: { notFound?: string },
