@@ -84,14 +84,28 @@ function measureBundle() {
 /** better-auth on Hono, the startup figure's peer; its packages are installed into its own folder. */
 const PEER_DIR = path.join(root, "bench", "peers", "better-auth");
 
-/** Non-idle time of one `wrangler check startup` CPU profile, ms. */
-function profileStartup(args, outfile) {
+/**
+ * The worker of `config` bundled as `wrangler deploy` would (minified per its wrangler.toml), for
+ * `wrangler check startup --worker`: that command builds the root config whatever `--config` says.
+ */
+function buildWorkerBundle(config, outfile) {
   const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
-  const result = spawnSync(wrangler, ["check", "startup", ...args, "--outfile", outfile], {
+  const build = spawnSync(wrangler, ["deploy", "--dry-run", "--config", config, "--outfile", outfile], {
     cwd: root,
     encoding: "utf8",
   });
-  if (result.status !== 0) throw new Error(`wrangler check startup ${args.join(" ")}: ${result.stderr}`);
+  if (build.status !== 0) throw new Error(`wrangler deploy --dry-run --config ${config}: ${build.stderr}`);
+  return outfile;
+}
+
+/** Non-idle time of one `wrangler check startup` CPU profile of a prebuilt bundle, ms. */
+function profileStartup(bundle, outfile) {
+  const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
+  const result = spawnSync(wrangler, ["check", "startup", "--worker", bundle, "--outfile", outfile], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`wrangler check startup --worker ${bundle}: ${result.stderr}`);
   const profile = JSON.parse(readFileSync(outfile, "utf8"));
   const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === "(idle)").map((node) => node.id));
   let busyUs = 0;
@@ -113,15 +127,15 @@ export function measureStartup(runs = 5) {
   ).version;
   const dir = mkdtempSync(path.join(os.tmpdir(), "rampart-startup-"));
   try {
-    const workers = {
-      rampart: [],
-      peer: ["--config", path.join(PEER_DIR, "wrangler.toml")],
+    const bundles = {
+      rampart: buildWorkerBundle(path.join(root, "wrangler.toml"), path.join(dir, "rampart.bundle")),
+      peer: buildWorkerBundle(path.join(PEER_DIR, "wrangler.toml"), path.join(dir, "peer.bundle")),
     };
     const samples = { rampart: [], peer: [] };
     for (let run = 0; run < runs; run++) {
       const order = run % 2 === 0 ? ["rampart", "peer"] : ["peer", "rampart"];
       for (const name of order) {
-        samples[name].push(profileStartup(workers[name], path.join(dir, `${name}-${run}.cpuprofile`)));
+        samples[name].push(profileStartup(bundles[name], path.join(dir, `${name}-${run}.cpuprofile`)));
       }
     }
     const medianMs = median(samples.rampart);
