@@ -9,6 +9,7 @@
 //          --mixed-seconds N (how long the mixed-traffic section runs; default 150, at most 180),
 //          --only-mixed (only the mixed-traffic section, into bench/.results/mixed.md),
 //          --only-edge (only the edge figures of issue 18, into bench/.results/edge.md),
+//          --only-startup (only the startup CPU against the better-auth peer, issue 18; no workerd needed),
 //          --only-me (only /users/me against the baseline for a user in three organizations, issue 12,
 //          into bench/.results/me.md),
 //          --only-money (only the member-budget reservation figures of issue 15, into bench/.results/money.md),
@@ -39,7 +40,7 @@ import { loginBurst, loginLatency, median, percentile, throughput } from "./http
 import { ledgerReport, runLedgerBench } from "./ai/ledger.mjs";
 import { moneyReport, runMoneyBench } from "./ai/money.mjs";
 import { mixedReport, runMixedTraffic } from "./mixed/traffic.mjs";
-import { edgeReport, runEdgeBench } from "./http/edge.mjs";
+import { edgeReport, measureStartup, runEdgeBench, startupSummaryRow } from "./http/edge.mjs";
 import { meReport, runMeBench } from "./http/me.mjs";
 import { apiKeyReport, runApiKeyBench } from "./http/api-keys.mjs";
 import { mfaReport, runMfaBench } from "./mfa/totp.mjs";
@@ -54,6 +55,7 @@ const { values: flags } = parseArgs({
     "mixed-seconds": { type: "string" },
     "only-mixed": { type: "boolean", default: false },
     "only-edge": { type: "boolean", default: false },
+    "only-startup": { type: "boolean", default: false },
     "only-me": { type: "boolean", default: false },
     "only-apikeys": { type: "boolean", default: false },
     "only-money": { type: "boolean", default: false },
@@ -438,6 +440,11 @@ if (flags["only-mixed"]) {
   writeFileSync(path.join(resultsDir, "mixed.md"), `${[section.summaryRow, "", ...section.lines].join("\n")}\n`);
   log("wrote bench/.results/mixed.md and mixed.json (BENCHMARKS.md is written by a full run)");
   process.stdout.write(`\n${section.summaryRow}\n`);
+  process.exit(0);
+}
+if (flags["only-startup"]) {
+  log("only the startup CPU: the API worker and the better-auth peer, alternately (wrangler check startup)");
+  process.stdout.write(`\n${startupSummaryRow(measureStartup())}\n`);
   process.exit(0);
 }
 const runEdge = () => runEdgeBench({ startWorker, createClient, createVerifiedAccounts, plan: PLAN, log });

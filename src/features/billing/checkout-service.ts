@@ -21,7 +21,7 @@ export async function createCreditPackCheckout(
   actor: Actor,
   input: { packId: string; returnBaseURL: string },
 ): Promise<{ url: string; sessionId: string }> {
-  const stripe = requireStripeClient(ctx.config);
+  const stripe = await requireStripeClient(ctx.config);
   const pack = await findCreditPack(ctx, actor, input.packId);
   const base = resolveReturnURL(ctx.config.webBaseURL, input.returnBaseURL, "return_base_url");
   const success = new URL(base);
@@ -75,7 +75,7 @@ export async function verifyCreditPackCheckout(
   actor: Actor,
   sessionId: string,
 ): Promise<{ status: CheckoutStatus; tokens: number; creditBalanceTokens: number }> {
-  const stripe = requireStripeClient(ctx.config);
+  const stripe = await requireStripeClient(ctx.config);
   if (!CHECKOUT_SESSION_ID.test(sessionId)) throw new AppError("NOT_FOUND", SESSION_NOT_FOUND);
   const session = await callStripe("checkout.sessions.retrieve", () => stripe.checkout.sessions.retrieve(sessionId), {
     notFound: SESSION_NOT_FOUND,

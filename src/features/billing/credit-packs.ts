@@ -37,7 +37,7 @@ export interface CreditPackOffer {
 
 /** GET /billing/credit-packs: what the caller's organization can buy, and its credit balance. */
 export async function listCreditPackOffer(ctx: ServiceContext, actor: Actor): Promise<CreditPackOffer> {
-  requireStripeClient(ctx.config); // 503 MISCONFIGURED without Stripe: packs that cannot be bought are not offered.
+  await requireStripeClient(ctx.config); // 503 MISCONFIGURED without Stripe: packs that cannot be bought are not offered.
   const packs = await listCreditPacks(ctx, actor);
   const organization = await findOrganizationCustomer(ctx.db, actor.organizationId);
   return { packs, creditBalanceTokens: organization?.creditBalanceTokens ?? 0 };

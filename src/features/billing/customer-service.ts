@@ -5,7 +5,7 @@ import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
 import type { ServiceContext } from "../../platform/service-context";
 import { claimStripeCustomer, findOrganizationCustomer } from "./customer-repo";
-import { findStripeClient } from "./stripe-client";
+import { findStripeClient, isStripeConfigured } from "./stripe-client";
 import { callStripe } from "./stripe-errors";
 
 /**
@@ -57,9 +57,11 @@ export async function ensureStripeCustomer(
  * the caller. Without Stripe configured it does nothing.
  */
 export function onOrganizationCreated(ctx: ServiceContext, organizationId: string): void {
-  const stripe = findStripeClient(ctx.config);
-  if (!stripe) return;
-  ctx.defer(() => ensureStripeCustomer(ctx, stripe, organizationId));
+  if (!isStripeConfigured(ctx.config)) return;
+  ctx.defer(async () => {
+    const stripe = await findStripeClient(ctx.config);
+    if (stripe) await ensureStripeCustomer(ctx, stripe, organizationId);
+  });
 }
 
 /**
@@ -68,10 +70,11 @@ export function onOrganizationCreated(ctx: ServiceContext, organizationId: strin
  * the response too, so a login never waits for billing.
  */
 export function retryStripeCustomerIfMissing(ctx: ServiceContext, organizationId: string): void {
-  const stripe = findStripeClient(ctx.config);
-  if (!stripe) return;
+  if (!isStripeConfigured(ctx.config)) return;
   ctx.defer(async () => {
     const organization = await findOrganizationCustomer(ctx.db, organizationId);
-    if (organization && !organization.stripeCustomerId) await ensureStripeCustomer(ctx, stripe, organizationId);
+    if (!organization || organization.stripeCustomerId) return;
+    const stripe = await findStripeClient(ctx.config);
+    if (stripe) await ensureStripeCustomer(ctx, stripe, organizationId);
   });
 }

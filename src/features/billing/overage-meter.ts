@@ -7,12 +7,12 @@
 //   identifier it has (for at least 24 h), so a report that reached Stripe but whose answer was
 //   lost is not counted twice when the next run sends it again.
 // https://docs.stripe.com/billing/subscriptions/usage-based/recording-usage-api
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import type { MeterConfig } from "../../config/billing";
 import { logEvent } from "../../lib/log";
 import type { ServiceContext } from "../../platform/service-context";
 import { type ClaimedOverageRow, claimOverageRows, markOverageRows, releaseOverageRows } from "./meter-repo";
-import { findStripeClient } from "./stripe-client";
+import { findStripeClient, loadStripe } from "./stripe-client";
 
 /** Rows per claim, and claims per run: at most 500 Stripe calls per run (Workers' subrequest limit is 1,000). */
 const METER_BATCH = 100;
@@ -52,6 +52,7 @@ async function sendMeterEvent(stripe: Stripe, meter: MeterConfig, row: ClaimedOv
     });
     return "reported";
   } catch (error) {
+    const Stripe = await loadStripe();
     const fields = {
       usage_row_id: row.id,
       organization_id: row.organizationId,
@@ -104,7 +105,7 @@ async function reportBatch(
 export async function reportOverageUsage(ctx: ServiceContext, now = Date.now()): Promise<OverageReport> {
   const report: OverageReport = { enabled: false, reported: 0, tokens: 0, rejected: 0, failed: 0, incomplete: false };
   const meter = "problems" in ctx.config.billing ? null : ctx.config.billing.config.meter;
-  const stripe = findStripeClient(ctx.config);
+  const stripe = await findStripeClient(ctx.config);
   if (!meter || !stripe) return report;
   report.enabled = true;
   const claim = `mr_${crypto.randomUUID()}`;

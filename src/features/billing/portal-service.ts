@@ -11,7 +11,7 @@ export async function createPortalSession(
   actor: Actor,
   input: { returnURL: string },
 ): Promise<string> {
-  const stripe = requireStripeClient(ctx.config);
+  const stripe = await requireStripeClient(ctx.config);
   const returnURL = resolveReturnURL(ctx.config.webBaseURL, input.returnURL, "return_url");
   // A customer whose background creation failed is created now, with the same idempotency key.
   const customer = await ensureStripeCustomer(ctx, stripe, actor.organizationId);

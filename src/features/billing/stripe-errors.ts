@@ -1,8 +1,9 @@
 // What a failed Stripe API call means for our caller: Stripe's errors mapped to the API's codes.
-import Stripe from "stripe";
+import type StripeSDK from "stripe";
 import { misconfiguredError } from "../../config";
 import { AppError } from "../../errors";
 import { logEvent } from "../../lib/log";
+import { loadStripe } from "./stripe-client";
 
 const STRIPE_UNAVAILABLE_MESSAGE = "The payment provider cannot be reached right now. Try again in a moment.";
 
@@ -20,11 +21,17 @@ export async function callStripe<T>(
   try {
     return await call();
   } catch (error) {
-    throw toAppError(operation, error, options);
+    // The call ran, so the SDK is loaded: this only reads its error classes.
+    throw toAppError(await loadStripe(), operation, error, options);
   }
 }
 
-function toAppError(operation: string, error: unknown, options: { notFound?: string }): unknown {
+function toAppError(
+  Stripe: typeof StripeSDK,
+  operation: string,
+  error: unknown,
+  options: { notFound?: string },
+): unknown {
   if (!(error instanceof Stripe.errors.StripeError)) return error;
   const fields = {
     operation,

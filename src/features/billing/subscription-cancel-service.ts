@@ -20,7 +20,7 @@ export async function cancelOrganizationSubscription(ctx: ServiceContext, organi
   const row = await findOrganizationSubscription(ctx.db, organizationId);
   const subscriptionId = row?.stripeSubscriptionId;
   if (!subscriptionId || (row.status !== null && ENDED_STATUSES.has(row.status))) return false;
-  const stripe = requireStripeClient(ctx.config);
+  const stripe = await requireStripeClient(ctx.config);
   try {
     await callStripe(
       "subscriptions.cancel",

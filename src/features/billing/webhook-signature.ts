@@ -1,5 +1,5 @@
 // Who may call POST /webhooks/stripe: whoever signs the raw body with the endpoint's secret (SEC-50).
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Access } from "../../middleware/access";
@@ -10,7 +10,7 @@ import { logEvent } from "../../lib/log";
 import { serviceContextFrom } from "../../platform/service-context";
 import { clientIPKey, consumeRateLimit } from "../../platform/rate-limit";
 import { recordAuditEvent } from "../audit/service";
-import { STRIPE_CRYPTO_PROVIDER } from "./stripe-client";
+import { loadStripe, stripeCryptoProvider } from "./stripe-client";
 
 /** Stripe's own default: a signature older than this is refused, so a captured request goes stale. */
 export const STRIPE_SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -30,6 +30,7 @@ const verifyStripeSignature = createMiddleware<AppEnv>(async function verifyStri
   }
   // The signature covers the exact bytes Stripe sent, so nothing may parse or re-encode them first.
   const payload = await c.req.text();
+  const [Stripe, cryptoProvider] = await Promise.all([loadStripe(), stripeCryptoProvider()]);
   let event: Stripe.Event;
   try {
     event = await Stripe.webhooks.constructEventAsync(
@@ -37,7 +38,7 @@ const verifyStripeSignature = createMiddleware<AppEnv>(async function verifyStri
       c.req.header("stripe-signature") ?? "",
       secret,
       STRIPE_SIGNATURE_TOLERANCE_SECONDS,
-      STRIPE_CRYPTO_PROVIDER,
+      cryptoProvider,
     );
     if (typeof event?.id !== "string" || typeof event.type !== "string" || !Number.isInteger(event.created)) {
       throw new Error("not a Stripe event");
@@ -53,6 +54,7 @@ const verifyStripeSignature = createMiddleware<AppEnv>(async function verifyStri
 /** SEC-49: a log line always; an audit row within the per-IP budget, so junk cannot flood the table. */
 async function recordSignatureFailure(c: Context<AppEnv>, error: unknown): Promise<void> {
   const ip = c.get("clientIP");
+  const Stripe = await loadStripe();
   const reason =
     error instanceof Stripe.errors.StripeSignatureVerificationError ? error.message.split("\n")[0] : "malformed event";
   let isAudited = true;

@@ -1,9 +1,9 @@
 // WebAuthn challenges: issued with a 5-minute life, answered at most once (SEC-68).
-import { generateChallenge, isoBase64URL, decodeClientDataJSON } from "@simplewebauthn/server/helpers";
 import type { WebAuthnCeremony } from "../../db/schema";
 import { MINUTE_MS } from "../../lib/time";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildChallengeInsert, consumeChallenge } from "./repo";
+import { loadWebAuthnHelpers } from "./webauthn";
 
 export const CHALLENGE_TTL_MS = 5 * MINUTE_MS;
 
@@ -16,6 +16,7 @@ export async function issueChallenge(
   ceremony: WebAuthnCeremony,
   owner: ChallengeOwner,
 ): Promise<string> {
+  const { generateChallenge, isoBase64URL } = await loadWebAuthnHelpers();
   const challenge = isoBase64URL.fromBuffer(await generateChallenge());
   const now = Date.now();
   await ctx.db.batch(
@@ -37,13 +38,14 @@ export async function redeemChallenge(
   ceremony: WebAuthnCeremony,
   owner: ChallengeOwner,
 ): Promise<string | null> {
-  const challenge = readChallenge(clientDataJSON);
+  const challenge = await readChallenge(clientDataJSON);
   if (challenge === null) return null;
   const consumed = await consumeChallenge(ctx.db, challenge, { ceremony, userId: owner.userId, now: Date.now() });
   return consumed ? challenge : null;
 }
 
-function readChallenge(clientDataJSON: string): string | null {
+async function readChallenge(clientDataJSON: string): Promise<string | null> {
+  const { decodeClientDataJSON, isoBase64URL } = await loadWebAuthnHelpers();
   if (!isoBase64URL.isBase64URL(clientDataJSON)) return null;
   try {
     const { challenge } = decodeClientDataJSON(clientDataJSON);

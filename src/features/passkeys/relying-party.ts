@@ -1,6 +1,5 @@
 // Who we are to an authenticator: the RP id and origin come from WEB_BASE_URL, the frontend's
 // address, because the browser runs the ceremony on that page (WebAuthn §5.1.3, §7.1 steps 9 and 13).
-import { isoUint8Array } from "@simplewebauthn/server/helpers";
 import type { Config } from "../../config";
 
 export interface RelyingParty {
@@ -19,5 +18,5 @@ export function relyingPartyFrom(config: Config): RelyingParty {
 
 /** The WebAuthn user handle: the user id's bytes, stable and without personal data (WebAuthn §14.6.1). */
 export function userHandleOf(userId: string): Uint8Array<ArrayBuffer> {
-  return isoUint8Array.fromUTF8String(userId) as Uint8Array<ArrayBuffer>;
+  return new TextEncoder().encode(userId) as Uint8Array<ArrayBuffer>;
 }

@@ -1,12 +1,6 @@
 // Passkey management for a signed-in user: registration, listing, renaming, deletion; and what
 // other features need to know (count, delete all). Sign-in is in sign-in-service.ts. No HTTP here.
-import {
-  generateRegistrationOptions,
-  verifyRegistrationResponse,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type RegistrationResponseJSON,
-} from "@simplewebauthn/server";
-import { isoBase64URL } from "@simplewebauthn/server/helpers";
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import { AppError } from "../../errors";
 import { isUniqueViolation } from "../../db/errors";
 import { type FreshProofClaim, requireFreshProof } from "../../platform/fresh-proof";
@@ -17,6 +11,7 @@ import { findUserById } from "../users/service";
 import { CHALLENGE_TTL_MS, issueChallenge, redeemChallenge } from "./challenges";
 import { relyingPartyFrom, userHandleOf } from "./relying-party";
 import * as repo from "./repo";
+import { loadWebAuthn, loadWebAuthnHelpers } from "./webauthn";
 import type { PasskeyRow } from "./repo";
 
 export type { PasskeyRow };
@@ -40,6 +35,10 @@ export async function startPasskeyRegistration(
   const [existing, challenge] = await Promise.all([
     repo.listPasskeysOfUser(ctx.db, user.id),
     issueChallenge(ctx, "registration", { userId: user.id }),
+  ]);
+  const [{ generateRegistrationOptions }, { isoBase64URL }] = await Promise.all([
+    loadWebAuthn(),
+    loadWebAuthnHelpers(),
   ]);
   return generateRegistrationOptions({
     rpName: relyingParty.name,
@@ -74,6 +73,7 @@ export async function finishPasskeyRegistration(
   });
   if (challenge === null) throw new AppError("PASSKEY_REGISTRATION_INVALID", REGISTRATION_INVALID_MESSAGE);
   const relyingParty = relyingPartyFrom(ctx.config);
+  const [{ verifyRegistrationResponse }, { isoBase64URL }] = await Promise.all([loadWebAuthn(), loadWebAuthnHelpers()]);
   const verification = await verifyRegistrationResponse({
     response: input.response,
     expectedChallenge: challenge,

@@ -1,13 +1,7 @@
 // Signing in with a passkey: passwordless with a discoverable credential, or as the second step of
 // a password login. Either way the result is a full sign-in (WebAuthn with user verification is
 // already two factors). Knows nothing about HTTP.
-import {
-  generateAuthenticationOptions,
-  verifyAuthenticationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-} from "@simplewebauthn/server";
-import { isoBase64URL } from "@simplewebauthn/server/helpers";
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { AppError } from "../../errors";
 import { buildSession, type IssuedSession } from "../../platform/sessions/service";
 import { insertSession } from "../../platform/sessions/repo";
@@ -21,6 +15,7 @@ import { retryStripeCustomerIfMissing } from "../billing/customer-service";
 import { CHALLENGE_TTL_MS, type ChallengeOwner, issueChallenge, redeemChallenge } from "./challenges";
 import { relyingPartyFrom, userHandleOf } from "./relying-party";
 import * as repo from "./repo";
+import { loadWebAuthn, loadWebAuthnHelpers } from "./webauthn";
 
 /**
  * Passwordless: anyone may start, and the passkey names the account (a discoverable credential).
@@ -58,6 +53,10 @@ async function passkeyOptions(
     // Passwordless: an empty list, so the browser offers the passkeys it holds for this RP and
     // nothing tells a stranger which accounts exist. Second step: the user's own, as hints.
     mode.kind === "passwordless" ? [] : repo.listPasskeysOfUser(ctx.db, mode.userId),
+  ]);
+  const [{ generateAuthenticationOptions }, { isoBase64URL }] = await Promise.all([
+    loadWebAuthn(),
+    loadWebAuthnHelpers(),
   ]);
   return generateAuthenticationOptions({
     rpID: relyingParty.id,
@@ -161,6 +160,10 @@ async function verifyPasskeyAssertion(
   const found = await repo.findPasskeyWithOwner(ctx.db, response.id);
   if (!found) return refuse(ctx, "unknown_passkey", mode.kind === "second-step" ? mode.userId : null);
   const { passkey, user } = found;
+  const [{ verifyAuthenticationResponse }, { isoBase64URL }] = await Promise.all([
+    loadWebAuthn(),
+    loadWebAuthnHelpers(),
+  ]);
   if (mode.kind === "second-step" && passkey.userId !== mode.userId) {
     return refuse(ctx, "other_users_passkey", mode.userId);
   }

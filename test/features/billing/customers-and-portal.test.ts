@@ -71,7 +71,7 @@ describe("the organization's Stripe customer", () => {
   it("attempts that race end with one customer and one mapping (same idempotency key, compare-and-set)", async () => {
     const user = await insertUser({ passwordHash: null });
     const ctx = testServiceContext();
-    const stripe = findStripeClient(ctx.config)!;
+    const stripe = (await findStripeClient(ctx.config))!;
     const ids = await Promise.all(
       Array.from({ length: 4 }, () => ensureStripeCustomer(ctx, stripe, user.organizationId)),
     );
