@@ -168,7 +168,7 @@ const QUERIES: { name: string; write?: boolean; setup?: () => Promise<unknown>; 
   },
   { name: "maintenance: expired reservations", run: () => listExpiredReservations(db, now, 100) },
   { name: "maintenance: period roll-over", write: true, run: () => rollOverPeriods(db, now, month, 1000) },
-  { name: "maintenance: drift repair", write: true, run: () => repairDrift(db, 200) },
+  { name: "maintenance: drift repair", write: true, run: () => repairDrift(db, now - DAY, 200) },
   { name: "maintenance: credit drift", run: () => findCreditDrift(db, 200) },
   // Retention (src/cron/retention.ts), at its default windows.
   {
