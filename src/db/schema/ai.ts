@@ -30,7 +30,8 @@ export const aiAccounts = sqliteTable(
   (table) => [
     // The drift repair checks the accounts written since its last runs, not every account.
     index("ai_account_updated_idx").on(table.updatedAt),
-    check("ai_account_counters_check", sql`allotment_used >= 0 AND overage_used >= 0 AND reserved_tokens >= 0`)],
+    check("ai_account_counters_check", sql`allotment_used >= 0 AND overage_used >= 0 AND reserved_tokens >= 0`),
+  ],
 );
 
 /** A call's worst case, held from before the provider is contacted until it is settled once. */

@@ -10,8 +10,7 @@ import { DAY_MS } from "../../lib/time";
  * D1 binds a JS number as REAL, and a REAL divisor would not truncate to the day.
  */
 const DAY = sql.raw(String(DAY_MS));
-const dayOf = (column: typeof users.createdAt) =>
-  sql<number>`(${column} / ${DAY}) * ${DAY}`;
+const dayOf = (column: typeof users.createdAt) => sql<number>`(${column} / ${DAY}) * ${DAY}`;
 
 /** COALESCE(plan_id, the default plan's id): an organization without a plan is on the default plan. */
 const effectivePlanId = sql<

@@ -1,5 +1,5 @@
 // email_token rows. Validity (unused, unexpired, right purpose) is always part of the WHERE clause.
-import { and, eq, gt, isNull, lt, or, isNotNull } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull, lt } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { emailTokens, type EmailTokenPurpose } from "../../db/schema";
 import { deleteRowsBatch } from "../../db/delete-batch";

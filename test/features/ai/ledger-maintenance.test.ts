@@ -75,7 +75,9 @@ describe("AI ledger maintenance", () => {
       .run();
     const drift = await findCreditDrift(createDB(env.DB), 10_000);
     expect(drift).toContainEqual({ organization_id: org.id, balance: 0, expected: -40 });
-    await env.DB.prepare("DELETE FROM llm_usage_log WHERE organization_id = ? AND bucket = 'credits'").bind(org.id).run();
+    await env.DB.prepare("DELETE FROM llm_usage_log WHERE organization_id = ? AND bucket = 'credits'")
+      .bind(org.id)
+      .run();
   });
 
   it("reports a credit balance that no longer matches purchases minus charged credits, without touching it", async () => {
