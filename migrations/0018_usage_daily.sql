@@ -21,8 +21,10 @@ CREATE TABLE `llm_usage_daily_org` (
 );
 --> statement-breakpoint
 CREATE INDEX `organization_credit_balance_idx` ON `organization` (`id`) WHERE credit_balance_tokens <> 0;--> statement-breakpoint
+CREATE INDEX `organization_period_start_idx` ON `organization` (`current_period_start`) WHERE current_period_start IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `email_token_used_idx` ON `email_token` (`used_at`) WHERE used_at IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `ai_account_updated_idx` ON `ai_account` (`updated_at`);--> statement-breakpoint
+CREATE INDEX `ai_account_period_idx` ON `ai_account` (`period_start`);--> statement-breakpoint
 CREATE INDEX `llm_usage_org_credits_idx` ON `llm_usage_log` (`organization_id`,`tokens`) WHERE bucket = 'credits';--> statement-breakpoint
 CREATE INDEX `llm_usage_monthly_credits_idx` ON `llm_usage_monthly` (`organization_id`) WHERE credits_tokens <> 0;--> statement-breakpoint
 -- Hand-written below (drizzle-kit does not generate triggers). The backfill sums the rows already

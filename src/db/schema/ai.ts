@@ -30,6 +30,8 @@ export const aiAccounts = sqliteTable(
   (table) => [
     // The drift repair checks the accounts written since its last runs, not every account.
     index("ai_account_updated_idx").on(table.updatedAt),
+    // The period roll-over finds accounts still in an earlier calendar month by this index.
+    index("ai_account_period_idx").on(table.periodStart),
     check("ai_account_counters_check", sql`allotment_used >= 0 AND overage_used >= 0 AND reserved_tokens >= 0`),
   ],
 );

@@ -45,7 +45,16 @@ const CURRENT_PERIOD_START = `(SELECT CASE
     THEN o.current_period_start ELSE ?2 END
   FROM organization o WHERE o.id = ai_account.organization_id)`;
 
-/** Rolls accounts whose period has ended into the current one; returns how many rolled. */
+/**
+ * Rolls accounts whose period has ended into the current one; returns how many rolled.
+ *
+ * Only candidates are checked, each by a seek: accounts still in an earlier calendar month
+ * (ai_account_period_idx), and accounts of organizations whose subscription period started this
+ * month (organization_period_start_idx). Those are all that can roll: the current period is the
+ * calendar month (rolls iff period_start < ?2) or a subscription period that started at S <= now
+ * (rolls iff period_start < S; if period_start >= ?2 too, then S is in [?2, now]). Computing the
+ * period of every account instead scanned ai_account: ~130 ms at 100k accounts (docs/scaling.md).
+ */
 export async function rollOverPeriods(
   db: Database,
   now: number,
@@ -57,7 +66,12 @@ export async function rollOverPeriods(
       `UPDATE ai_account
           SET period_start = ${CURRENT_PERIOD_START}, allotment_used = 0, overage_used = 0, updated_at = ?1
         WHERE organization_id IN (
-          SELECT organization_id FROM ai_account WHERE period_start < ${CURRENT_PERIOD_START} LIMIT ?3)
+          SELECT organization_id FROM ai_account
+           WHERE organization_id IN (
+               SELECT organization_id FROM ai_account WHERE period_start < ?2
+               UNION SELECT id FROM organization WHERE current_period_start >= ?2 AND current_period_start <= ?1)
+             AND period_start < ${CURRENT_PERIOD_START}
+           LIMIT ?3)
         RETURNING organization_id`,
     )
     .bind(now, calendarMonthStart, limit)

@@ -151,6 +151,23 @@ describe("AI ledger maintenance", () => {
     }
   });
 
+  it("rolls an account over when its organization's subscription period started this month, after the account's period", async () => {
+    const now = Date.now();
+    const month = calendarMonthOf(now).start;
+    const org = await createAIOrganization();
+    await callCopilot(org);
+    expect(await accountPeriod(org.id)).toBe(month);
+    // A subscription period that began after the account's (calendar) period, still this month.
+    const periodStart = month + Math.floor((now - month) / 2) + 1;
+    await env.DB.prepare("UPDATE organization SET current_period_start = ?, current_period_end = ? WHERE id = ?")
+      .bind(periodStart, now + 30 * DAY_MS, org.id)
+      .run();
+    await maintainAILedger(testServiceContext(), { now });
+    expect(await accountPeriod(org.id)).toBe(periodStart);
+    const ledger = await readLedger(org.id);
+    expect(ledger.allotment_used).toBe(0);
+  });
+
   it("runs from POST /cron/run and reports the AI ledger's work", async () => {
     const org = await createAIOrganization({ credits: 100 });
     await buyCredits(org.id, 1);
