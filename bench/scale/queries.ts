@@ -90,6 +90,7 @@ function pickSubjects() {
 
 const subjects = pickSubjects();
 const now = Date.now();
+const today = Math.floor(now / DAY) * DAY;
 const month = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1);
 const limits: LedgerLimits = { tokenLimit: 50_000_000, isOverageEnabled: false, overageCeiling: 0 };
 const reservation = {
@@ -159,8 +160,9 @@ const QUERIES: { name: string; write?: boolean; setup?: () => Promise<unknown>; 
     name: "audit log, org first page",
     run: () => listAuditEntries(db, firstPage, { organizationId: subjects.organizationId }),
   },
-  { name: "admin stats (30 days)", run: () => readStats(db, now - 30 * DAY, now) },
-  { name: "admin fleet usage (30 days)", run: () => readFleetUsage(db, now - 30 * DAY) },
+  // Windows as the services compute them: whole UTC days (the daily rollups' grain), today included.
+  { name: "admin stats (30 days)", run: () => readStats(db, today - 29 * DAY, now) },
+  { name: "admin fleet usage (30 days)", run: () => readFleetUsage(db, today - 30 * DAY) },
   { name: "maintenance: expired sessions batch", write: true, run: () => deleteExpiredSessionsBatch(db, now, 500) },
   {
     name: "maintenance: stale email tokens batch",
@@ -169,7 +171,7 @@ const QUERIES: { name: string; write?: boolean; setup?: () => Promise<unknown>; 
   },
   { name: "maintenance: expired reservations", run: () => listExpiredReservations(db, now, 100) },
   { name: "maintenance: period roll-over", write: true, run: () => rollOverPeriods(db, now, month, 1000) },
-  { name: "maintenance: drift repair", write: true, run: () => repairDrift(db, 200) },
+  { name: "maintenance: drift repair", write: true, run: () => repairDrift(db, now - DAY, 200) },
   { name: "maintenance: credit drift", run: () => findCreditDrift(db, 200) },
   // Retention (src/cron/retention.ts), at its default windows.
   {

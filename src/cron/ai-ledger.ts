@@ -7,6 +7,7 @@
 import type { ServiceContext } from "../platform/service-context";
 import { summarizeError } from "../db/error-summary";
 import { logEvent } from "../lib/log";
+import { DAY_MS } from "../lib/time";
 import { calendarMonthOf } from "../features/plans/period";
 import { findModelPrice } from "../features/ai/account-repo";
 import {
@@ -27,6 +28,12 @@ const AI_RECLAIM_BATCH = 100;
 const AI_RECLAIM_MAX_BATCHES = 5;
 const ROLLOVER_LIMIT = 1000;
 const DRIFT_LIMIT = 200;
+/**
+ * The drift repair checks the accounts written in this window (repairDrift says why that is
+ * enough): a day covers the 15-minute cron's previous runs many times over, so runs that failed or
+ * were skipped for up to a day still leave no written account unchecked.
+ */
+const DRIFT_WINDOW_MS = DAY_MS;
 
 export interface AILedgerReport {
   reservations_reclaimed: number;
@@ -117,7 +124,7 @@ export async function maintainAILedger(ctx: ServiceContext, options: { now?: num
   await reclaimExpired(ctx, now, report);
   report.periods_rolled_over = await rollOverPeriods(db, now, calendarMonthOf(now).start, ROLLOVER_LIMIT);
 
-  for (const drift of await repairDrift(db, DRIFT_LIMIT)) {
+  for (const drift of await repairDrift(db, now - DRIFT_WINDOW_MS, DRIFT_LIMIT)) {
     report.accounts_repaired++;
     logEvent("error", "ai_ledger_drift_repaired", { ...drift });
   }

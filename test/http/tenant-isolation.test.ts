@@ -535,9 +535,11 @@ function orgHeaders(organizationId: string): Record<string, string> {
 /**
  * Tables that hold nobody's tenant data; any other table must name its tenant column below.
  * plan is the global catalogue (sys_admin writes it); stripe_event records processed webhook ids;
- * model_price is the global price list of AI models (provider, model), seeded by migration.
+ * model_price is the global price list of AI models (provider, model), seeded by migration;
+ * llm_usage_daily is the fleet-wide AI usage per day and model (no organization in it, read by
+ * sys_admin only; its per-organization companion llm_usage_daily_org is scoped like any table).
  */
-const UNSCOPED_TABLES = new Set(["dev_email", "plan", "stripe_event", "model_price"]);
+const UNSCOPED_TABLES = new Set(["dev_email", "plan", "stripe_event", "model_price", "llm_usage_daily"]);
 
 /** Every row that belongs to one organization, its users, their sessions, tokens and settings. */
 async function dumpTenant(organizationId: string): Promise<string> {

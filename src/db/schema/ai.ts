@@ -27,7 +27,13 @@ export const aiAccounts = sqliteTable(
     alert80PeriodStart: integer("alert_80_period_start"),
     alert100PeriodStart: integer("alert_100_period_start"),
   },
-  () => [check("ai_account_counters_check", sql`allotment_used >= 0 AND overage_used >= 0 AND reserved_tokens >= 0`)],
+  (table) => [
+    // The drift repair checks the accounts written since its last runs, not every account.
+    index("ai_account_updated_idx").on(table.updatedAt),
+    // The period roll-over finds accounts still in an earlier calendar month by this index.
+    index("ai_account_period_idx").on(table.periodStart),
+    check("ai_account_counters_check", sql`allotment_used >= 0 AND overage_used >= 0 AND reserved_tokens >= 0`),
+  ],
 );
 
 /** A call's worst case, held from before the provider is contacted until it is settled once. */
@@ -113,6 +119,9 @@ export const llmUsageLogs = sqliteTable(
     index("llm_usage_overage_unreported_idx").on(table.id).where(sql`bucket = 'overage' AND meter_reported_at IS NULL`),
     // The account export pages one user's calls across organizations.
     index("llm_usage_user_idx").on(table.userId),
+    // The credit-drift check sums an organization's credit charges from this index alone (covering)
+    // and finds the organizations that have any, instead of reading every row they ever logged.
+    index("llm_usage_org_credits_idx").on(table.organizationId, table.tokens).where(sql`bucket = 'credits'`),
     check("llm_usage_bucket_check", sql`bucket IN ('allotment', 'credits', 'overage', 'absorbed')`),
   ],
 );
@@ -147,7 +156,54 @@ export const llmUsageMonthly = sqliteTable(
     primaryKey({
       columns: [table.organizationId, table.monthStart, table.userId, table.provider, table.model],
     }),
+    // The credit-drift check finds the organizations whose rolled-up usage includes credits.
+    index("llm_usage_monthly_credits_idx").on(table.organizationId).where(sql`credits_tokens <> 0`),
   ],
+);
+
+/**
+ * llm_usage_log summed per UTC day, provider and model, for the fleet-wide reads (/usage/fleet,
+ * /admin/stats): 30 days of them are ~1 000 rows here against ~750 000 raw rows at 10M usage rows
+ * (docs/scaling.md). Kept by triggers on llm_usage_log (migrations/0018_usage_daily.sql), in the
+ * transaction of the statement that inserts or deletes the raw rows: every path that writes the log
+ * (settlement, the cron's reclaim, retention, organization deletion) keeps it exact without code of
+ * its own, and a day's row is dropped with the last raw row it sums, so retention bounds it too.
+ */
+export const llmUsageDaily = sqliteTable(
+  "llm_usage_daily",
+  {
+    dayStart: integer("day_start").notNull(),
+    provider: text("provider").notNull(),
+    model: text("model").notNull(),
+    /** Tokens and cost of the rows charged to an organization (every bucket but 'absorbed'). */
+    chargedTokens: integer("charged_tokens").notNull(),
+    chargedCostUSD: real("charged_cost_usd").notNull(),
+    /** Usage past the cap: recorded, never charged. */
+    absorbedTokens: integer("absorbed_tokens").notNull(),
+    absorbedCostUSD: real("absorbed_cost_usd").notNull(),
+    reclaimedTokens: integer("reclaimed_tokens").notNull(),
+    /** Distinct reservations: all rows of one are written (and deleted) by one statement, with one created_at. */
+    calls: integer("calls").notNull(),
+    /** Raw rows summed here; the row is deleted when the last of them is. */
+    rows: integer("rows").notNull(),
+    /** Of which charged: /admin/stats lists a day only when it has some (as its raw query did). */
+    chargedRows: integer("charged_rows").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.dayStart, table.provider, table.model] })],
+);
+
+/**
+ * The organizations with usage on each UTC day, for /usage/fleet's distinct count (not additive
+ * over days, so not a column of llm_usage_daily). Kept by the same triggers.
+ */
+export const llmUsageDailyOrganizations = sqliteTable(
+  "llm_usage_daily_org",
+  {
+    dayStart: integer("day_start").notNull(),
+    organizationId: text("organization_id").notNull(),
+    rows: integer("rows").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.dayStart, table.organizationId] })],
 );
 
 /** USD per million tokens. A model without a row cannot be called (never a free call). */

@@ -35,5 +35,9 @@ export const organizations = sqliteTable(
     // The maintenance job finds grace periods and paid periods that have ended.
     index("organization_grace_idx").on(table.billingGraceEndsAt).where(sql`billing_grace_ends_at IS NOT NULL`),
     index("organization_plan_ends_idx").on(table.planEndsAt).where(sql`plan_ends_at IS NOT NULL`),
+    // The credit-drift check starts from organizations with a balance (or credit activity), not all.
+    index("organization_credit_balance_idx").on(table.id).where(sql`credit_balance_tokens <> 0`),
+    // The period roll-over finds subscriptions whose period started this month by this index.
+    index("organization_period_start_idx").on(table.currentPeriodStart).where(sql`current_period_start IS NOT NULL`),
   ],
 );

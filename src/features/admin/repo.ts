@@ -1,8 +1,8 @@
 // Fleet-wide aggregates for GET /admin/stats. Every read is one indexed aggregate query: rows are
 // grouped and counted in D1, never loaded into the worker.
-import { and, count, eq, gt, gte, ne, sql } from "drizzle-orm";
+import { count, eq, gt, gte, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { llmUsageLogs, organizations, plans, sessions, users } from "../../db/schema";
+import { llmUsageDaily, organizations, plans, sessions, users } from "../../db/schema";
 import { DAY_MS } from "../../lib/time";
 
 /**
@@ -10,8 +10,7 @@ import { DAY_MS } from "../../lib/time";
  * D1 binds a JS number as REAL, and a REAL divisor would not truncate to the day.
  */
 const DAY = sql.raw(String(DAY_MS));
-const dayOf = (column: typeof users.createdAt | typeof llmUsageLogs.createdAt) =>
-  sql<number>`(${column} / ${DAY}) * ${DAY}`;
+const dayOf = (column: typeof users.createdAt) => sql<number>`(${column} / ${DAY}) * ${DAY}`;
 
 /** COALESCE(plan_id, the default plan's id): an organization without a plan is on the default plan. */
 const effectivePlanId = sql<
@@ -20,11 +19,10 @@ const effectivePlanId = sql<
 
 /**
  * The statements, exported so a test can check their query plans (user_created_idx,
- * session_expires_idx, organization_plan_idx, llm_usage_created_idx).
+ * session_expires_idx, organization_plan_idx, the llm_usage_daily primary key).
  */
 export function buildStatsQueries(db: Database, since: number, now: number) {
   const signupDay = dayOf(users.createdAt);
-  const usageDay = dayOf(llmUsageLogs.createdAt);
   const plansByOrg = db
     .select({ planId: effectivePlanId.as("plan_id"), organizations: count().as("organizations") })
     .from(organizations)
@@ -50,17 +48,19 @@ export function buildStatsQueries(db: Database, since: number, now: number) {
       .leftJoin(plans, eq(plans.id, plansByOrg.planId))
       .groupBy(sql`${plansByOrg.planId}`)
       .orderBy(sql`sum(${plansByOrg.organizations}) DESC`, sql`${plansByOrg.planId}`),
-    // 'absorbed' rows are usage past the cap: recorded, never charged to an organization.
+    // 'absorbed' rows are usage past the cap: recorded, never charged to an organization. From the
+    // daily rollups (migrations/0018_usage_daily.sql): a row per day and model, not one per call.
     aiUsage: db
       .select({
-        day: usageDay,
-        tokens: sql<number>`coalesce(sum(${llmUsageLogs.tokens}), 0)`,
-        costUSD: sql<number>`coalesce(sum(${llmUsageLogs.costUSD}), 0)`,
+        day: llmUsageDaily.dayStart,
+        tokens: sql<number>`coalesce(sum(${llmUsageDaily.chargedTokens}), 0)`,
+        costUSD: sql<number>`coalesce(sum(${llmUsageDaily.chargedCostUSD}), 0)`,
       })
-      .from(llmUsageLogs)
-      .where(and(gte(llmUsageLogs.createdAt, since), ne(llmUsageLogs.bucket, "absorbed")))
-      .groupBy(usageDay)
-      .orderBy(usageDay),
+      .from(llmUsageDaily)
+      .where(gte(llmUsageDaily.dayStart, since))
+      .groupBy(llmUsageDaily.dayStart)
+      .having(sql`sum(${llmUsageDaily.chargedRows}) > 0`)
+      .orderBy(llmUsageDaily.dayStart),
   };
 }
 

@@ -45,7 +45,16 @@ const CURRENT_PERIOD_START = `(SELECT CASE
     THEN o.current_period_start ELSE ?2 END
   FROM organization o WHERE o.id = ai_account.organization_id)`;
 
-/** Rolls accounts whose period has ended into the current one; returns how many rolled. */
+/**
+ * Rolls accounts whose period has ended into the current one; returns how many rolled.
+ *
+ * Only candidates are checked, each by a seek: accounts still in an earlier calendar month
+ * (ai_account_period_idx), and accounts of organizations whose subscription period started this
+ * month (organization_period_start_idx). Those are all that can roll: the current period is the
+ * calendar month (rolls iff period_start < ?2) or a subscription period that started at S <= now
+ * (rolls iff period_start < S; if period_start >= ?2 too, then S is in [?2, now]). Computing the
+ * period of every account instead scanned ai_account: ~130 ms at 100k accounts (docs/scaling.md).
+ */
 export async function rollOverPeriods(
   db: Database,
   now: number,
@@ -57,7 +66,12 @@ export async function rollOverPeriods(
       `UPDATE ai_account
           SET period_start = ${CURRENT_PERIOD_START}, allotment_used = 0, overage_used = 0, updated_at = ?1
         WHERE organization_id IN (
-          SELECT organization_id FROM ai_account WHERE period_start < ${CURRENT_PERIOD_START} LIMIT ?3)
+          SELECT organization_id FROM ai_account
+           WHERE organization_id IN (
+               SELECT organization_id FROM ai_account WHERE period_start < ?2
+               UNION SELECT id FROM organization WHERE current_period_start >= ?2 AND current_period_start <= ?1)
+             AND period_start < ${CURRENT_PERIOD_START}
+           LIMIT ?3)
         RETURNING organization_id`,
     )
     .bind(now, calendarMonthStart, limit)
@@ -88,11 +102,18 @@ export interface Drift {
 }
 
 /**
- * Finds accounts whose counters differ from the log, then sets them to the sums in one UPDATE
- * whose values are computed at write time (never a value read earlier): a settlement committing
- * in between cannot be overwritten with stale numbers. Returns the drift as it was found.
+ * Finds accounts written since `since` whose counters differ from the log, then sets them to the
+ * sums in one UPDATE whose values are computed at write time (never a value read earlier): a
+ * settlement committing in between cannot be overwritten with stale numbers. Returns the drift as
+ * it was found.
+ *
+ * Only accounts written since `since` (ai_account_updated_idx): every statement that changes the
+ * counters or what they are checked against (reserve, settle, the reclaim, the roll-over) stamps
+ * updated_at in the same batch, so an account untouched since then cannot have drifted since it
+ * was last checked. Checking every account instead read all of them, and their period's usage,
+ * on every run when none had drifted (docs/scaling.md).
  */
-export async function repairDrift(db: Database, limit: number): Promise<Drift[]> {
+export async function repairDrift(db: Database, since: number, limit: number): Promise<Drift[]> {
   const d1 = d1Of(db);
   const [found] = await d1.batch([
     d1
@@ -100,16 +121,16 @@ export async function repairDrift(db: Database, limit: number): Promise<Drift[]>
         `SELECT organization_id, allotment_used, ${EXPECTED.allotment} AS allotment_expected,
                 overage_used, ${EXPECTED.overage} AS overage_expected,
                 reserved_tokens, ${EXPECTED.reserved} AS reserved_expected
-           FROM ai_account WHERE ${DRIFTED} LIMIT ?1`,
+           FROM ai_account WHERE updated_at >= ?2 AND (${DRIFTED}) LIMIT ?1`,
       )
-      .bind(limit),
+      .bind(limit, since),
     d1
       .prepare(
         `UPDATE ai_account
             SET allotment_used = ${EXPECTED.allotment}, overage_used = ${EXPECTED.overage}, reserved_tokens = ${EXPECTED.reserved}
-          WHERE organization_id IN (SELECT organization_id FROM ai_account WHERE ${DRIFTED} LIMIT ?1)`,
+          WHERE organization_id IN (SELECT organization_id FROM ai_account WHERE updated_at >= ?2 AND (${DRIFTED}) LIMIT ?1)`,
       )
-      .bind(limit),
+      .bind(limit, since),
   ]);
   return (found?.results ?? []) as unknown as Drift[];
 }
@@ -121,19 +142,52 @@ export interface CreditDrift {
 }
 
 /**
+ * The distinct values of `column` in the rows of `table` matching `where`, by a loose index scan:
+ * each step seeks the next value past the previous one, so the cost is one index seek per
+ * distinct value, not one step per row (SQLite has no skip scan without ANALYZE statistics).
+ * The index must lead with `column` (and be partial on `where`, when there is one).
+ */
+function distinctByIndex(name: string, table: string, column: string, where: string): string {
+  const filter = where ? `${where} AND` : "";
+  return `${name}(id) AS (
+      SELECT (SELECT min(${column}) FROM ${table} WHERE ${filter} ${column} IS NOT NULL)
+      UNION ALL
+      SELECT (SELECT min(${column}) FROM ${table} WHERE ${filter} ${column} > ${name}.id)
+        FROM ${name} WHERE ${name}.id IS NOT NULL)`;
+}
+
+/**
  * Organizations whose credit balance differs from purchases (organization_credit_transaction,
  * written by billing) minus credits charged by the ledger
  * (raw usage rows, and the monthly rollups of the rows the retention job pruned). Reported, not repaired: the balance is
  * shared with billing, and only its owner can say which side is wrong.
+ *
+ * Only organizations with some credit activity are checked: a non-zero balance, a transaction, or
+ * a credit charge raw or rolled up. Any other has a zero balance and zero expected, so cannot
+ * drift; the four candidate lists come from indexes (organization_credit_balance_idx,
+ * credit_transaction_org_idx, llm_usage_org_credits_idx, llm_usage_monthly_credits_idx), and each
+ * candidate's sums are covering seeks. It was a scan of every organization and a sum over every
+ * usage row each had logged: 12 s at 100k organizations and 10M usage rows (docs/scaling.md).
  */
 export async function findCreditDrift(db: Database, limit: number): Promise<CreditDrift[]> {
   const { results } = await d1Of(db)
     .prepare(
-      `SELECT o.id AS organization_id, o.credit_balance_tokens AS balance,
+      `WITH RECURSIVE
+         ${distinctByIndex("funded", "organization", "id", "credit_balance_tokens <> 0")},
+         ${distinctByIndex("purchasers", "organization_credit_transaction", "organization_id", "")},
+         ${distinctByIndex("charged", "llm_usage_log", "organization_id", "bucket = 'credits'")},
+         ${distinctByIndex("charged_earlier", "llm_usage_monthly", "organization_id", "credits_tokens <> 0")},
+         candidates(id) AS (
+           SELECT id FROM funded WHERE id IS NOT NULL
+           UNION SELECT id FROM purchasers WHERE id IS NOT NULL
+           UNION SELECT id FROM charged WHERE id IS NOT NULL
+           UNION SELECT id FROM charged_earlier WHERE id IS NOT NULL)
+       SELECT o.id AS organization_id, o.credit_balance_tokens AS balance,
               (SELECT coalesce(sum(t.tokens), 0) FROM organization_credit_transaction t WHERE t.organization_id = o.id)
             - (SELECT coalesce(sum(l.tokens), 0) FROM llm_usage_log l WHERE l.organization_id = o.id AND l.bucket = 'credits')
             - (SELECT coalesce(sum(m.credits_tokens), 0) FROM llm_usage_monthly m WHERE m.organization_id = o.id) AS expected
-         FROM organization o JOIN ai_account a ON a.organization_id = o.id
+         -- CROSS JOIN keeps the candidates the outer loop: left to itself, the planner scans organization.
+         FROM candidates c CROSS JOIN organization o ON o.id = c.id CROSS JOIN ai_account a ON a.organization_id = o.id
         WHERE o.credit_balance_tokens <> expected
         LIMIT ?1`,
     )

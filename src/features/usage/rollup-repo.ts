@@ -50,9 +50,12 @@ export async function rollUpAndDeleteUsageBatch(db: Database, cutoff: number, ba
     d1
       .prepare(
         `WITH ${DOOMED}
-         DELETE FROM llm_usage_log WHERE reservation_id IN (SELECT reservation_id FROM doomed)`,
+         DELETE FROM llm_usage_log WHERE reservation_id IN (SELECT reservation_id FROM doomed)
+         RETURNING 1 AS deleted`,
       )
       .bind(cutoff, batchSize),
   ]);
-  return deleted?.meta.changes ?? 0;
+  // Counted from RETURNING, not meta.changes: D1 counts in meta.changes the rows the triggers on
+  // llm_usage_log change in the daily rollups too (migrations/0018_usage_daily.sql).
+  return deleted?.results.length ?? 0;
 }

@@ -172,6 +172,6 @@ describe("GET /admin/stats", () => {
     expect(plans.signups!.join("\n")).toMatch(/user_created_idx/);
     expect(plans.activeSessions!.join("\n")).toMatch(/session_expires_idx/);
     expect(plans.organizationsByPlan!.join("\n")).toMatch(/organization_plan_idx/);
-    expect(plans.aiUsage!.join("\n")).toMatch(/llm_usage_created_idx/);
+    expect(plans.aiUsage!.join("\n")).toMatch(/llm_usage_daily/);
   });
 });

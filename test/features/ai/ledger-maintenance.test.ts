@@ -4,6 +4,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { maintainAILedger } from "../../../src/cron/ai-ledger";
+import { createDB } from "../../../src/db/client";
+import { findCreditDrift } from "../../../src/features/ai/maintenance-repo";
 import { calendarMonthOf, currentBillingPeriod } from "../../../src/features/plans/period";
 import { DAY_MS } from "../../../src/lib/time";
 import { createClient, type TestClient } from "../../helpers/client";
@@ -41,6 +43,41 @@ describe("AI ledger maintenance", () => {
     expect(after).toMatchObject({ allotment_used: before.allotment_used, reserved_tokens: 0 });
     expectConsistent(after);
     expect((await maintainAILedger(testServiceContext())).accounts_repaired).toBe(0);
+  });
+
+  it("checks the accounts written in the last day: an idle account's drift is repaired at its next write", async () => {
+    const org = await createAIOrganization();
+    await callCopilot(org);
+    const before = await readLedger(org.id);
+    // Drifted, and last written two days ago: outside the window the cron checks.
+    await env.DB.prepare(
+      "UPDATE ai_account SET allotment_used = allotment_used + 999, updated_at = ? WHERE organization_id = ?",
+    )
+      .bind(Date.now() - 2 * DAY_MS, org.id)
+      .run();
+    await maintainAILedger(testServiceContext());
+    expect((await readLedger(org.id)).allotment_used).toBe(before.allotment_used + 999);
+    // Any write stamps updated_at (here a reservation and its settlement), so the next run sees it.
+    await callCopilot(org);
+    await maintainAILedger(testServiceContext());
+    expectConsistent(await readLedger(org.id));
+  });
+
+  it("reports credits charged to an organization that never had a balance or a purchase", async () => {
+    const org = await createAIOrganization();
+    await callCopilot(org);
+    await env.DB.prepare(
+      `INSERT INTO llm_usage_log (organization_id, reservation_id, settlement_id, provider, model, bucket, tokens,
+         input_tokens, output_tokens, cost_usd, period_start, created_at)
+       VALUES (?, ?, 's', 'fake', 'fake-copilot-1', 'credits', 40, 40, 0, 0, 0, ?)`,
+    )
+      .bind(org.id, crypto.randomUUID(), Date.now())
+      .run();
+    const drift = await findCreditDrift(createDB(env.DB), 10_000);
+    expect(drift).toContainEqual({ organization_id: org.id, balance: 0, expected: -40 });
+    await env.DB.prepare("DELETE FROM llm_usage_log WHERE organization_id = ? AND bucket = 'credits'")
+      .bind(org.id)
+      .run();
   });
 
   it("reports a credit balance that no longer matches purchases minus charged credits, without touching it", async () => {
@@ -112,6 +149,23 @@ describe("AI ledger maintenance", () => {
       expect(ledger.allotment_used).toBe(0);
       expectConsistent(ledger);
     }
+  });
+
+  it("rolls an account over when its organization's subscription period started this month, after the account's period", async () => {
+    const now = Date.now();
+    const month = calendarMonthOf(now).start;
+    const org = await createAIOrganization();
+    await callCopilot(org);
+    expect(await accountPeriod(org.id)).toBe(month);
+    // A subscription period that began after the account's (calendar) period, still this month.
+    const periodStart = month + Math.floor((now - month) / 2) + 1;
+    await env.DB.prepare("UPDATE organization SET current_period_start = ?, current_period_end = ? WHERE id = ?")
+      .bind(periodStart, now + 30 * DAY_MS, org.id)
+      .run();
+    await maintainAILedger(testServiceContext(), { now });
+    expect(await accountPeriod(org.id)).toBe(periodStart);
+    const ledger = await readLedger(org.id);
+    expect(ledger.allotment_used).toBe(0);
   });
 
   it("runs from POST /cron/run and reports the AI ledger's work", async () => {
