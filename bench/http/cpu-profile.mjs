@@ -5,7 +5,7 @@
 // self time and by total time per route, and writes each profile to bench/.results/<name>.cpuprofile
 // (Chrome DevTools > Performance > Load profile).
 //
-//   node bench/http/cpu-profile.mjs [--seconds 10] [--no-prepare] /health /bench/bare/health
+//   npm run bench:profile -- [--seconds 10] [--no-prepare] /health /bench/bare/health
 //
 // The profiler's sampling slows the worker a little; compare routes within one run, not with the
 // req/s of bench/run.mjs.
