@@ -38,12 +38,16 @@ async function loginOverVerify(client, email, rounds) {
   return { loginMs: median(login), verifyMs: median(verify), n: rounds };
 }
 
-/** rps of /health, the bare route and each middleware depth, in rounds of the same run. */
+/**
+ * rps of /health, the bare route and each middleware depth, in rounds of the same run. /health runs
+ * right after the bare route: with it last, six other routes (36 s in a full run) came between
+ * the two measures the target compares, and the shared machine's load drifts over that long.
+ */
 function healthOverBare(server, plan) {
   const routes = [
     { name: "bare", path: "/bench/bare/health" },
-    ...STACK.map((name, index) => ({ name: `+${name}`, path: `/bench/stack/${index + 1}/health` })),
     { name: "health", path: "/health" },
+    ...STACK.map((name, index) => ({ name: `+${name}`, path: `/bench/stack/${index + 1}/health` })),
   ];
   return throughput(server.url, { ...plan, pid: server.pid, routes, cookie: "" });
 }

@@ -74,9 +74,10 @@ export function prepare() {
  * Starts the bundled bench worker in one workerd process on a free loopback port. Returns its
  * URL, the workerd pid, the worker's warnings and errors (console.warn/error and runtime errors),
  * the Miniflare instance (its D1 binding and scheduled handler, for the mixed-traffic bench) and
- * dispose(). `vars` override bench/http/wrangler.toml's [vars] for this run.
+ * dispose(). `vars` override bench/http/wrangler.toml's [vars] for this run; `inspectorPort` opens
+ * workerd's DevTools inspector on that loopback port (bench/http/cpu-profile.mjs).
  */
-export async function startWorker({ vars = {} } = {}) {
+export async function startWorker({ vars = {}, inspectorPort } = {}) {
   const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = wranglerRequire("miniflare");
   const rootRequire = createRequire(path.join(root, "package.json"));
   const { unstable_getMiniflareWorkerOptions } = await import(pathToFileURL(rootRequire.resolve("wrangler")).href);
@@ -102,6 +103,7 @@ export async function startWorker({ vars = {} } = {}) {
       host: "127.0.0.1",
       port: 0,
       cf: false, // no network here: skip fetching the Request.cf fixture
+      ...(inspectorPort === undefined ? {} : { inspectorPort }),
       logRequests: false,
       log: new CapturingLog(LogLevel.WARN),
       handleStructuredLogs: (entry) => {

@@ -5,24 +5,60 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { readConfig, type Config } from "../config";
 
-const handlers = new WeakMap<Config, MiddlewareHandler>();
+const EXPOSED_HEADERS = ["Retry-After", "X-Request-Id"];
 
-function corsHandlerFor(config: Config): MiddlewareHandler {
-  let handler = handlers.get(config);
-  if (!handler) {
+interface CorsPolicy {
+  /** Hono's cors(): answers every OPTIONS request itself (a 204 preflight), never calling next(). */
+  preflight: MiddlewareHandler;
+  /** The origin allowed to read responses, or null for a foreign, look-alike or absent one. */
+  allowedOrigin(origin: string | undefined): string | null;
+}
+
+const policies = new WeakMap<Config, CorsPolicy>();
+
+function corsPolicyFor(config: Config): CorsPolicy {
+  let policy = policies.get(config);
+  if (!policy) {
     const allowed = new Set(config.corsOrigins);
-    handler = cors({
-      // Exact string match only: no suffix or regex matching, so look-alike origins and "null" fail.
-      origin: (origin) => (allowed.has(origin) ? origin : null),
-      credentials: true,
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-      allowHeaders: ["Content-Type"],
-      exposeHeaders: ["Retry-After", "X-Request-Id"],
-      maxAge: 600,
-    });
-    handlers.set(config, handler);
+    // Exact string match only: no suffix or regex matching, so look-alike origins and "null" fail.
+    const allowedOrigin = (origin: string | undefined) => (origin !== undefined && allowed.has(origin) ? origin : null);
+    policy = {
+      preflight: cors({
+        origin: (origin) => allowedOrigin(origin),
+        credentials: true,
+        allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allowHeaders: ["Content-Type"],
+        exposeHeaders: EXPOSED_HEADERS,
+        maxAge: 600,
+      }),
+      allowedOrigin,
+    };
+    policies.set(config, policy);
   }
-  return handler;
+  return policy;
+}
+
+const EXPOSED_HEADERS_VALUE = EXPOSED_HEADERS.join(",");
+
+/**
+ * The headers hono's cors() gives a non-preflight request, written once onto the final response.
+ * Hono's cors() writes them to c.res before the handler runs, which makes Hono build an empty
+ * Response first and then copy the handler's Response and all its headers into a new one, on every
+ * request (issue 18's /health profile, docs/decisions/perf.md "Middleware"). The values are the
+ * same: the allowed origin echoed, credentials, the exposed headers.
+ */
+function allowRead(headers: Headers, origin: string | null): void {
+  if (origin !== null) headers.set("Access-Control-Allow-Origin", origin);
+  headers.set("Access-Control-Allow-Credentials", "true");
+  headers.set("Access-Control-Expose-Headers", EXPOSED_HEADERS_VALUE);
+}
+
+/** Responses differ by Origin whether or not it was allowed, so caches must key on it. */
+function varyOnOrigin(headers: Headers): void {
+  const vary = headers.get("Vary");
+  if (!vary?.split(",").some((value) => value.trim().toLowerCase() === "origin")) {
+    headers.set("Vary", vary ? `${vary}, Origin` : "Origin");
+  }
 }
 
 /**
@@ -31,16 +67,16 @@ function corsHandlerFor(config: Config): MiddlewareHandler {
  */
 export const corsPolicy = createMiddleware<AppEnv>(async function corsPolicy(c, next) {
   const result = readConfig(c.env);
-  if ("config" in result) {
+  if (!("config" in result)) {
+    await next();
+  } else if (c.req.method === "OPTIONS") {
     // cors() answers a preflight itself by returning a Response instead of calling next().
-    const preflight = await corsHandlerFor(result.config)(c, next);
+    const preflight = await corsPolicyFor(result.config).preflight(c, next);
     if (preflight) c.res = preflight;
   } else {
     await next();
+    // Every response here was built by the app (c.json, c.body), so its headers are mutable.
+    allowRead(c.res.headers, corsPolicyFor(result.config).allowedOrigin(c.req.header("origin")));
   }
-  // Responses differ by Origin whether or not it was allowed, so caches must key on it.
-  const vary = c.res.headers.get("Vary");
-  if (!vary?.split(",").some((value) => value.trim().toLowerCase() === "origin")) {
-    c.header("Vary", vary ? `${vary}, Origin` : "Origin");
-  }
+  varyOnOrigin(c.res.headers);
 });

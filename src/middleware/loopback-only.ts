@@ -24,12 +24,31 @@ export function isLoopbackHostname(hostname: string): boolean {
   return octets !== null && octets[1] === "127" && octets.slice(2).every((octet) => Number(octet) <= 255);
 }
 
+/**
+ * The last request URL's authority and what it decided. Nearly every request of an isolate comes
+ * to one host, so this skips parsing the URL and matching the hostname per request. The hostname is
+ * a function of the authority alone, so the cached verdict is the one a fresh parse would give.
+ */
+let lastHost = { authority: "", hostname: "", isLoopback: false };
+
+function hostOf(url: string): { hostname: string; isLoopback: boolean } {
+  // Request.url is serialized by the URL parser: scheme "://" authority "/" path, always.
+  const start = url.indexOf("//") + 2;
+  const end = url.indexOf("/", start);
+  const authority = end === -1 ? url.slice(start) : url.slice(start, end);
+  if (authority !== lastHost.authority) {
+    const hostname = new URL(url).hostname;
+    lastHost = { authority, hostname, isLoopback: isLoopbackHostname(hostname) };
+  }
+  return lastHost;
+}
+
 export const loopbackOnlyInDev = createMiddleware<AppEnv>(async function loopbackOnlyInDev(c, next) {
   // ENVIRONMENT alone decides, read the way the config reads it (unset is prod); the rest of a
   // broken config is refused by requestContext with its own 503.
   if (readEnvironment(c.env) === "dev") {
-    const hostname = new URL(c.req.url).hostname;
-    if (!isLoopbackHostname(hostname)) {
+    const { hostname, isLoopback } = hostOf(c.req.url);
+    if (!isLoopback) {
       logEvent("warn", "dev_worker_non_loopback_host", { host: hostname.slice(0, 253), path: c.req.path });
       throw new AppError(
         "MISCONFIGURED",

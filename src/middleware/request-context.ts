@@ -32,5 +32,6 @@ export const requestContext = createMiddleware<AppEnv>(async function requestCon
   c.set("config", requireConfig(c.env));
   c.set("db", createDB(c.env.DB));
   await next();
-  c.header("X-Request-Id", c.get("requestId"));
+  // Straight onto the response: c.header() after the handler copies the whole Response first.
+  c.res.headers.set("X-Request-Id", c.get("requestId"));
 });

@@ -1,4 +1,5 @@
 // Security headers on every response, errors included (SEC-21, SEC-43).
+import type { Context, Next } from "hono";
 import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../env";
@@ -23,12 +24,16 @@ const withoutHSTS = secureHeaders({
   crossOriginResourcePolicy: "same-origin",
 });
 
+/** Every API response is private to its caller; nothing may be stored by a cache. */
+async function noStore(c: Context<AppEnv>, next: Next): Promise<void> {
+  await next();
+  // Straight onto the response (as secureHeaders does): c.header() after the handler copies the
+  // whole Response first.
+  c.res.headers.set("Cache-Control", "no-store");
+}
+
 export const securityHeaders = createMiddleware<AppEnv>(async function securityHeaders(c, next) {
   const result = readConfig(c.env);
   const isDev = "config" in result && result.config.environment === "dev";
-  await (isDev ? withoutHSTS : withHSTS)(c, async () => {
-    await next();
-    // Every API response is private to its caller; nothing may be stored by a cache.
-    c.header("Cache-Control", "no-store");
-  });
+  await (isDev ? withoutHSTS : withHSTS)(c, () => noStore(c, next));
 });

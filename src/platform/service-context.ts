@@ -61,13 +61,18 @@ export interface ServiceContextOptions {
 /** A service context outside a request too (the maintenance job); routes use serviceContextFrom. */
 export function createServiceContext(options: ServiceContextOptions): ServiceContext {
   const { env, db, config, providers, ip, userAgent, defer } = options;
+  let email: EmailSender | undefined;
   let quota: QuotaMeter | undefined;
   let secondFactor: SecondFactorCheck | undefined;
   const ctx: ServiceContext = {
     env,
     db,
     config,
-    email: createEmailSender(config, db),
+    // Built on first use, like the two below: most requests send no mail (/health, every read).
+    get email() {
+      email ??= createEmailSender(config, db);
+      return email;
+    },
     // Built on first use: most requests meter nothing.
     get quota() {
       quota ??= providers.createQuotaMeter(ctx);

@@ -35,13 +35,14 @@ function secondsUntil(epochMs: number, now: number): number {
 // The object reads no binding, so it takes none by type: env.ts names this class for its namespace,
 // and importing Env back here would make the two modules a cycle.
 export class RateLimiter extends DurableObject<unknown> {
-  /** False after alarm() deleted all storage (tables included) while this instance stayed in memory. */
+  /**
+   * Whether this instance has made sure its tables exist; false after alarm() deleted all storage
+   * (tables included) while this instance stayed in memory. Every method calls ensureSchema()
+   * synchronously before its first statement, so no constructor-time blockConcurrencyWhile is
+   * needed: a new object (the per-IP limiter of every never-seen IP) then writes its schema and its
+   * first row in one implicit transaction instead of two (docs/decisions/perf.md, "The sign-in path").
+   */
   private hasSchema = false;
-
-  constructor(ctx: DurableObjectState, env: unknown) {
-    super(ctx, env);
-    void ctx.blockConcurrencyWhile(async () => this.ensureSchema());
-  }
 
   /**
    * Sliding log: one row per admitted request, holding the time it stops counting. Chosen over a
