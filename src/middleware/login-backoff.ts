@@ -22,14 +22,23 @@ export interface LoginAttempt {
 }
 
 /**
+ * An attempt the back-off admitted: the account's object and the client's scope it was counted
+ * under, each hashed once. Only an admitted attempt can have its outcome recorded.
+ */
+export interface AdmittedLoginAttempt {
+  readonly objectKey: string;
+  readonly scope: LoginClientScope;
+}
+
+/**
  * Admits one attempt unless this client is backed off on this account, or (for a client without
  * a device cookie) the account-wide slow-down holds it for a few seconds; throws RateLimitedError
  * (429 + Retry-After) otherwise. The attempt counts as a failure until recordLoginSuccess()
- * forgives it, so call this once per real attempt, right before the password check.
+ * forgives it, so call this once per real attempt, before its password verdict is used.
  */
-export async function admitLoginAttempt(env: Env, attempt: LoginAttempt): Promise<void> {
-  const scope = await toScope(attempt.client);
-  const result = await callAccount<BackoffResult>(env, attempt.normalizedEmail, (limiter) =>
+export async function admitLoginAttempt(env: Env, attempt: LoginAttempt): Promise<AdmittedLoginAttempt> {
+  const [objectKey, scope] = await Promise.all([accountObjectKey(attempt.normalizedEmail), toScope(attempt.client)]);
+  const result = await callLimiter<BackoffResult>(env, objectKey, LOGIN_ACCOUNT_PREFIX, (limiter) =>
     limiter.admitLoginAttempt(scope),
   );
   if (!result.allowed) {
@@ -38,16 +47,19 @@ export async function admitLoginAttempt(env: Env, attempt: LoginAttempt): Promis
       "login back-off of the account for this client (SEC-12, SEC-55)",
     );
   }
+  return { objectKey, scope };
 }
 
-export async function recordLoginFailure(env: Env, attempt: LoginAttempt): Promise<void> {
-  const scope = await toScope(attempt.client);
-  await callAccount(env, attempt.normalizedEmail, (limiter) => limiter.recordLoginFailure(scope));
+export async function recordLoginFailure(env: Env, admitted: AdmittedLoginAttempt): Promise<void> {
+  await callLimiter(env, admitted.objectKey, LOGIN_ACCOUNT_PREFIX, (limiter) =>
+    limiter.recordLoginFailure(admitted.scope),
+  );
 }
 
-export async function recordLoginSuccess(env: Env, attempt: LoginAttempt): Promise<void> {
-  const scope = await toScope(attempt.client);
-  await callAccount(env, attempt.normalizedEmail, (limiter) => limiter.recordLoginSuccess(scope));
+export async function recordLoginSuccess(env: Env, admitted: AdmittedLoginAttempt): Promise<void> {
+  await callLimiter(env, admitted.objectKey, LOGIN_ACCOUNT_PREFIX, (limiter) =>
+    limiter.recordLoginSuccess(admitted.scope),
+  );
 }
 
 /**
@@ -57,7 +69,9 @@ export async function recordLoginSuccess(env: Env, attempt: LoginAttempt): Promi
  */
 export async function liftLoginBackoff(env: Env, normalizedEmail: string): Promise<void> {
   try {
-    await callAccount(env, normalizedEmail, (limiter) => limiter.liftLoginBackoff());
+    await callLimiter(env, await accountObjectKey(normalizedEmail), LOGIN_ACCOUNT_PREFIX, (limiter) =>
+      limiter.liftLoginBackoff(),
+    );
   } catch (error) {
     if (!(error instanceof RateLimitedError)) throw error;
   }
@@ -73,11 +87,6 @@ async function toScope(client: LoginClient): Promise<LoginClientScope> {
 }
 
 /** Object names can surface in dashboards and logs, so the email goes in only as its SHA-256. */
-async function callAccount<T>(
-  env: Env,
-  normalizedEmail: string,
-  call: Parameters<typeof callLimiter<T>>[3],
-): Promise<T> {
-  const key = `${LOGIN_ACCOUNT_PREFIX}:${await hashToken(normalizedEmail)}`;
-  return callLimiter(env, key, LOGIN_ACCOUNT_PREFIX, call);
+async function accountObjectKey(normalizedEmail: string): Promise<string> {
+  return `${LOGIN_ACCOUNT_PREFIX}:${await hashToken(normalizedEmail)}`;
 }

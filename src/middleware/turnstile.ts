@@ -16,6 +16,9 @@ export function requireTurnstile(): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async function requireTurnstile(c, next) {
     const config = requireSubsystemConfig(c.get("config"), "turnstile");
     if (config) {
+      // An overlapped per-IP count (login) is settled first: a client over its limit gets its 429
+      // and costs no call to Cloudflare, as when the limit runs before this middleware.
+      await (c.get("clientLimit") as Promise<void> | undefined);
       const token = c.req.header(TURNSTILE_HEADER)?.trim();
       if (!token) throw new AppError("TURNSTILE_REQUIRED", "Complete the bot check and try again.");
       const verdict = await verifyTurnstileToken(config, token, c.get("clientIP"));

@@ -45,6 +45,14 @@ export class RateLimiter extends DurableObject<unknown> {
   private hasSchema = false;
 
   /**
+   * Whether this instance has set the cleanup alarm since it last fired (or was cleared). One alarm
+   * is enough: set for the latest expiry at that time, it finds any later rows when it runs and
+   * sets itself again (alarm()), so the other calls of a busy object skip the storage write. A new
+   * instance starts at false and sets it once more, which only moves the alarm later.
+   */
+  private hasCleanupAlarm = false;
+
+  /**
    * Sliding log: one row per admitted request, holding the time it stops counting. Chosen over a
    * fixed window because a fixed window admits up to twice the limit across a window boundary (5
    * logins at 14:59 and 5 more at 15:00); the log is exact, and since only admitted requests are
@@ -106,6 +114,7 @@ export class RateLimiter extends DurableObject<unknown> {
    */
   async clear(): Promise<void> {
     this.hasSchema = false;
+    this.hasCleanupAlarm = false;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
@@ -115,6 +124,7 @@ export class RateLimiter extends DurableObject<unknown> {
    * one object per IP or account ever seen does not accumulate.
    */
   override async alarm(): Promise<void> {
+    this.hasCleanupAlarm = false;
     this.ensureSchema();
     const sql = this.ctx.storage.sql;
     const now = Date.now();
@@ -147,7 +157,11 @@ export class RateLimiter extends DurableObject<unknown> {
   }
 
   private async scheduleCleanup(): Promise<void> {
+    if (this.hasCleanupAlarm) return;
     const latest = this.readLatestExpiry();
-    if (latest !== null) await this.ctx.storage.setAlarm(latest);
+    if (latest === null) return;
+    // Set before the await: a call that runs meanwhile (the input gate lets it in) needs no second alarm.
+    this.hasCleanupAlarm = true;
+    await this.ctx.storage.setAlarm(latest);
   }
 }

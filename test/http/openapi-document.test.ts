@@ -26,15 +26,18 @@ const ERROR_REF = "#/components/schemas/Error";
 /** The responses streamed as text, not JSON (SEC-52 copilot): pinned so a new one is reviewed. */
 const STREAMED = ["POST /notes/{id}/copilot/improve", "POST /notes/{id}/copilot/summarize"];
 
+/** The names of middleware/rate-limit.ts's two middlewares, as app.routes lists them. */
+const RATE_LIMIT_MIDDLEWARE = new Set(["rateLimit", "rateLimitOverlapped"]);
+
 /**
- * Routes that run the rateLimit middleware (defineRoute's `rateLimit`), read from the handlers the
+ * Routes that run a rate-limit middleware (defineRoute's `rateLimit`), read from the handlers the
  * app serves (a route's own middleware is registered under its method and path), not from the
  * document under test.
  */
 const RATE_LIMITED = [
   ...new Set(
     app.routes
-      .filter((route) => route.method !== "ALL" && route.handler.name === "rateLimit")
+      .filter((route) => route.method !== "ALL" && RATE_LIMIT_MIDDLEWARE.has(route.handler.name))
       .map((route) => routeLabel({ method: route.method, path: route.path.replace(/:([^/]+)/g, "{$1}") })),
   ),
 ];

@@ -31,8 +31,7 @@ function freshIP(): LoginClient {
 }
 
 async function fail(attempt: LoginAttempt): Promise<void> {
-  await admitLoginAttempt(bindings, attempt);
-  await recordLoginFailure(bindings, attempt);
+  await recordLoginFailure(bindings, await admitLoginAttempt(bindings, attempt));
 }
 
 async function expectRateLimited(promise: Promise<unknown>): Promise<RateLimitedError> {
@@ -101,8 +100,7 @@ describe("login back-off client", () => {
     await liftLoginBackoff(bindings, email);
 
     const attempt = { normalizedEmail: email, client: owner };
-    await admitLoginAttempt(bindings, attempt);
-    await recordLoginSuccess(bindings, attempt);
+    await recordLoginSuccess(bindings, await admitLoginAttempt(bindings, attempt));
     await admitLoginAttempt(bindings, { normalizedEmail: email, client: freshIP() });
   });
 
@@ -120,10 +118,10 @@ describe("login back-off client", () => {
     const ip = "203.0.113.77";
     const attempt: LoginAttempt = { normalizedEmail: email, client: fromIP(ip) };
 
-    await admitLoginAttempt(spyingBindings, attempt);
-    await recordLoginFailure(spyingBindings, attempt);
-    await recordLoginSuccess(spyingBindings, attempt);
-    await recordLoginFailure(spyingBindings, attempt);
+    const admitted = await admitLoginAttempt(spyingBindings, attempt);
+    await recordLoginFailure(spyingBindings, admitted);
+    await recordLoginSuccess(spyingBindings, admitted);
+    await recordLoginFailure(spyingBindings, admitted);
 
     const expected = `login-account:${await hashToken(email)}`;
     expect(names).toEqual([expected, expected, expected, expected]);

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { AppEnv, Env } from "../../src/env";
 import { handleError } from "../../src/middleware/error-handler";
 import { RATE_LIMITS, type RateLimitPolicy } from "../../src/platform/rate-limit";
-import { rateLimit } from "../../src/middleware/rate-limit";
+import { rateLimit, rateLimitOverlapped } from "../../src/middleware/rate-limit";
 import { toIPBucket } from "../../src/platform/ip-bucket";
 import { readClientIP } from "../../src/middleware/request-context";
 import type { RateLimiter } from "../../src/rate-limit/rate-limiter";
@@ -188,5 +188,74 @@ describe("rateLimit middleware", () => {
     expect(RATE_LIMITS.forgotPassword).toMatchObject({ limit: 3, windowSeconds: 3600 });
     expect(RATE_LIMITS.resendVerification).toMatchObject({ limit: 10, windowSeconds: 60 });
     expect(new Set(Object.values(RATE_LIMITS).map((policy) => policy.name)).size).toBe(Object.keys(RATE_LIMITS).length);
+  });
+});
+
+/**
+ * The overlapped form (login): the count starts before the handler, which reads what it needs and
+ * then awaits `clientLimit` before doing anything that counts. `effects` counts what ran after it.
+ */
+function buildOverlappedApp(policy: RateLimitPolicy, handlerAwaits: boolean) {
+  const effects = { count: 0 };
+  const app = new Hono<AppEnv>();
+  app.use(async function stubRequestContext(c, next) {
+    c.set("clientIP", readClientIP(c.req.raw.headers));
+    await next();
+  });
+  app.post("/attempt", rateLimitOverlapped(policy), async (c) => {
+    if (!handlerAwaits) return c.json({ error: "answered without waiting for the verdict" }, 400);
+    await c.get("clientLimit");
+    effects.count++;
+    return c.json({ ok: true });
+  });
+  app.onError(handleError);
+  const send = (ip: string): Promise<Response> =>
+    Promise.resolve(app.request("/attempt", { method: "POST", headers: { "CF-Connecting-IP": ip } }, bindings));
+  return { effects, send };
+}
+
+describe("rateLimitOverlapped middleware", () => {
+  it("SEC-11 lets exactly 5 of 20 parallel requests from one IP past the handler's await", async () => {
+    const { effects, send } = buildOverlappedApp({ ...RATE_LIMITS.login, name: `login-${crypto.randomUUID()}` }, true);
+    const ip = freshIP();
+
+    const responses = await Promise.all(Array.from({ length: 20 }, () => send(ip)));
+
+    expect(responses.filter((response) => response.status === 200)).toHaveLength(5);
+    expect(responses.filter((response) => response.status === 429)).toHaveLength(15);
+    expect(effects.count).toBe(5);
+  });
+
+  it("SEC-9: over the limit, the handler's rethrown refusal is one 429 RATE_LIMITED with Retry-After", async () => {
+    const { effects, send } = buildOverlappedApp(freshPolicy(1, 60), true);
+    const ip = freshIP();
+    expect((await send(ip)).status).toBe(200);
+
+    const limited = await send(ip);
+
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+    expect(effects.count).toBe(1);
+  });
+
+  it("SEC-9: a handler that answers without awaiting the verdict is still overruled by the 429", async () => {
+    const { send } = buildOverlappedApp(freshPolicy(1, 60), false);
+    const ip = freshIP();
+    expect((await send(ip)).status).toBe(400);
+
+    const limited = await send(ip);
+
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+  });
+
+  it("counts once per request, like rateLimit: the handler's await and the middleware's share one verdict", async () => {
+    const policy = freshPolicy(3, 60);
+    const { send } = buildOverlappedApp(policy, true);
+    const ip = freshIP();
+    const statuses = [];
+    for (let attempt = 0; attempt < 4; attempt++) statuses.push((await send(ip)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
   });
 });

@@ -302,9 +302,24 @@ describe("RateLimiter cleanup", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await countTables(stub)).toBe(0);
 
-    // The same instance recreates its tables on the next call.
+    // The same instance recreates its tables on the next call, and schedules its cleanup again.
     expect(await stub.consume(3, 60)).toEqual({ allowed: true, remaining: 2 });
     expect(await stub.admitLoginAttempt(await untrusted("ip"))).toEqual({ allowed: true });
+    expect(await readAlarm(stub)).not.toBeNull();
+  });
+
+  it("sets the alarm once while it is pending; an alarm that fires before the last row expires sets itself again", async () => {
+    const stub = freshLimiter();
+    await stub.consume(5, 60);
+    const first = await readAlarm(stub);
+    expect(first).not.toBeNull();
+
+    await stub.consume(5, 120); // a later row: the pending alarm is left as it is
+    expect(await readAlarm(stub)).toBe(first);
+
+    expect(await runDurableObjectAlarm(stub)).toBe(true); // fires early: both rows still count
+    expect((await stub.consume(2, 60)).allowed).toBe(false);
+    expect(await readAlarm(stub)).toBeGreaterThan(first ?? 0);
   });
 });
 
@@ -312,4 +327,8 @@ async function expireLocksOnly(stub: DurableObjectStub<RateLimiter>): Promise<vo
   await runInDurableObject(stub, (_instance: RateLimiter, state) => {
     state.storage.sql.exec("UPDATE login_locks SET locked_until = 0");
   });
+}
+
+async function readAlarm(stub: DurableObjectStub<RateLimiter>): Promise<number | null> {
+  return runInDurableObject(stub, (_instance: RateLimiter, state) => state.storage.getAlarm());
 }

@@ -57,6 +57,8 @@ const login = defineRoute(
   {
     access: PUBLIC,
     rateLimit: RATE_LIMITS.login,
+    // The per-IP count runs beside the user lookup (features/auth/service.ts, logIn).
+    overlapRateLimit: true,
     botCheck: true,
     errors: {
       INVALID_CREDENTIALS: "wrong email or password (identical for both)",
@@ -172,7 +174,12 @@ export const authRoutes = createRouter()
   })
   .openapi(login, async (c) => {
     const { email, password } = c.req.valid("json");
-    const result = await logIn(serviceContextFrom(c), { email, password, deviceToken: readDeviceCookie(c) });
+    const result = await logIn(serviceContextFrom(c), {
+      email,
+      password,
+      deviceToken: readDeviceCookie(c),
+      clientLimit: c.get("clientLimit"),
+    });
     if (result.kind === "second_factor_required") {
       writeMfaPendingCookie(c, result.pending.token);
       return c.json({ mfa_required: true as const, methods: result.methods }, 200);

@@ -4,6 +4,7 @@ import { hashPassword, needsRehash, verifyAgainstDummyHash, verifyPassword } fro
 import { hashToken, isWellFormedToken } from "../../lib/crypto";
 import { RECIPIENT_LIMITS, consumeRecipientLimit } from "../../platform/rate-limit";
 import {
+  type AdmittedLoginAttempt,
   type LoginAttempt,
   admitLoginAttempt,
   recordLoginFailure,
@@ -38,6 +39,11 @@ export interface LoginInput {
   password: string;
   /** The device cookie the browser sent, if any (SEC-55). */
   deviceToken: string | null;
+  /**
+   * The route's per-IP count (SEC-9, SEC-11), still in flight: rejects with RateLimitedError when
+   * this client is over its limit. Awaited before the back-off, the hash and every write.
+   */
+  clientLimit: Promise<void>;
 }
 
 /** Signed in, or (an account with a second factor) the password is proven and the second step opens. */
@@ -57,14 +63,12 @@ const INVALID_CREDENTIALS_MESSAGE = "The email or password is incorrect.";
  */
 export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<LoginResult> {
   const argon2 = { maxConcurrent: ctx.config.argon2.maxConcurrent };
-  const { user, attempt } = await lookUpAndAdmit(ctx, input);
-
-  const isPasswordCorrect = await checkPassword(ctx, user?.passwordHash ?? null, input.password);
+  const { user, admitted, isPasswordCorrect } = await admitAndCheckPassword(ctx, input);
 
   if (!user || !isPasswordCorrect) {
     // Independent writes (Durable Object and D1), both awaited on every failing case (SEC-6).
     await Promise.all([
-      recordLoginFailure(ctx.env, attempt),
+      recordLoginFailure(ctx.env, admitted),
       recordAuditEvent(ctx, {
         action: "login_failed",
         organizationId: user?.organizationId ?? null,
@@ -79,7 +83,7 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
   // rather than before them, but is still awaited: the next attempt of this client must find the
   // back-off already cleared, and a limiter failure still fails the sign-in closed (a session row
   // written meanwhile is never handed out and expires unused).
-  const forgiveAttempt = recordLoginSuccess(ctx.env, attempt);
+  const forgiveAttempt = recordLoginSuccess(ctx.env, admitted);
   const membership = signInMembership(user);
   if (membership instanceof AppError) {
     await forgiveAttempt;
@@ -141,27 +145,53 @@ export async function logIn(ctx: ServiceContext, input: LoginInput): Promise<Log
 }
 
 /**
- * The user row and the back-off admission. Without a device cookie the admission does not depend
- * on the row, so the D1 read and the Durable Object call overlap; with one, the token is checked
- * against the row's user id first (a device cookie of another account is an IP client). Either
- * way both are awaited before the hash, for every outcome alike (SEC-6).
+ * The three round trips before the verdict, in two steps (issue 18, docs/decisions/perf.md):
+ *
+ * 1. The user lookup, a read that changes nothing, runs beside the route's per-IP count. Nothing
+ *    else starts before that count admits the request, so only requests within the per-IP limit
+ *    reach the account's back-off or the hash (SEC-9: the limit is checked before hashing; SEC-11:
+ *    of 20 parallel logins from one IP exactly 5 are processed, which two limiters deciding side by
+ *    side could not promise).
+ * 2. The back-off admission runs beside the hash. The admission counts and decides exactly as
+ *    before; the password's verdict is only read once it admitted the attempt, so a refused attempt
+ *    learns nothing and records nothing, and its 429 comes after the hash whatever the password
+ *    (the hash's time does not depend on it). What it costs: a refused attempt spends one hash,
+ *    which the per-IP limit already bounds (five per IP per 15 minutes, the same hashing an
+ *    attacker gets by aiming at accounts that are not backed off).
+ *
+ * With a device cookie, the token is checked against the row's user id before the admission (a
+ * device cookie of another account is an IP client, SEC-55). Every outcome awaits the same steps
+ * (SEC-6).
  */
-async function lookUpAndAdmit(
+async function admitAndCheckPassword(
   ctx: ServiceContext,
   input: LoginInput,
-): Promise<{ user: Awaited<ReturnType<typeof findUserByEmail>>; attempt: LoginAttempt }> {
+): Promise<{
+  user: Awaited<ReturnType<typeof findUserByEmail>>;
+  admitted: AdmittedLoginAttempt;
+  isPasswordCorrect: boolean;
+}> {
+  const [user] = await Promise.all([findUserByEmail(ctx, input.email), input.clientLimit]);
+  const attempt = await identifyLoginClient(ctx, input, user?.id ?? null);
+  const [admission, verdict] = await Promise.allSettled([
+    admitLoginAttempt(ctx.env, attempt),
+    checkPassword(ctx, user?.passwordHash ?? null, input.password),
+  ]);
+  if (admission.status === "rejected") throw admission.reason;
+  if (verdict.status === "rejected") throw verdict.reason;
+  return { user, admitted: admission.value, isPasswordCorrect: verdict.value };
+}
+
+/** The back-off's client: this account's device, if the cookie proves one, else the IP (SEC-55). */
+async function identifyLoginClient(
+  ctx: ServiceContext,
+  input: LoginInput,
+  userId: string | null,
+): Promise<LoginAttempt> {
   const ipAttempt: LoginAttempt = { normalizedEmail: input.email, client: { kind: "ip", ip: ctx.ip } };
-  if (!input.deviceToken || !ctx.config.jwtSecret) {
-    const [user] = await Promise.all([findUserByEmail(ctx, input.email), admitLoginAttempt(ctx.env, ipAttempt)]);
-    return { user, attempt: ipAttempt };
-  }
-  const user = await findUserByEmail(ctx, input.email);
-  const deviceId = await verifyDeviceToken(ctx.config.jwtSecret, input.deviceToken, user?.id ?? null);
-  const attempt: LoginAttempt = deviceId
-    ? { normalizedEmail: input.email, client: { kind: "device", deviceId } }
-    : ipAttempt;
-  await admitLoginAttempt(ctx.env, attempt);
-  return { user, attempt };
+  if (!input.deviceToken || !ctx.config.jwtSecret) return ipAttempt;
+  const deviceId = await verifyDeviceToken(ctx.config.jwtSecret, input.deviceToken, userId);
+  return deviceId ? { normalizedEmail: input.email, client: { kind: "device", deviceId } } : ipAttempt;
 }
 
 /** One Argon2id verify whether or not there is a hash to verify against (SEC-6). */

@@ -3,7 +3,7 @@ import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
 import { acceptedCredentials, describeAccess, requireAccess } from "../../middleware/access";
-import { rateLimit } from "../../middleware/rate-limit";
+import { rateLimit, rateLimitOverlapped } from "../../middleware/rate-limit";
 import { TURNSTILE_HEADER, requireTurnstile } from "../../middleware/turnstile";
 import type { RouteOptions } from "./route-options";
 import { errorResponses } from "./error-responses";
@@ -41,7 +41,9 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(opt
   if (options.onlyInEnvironment) middleware.push(requireEnvironment(options.onlyInEnvironment));
   if (options.onlyInMode) middleware.push(requireMode(options.onlyInMode));
   middleware.push(requireAccess(options.access));
-  if (options.rateLimit) middleware.push(rateLimit(options.rateLimit));
+  if (options.rateLimit) {
+    middleware.push(options.overlapRateLimit ? rateLimitOverlapped(options.rateLimit) : rateLimit(options.rateLimit));
+  }
   if (options.botCheck) middleware.push(requireTurnstile());
   const access = describeAccess(options.access);
   const credentials = acceptedCredentials(options.access);

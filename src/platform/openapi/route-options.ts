@@ -8,6 +8,12 @@ import type { RateLimitPolicy } from "../rate-limit";
 export interface RouteOptions {
   access: Access;
   rateLimit?: RateLimitPolicy;
+  /**
+   * The rate limit's count is started before the handler and awaited by it (`clientLimit`), so the
+   * handler can overlap the round trip with reads; it must await the verdict before any write, hash
+   * or other limit (middleware/rate-limit.ts, rateLimitOverlapped). Only login uses it (issue 18).
+   */
+  overlapRateLimit?: boolean;
   /** The route exists only in this mode; in the other it is 404 before anything else runs. */
   onlyInMode?: Mode;
   /** The route exists only with this ENVIRONMENT; elsewhere it is 404 before anything else runs. */

@@ -96,6 +96,31 @@ describe("SEC-72 Turnstile on the public forms", () => {
     expect((await readOutbox(client, user.email)).map((message) => message.subject)).toEqual(["Reset your password"]);
   });
 
+  it("SEC-9, SEC-72: a login over its per-IP limit is 429 before siteverify is asked, though login counts beside its lookup", async () => {
+    const client = botCheckedClient();
+    const user = await insertUser();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const response = await client.post(
+        "/auth/login",
+        { email: user.email, password: "wrong password 1" },
+        { headers: { "cf-turnstile-response": fakeTurnstile.issueToken() } },
+      );
+      expect(response.status).toBe(401);
+    }
+    const asked = fakeTurnstile.requests.length;
+    const hashing = getPasswordHashingStats().operations;
+
+    const limited = await client.post(
+      "/auth/login",
+      { email: user.email, password: user.password },
+      { headers: { "cf-turnstile-response": fakeTurnstile.issueToken() } },
+    );
+
+    expect(limited.status).toBe(429);
+    expect(fakeTurnstile.requests).toHaveLength(asked);
+    expect(getPasswordHashingStats().operations - hashing).toBe(0);
+  });
+
   it("SEC-72: a token works once; replayed, it is 403 TURNSTILE_FAILED", async () => {
     const client = botCheckedClient();
     const user = await insertUser();

@@ -171,6 +171,18 @@ describe("POST /auth/login", () => {
     expect(statuses.filter((status) => status === 429)).toHaveLength(15);
   });
 
+  it("SEC-9: over the limit, a malformed login is still 429, not 400: the count is made before validation, though awaited beside the lookup", async () => {
+    const client = createClient();
+    for (let i = 0; i < 5; i++) {
+      expect((await client.post("/auth/login", { email: uniqueEmail(), password: "wrong password 1" })).status).toBe(
+        401,
+      );
+    }
+    const malformed = await client.post("/auth/login", { email: "not an email" });
+    expect(malformed.status).toBe(429);
+    expect(malformed.headers.get("retry-after")).toMatch(/^\d+$/);
+  });
+
   it("SEC-10 ignores X-Forwarded-For, X-Real-IP and True-Client-IP when counting", async () => {
     const user = await insertUser();
     const client = createClient({ ip: "10.99.0.2" });
