@@ -161,8 +161,8 @@ export function nextIP() {
 }
 
 export function createClient(baseURL) {
-  async function send(method, pathname, { body, cookie, ip = nextIP() } = {}) {
-    const headers = { "CF-Connecting-IP": ip };
+  async function send(method, pathname, { body, cookie, ip = nextIP(), headers: extraHeaders = {} } = {}) {
+    const headers = { ...extraHeaders, "CF-Connecting-IP": ip };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET") headers.Origin = WEB_ORIGIN;
     if (cookie) headers.Cookie = cookie;

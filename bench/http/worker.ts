@@ -198,6 +198,99 @@ function countingEnv(env: Env): Env {
   return counting;
 }
 
+/**
+ * Storage as far away as in production (the login figure, bench/http/edge.mjs): a request with
+ * STORAGE_LATENCY_HEADER: <ms> runs on an env whose D1 and RateLimiter calls each wait that long,
+ * on a timer, before they go out. Locally every Durable Object and D1 call runs on workerd's one
+ * thread, so its cost is CPU that no overlapping can hide; on Cloudflare each is a network round
+ * trip to another machine, during which the worker's own work (the Argon2id verify) goes on. The
+ * wait is idle time, as a round trip is, so the critical path of a route shows: calls made one
+ * after the other pay it each time, calls made side by side once. One such env per isolate, env
+ * and latency, like countingEnv.
+ */
+const STORAGE_LATENCY_HEADER = "x-bench-storage-latency-ms";
+const latencyEnvs = new WeakMap<Env, Map<number, Env>>();
+
+function withStorageLatency(env: Env, ms: number): Env {
+  let byLatency = latencyEnvs.get(env);
+  if (!byLatency) {
+    byLatency = new Map();
+    latencyEnvs.set(env, byLatency);
+  }
+  let delayed = byLatency.get(ms);
+  if (!delayed) {
+    const roundTrip = () => scheduler.wait(ms);
+    delayed = { ...env, DB: delayD1(env.DB, roundTrip), RATE_LIMITER: delayNamespace(env.RATE_LIMITER, roundTrip) };
+    byLatency.set(ms, delayed);
+  }
+  return delayed;
+}
+
+const D1_CALLS = new Set(["first", "all", "run", "raw"]);
+
+/** D1 with a round trip before each query and batch; batch() gets back the real statements. */
+function delayD1(db: D1Database, roundTrip: () => Promise<void>): D1Database {
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const proxy = new Proxy(statement, {
+      get(target, property) {
+        if (property === "bind") return (...values: unknown[]) => wrap(target.bind(...values));
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== "function") return value;
+        if (typeof property === "string" && D1_CALLS.has(property)) {
+          return async (...args: unknown[]) => {
+            await roundTrip();
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return value.bind(target);
+      },
+    });
+    real.set(proxy, statement);
+    return proxy;
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "prepare") return (query: string) => wrap(target.prepare(query));
+      if (property === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          await roundTrip();
+          return target.batch(statements.map((statement) => real.get(statement) ?? statement));
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The RateLimiter namespace whose stubs wait a round trip before each RPC call. */
+function delayNamespace(namespace: Env["RATE_LIMITER"], roundTrip: () => Promise<void>): Env["RATE_LIMITER"] {
+  return new Proxy(namespace, {
+    get(target, property) {
+      if (property === "get") {
+        return (id: DurableObjectId) => {
+          const stub = target.get(id);
+          return new Proxy(stub, {
+            get(stubTarget, method) {
+              const value: unknown = Reflect.get(stubTarget, method);
+              if (typeof value !== "function" || method === "then") return value;
+              // Called through the stub, not with apply(): an RPC method's own properties are RPC names.
+              const methods = stubTarget as unknown as Record<PropertyKey, (...args: unknown[]) => unknown>;
+              return async (...args: unknown[]) => {
+                await roundTrip();
+                return methods[method]?.(...args);
+              };
+            },
+          });
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 app.get("/bench/d1-writes", (c) => c.json(d1Counts, 200));
 app.post("/bench/d1-writes/reset", (c) => {
   d1Counts.writes = 0;
@@ -208,6 +301,8 @@ app.post("/bench/d1-writes/reset", (c) => {
 export default {
   fetch: (request, env, ctx) => {
     if (BARE_PATH.test(new URL(request.url).pathname)) return bare.fetch(request, env, ctx);
+    const latency = Number(request.headers.get(STORAGE_LATENCY_HEADER) ?? 0);
+    if (latency > 0) return app.fetch(request, withStorageLatency(env, latency), ctx);
     return app.fetch(request, request.headers.has(COUNT_D1_HEADER) ? countingEnv(env) : env, ctx);
   },
   scheduled: handleScheduled,
