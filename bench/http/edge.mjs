@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { median, throughput } from "./benches.mjs";
+import { cpuMs, median, throughput } from "./benches.mjs";
 import { PASSWORD, root } from "./harness.mjs";
 
 const EDGE_TARGETS = { loginOverVerifyMs: 10, healthOverBare: 0.95, bundleGzipKB: 500, startupOverPeer: 0.6 };
@@ -71,6 +71,46 @@ function judgeHealth(rounds) {
     cpuUs: median(rounds.map((row) => row[name].cpuUsPerRequest)),
   }));
   return { ratio, layers };
+}
+
+/** Requests per in-isolate loop, and loops per route: about 1 s of workerd CPU per loop. */
+const LOOP_REQUESTS = 10_000;
+const LOOP_ROUNDS = 7;
+
+/**
+ * The layers' own CPU, apart from the I/O: workerd's CPU time across one /bench/loop/<n>/<path>
+ * request (bench/http/worker.ts), which makes n requests of the route inside the isolate on a D1
+ * that answers at once, so neither the local D1 service nor the HTTP server is in the figure. The
+ * routes alternate, the order swapping each round; per route the median and the lowest of the
+ * rounds (the least disturbed by the machine's other tenants), µs per request.
+ */
+async function layersInIsolate(server) {
+  const routes = [
+    { name: "bare", path: "/bench/bare/health" },
+    { name: `+${STACK.length} global middleware`, path: `/bench/stack/${STACK.length}/health` },
+    { name: "health", path: "/health" },
+  ];
+  const loop = async (path, count) => {
+    const before = cpuMs(server.pid);
+    const response = await fetch(`${server.url}/bench/loop/${count}${path}`, {
+      headers: { "cf-connecting-ip": "198.18.255.253" },
+    });
+    const body = await response.json();
+    if (response.status !== 200 || body.failures !== 0) throw new Error(`loop ${path}: ${JSON.stringify(body)}`);
+    return ((cpuMs(server.pid) - before) * 1000) / count;
+  };
+  for (const route of routes) await loop(route.path, LOOP_REQUESTS / 5); // warm-up: JIT, config, statements
+  const samples = Object.fromEntries(routes.map((route) => [route.name, []]));
+  for (let round = 0; round < LOOP_ROUNDS; round++) {
+    for (const route of round % 2 === 0 ? routes : [...routes].reverse()) {
+      samples[route.name].push(await loop(route.path, LOOP_REQUESTS));
+    }
+  }
+  return routes.map((route) => ({
+    name: route.name,
+    medianUs: median(samples[route.name]),
+    minUs: Math.min(...samples[route.name]),
+  }));
 }
 
 /** The deployable API worker (root wrangler.toml), bundled as deploy would; sizes in KB. */
@@ -173,6 +213,8 @@ export async function runEdgeBench({ startWorker, createClient, createVerifiedAc
     const loginRemote = await loginOverVerify(client, email, plan.loginRounds, STORAGE_ROUND_TRIP_MS);
     log(`edge: /health, the bare route and ${STACK.length} middleware depths, ${plan.rounds} rounds`);
     const health = judgeHealth(await healthOverBare(server, plan));
+    log(`edge: the same layers inside the isolate, D1 answered at once, ${LOOP_ROUNDS} loops of ${LOOP_REQUESTS} each`);
+    health.inIsolate = await layersInIsolate(server);
     log("edge: bundling the API worker (wrangler deploy --dry-run)");
     const bundle = measureBundle();
     log("edge: startup CPU (wrangler check startup), the API worker and the better-auth peer alternately");
@@ -231,6 +273,30 @@ export function edgeReport(edge) {
         `| ${layer.name} | ${f(layer.rps, 0)} | ${f(layer.rps / edge.health.layers[0].rps, 3)} | ${f(layer.cpuUs, 0)} |`,
     ),
     "",
+    ...(edge.health.inIsolate ? inIsolateLines(edge.health) : []),
   ];
   return { summaryRows, lines };
+}
+
+/**
+ * The in-isolate table, and what it predicts: with the bare route's CPU per real request (above),
+ * /health's layers at their in-isolate cost leave a ratio of bare / (bare + layers).
+ */
+function inIsolateLines(health) {
+  const [bare, , app] = health.inIsolate;
+  const bareRequestUs = health.layers[0].cpuUs;
+  const predicted = (layersUs) => bareRequestUs / (bareRequestUs + layersUs);
+  return [
+    `The same layers inside the isolate (\`/bench/loop\`, bench/http/worker.ts): ${LOOP_ROUNDS} loops per route of ${LOOP_REQUESTS} requests made by the`,
+    "worker itself on a D1 that answers at once, so the figure is the router's, middleware's, drizzle's and Response objects' CPU without the",
+    "local D1 service and the HTTP server; workerd CPU µs per request:",
+    "",
+    "| Route | median | lowest |",
+    "| --- | ---: | ---: |",
+    ...health.inIsolate.map((row) => `| ${row.name} | ${f(row.medianUs)} | ${f(row.minUs)} |`),
+    "",
+    `/health's layers cost ${f(app.medianUs - bare.medianUs)} µs (medians; ${f(app.minUs - bare.minUs)} µs, lowest) more than the bare route per request. On the bare`,
+    `route's ${f(bareRequestUs, 0)} µs of CPU per real request above, that is a ratio of ${f(predicted(app.medianUs - bare.medianUs), 3)} × (${f(predicted(app.minUs - bare.minUs), 3)} ×) if CPU were all that set req/s.`,
+    "",
+  ];
 }
