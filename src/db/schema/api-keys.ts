@@ -40,6 +40,8 @@ export const apiKeys = sqliteTable(
   },
   (table) => [
     index("api_key_org_created_idx").on(table.organizationId, table.createdAt),
+    // The account export lists the keys a person created, in keyset pages (features/users/export-repo.ts).
+    index("api_key_creator_idx").on(table.createdByUserId, table.id),
     check("api_key_role_check", sql`role IN ('readonly', 'member')`),
     check("api_key_rate_limit_check", sql`rate_limit_per_minute >= 1`),
     check("api_key_ai_token_limit_check", sql`ai_token_limit IS NULL OR ai_token_limit >= 0`),

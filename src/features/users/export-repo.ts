@@ -4,6 +4,7 @@
 import { and, asc, count, eq, gt, isNull, or, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import {
+  apiKeys,
   auditLog,
   llmUsageLogs,
   llmUsageMonthly,
@@ -113,6 +114,30 @@ export function listExportNotesPage(db: Database, userId: string, afterId: strin
     .from(notes)
     .where(and(eq(notes.createdByUserId, userId), afterId === null ? undefined : gt(notes.id, afterId)))
     .orderBy(asc(notes.id))
+    .limit(limit);
+}
+
+/**
+ * The API keys the user created, in any organization, after `afterId` (api_key_creator_idx): what
+ * they are called and can do, and the display prefix lists and audit rows show; never the hash (SEC-79).
+ */
+export function listExportApiKeysPage(db: Database, userId: string, afterId: string | null, limit: number) {
+  return db
+    .select({
+      id: apiKeys.id,
+      organizationId: apiKeys.organizationId,
+      name: apiKeys.name,
+      prefix: apiKeys.prefix,
+      role: apiKeys.role,
+      scopes: apiKeys.scopes,
+      createdAt: apiKeys.createdAt,
+      expiresAt: apiKeys.expiresAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.createdByUserId, userId), afterId === null ? undefined : gt(apiKeys.id, afterId)))
+    .orderBy(asc(apiKeys.id))
     .limit(limit);
 }
 

@@ -174,6 +174,27 @@ function exportSections(ctx: ServiceContext, userId: string): Section[] {
         ),
     },
     {
+      name: "api_keys",
+      pages: () =>
+        keysetPages<Awaited<ReturnType<typeof repo.listExportApiKeysPage>>[number], string | null>(
+          null,
+          (after) => repo.listExportApiKeysPage(db, userId, after, EXPORT_PAGE_SIZE),
+          (row) => row.id,
+          (row) => ({
+            id: row.id,
+            organization_id: row.organizationId,
+            name: row.name,
+            prefix: row.prefix,
+            role: row.role,
+            scopes: row.scopes,
+            created_at: time(row.createdAt),
+            expires_at: time(row.expiresAt),
+            last_used_at: time(row.lastUsedAt),
+            revoked_at: time(row.revokedAt),
+          }),
+        ),
+    },
+    {
       name: "ai_usage",
       pages: () =>
         keysetPages(

@@ -2,6 +2,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EXPORT_PAGE_SIZE } from "../../../src/features/users/export-service";
+import { createKey, type CreatedKey } from "../../helpers/api-keys";
 import { createClient } from "../../helpers/client";
 import { type SignedInUser, signedInUser } from "./lifecycle-helpers";
 
@@ -19,6 +20,7 @@ interface Export {
   sessions: Record<string, unknown>[];
   settings: { key: string }[];
   passkeys: { name: string }[];
+  api_keys: Record<string, unknown>[];
   second_factors: { totp_enabled_at: string | null; recovery_codes_left: number };
   notes: { id: string; title: string }[];
   ai_usage: unknown[];
@@ -28,6 +30,8 @@ interface Export {
 describe("GET /users/me/export", () => {
   let user: SignedInUser;
   let otherNoteId: string;
+  let ownKey: CreatedKey;
+  let othersKey: CreatedKey;
   beforeAll(async () => {
     user = await signedInUser();
     const now = Date.now();
@@ -43,6 +47,8 @@ describe("GET /users/me/export", () => {
     const other = await signedInUser();
     otherNoteId = crypto.randomUUID();
     await insertNote.bind(otherNoteId, user.organizationId, other.id, "theirs", "theirs", now, now).run();
+    ownKey = await createKey(user.client, { role: "readonly", scopes: ["notes:read"] });
+    othersKey = await createKey(other.client);
     await env.DB.batch([
       env.DB.prepare(
         "INSERT INTO oauth_account (id, provider, subject, user_id, email, created_at) VALUES (?, 'google', ?, ?, ?, ?)",
@@ -75,12 +81,33 @@ describe("GET /users/me/export", () => {
     expect(body.second_factors).toEqual({ totp_enabled_at: null, recovery_codes_left: 0 });
     expect(text).not.toContain(PASSKEY_PUBLIC_KEY);
     expect(text).not.toContain(PASSKEY_CREDENTIAL_ID);
+    // The keys the caller created, not another person's; the display prefix, never the key or its hash.
+    expect(body.api_keys).toEqual([
+      {
+        id: ownKey.id,
+        organization_id: user.organizationId,
+        name: "test key",
+        prefix: ownKey.prefix,
+        role: "readonly",
+        scopes: ["notes:read"],
+        created_at: expect.any(String),
+        expires_at: null,
+        last_used_at: null,
+        revoked_at: null,
+      },
+    ]);
+    expect(text).not.toContain(othersKey.id);
+    expect(text).not.toContain(ownKey.key);
     expect(body.notes).toHaveLength(NOTE_COUNT);
     expect(new Set(body.notes.map((note) => note.id)).size).toBe(NOTE_COUNT);
     expect(body.notes.some((note) => note.id === otherNoteId)).toBe(false);
     expect(body.sessions).toHaveLength(1);
     expect(body.audit_events.map((event) => event.action)).toContain("login_succeeded");
 
+    const keyHash = await env.DB.prepare("SELECT key_hash AS hash FROM api_key WHERE id = ?")
+      .bind(ownKey.id)
+      .first<{ hash: string }>();
+    expect(text).not.toContain(keyHash!.hash);
     const secrets = await env.DB.prepare(
       `SELECT u.password_hash AS hash, s.token_hash AS token FROM "user" u JOIN session s ON s.user_id = u.id WHERE u.id = ?`,
     )

@@ -1,0 +1,1 @@
+CREATE INDEX `api_key_creator_idx` ON `api_key` (`created_by_user_id`,`id`);
