@@ -118,7 +118,7 @@ export async function removeMember(ctx: ServiceContext, actor: Actor, userId: st
     eventStatementIfChanged(ctx.db, {
       organizationId: actor.organizationId,
       type: "member.removed",
-      data: { user_id: member.id, role: member.membershipRole },
+      data: { user_id: member.id, role: member.membershipRole, reason: "removed" },
     }),
     buildSessionsInOrganizationDeletion(ctx.db, { organizationId: actor.organizationId, userId: member.id }),
     ...revocation.statements,

@@ -3,6 +3,7 @@
 import { AppError } from "../../errors";
 import type { AssignableRole } from "../../lib/roles";
 import type { Actor } from "../../platform/actor";
+import { eventStatementIfChanged, publishEventsLater } from "../../platform/outbox";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert, buildAuditInsertIfChanged, logAuditEvent, type AuditEvent } from "../audit/service";
 import { onOrganizationCreated } from "../billing/customer-service";
@@ -129,13 +130,20 @@ export async function leaveOrganization(ctx: ServiceContext, actor: SessionActor
     actorUserId: actor.userId,
     change: "inviter_removed",
   });
-  const [removed, , moved, , revoked] = await ctx.db.batch([
+  const [removed, , , moved, , revoked] = await ctx.db.batch([
     buildMembershipRemoval(ctx.db, {
       organizationId: actor.organizationId,
       userId: actor.userId,
       expectedRole: membership.membershipRole,
     }),
     buildAuditInsertIfChanged(ctx, event),
+    // The organization's systems learn of a departure as of a removal (docs/webhooks.md), and only
+    // if the membership went, as the audit row.
+    eventStatementIfChanged(ctx.db, {
+      organizationId: actor.organizationId,
+      type: "member.removed",
+      data: { user_id: actor.userId, role: membership.membershipRole, reason: "left" },
+    }),
     repo.buildSessionMoveToLatestMembership(ctx.db, {
       sessionId: actor.sessionId,
       userId: actor.userId,
@@ -150,6 +158,7 @@ export async function leaveOrganization(ctx: ServiceContext, actor: SessionActor
       "An organization needs at least one active org_admin: appoint another before leaving.",
     );
   }
+  publishEventsLater(ctx);
   logAuditEvent(event);
   revocation.logRevoked(revoked);
   const next = moved[0]?.organizationId;

@@ -2,7 +2,9 @@
 // personal data is erased and the organizations they leave empty are deleted, in one batch.
 import { isForeignKeyViolation } from "../../db/errors";
 import { AppError } from "../../errors";
+import type { AssignableRole } from "../../lib/roles";
 import { type FreshProofClaim, requireFreshProof } from "../../platform/fresh-proof";
+import { eventStatement, publishEventsLater } from "../../platform/outbox";
 import type { ServiceContext } from "../../platform/service-context";
 import { buildAuditInsert } from "../audit/service";
 import { cancelOrganizationSubscription } from "../billing/subscription-cancel-service";
@@ -18,6 +20,8 @@ export interface AccountDeletionRequest {
 interface DeletionPlan {
   /** Organizations whose only member is the user: deleted with their data. */
   emptied: string[];
+  /** Organizations that go on without the user, and the role the user had in each. */
+  left: { organizationId: string; role: AssignableRole }[];
 }
 
 /**
@@ -42,10 +46,20 @@ export async function deleteAccount(ctx: ServiceContext, input: AccountDeletionR
     ...buildOrganizationDeletion(ctx.db, organizationId),
     buildAuditInsert(ctx, { action: "organization_deleted", organizationId, actorUserId: user.id, ip: null }),
   ]);
+  // Each organization that goes on learns that a member went (docs/webhooks.md). In the same batch
+  // as the erasure, so an event exists only if the account was deleted.
+  const departureEvents = plan.left.map(({ organizationId, role }) =>
+    eventStatement(ctx.db, {
+      organizationId,
+      type: "member.removed",
+      data: { user_id: user.id, role, reason: "account_deleted" },
+    }),
+  );
   try {
     await ctx.db.batch([
       ...buildUserErasure(ctx.db, user.id),
       ...organizationStatements,
+      ...departureEvents,
       // After the erasure: this row, too, keeps only ids.
       buildAuditInsert(ctx, { action: "account_deleted", organizationId: null, actorUserId: user.id, ip: null }),
     ]);
@@ -55,6 +69,7 @@ export async function deleteAccount(ctx: ServiceContext, input: AccountDeletionR
     }
     throw error;
   }
+  if (departureEvents.length > 0) publishEventsLater(ctx);
 }
 
 /**
@@ -73,5 +88,10 @@ async function planAccountDeletion(ctx: ServiceContext, userId: string): Promise
       { organization_id: blocking.organizationId },
     );
   }
-  return { emptied: memberships.filter((m) => Number(m.otherMembers) === 0).map((m) => m.organizationId) };
+  return {
+    emptied: memberships.filter((m) => Number(m.otherMembers) === 0).map((m) => m.organizationId),
+    left: memberships
+      .filter((m) => Number(m.otherMembers) > 0)
+      .map((m) => ({ organizationId: m.organizationId, role: m.role })),
+  };
 }

@@ -248,8 +248,61 @@ describe("delivery", () => {
     expect((await client.delete(`/organization/users/${memberId}`)).status).toBe(404);
     await deliver(queue.take());
     expect(receiver.receivedAt("/removed").map((item) => [item.type, item.data])).toEqual([
-      ["member.removed", { user_id: memberId, role: "readonly" }],
+      ["member.removed", { user_id: memberId, role: "readonly", reason: "removed" }],
     ]);
+  });
+
+  it("SEC-76: a member who leaves arrives as member.removed, once, and a refused leave sends nothing", async () => {
+    const { admin, client } = await signedInAdmin();
+    await registerEndpoint(client, "/left", { events: ["member.removed"] });
+    const member = await insertUser({ role: "org_admin" });
+    await env.DB.batch([
+      insertMembershipStatement({ userId: member.id, organizationId: admin.organizationId, role: "member" }),
+    ]);
+    const memberClient = createClient({ env: queueEnv });
+    expect((await memberClient.post("/auth/login", { email: member.email, password: member.password })).status).toBe(
+      200,
+    );
+    // Acting in their own organization, whose last org_admin they are: refused, nothing emitted.
+    const own = await memberClient.post("/organizations/switch", { organization_id: member.organizationId });
+    expect(own.status).toBe(200);
+    queue.take();
+    expect((await memberClient.delete("/organization/membership")).status).toBe(409);
+    expect(queue.take()).toEqual([]);
+
+    const switched = await memberClient.post("/organizations/switch", { organization_id: admin.organizationId });
+    expect(switched.status).toBe(200);
+    expect((await memberClient.delete("/organization/membership")).status).toBe(200);
+    await deliver(queue.take());
+    expect(receiver.receivedAt("/left").map((item) => [item.type, item.data])).toEqual([
+      ["member.removed", { user_id: member.id, role: "member", reason: "left" }],
+    ]);
+  });
+
+  it("SEC-76: a member who deletes their account arrives as member.removed in each organization that goes on", async () => {
+    const { admin, client } = await signedInAdmin();
+    await registerEndpoint(client, "/account-deleted", { events: ["member.removed"] });
+    const member = await insertUser({ role: "org_admin" }); // alone in their own organization, deleted with them
+    await env.DB.batch([
+      insertMembershipStatement({ userId: member.id, organizationId: admin.organizationId, role: "readonly" }),
+    ]);
+    const memberClient = createClient({ env: queueEnv });
+    expect((await memberClient.post("/auth/login", { email: member.email, password: member.password })).status).toBe(
+      200,
+    );
+    queue.take();
+    const deleted = await memberClient.delete("/users/me", { json: { current_password: member.password } });
+    expect(deleted.status).toBe(204);
+    await deliver(queue.take());
+    expect(receiver.receivedAt("/account-deleted").map((item) => [item.type, item.data])).toEqual([
+      ["member.removed", { user_id: member.id, role: "readonly", reason: "account_deleted" }],
+    ]);
+    const ownOrganizationEvents = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM webhook_event WHERE organization_id = ?",
+    )
+      .bind(member.organizationId)
+      .first<{ n: number }>();
+    expect(ownOrganizationEvents?.n).toBe(0);
   });
 
   it("a role change that does not happen emits no event", async () => {
