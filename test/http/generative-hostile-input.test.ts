@@ -157,10 +157,11 @@ function queryArbitrary(route: RegisteredRoute): fc.Arbitrary<string> {
 }
 
 /**
- * A segment "." or ".." (or "%2E", which the URL standard reads the same way) is removed by the
- * client's URL parser before the request is sent (https://url.spec.whatwg.org/#single-dot-path-segment),
- * so `/admin/plans/./default` reaches `/admin/plans/default`: another route, whose 405 is right. No
- * client can put a dot segment into this route's parameter, so the generator does not try.
+ * A segment "." or ".." is removed by the client's URL parser before the request is sent
+ * (https://url.spec.whatwg.org/#single-dot-path-segment), so `/admin/plans/./default` reaches
+ * `/admin/plans/default`: another route, whose 405 is right. No client can put a dot segment into
+ * this route's parameter, so the generator does not try. (A generated "%2E" is no dot segment:
+ * encodeHostileComponent sends its "%" as %25.)
  */
 const hostileSegment = hostileText.filter((text) => text !== "." && text !== "..");
 
