@@ -70,7 +70,11 @@ export function createApp() {
   const bodyLimitOverrides = new Map(
     Object.entries(BODY_LIMIT_OVERRIDES).map(([path, size]) => [path, limitBody(size)]),
   );
-  app.use((c, next) => (bodyLimitOverrides.get(c.req.path) ?? defaultBodyLimit)(c, next));
+  // A request without a body has nothing to limit (bodyLimit itself passes it straight on): skip
+  // the lookup and bodyLimit's own async frame, which every GET would otherwise pay.
+  app.use((c, next) =>
+    c.req.raw.body === null ? next() : (bodyLimitOverrides.get(c.req.path) ?? defaultBodyLimit)(c, next),
+  );
   app.use(originCheck);
   app.use(methodNotAllowed({ app, onMethodNotAllowed: respondMethodNotAllowed }));
 

@@ -43,7 +43,9 @@ function hostOf(url: string): { hostname: string; isLoopback: boolean } {
   return lastHost;
 }
 
-export const loopbackOnlyInDev = createMiddleware<AppEnv>(async function loopbackOnlyInDev(c, next) {
+// Not async: it does nothing after the handler, so it hands next()'s promise back instead of
+// wrapping it in one more (a refusal throws synchronously, which Hono's compose catches alike).
+export const loopbackOnlyInDev = createMiddleware<AppEnv>(function loopbackOnlyInDev(c, next) {
   // ENVIRONMENT alone decides, read the way the config reads it (unset is prod); the rest of a
   // broken config is refused by requestContext with its own 503.
   if (readEnvironment(c.env) === "dev") {
@@ -57,5 +59,5 @@ export const loopbackOnlyInDev = createMiddleware<AppEnv>(async function loopbac
       );
     }
   }
-  await next();
+  return next();
 });

@@ -39,7 +39,8 @@ function isCookielessBearerRequest(c: Context<AppEnv>): boolean {
   return c.req.header("cookie") === undefined && /^Bearer /.test(c.req.header("authorization") ?? "");
 }
 
-export const originCheck = createMiddleware<AppEnv>(async function originCheck(c, next) {
+// Not async, like loopbackOnlyInDev: nothing runs after next(), and a refusal throws synchronously.
+export const originCheck = createMiddleware<AppEnv>(function originCheck(c, next) {
   if (SAFE_METHODS.has(c.req.method) || EXEMPT_PATHS.has(c.req.path) || isCookielessBearerRequest(c)) return next();
 
   const origin = c.req.header("origin");
@@ -55,5 +56,5 @@ export const originCheck = createMiddleware<AppEnv>(async function originCheck(c
   if (origin === undefined && c.req.header("cookie")) {
     throw new AppError("FORBIDDEN", "Requests that carry cookies must send an Origin header.");
   }
-  await next();
+  return next();
 });

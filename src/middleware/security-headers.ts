@@ -1,5 +1,4 @@
 // Security headers on every response, errors included (SEC-21, SEC-43).
-import type { Context, Next } from "hono";
 import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../env";
@@ -24,16 +23,12 @@ const withoutHSTS = secureHeaders({
   crossOriginResourcePolicy: "same-origin",
 });
 
-/** Every API response is private to its caller; nothing may be stored by a cache. */
-async function noStore(c: Context<AppEnv>, next: Next): Promise<void> {
-  await next();
-  // Straight onto the response (as secureHeaders does): c.header() after the handler copies the
-  // whole Response first.
-  c.res.headers.set("Cache-Control", "no-store");
-}
-
 export const securityHeaders = createMiddleware<AppEnv>(async function securityHeaders(c, next) {
   const result = readConfig(c.env);
   const isDev = "config" in result && result.config.environment === "dev";
-  await (isDev ? withoutHSTS : withHSTS)(c, () => noStore(c, next));
+  await (isDev ? withoutHSTS : withHSTS)(c, next);
+  // Every API response is private to its caller; nothing may be stored by a cache. Straight onto
+  // the response (as secureHeaders does): c.header() after the handler copies the whole Response.
+  // An error below was already turned into c.res by Hono's compose, so it gets the header too.
+  c.res.headers.set("Cache-Control", "no-store");
 });

@@ -42,9 +42,9 @@ declare module "hono" {
 }
 
 export function provideServices(providers: ServiceProviders): MiddlewareHandler<AppEnv> {
-  return createMiddleware<AppEnv>(async function provideServices(c, next) {
+  return createMiddleware<AppEnv>(function provideServices(c, next) {
     c.set("serviceProviders", providers);
-    await next();
+    return next();
   });
 }
 

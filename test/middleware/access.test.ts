@@ -8,7 +8,7 @@ import { requireConfig } from "../../src/config";
 import { createDB } from "../../src/db/client";
 import type { AppEnv, Env } from "../../src/env";
 import type { Role } from "../../src/lib/roles";
-import { type Access, CRON_SECRET, minRole, requireAccess } from "../../src/middleware/access";
+import { CRON_SECRET, type GatedAccess, minRole, requireAccess } from "../../src/middleware/access";
 import { handleError } from "../../src/middleware/error-handler";
 import { insertUser } from "../helpers/factories";
 import { signIn } from "../helpers/orgs";
@@ -16,7 +16,7 @@ import { signIn } from "../helpers/orgs";
 const CRON_TOKEN = `Bearer ${env.CRON_SECRET}`;
 
 /** The gate in front of one handler; the context it reads is what requestContext would set. */
-function buildApp(access: Access, bindings: Env = env) {
+function buildApp(access: GatedAccess, bindings: Env = env) {
   const calls = { count: 0 };
   const app = new Hono<AppEnv>();
   app.use(async function stubRequestContext(c, next) {

@@ -40,7 +40,7 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(opt
   const middleware: MiddlewareHandler<AppEnv>[] = [];
   if (options.onlyInEnvironment) middleware.push(requireEnvironment(options.onlyInEnvironment));
   if (options.onlyInMode) middleware.push(requireMode(options.onlyInMode));
-  middleware.push(requireAccess(options.access));
+  if (options.access.kind !== "public") middleware.push(requireAccess(options.access));
   if (options.rateLimit) {
     middleware.push(options.overlapRateLimit ? rateLimitOverlapped(options.rateLimit) : rateLimit(options.rateLimit));
   }
