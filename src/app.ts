@@ -4,7 +4,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env";
 import { AppError } from "./errors";
-import { createRouter } from "./platform/openapi/app-factory";
+import { createAppRouter } from "./platform/openapi/app-factory";
 import { securityHeaders } from "./middleware/security-headers";
 import { loopbackOnlyInDev } from "./middleware/loopback-only";
 import { requestContext } from "./middleware/request-context";
@@ -56,7 +56,7 @@ function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
 }
 
 export function createApp() {
-  const app = createRouter();
+  const app = createAppRouter();
 
   // Before the security headers so that it runs after them: /docs gets its own CSP (SEC-43).
   app.use(`${DOCS_PATH}/*`, docsResponseHeaders);
