@@ -1,6 +1,5 @@
 // Builds the Hono app: global middleware in the order ARCHITECTURE.md fixes, then the routers.
 import { bodyLimit } from "hono/body-limit";
-import { methodNotAllowed } from "hono/method-not-allowed";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./env";
 import { AppError } from "./errors";
@@ -10,7 +9,8 @@ import { loopbackOnlyInDev } from "./middleware/loopback-only";
 import { requestContext } from "./middleware/request-context";
 import { corsPolicy } from "./middleware/cors";
 import { originCheck } from "./middleware/origin-check";
-import { handleError, handleNotFound, respondMethodNotAllowed } from "./middleware/error-handler";
+import { handleError } from "./middleware/error-handler";
+import { answerUnmatched } from "./middleware/method-not-allowed";
 import { systemRoutes } from "./features/system/routes";
 import { authRoutes } from "./features/auth/routes";
 import { oauthRoutes } from "./features/oauth/routes";
@@ -76,7 +76,6 @@ export function createApp() {
     c.req.raw.body === null ? next() : (bodyLimitOverrides.get(c.req.path) ?? defaultBodyLimit)(c, next),
   );
   app.use(originCheck);
-  app.use(methodNotAllowed({ app, onMethodNotAllowed: respondMethodNotAllowed }));
 
   const routes = app
     .route("/", systemRoutes)
@@ -111,7 +110,8 @@ export function createApp() {
     .route("/dev", devRoutes);
 
   serveOpenAPIDocument(routes);
-  app.notFound(handleNotFound);
+  // 404, or 405 with Allow when the path has routes for other methods.
+  app.notFound(answerUnmatched(routes));
   app.onError(handleError);
   return routes;
 }
