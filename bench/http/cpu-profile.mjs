@@ -14,6 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { prepare, resultsDir, startWorker } from "./harness.mjs";
+import { connectInspector } from "./inspector.mjs";
 
 const { values: flags, positionals: routes } = parseArgs({
   allowPositionals: true,
@@ -25,36 +26,6 @@ const { values: flags, positionals: routes } = parseArgs({
 });
 const seconds = Number(flags.seconds);
 const INSPECTOR_PORT = 9230;
-
-/** One Chrome DevTools protocol session over the inspector's WebSocket. */
-async function connect(port) {
-  const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
-  const target = targets.find((entry) => entry.webSocketDebuggerUrl);
-  if (!target) throw new Error(`no inspectable worker on port ${port}: ${JSON.stringify(targets)}`);
-  const socket = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => {
-    socket.addEventListener("open", resolve, { once: true });
-    socket.addEventListener("error", reject, { once: true });
-  });
-  let nextId = 1;
-  const pending = new Map();
-  socket.addEventListener("message", (event) => {
-    const message = JSON.parse(event.data);
-    const waiting = pending.get(message.id);
-    if (!waiting) return;
-    pending.delete(message.id);
-    if (message.error) waiting.reject(new Error(`${JSON.stringify(message.error)}`));
-    else waiting.resolve(message.result);
-  });
-  return {
-    send(method, params = {}) {
-      const id = nextId++;
-      socket.send(JSON.stringify({ id, method, params }));
-      return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
-    },
-    close: () => socket.close(),
-  };
-}
 
 function keyOf(node) {
   const { functionName, url, lineNumber } = node.callFrame;
@@ -106,7 +77,7 @@ if (routes.length === 0) throw new Error("name at least one route, e.g. /health 
 if (!flags["no-prepare"]) prepare();
 const server = await startWorker({ inspectorPort: INSPECTOR_PORT });
 try {
-  const inspector = await connect(INSPECTOR_PORT);
+  const inspector = await connectInspector(INSPECTOR_PORT);
   await inspector.send("Profiler.enable");
   await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
   const headers = { cookie: "", "cf-connecting-ip": "198.18.255.254" };
