@@ -192,7 +192,7 @@ export const SECTIONS = [
     requirements: [
       {
         id: 43,
-        text: "Every response, errors included, sends `X-Content-Type-Options: nosniff`, `Cache-Control: no-store`, `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'` (`/docs` has a policy of its own), `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`, and outside dev HSTS (one year, includeSubDomains).",
+        text: "Every response, errors included, sends `X-Content-Type-Options: nosniff`, `Cache-Control: no-store`, `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'` (`/docs` has a policy of its own), `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`, and outside dev HSTS (one year, includeSubDomains); also `Cross-Origin-Resource-Policy: same-origin`. Headers that act only on HTML documents or retired clients (COOP, Origin-Agent-Cluster, X-XSS-Protection, X-DNS-Prefetch-Control, X-Download-Options, X-Permitted-Cross-Domain-Policies) are not sent on JSON responses; the `/docs` page, the one document, adds COOP and Origin-Agent-Cluster.",
       },
       {
         id: 44,

@@ -41,14 +41,17 @@ function corsPolicyFor(config: Config): CorsPolicy {
 const EXPOSED_HEADERS_VALUE = EXPOSED_HEADERS.join(",");
 
 /**
- * The headers hono's cors() gives a non-preflight request, written once onto the final response.
- * Hono's cors() writes them to c.res before the handler runs, which makes Hono build an empty
- * Response first and then copy the handler's Response and all its headers into a new one, on every
- * request (issue 18's /health profile, docs/decisions/perf.md "Middleware"). The values are the
- * same: the allowed origin echoed, credentials, the exposed headers.
+ * The headers hono's cors() gives a non-preflight request from an allowed origin, written once
+ * onto the final response. Hono's cors() writes them to c.res before the handler runs, which makes
+ * Hono build an empty Response first and then copy the handler's Response and all its headers into
+ * a new one, on every request (issue 18's /health profile, docs/decisions/perf.md "Middleware").
+ * The values are the same: the allowed origin echoed, credentials, the exposed headers. A request
+ * with no Origin or a refused one gets none of them: without Access-Control-Allow-Origin the
+ * other two grant nothing (https://fetch.spec.whatwg.org/#cors-check), and each header costs every
+ * response some CPU to set and send (docs/decisions/perf.md "Fifth round").
  */
-function allowRead(headers: Headers, origin: string | null): void {
-  if (origin !== null) headers.set("Access-Control-Allow-Origin", origin);
+function allowRead(headers: Headers, origin: string): void {
+  headers.set("Access-Control-Allow-Origin", origin);
   headers.set("Access-Control-Allow-Credentials", "true");
   headers.set("Access-Control-Expose-Headers", EXPOSED_HEADERS_VALUE);
 }
@@ -75,8 +78,9 @@ export const corsPolicy = createMiddleware<AppEnv>(async function corsPolicy(c, 
     if (preflight) c.res = preflight;
   } else {
     await next();
+    const origin = corsPolicyFor(result.config).allowedOrigin(c.req.header("origin"));
     // Every response here was built by the app (c.json, c.body), so its headers are mutable.
-    allowRead(c.res.headers, corsPolicyFor(result.config).allowedOrigin(c.req.header("origin")));
+    if (origin !== null) allowRead(c.res.headers, origin);
   }
   varyOnOrigin(c.res.headers);
 });

@@ -47,6 +47,17 @@ describe("HTTP layer", () => {
       }
     });
 
+    it("grants a request with no Origin, or one it refuses, nothing: no Allow-Credentials or Expose-Headers either", async () => {
+      for (const headers of [{}, { origin: "https://evil.example" }, { origin: "null" }] as Record<string, string>[]) {
+        const response = await createClient().get("/ping", { headers });
+        const label = JSON.stringify(headers);
+        expect.soft(response.headers.get("access-control-allow-origin"), label).toBeNull();
+        expect.soft(response.headers.get("access-control-allow-credentials"), label).toBeNull();
+        expect.soft(response.headers.get("access-control-expose-headers"), label).toBeNull();
+        expect.soft(response.headers.get("vary"), label).toMatch(/\bOrigin\b/);
+      }
+    });
+
     it("uses each environment's own allowlist: the dev origin is foreign in prod", async () => {
       const allowed = await prodClient().get("/ping", { headers: { origin: PROD_ORIGIN } });
       expect(allowed.headers.get("access-control-allow-origin")).toBe(PROD_ORIGIN);

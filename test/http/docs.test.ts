@@ -68,6 +68,9 @@ describe("GET /docs", () => {
     expect(response.headers.get("x-frame-options")).toBe("DENY");
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect(response.headers.get("cache-control")).toBe("no-store");
+    // A document's own isolation, which the API's JSON responses go without.
+    expect(response.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+    expect(response.headers.get("origin-agent-cluster")).toBe("?1");
   });
 
   it("serves Swagger UI's script and stylesheet, and the start-up script, as static files with their types and the page's CSP", async () => {

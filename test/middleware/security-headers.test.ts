@@ -51,6 +51,15 @@ describe("securityHeaders", () => {
     }
   });
 
+  it("SEC-43: sends the headers that act on a JSON response, CORP too, and none of the document-only or retired ones", async () => {
+    const response = await buildApp({ ...env, ...PROD_ENV } as Env)("/ok");
+    const names = [...response.headers.keys()].filter((name) => name !== "content-type");
+    expect(names.sort()).toEqual(
+      [...Object.keys(expectedSecurityHeaders({ hsts: true })), "cross-origin-resource-policy"].sort(),
+    );
+    expect(response.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+  });
+
   it("SEC-43: a configuration that does not parse is not dev, so HSTS stays on", async () => {
     const response = await buildApp({ ...env, ENVIRONMENT: "nonsense" })("/ok");
     expect(securityHeadersOf(response)).toEqual(expectedSecurityHeaders({ hsts: true }));

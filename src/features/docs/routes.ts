@@ -55,6 +55,10 @@ const PAGE = `<!doctype html>
 export const docsResponseHeaders = createMiddleware<AppEnv>(async function docsResponseHeaders(c, next) {
   await next();
   c.res.headers.set("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY);
+  // A document's own isolation, which API responses (not documents) go without: no window it opens
+  // or that opens it shares its browsing context group, and it asks for an origin-keyed agent.
+  c.res.headers.set("Cross-Origin-Opener-Policy", "same-origin");
+  c.res.headers.set("Origin-Agent-Cluster", "?1");
 });
 
 const page = defineRoute(
