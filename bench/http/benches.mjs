@@ -35,7 +35,7 @@ const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, 100 on Linux x86-64
  * Besides req/s it reports the workerd process's CPU time per response, which the other tenants
  * of a shared machine disturb far less than req/s (they take wall time, not this process's CPU).
  */
-export async function load(url, headers, seconds, connections, pid) {
+async function load(url, headers, seconds, connections, pid) {
   const cpuBefore = cpuMs(pid);
   const result = await autocannon({ url, headers, duration: seconds, connections, pipelining: 1 });
   const cpuUsedMs = cpuMs(pid) - cpuBefore;

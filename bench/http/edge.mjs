@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { cpuMs, load, median, throughput } from "./benches.mjs";
+import { cpuMs, median, throughput } from "./benches.mjs";
 import { PASSWORD, root } from "./harness.mjs";
 
 const EDGE_TARGETS = { loginOverVerifyMs: 10, healthOverBare: 0.95, bundleGzipKB: 500, startupOverPeer: 0.6 };
@@ -63,33 +63,6 @@ function healthOverBare(server, plan) {
   return throughput(server.url, { ...plan, pid: server.pid, routes, cookie: "" });
 }
 
-/** Pairs per round of the plan, and the length of each run in a pair. */
-const PAIRS_PER_ROUND = 3;
-const PAIR_SECONDS = 2;
-
-/**
- * The target's figure: /health against the bare route in many short pairs, the order swapping from
- * pair to pair (bare first, then /health first), one ratio per pair, and their median. The rounds
- * of six seconds above put 8 routes between two measures of the same route, and this VM's speed
- * swings over a few seconds (one round had both routes near 1,000 µs of CPU per request, the next
- * near 750), so their per-round ratios run from 0.8 to 1.05. Two seconds side by side, many times,
- * with neither route always first, is the same ratio measured with less of that drift in it.
- */
-async function healthOverBarePaired(server, { rounds, connections }) {
-  const headers = { cookie: "", "cf-connecting-ip": "198.18.255.254" };
-  const bare = `${server.url}/bench/bare/health`;
-  const health = `${server.url}/health`;
-  const ratios = [];
-  for (let pair = 0; pair < rounds * PAIRS_PER_ROUND; pair++) {
-    const [first, second] = pair % 2 === 0 ? [bare, health] : [health, bare];
-    const one = await load(first, headers, PAIR_SECONDS, connections, server.pid);
-    const other = await load(second, headers, PAIR_SECONDS, connections, server.pid);
-    const [bareRun, healthRun] = first === bare ? [one, other] : [other, one];
-    ratios.push(healthRun.rps / bareRun.rps);
-  }
-  return { ratio: median(ratios), pairs: ratios.length, lowest: Math.min(...ratios), highest: Math.max(...ratios) };
-}
-
 function judgeHealth(rounds) {
   const ratio = median(rounds.map((row) => row.health.rps / row.bare.rps));
   const layers = ["bare", ...STACK.map((name) => `+${name}`), "health"].map((name) => ({
@@ -97,7 +70,7 @@ function judgeHealth(rounds) {
     rps: median(rounds.map((row) => row[name].rps)),
     cpuUs: median(rounds.map((row) => row[name].cpuUsPerRequest)),
   }));
-  return { ratio, rounds: rounds.length, layers };
+  return { ratio, layers };
 }
 
 /** Requests per in-isolate loop, and loops per route: about 1 s of workerd CPU per loop. */
@@ -240,10 +213,6 @@ export async function runEdgeBench({ startWorker, createClient, createVerifiedAc
     const loginRemote = await loginOverVerify(client, email, plan.loginRounds, STORAGE_ROUND_TRIP_MS);
     log(`edge: /health, the bare route and ${STACK.length} middleware depths, ${plan.rounds} rounds`);
     const health = judgeHealth(await healthOverBare(server, plan));
-    log(
-      `edge: /health against the bare route, ${plan.rounds * PAIRS_PER_ROUND} alternating pairs of ${PAIR_SECONDS} s`,
-    );
-    health.paired = await healthOverBarePaired(server, plan);
     log(`edge: the same layers inside the isolate, D1 answered at once, ${LOOP_ROUNDS} loops of ${LOOP_REQUESTS} each`);
     health.inIsolate = await layersInIsolate(server);
     log("edge: bundling the API worker (wrangler deploy --dry-run)");
@@ -267,12 +236,11 @@ export function startupSummaryRow(startup) {
 
 export function edgeReport(edge) {
   const loginPass = edge.login.loginMs <= edge.login.verifyMs + EDGE_TARGETS.loginOverVerifyMs;
-  const { paired } = edge.health;
-  const healthPass = paired.ratio >= EDGE_TARGETS.healthOverBare;
+  const healthPass = edge.health.ratio >= EDGE_TARGETS.healthOverBare;
   const bundlePass = edge.bundle.gzipKB <= EDGE_TARGETS.bundleGzipKB;
   const summaryRows = [
     `| Login median vs one Argon2id verify | ≤ verify + ${EDGE_TARGETS.loginOverVerifyMs} ms | ${f(edge.login.loginMs)} ms vs ${f(edge.login.verifyMs)} ms (+${f(edge.login.loginMs - edge.login.verifyMs)} ms) | ${verdict(loginPass)} |`,
-    `| GET /health vs a bare Hono SELECT 1 | ≥ ${EDGE_TARGETS.healthOverBare} × (median of ${paired.pairs} alternating pairs of ${PAIR_SECONDS} s) | ${f(paired.ratio, 3)} × (pairs ${f(paired.lowest, 2)}–${f(paired.highest, 2)}; ${f(edge.health.ratio, 3)} × over the ${edge.health.rounds} rounds of the layer table) | ${verdict(healthPass)} |`,
+    `| GET /health vs a bare Hono SELECT 1 | ≥ ${EDGE_TARGETS.healthOverBare} × (median of rounds) | ${f(edge.health.ratio, 3)} × | ${verdict(healthPass)} |`,
     `| API worker bundle, gzip | ≤ ${EDGE_TARGETS.bundleGzipKB} KB | ${f(edge.bundle.gzipKB, 0)} KB (${f(edge.bundle.rawKB, 0)} KB raw) | ${verdict(bundlePass)} |`,
     startupSummaryRow(edge.startup),
   ];
