@@ -11,6 +11,7 @@
 // about 1%. Bytes are not time, but every layer's garbage is paid again by the collector; in the
 // edge bench's routes the two moved together (docs/decisions/perf.md, "Fifth round").
 import { parseArgs } from "node:util";
+import { median } from "./benches.mjs";
 import { prepare, startWorker } from "./harness.mjs";
 import { connectInspector } from "./inspector.mjs";
 
@@ -46,8 +47,6 @@ function allocationSites(profile) {
   walk(profile.head, "");
   return { total, sites };
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 if (routes.length === 0) throw new Error("name at least one route, e.g. /health /bench/bare/health");
 if (!flags["no-prepare"]) prepare();
