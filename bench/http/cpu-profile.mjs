@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { prepare, resultsDir, startWorker } from "./harness.mjs";
 import { connectInspector } from "./inspector.mjs";
+import { summarize, top } from "./profile-summary.mjs";
 
 const { values: flags, positionals: routes } = parseArgs({
   allowPositionals: true,
@@ -26,52 +27,6 @@ const { values: flags, positionals: routes } = parseArgs({
 });
 const seconds = Number(flags.seconds);
 const INSPECTOR_PORT = 9230;
-
-function keyOf(node) {
-  const { functionName, url, lineNumber } = node.callFrame;
-  const file = url ? path.basename(url) : "";
-  return `${functionName || "(anonymous)"} ${file}${file ? `:${lineNumber + 1}` : ""}`;
-}
-
-/** Self and total (inclusive) time per function, µs, and the busy (non-idle) total. */
-function summarize(profile) {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const selfUs = new Map();
-  profile.samples.forEach((id, index) => {
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
-  });
-  const inclusive = new Map();
-  const totalOf = (node) => {
-    if (inclusive.has(node.id)) return inclusive.get(node.id);
-    let sum = selfUs.get(node.id) ?? 0;
-    for (const child of node.children ?? []) sum += totalOf(byId.get(child));
-    inclusive.set(node.id, sum);
-    return sum;
-  };
-  const self = new Map();
-  const total = new Map();
-  // A function's total counts each call stack once even when it recurses.
-  const walk = (node, onStack) => {
-    const key = keyOf(node);
-    self.set(key, (self.get(key) ?? 0) + (selfUs.get(node.id) ?? 0));
-    if (!onStack.has(key)) total.set(key, (total.get(key) ?? 0) + totalOf(node));
-    const next = new Set(onStack).add(key);
-    for (const child of node.children ?? []) walk(byId.get(child), next);
-  };
-  const rootNode = profile.nodes[0];
-  walk(rootNode, new Set());
-  const idle = ["(idle)", "(program)", "(garbage collector)"].map((name) => self.get(`${name} `) ?? 0);
-  const busyUs = totalOf(rootNode) - idle[0];
-  return { self, total, busyUs, programUs: idle[1], gcUs: idle[2] };
-}
-
-function top(map, count, perRequest) {
-  return [...map.entries()]
-    .filter(([key]) => !key.startsWith("(root)") && !key.startsWith("(idle)"))
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([key, us]) => `  ${perRequest(us).toFixed(1).padStart(7)} µs/req  ${key}`);
-}
 
 if (routes.length === 0) throw new Error("name at least one route, e.g. /health /bench/bare/health");
 if (!flags["no-prepare"]) prepare();
@@ -97,9 +52,9 @@ try {
         `\n${route}: ${requests} responses (${result.non2xx} not 2xx), ${(requests / seconds).toFixed(0)} req/s under the profiler`,
         `  busy ${perRequest(busyUs).toFixed(1)} µs/req, of which (program) ${perRequest(programUs).toFixed(1)}, GC ${perRequest(gcUs).toFixed(1)}`,
         "  by self time:",
-        ...top(self, Number(flags.top), perRequest),
+        ...top(self, Number(flags.top), perRequest, "µs/req"),
         "  by total time:",
-        ...top(total, Number(flags.top), perRequest),
+        ...top(total, Number(flags.top), perRequest, "µs/req"),
         "",
       ].join("\n"),
     );

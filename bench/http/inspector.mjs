@@ -1,5 +1,5 @@
 // The Chrome DevTools protocol over workerd's inspector (Miniflare's `inspectorPort`), for the
-// CPU profile (cpu-profile.mjs) and the allocation sampler (allocations.mjs).
+// CPU profiles (cpu-profile.mjs, login-profile.mjs) and the allocation sampler (allocations.mjs).
 
 /** One Chrome DevTools protocol session over the inspector's WebSocket. */
 export async function connectInspector(port) {
