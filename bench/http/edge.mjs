@@ -244,6 +244,7 @@ export function edgeReport(edge) {
     `| API worker bundle, gzip | ≤ ${EDGE_TARGETS.bundleGzipKB} KB | ${f(edge.bundle.gzipKB, 0)} KB (${f(edge.bundle.rawKB, 0)} KB raw) | ${verdict(bundlePass)} |`,
     startupSummaryRow(edge.startup),
   ];
+  const startupPass = edge.startup.ratio <= EDGE_TARGETS.startupOverPeer;
   const lines = [
     "## Edge figures (issue 18)",
     "",
@@ -251,6 +252,13 @@ export function edgeReport(edge) {
     "| --- | --- | --- | --- |",
     ...summaryRows,
     "",
+    ...(loginPass && healthPass && bundlePass && startupPass
+      ? []
+      : [
+          "Why a target not met stays unmet, from profiles, and what meeting it would cost: docs/decisions/perf.md,",
+          '"Why three targets stay unmet". `npm run bench:profile:login` takes a login\'s CPU apart against one verify.',
+          "",
+        ]),
     `Login: ${edge.login.n} sequential successful logins of one account, each after one POST /bench/verify (one Argon2id verify with the`,
     "production parameters, through the same hash queue and global middleware), timed on the client; medians.",
     ...(edge.loginRemote
