@@ -12,8 +12,7 @@
 // edge bench's routes the two moved together (docs/decisions/perf.md, "Fifth round").
 import { parseArgs } from "node:util";
 import { median } from "./benches.mjs";
-import { prepare, startWorker } from "./harness.mjs";
-import { connectInspector } from "./inspector.mjs";
+import { startInspectedWorker } from "./inspector.mjs";
 
 const { values: flags, positionals: routes } = parseArgs({
   allowPositionals: true,
@@ -49,10 +48,8 @@ function allocationSites(profile) {
 }
 
 if (routes.length === 0) throw new Error("name at least one route, e.g. /health /bench/bare/health");
-if (!flags["no-prepare"]) prepare();
-const server = await startWorker({ inspectorPort: INSPECTOR_PORT });
+const { server, inspector } = await startInspectedWorker(INSPECTOR_PORT, { skipPrepare: flags["no-prepare"] });
 try {
-  const inspector = await connectInspector(INSPECTOR_PORT);
   await inspector.send("HeapProfiler.enable");
   const loop = async (route) => {
     const response = await fetch(`${server.url}/bench/loop/${LOOP_REQUESTS}${route}`, {

@@ -13,8 +13,8 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { prepare, resultsDir, startWorker } from "./harness.mjs";
-import { connectInspector } from "./inspector.mjs";
+import { resultsDir } from "./harness.mjs";
+import { startInspectedWorker } from "./inspector.mjs";
 import { summarize, top } from "./profile-summary.mjs";
 
 const { values: flags, positionals: routes } = parseArgs({
@@ -29,10 +29,8 @@ const seconds = Number(flags.seconds);
 const INSPECTOR_PORT = 9230;
 
 if (routes.length === 0) throw new Error("name at least one route, e.g. /health /bench/bare/health");
-if (!flags["no-prepare"]) prepare();
-const server = await startWorker({ inspectorPort: INSPECTOR_PORT });
+const { server, inspector } = await startInspectedWorker(INSPECTOR_PORT, { skipPrepare: flags["no-prepare"] });
 try {
-  const inspector = await connectInspector(INSPECTOR_PORT);
   await inspector.send("Profiler.enable");
   await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
   const headers = { cookie: "", "cf-connecting-ip": "198.18.255.254" };

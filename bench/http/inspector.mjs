@@ -1,8 +1,9 @@
 // The Chrome DevTools protocol over workerd's inspector (Miniflare's `inspectorPort`), for the
 // CPU profiles (cpu-profile.mjs, login-profile.mjs) and the allocation sampler (allocations.mjs).
+import { prepare, startWorker } from "./harness.mjs";
 
 /** One Chrome DevTools protocol session over the inspector's WebSocket. */
-export async function connectInspector(port) {
+async function connectInspector(port) {
   const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
   const target = targets.find((entry) => entry.webSocketDebuggerUrl);
   if (!target) throw new Error(`no inspectable worker on port ${port}: ${JSON.stringify(targets)}`);
@@ -29,4 +30,19 @@ export async function connectInspector(port) {
     },
     close: () => socket.close(),
   };
+}
+
+/**
+ * The bench worker started with its inspector open on `port` (built and migrated first unless
+ * `skipPrepare`), and a protocol session on it. Call `server.dispose()` when done.
+ */
+export async function startInspectedWorker(port, { skipPrepare = false } = {}) {
+  if (!skipPrepare) prepare();
+  const server = await startWorker({ inspectorPort: port });
+  try {
+    return { server, inspector: await connectInspector(port) };
+  } catch (error) {
+    await server.dispose();
+    throw error;
+  }
 }

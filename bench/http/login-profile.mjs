@@ -23,8 +23,8 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { cpuMs } from "./benches.mjs";
-import { PASSWORD, createClient, createVerifiedAccounts, prepare, resultsDir, startWorker } from "./harness.mjs";
-import { connectInspector } from "./inspector.mjs";
+import { PASSWORD, createClient, createVerifiedAccounts, resultsDir } from "./harness.mjs";
+import { startInspectedWorker } from "./inspector.mjs";
 import { summarize, top } from "./profile-summary.mjs";
 
 const { values: flags } = parseArgs({
@@ -55,8 +55,7 @@ function difference(login, verify, kind, requests) {
   );
 }
 
-if (!flags["no-prepare"]) prepare();
-const server = await startWorker({ inspectorPort: INSPECTOR_PORT });
+const { server, inspector } = await startInspectedWorker(INSPECTOR_PORT, { skipPrepare: flags["no-prepare"] });
 try {
   const client = createClient(server.url);
   const [email] = await createVerifiedAccounts(client, "login-profile", 1);
@@ -70,7 +69,6 @@ try {
   };
   for (let i = 0; i < BATCH; i++) for (const kind of ["verify", "login"]) await send(kind); // JIT, hash queue, statements
 
-  const inspector = await connectInspector(INSPECTOR_PORT);
   await inspector.send("Profiler.enable");
   await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
   const sums = Object.fromEntries(
